@@ -1,0 +1,154 @@
+#include "app/command_handler.h"
+
+#include <uuid/uuid.h>
+
+#include "domain/event_codec.h"
+#include "domain/ids.h"
+
+namespace clientele {
+
+namespace {
+
+constexpr int kMaxAttempts = 16;
+
+template <typename State>
+Result<std::pair<State, std::int64_t>> Load(EventStore* store, const std::string& stream) {
+  auto events = store->ReadStream(stream, 1, SIZE_MAX);
+  if (!events) return Error(events.error());
+  State state;
+  std::int64_t version = 0;
+  for (const RecordedEvent& e : *events) {
+    version = e.version;
+    if constexpr (std::is_same_v<State, CustomerState>) {
+      auto decoded = DecodeCustomerEvent(e.type, e.schema, e.data);
+      if (!decoded) return Error(decoded.error());
+      state = Evolve(std::move(state), *decoded);
+    } else {
+      auto decoded = DecodeSettingsEvent(e.type, e.schema, e.data);
+      if (!decoded) return Error(decoded.error());
+      state = Evolve(std::move(state), *decoded);
+    }
+  }
+  return std::pair<State, std::int64_t>{std::move(state), version};
+}
+
+}  // namespace
+
+std::string NewUuid() {
+  uuid_t bin;
+  uuid_generate_random(bin);
+  char text[37];
+  uuid_unparse_lower(bin, text);
+  return std::string(text, 36);
+}
+
+CommandHandler::CommandHandler(EventStore* store, std::string node)
+    : store_(store), node_(node), codes_(std::move(node)) {}
+
+Status CommandHandler::Init() {
+  std::lock_guard lock(codes_mu_);
+  return store_->ScanAll(1, [&](const RecordedEvent& e) {
+    if (e.type == "customer.registered") {
+      auto decoded = DecodeCustomerEvent(e.type, e.schema, e.data);
+      if (decoded) codes_.Observe(std::get<CustomerRegistered>(*decoded).code);
+    }
+    return true;
+  });
+}
+
+template <typename State, typename Command, typename DecideFn>
+Result<CommandOutcome> CommandHandler::Run(const std::string& stream, const Command& cmd,
+                                           DecideFn decide, const std::string& actor) {
+  for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
+    auto loaded = Load<State>(store_, stream);
+    if (!loaded) return Error(loaded.error());
+    auto& [state, version] = *loaded;
+    auto events = decide(state, cmd);
+    if (!events) return Error(events.error());
+    CommandOutcome outcome;
+    outcome.version = version;
+    if (events->empty()) return outcome;
+    std::vector<NewEvent> batch;
+    const std::string correlation = NewUuid();
+    for (const auto& event : *events) {
+      NewEvent e;
+      e.id = NewUuid();
+      e.type = std::string(EventTypeName(event));
+      e.schema = kCurrentSchema;
+      e.data = EncodePayload(event);
+      e.actor = actor;
+      e.correlation_id = correlation;
+      outcome.event_types.push_back(e.type);
+      batch.push_back(std::move(e));
+    }
+    auto appended = store_->Append(stream, ExpectedVersion::Exact(version), std::move(batch));
+    if (!appended) {
+      if (appended.error().reason() == "wrong_expected_version") continue;
+      return Error(appended.error());
+    }
+    outcome.last_position = appended->positions.back();
+    outcome.version = appended->stream_version;
+    return outcome;
+  }
+  return Error(Status::Unavailable("too many concurrent changes to " + stream + "; try again"));
+}
+
+Result<CommandOutcome> CommandHandler::Register(const CustomerDetails& details,
+                                                const std::string& actor) {
+  auto settings = LoadSettings();
+  if (!settings) return Error(settings.error());
+  if (!settings->modules.customers) {
+    return Error(Status::FailedPrecondition("customers", "module_disabled",
+                                            "the customers module is disabled"));
+  }
+  if (auto normalized = NormalizeDetails(details); !normalized) return Error(normalized.error());
+  RegisterCustomer cmd;
+  cmd.customer_id = NewUuid();
+  {
+    std::lock_guard lock(codes_mu_);
+    cmd.code = codes_.Next();
+  }
+  cmd.details = details;
+  cmd.origin_store = node_ == kHqNode ? "" : node_;
+  auto outcome = Execute(cmd.customer_id, cmd, actor);
+  if (outcome) outcome->customer_id = cmd.customer_id;
+  return outcome;
+}
+
+Result<CommandOutcome> CommandHandler::Execute(const std::string& customer_id,
+                                               const CustomerCommand& cmd,
+                                               const std::string& actor) {
+  auto id = ParseUuid(customer_id, "id");
+  if (!id) return Error(id.error());
+  auto settings = LoadSettings();
+  if (!settings) return Error(settings.error());
+  auto outcome = Run<CustomerState>(
+      CustomerStream(*id), cmd,
+      [&](const CustomerState& s, const CustomerCommand& c) { return Decide(s, *settings, c); },
+      actor);
+  if (outcome) outcome->customer_id = *id;
+  return outcome;
+}
+
+Result<CommandOutcome> CommandHandler::ExecuteSettings(const SettingsCommand& cmd,
+                                                       const std::string& actor) {
+  return Run<SettingsState>(
+      std::string(kSettingsStream), cmd,
+      [](const SettingsState& s, const SettingsCommand& c) { return Decide(s, c); }, actor);
+}
+
+Result<CustomerState> CommandHandler::LoadCustomer(const std::string& customer_id) {
+  auto id = ParseUuid(customer_id, "id");
+  if (!id) return Error(id.error());
+  auto loaded = Load<CustomerState>(store_, CustomerStream(*id));
+  if (!loaded) return Error(loaded.error());
+  return loaded->first;
+}
+
+Result<SettingsState> CommandHandler::LoadSettings() {
+  auto loaded = Load<SettingsState>(store_, std::string(kSettingsStream));
+  if (!loaded) return Error(loaded.error());
+  return loaded->first;
+}
+
+}  // namespace clientele

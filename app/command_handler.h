@@ -1,0 +1,65 @@
+// CommandHandler: runs commands against the log.
+//
+// For each command it loads the stream's state (Evolve over its events), asks
+// the domain to Decide, and appends the resulting events with the stream's
+// version as the expected version. If another writer got there first the
+// whole cycle is retried, so concurrent commands on one customer serialize
+// without locks. Customer codes come from this node's CodeAllocator.
+//
+// Thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "domain/clock.h"
+#include "domain/commands.h"
+#include "domain/customer.h"
+#include "domain/customer_code.h"
+#include "domain/settings.h"
+#include "eventstore/event_store.h"
+
+namespace clientele {
+
+struct CommandOutcome {
+  std::string customer_id;
+  std::uint64_t last_position = 0;  // 0 when the command changed nothing
+  std::int64_t version = 0;         // the stream's version afterwards
+  std::vector<std::string> event_types;
+};
+
+class CommandHandler {
+ public:
+  CommandHandler(EventStore* store, std::string node);
+
+  // Reads the log once to learn the highest code this node issued.
+  Status Init();
+
+  // Registers a new customer with a fresh id and this node's next code.
+  Result<CommandOutcome> Register(const CustomerDetails& details, const std::string& actor);
+  // Runs `cmd` against the customer `customer_id`.
+  Result<CommandOutcome> Execute(const std::string& customer_id, const CustomerCommand& cmd,
+                                 const std::string& actor);
+  Result<CommandOutcome> ExecuteSettings(const SettingsCommand& cmd, const std::string& actor);
+
+  Result<CustomerState> LoadCustomer(const std::string& customer_id);
+  Result<SettingsState> LoadSettings();
+
+ private:
+  // Loads state, decides and appends; retries on a version conflict.
+  template <typename State, typename Command, typename DecideFn>
+  Result<CommandOutcome> Run(const std::string& stream, const Command& cmd, DecideFn decide,
+                             const std::string& actor);
+
+  EventStore* store_;
+  std::string node_;
+  std::mutex codes_mu_;
+  CodeAllocator codes_;
+};
+
+// A fresh random (version 4) UUID in text form.
+std::string NewUuid();
+
+}  // namespace clientele

@@ -1,0 +1,395 @@
+#include "domain/customer.h"
+
+#include "domain/customer_code.h"
+#include "domain/ids.h"
+#include "domain/overloaded.h"
+
+namespace clientele {
+
+namespace {
+
+using Events = std::vector<CustomerEvent>;
+
+Status ModuleOff(Module m) {
+  std::string name(ModuleName(m));
+  return Status::FailedPrecondition(name, "module_disabled",
+                                    "the " + name + " module is disabled");
+}
+
+Status Require(const SettingsState& settings, Module m) {
+  if (!settings.modules.enabled(m)) return ModuleOff(m);
+  return Status::OK();
+}
+
+Status RequireLive(const CustomerState& s) {
+  if (!s.registered) return Status::NotFound("customer_not_found", "no such customer");
+  if (s.deleted) return Status::NotFound("customer_deleted", "this customer was deleted");
+  return Status::OK();
+}
+
+Status RequireActive(const CustomerState& s, std::string_view action) {
+  if (!s.active) {
+    return Status::FailedPrecondition(
+        "active", "customer_inactive",
+        "customer " + s.code + " is deactivated and cannot " + std::string(action) +
+            "; reactivate the customer first");
+  }
+  return Status::OK();
+}
+
+// A trimmed reference (tab id, payment reference...): required, at most 128 bytes.
+Result<std::string> Reference(std::string_view field, std::string_view value, bool required) {
+  std::string v = Trim(value);
+  std::string name(field);
+  if (v.empty() && required) {
+    return Error(Status::InvalidArgument(name, "required", name + " is required"));
+  }
+  if (v.size() > 128) {
+    return Error(Status::InvalidArgument(name, "too_long", name + " must be at most 128 bytes"));
+  }
+  for (unsigned char c : v) {
+    if (c < 0x20 || c == 0x7f) {
+      return Error(Status::InvalidArgument(name, "control_character",
+                                           name + " must not contain control characters"));
+    }
+  }
+  return v;
+}
+
+// A trimmed note: at most 500 bytes; required for manager adjustments.
+Result<std::string> Note(std::string_view value, bool required) {
+  std::string v = Trim(value);
+  if (v.empty() && required) {
+    return Error(Status::InvalidArgument("note", "note_required",
+                                         "a note saying why is required for an adjustment"));
+  }
+  if (v.size() > 500) {
+    return Error(Status::InvalidArgument("note", "too_long", "note must be at most 500 bytes"));
+  }
+  return v;
+}
+
+Status PositiveAmount(std::string_view field, std::int64_t v, std::int64_t max) {
+  std::string name(field);
+  if (v <= 0) {
+    return Status::InvalidArgument(name, "not_positive", name + " must be greater than zero");
+  }
+  if (v > max) {
+    return Status::InvalidArgument(name, "too_large",
+                                   name + " must be at most " + std::to_string(max));
+  }
+  return Status::OK();
+}
+
+Status NonZeroDelta(std::int64_t v, std::int64_t max) {
+  if (v == 0) return Status::InvalidArgument("delta", "zero", "delta must not be zero");
+  if (v > max || v < -max) {
+    return Status::InvalidArgument("delta", "too_large",
+                                   "delta must be between -" + std::to_string(max) + " and " +
+                                       std::to_string(max));
+  }
+  return Status::OK();
+}
+
+Status Overflow(std::string field) {
+  return Status::InvalidArgument(field, "overflow",
+                                 field + " would overflow the balance; split the operation");
+}
+
+// Each DecideX below assumes the customers module is on.
+
+Result<Events> DecideRegister(const CustomerState& s, const RegisterCustomer& c) {
+  if (s.registered) {
+    return Error(Status::Conflict("customer_exists", "a customer with this id already exists"));
+  }
+  auto id = ParseUuid(c.customer_id, "id");
+  if (!id) return Error(id.error());
+  auto code = ParseCustomerCode(c.code);
+  if (!code) return Error(code.error());
+  if (!c.origin_store.empty()) {
+    if (Status st = ValidateNodeId(c.origin_store, "origin_store"); !st.ok()) return Error(st);
+    if (c.origin_store == kHqNode) {
+      return Error(Status::InvalidArgument("origin_store", "invalid_node_id",
+                                           "origin_store is empty for customers created at HQ"));
+    }
+  }
+  auto details = NormalizeDetails(c.details);
+  if (!details) return Error(details.error());
+  return Events{CustomerRegistered{*id, FormatCustomerCode(code->node, code->sequence),
+                                   std::move(*details), c.origin_store}};
+}
+
+Result<Events> DecideChange(const CustomerState& s, const ChangeDetails& c) {
+  auto patch = NormalizePatch(c.patch);
+  if (!patch) return Error(patch.error());
+  DetailsPatch changed;
+  for (DetailField f : kAllDetailFields) {
+    if ((*patch)[f] && *(*patch)[f] != s.details[f]) changed[f] = (*patch)[f];
+  }
+  if (changed.empty()) return Events{};
+  return Events{CustomerDetailsChanged{std::move(changed)}};
+}
+
+Result<Events> DecideDelete(const CustomerState& s) {
+  if (s.has_history) {
+    return Error(Status::FailedPrecondition(
+        "customer", "customer_has_history",
+        "customer " + s.code +
+            " has purchase, points or credit history and cannot be deleted; deactivate it instead"));
+  }
+  return Events{CustomerDeleted{}};
+}
+
+Result<Events> DecidePurchase(const CustomerState& s, const SettingsState& settings,
+                              const RecordPurchase& c) {
+  auto tab = Reference("tab_id", c.tab_id, true);
+  if (!tab) return Error(tab.error());
+  if (Status st = PositiveAmount("amount", c.amount, kMaxAmount); !st.ok()) return Error(st);
+  if (auto it = s.purchases.find(*tab); it != s.purchases.end()) {
+    if (it->second.amount == c.amount) return Events{};
+    return Error(Status::Conflict("tab_already_recorded",
+                                  "tab " + *tab + " was already recorded with amount " +
+                                      FormatMoney(it->second.amount)));
+  }
+  if (Status st = RequireActive(s, "make purchases"); !st.ok()) return Error(st);
+  if (!CheckedAdd(s.total_spent, c.amount)) return Error(Overflow("amount"));
+  Events out{PurchaseRecorded{*tab, c.amount, c.paid_at_ms}};
+  if (settings.modules.loyalty_points) {
+    Points earned = PointsFor(settings.program, c.amount);
+    if (earned > 0) {
+      if (!CheckedAdd(s.points, earned)) return Error(Overflow("amount"));
+      out.push_back(PointsEarned{*tab, earned});
+    }
+  }
+  return out;
+}
+
+Result<Events> DecideRefund(const CustomerState& s, const RefundPurchase& c) {
+  auto refund = Reference("refund_id", c.refund_id, true);
+  if (!refund) return Error(refund.error());
+  auto tab = Reference("tab_id", c.tab_id, true);
+  if (!tab) return Error(tab.error());
+  if (Status st = PositiveAmount("amount", c.amount, kMaxAmount); !st.ok()) return Error(st);
+  if (auto it = s.refunds.find(*refund); it != s.refunds.end()) {
+    if (it->second.tab_id == *tab && it->second.amount == c.amount) return Events{};
+    return Error(Status::Conflict("refund_already_recorded",
+                                  "refund " + *refund + " was already recorded for tab " +
+                                      it->second.tab_id + " with amount " +
+                                      FormatMoney(it->second.amount)));
+  }
+  auto purchase = s.purchases.find(*tab);
+  if (purchase == s.purchases.end()) {
+    return Error(Status::NotFound("tab_not_found",
+                                  "tab " + *tab + " is not a recorded purchase of this customer"));
+  }
+  const PurchaseLine& line = purchase->second;
+  Money refundable = line.amount - line.refunded_amount;
+  if (c.amount > refundable) {
+    return Error(Status::FailedPrecondition(
+        "amount", "exceeds_refundable",
+        "amount " + FormatMoney(c.amount) + " exceeds the refundable " + FormatMoney(refundable) +
+            " of tab " + *tab));
+  }
+  // Points reversed so far plus now = earned * refunded / amount, rounded down,
+  // except that a full refund reverses every point the purchase earned.
+  Money refunded_after = line.refunded_amount + c.amount;
+  Points reversed_after =
+      refunded_after == line.amount
+          ? line.points_earned
+          : static_cast<Points>(static_cast<__int128>(line.points_earned) * refunded_after /
+                                line.amount);
+  Points reverse_now = reversed_after - line.reversed_points;
+  Events out{PurchaseRefunded{*refund, *tab, c.amount}};
+  if (reverse_now > 0) {
+    if (!CheckedSub(s.points, reverse_now)) return Error(Overflow("amount"));
+    out.push_back(PointsReversed{*refund, *tab, reverse_now});
+  }
+  return out;
+}
+
+Result<Events> DecideRedeem(const CustomerState& s, const RedeemPoints& c) {
+  if (Status st = PositiveAmount("points", c.points, kMaxPoints); !st.ok()) return Error(st);
+  auto note = Note(c.note, false);
+  if (!note) return Error(note.error());
+  auto ref = Reference("reference", c.reference, false);
+  if (!ref) return Error(ref.error());
+  if (Status st = RequireActive(s, "redeem points"); !st.ok()) return Error(st);
+  if (c.points > s.points) {
+    return Error(Status::FailedPrecondition(
+        "points", "insufficient_points",
+        "cannot redeem " + std::to_string(c.points) + " points: the balance is " +
+            std::to_string(s.points)));
+  }
+  return Events{PointsRedeemed{c.points, *note, *ref}};
+}
+
+Result<Events> DecideAdjustPoints(const CustomerState& s, const AdjustPoints& c) {
+  if (Status st = NonZeroDelta(c.delta, kMaxPoints); !st.ok()) return Error(st);
+  auto note = Note(c.note, true);
+  if (!note) return Error(note.error());
+  auto after = CheckedAdd(s.points, c.delta);
+  if (!after) return Error(Overflow("delta"));
+  if (*after < 0) {
+    return Error(Status::FailedPrecondition(
+        "delta", "insufficient_points",
+        "the adjustment would take the points balance below zero (balance " +
+            std::to_string(s.points) + ")"));
+  }
+  return Events{PointsAdjusted{c.delta, *note}};
+}
+
+Result<Events> DecideTopUp(const CustomerState& s, const TopUpCredit& c) {
+  if (Status st = PositiveAmount("amount", c.amount, kMaxAmount); !st.ok()) return Error(st);
+  auto ref = Reference("payment_ref", c.payment_ref, true);
+  if (!ref) return Error(ref.error());
+  auto note = Note(c.note, false);
+  if (!note) return Error(note.error());
+  if (auto it = s.top_ups.find(*ref); it != s.top_ups.end()) {
+    if (it->second == c.amount) return Events{};
+    return Error(Status::Conflict("payment_already_recorded",
+                                  "payment " + *ref + " was already recorded as a top-up of " +
+                                      FormatMoney(it->second)));
+  }
+  if (Status st = RequireActive(s, "top up credit"); !st.ok()) return Error(st);
+  if (!CheckedAdd(s.credit, c.amount)) return Error(Overflow("amount"));
+  return Events{CreditToppedUp{c.amount, *ref, *note}};
+}
+
+Result<Events> DecideDeduct(const CustomerState& s, const DeductCredit& c) {
+  if (Status st = PositiveAmount("amount", c.amount, kMaxAmount); !st.ok()) return Error(st);
+  auto note = Note(c.note, false);
+  if (!note) return Error(note.error());
+  auto ref = Reference("reference", c.reference, false);
+  if (!ref) return Error(ref.error());
+  if (Status st = RequireActive(s, "be charged credit"); !st.ok()) return Error(st);
+  if (c.amount > s.credit) {
+    return Error(Status::FailedPrecondition(
+        "amount", "insufficient_credit",
+        "cannot deduct " + FormatMoney(c.amount) + ": the credit balance is " +
+            FormatMoney(s.credit)));
+  }
+  return Events{CreditDeducted{c.amount, *note, *ref}};
+}
+
+Result<Events> DecideAdjustCredit(const CustomerState& s, const AdjustCredit& c) {
+  if (Status st = NonZeroDelta(c.delta, kMaxAmount); !st.ok()) return Error(st);
+  auto note = Note(c.note, true);
+  if (!note) return Error(note.error());
+  auto after = CheckedAdd(s.credit, c.delta);
+  if (!after) return Error(Overflow("delta"));
+  if (*after < 0) {
+    return Error(Status::FailedPrecondition(
+        "delta", "insufficient_credit",
+        "the adjustment would take the credit balance below zero (balance " +
+            FormatMoney(s.credit) + ")"));
+  }
+  return Events{CreditAdjusted{c.delta, *note}};
+}
+
+}  // namespace
+
+Result<std::vector<CustomerEvent>> Decide(const CustomerState& s, const SettingsState& settings,
+                                          const CustomerCommand& cmd) {
+  if (Status st = Require(settings, Module::kCustomers); !st.ok()) return Error(st);
+  if (const auto* reg = std::get_if<RegisterCustomer>(&cmd)) return DecideRegister(s, *reg);
+  if (Status st = RequireLive(s); !st.ok()) return Error(st);
+  const bool points_command =
+      std::holds_alternative<RedeemPoints>(cmd) || std::holds_alternative<AdjustPoints>(cmd);
+  if (points_command) {
+    if (Status st = Require(settings, Module::kLoyaltyPoints); !st.ok()) return Error(st);
+  }
+  const bool credit_command = std::holds_alternative<TopUpCredit>(cmd) ||
+                              std::holds_alternative<DeductCredit>(cmd) ||
+                              std::holds_alternative<AdjustCredit>(cmd);
+  if (credit_command) {
+    if (Status st = Require(settings, Module::kCustomerCredits); !st.ok()) return Error(st);
+  }
+  return std::visit(
+      Overloaded{
+          [&](const RegisterCustomer&) -> Result<Events> { return Events{}; },  // handled above
+          [&](const ChangeDetails& c) { return DecideChange(s, c); },
+          [&](const DeactivateCustomer&) -> Result<Events> {
+            if (!s.active) return Events{};
+            return Events{CustomerDeactivated{}};
+          },
+          [&](const ReactivateCustomer&) -> Result<Events> {
+            if (s.active) return Events{};
+            return Events{CustomerReactivated{}};
+          },
+          [&](const DeleteCustomer&) { return DecideDelete(s); },
+          [&](const RecordPurchase& c) { return DecidePurchase(s, settings, c); },
+          [&](const RefundPurchase& c) { return DecideRefund(s, c); },
+          [&](const RedeemPoints& c) { return DecideRedeem(s, c); },
+          [&](const AdjustPoints& c) { return DecideAdjustPoints(s, c); },
+          [&](const TopUpCredit& c) { return DecideTopUp(s, c); },
+          [&](const DeductCredit& c) { return DecideDeduct(s, c); },
+          [&](const AdjustCredit& c) { return DecideAdjustCredit(s, c); },
+      },
+      cmd);
+}
+
+CustomerState Evolve(CustomerState s, const CustomerEvent& event) {
+  std::visit(Overloaded{
+                 [&](const CustomerRegistered& e) {
+                   s.registered = true;
+                   s.id = e.customer_id;
+                   s.code = e.code;
+                   s.details = e.details;
+                   s.origin_store = e.origin_store;
+                   s.active = true;
+                 },
+                 [&](const CustomerDetailsChanged& e) {
+                   for (DetailField f : kAllDetailFields) {
+                     if (e.changes[f]) s.details[f] = *e.changes[f];
+                   }
+                 },
+                 [&](const CustomerDeactivated&) { s.active = false; },
+                 [&](const CustomerReactivated&) { s.active = true; },
+                 [&](const CustomerDeleted&) { s.deleted = true; },
+                 [&](const PurchaseRecorded& e) {
+                   s.has_history = true;
+                   s.total_spent += e.amount;
+                   if (e.paid_at_ms > s.last_visit_ms) s.last_visit_ms = e.paid_at_ms;
+                   s.purchases[e.tab_id].amount = e.amount;
+                 },
+                 [&](const PurchaseRefunded& e) {
+                   s.total_spent -= e.amount;
+                   s.purchases[e.tab_id].refunded_amount += e.amount;
+                   s.refunds[e.refund_id] = RefundLine{e.tab_id, e.amount};
+                 },
+                 [&](const PointsEarned& e) {
+                   s.has_history = true;
+                   s.points += e.points;
+                   s.purchases[e.tab_id].points_earned += e.points;
+                 },
+                 [&](const PointsReversed& e) {
+                   s.points -= e.points;
+                   s.purchases[e.tab_id].reversed_points += e.points;
+                 },
+                 [&](const PointsRedeemed& e) {
+                   s.has_history = true;
+                   s.points -= e.points;
+                 },
+                 [&](const PointsAdjusted& e) {
+                   s.has_history = true;
+                   s.points += e.delta;
+                 },
+                 [&](const CreditToppedUp& e) {
+                   s.has_history = true;
+                   s.credit += e.amount;
+                   s.top_ups[e.payment_ref] = e.amount;
+                 },
+                 [&](const CreditDeducted& e) {
+                   s.has_history = true;
+                   s.credit -= e.amount;
+                 },
+                 [&](const CreditAdjusted& e) {
+                   s.has_history = true;
+                   s.credit += e.delta;
+                 },
+             },
+             event);
+  return s;
+}
+
+}  // namespace clientele

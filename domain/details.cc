@@ -1,0 +1,154 @@
+#include "domain/details.h"
+
+#include <simdjson.h>
+
+namespace clientele {
+
+namespace {
+
+struct FieldRule {
+  std::size_t max_bytes;
+  bool multiline;  // may hold line breaks
+};
+
+FieldRule RuleFor(DetailField f) {
+  switch (f) {
+    case DetailField::kFirstName:
+    case DetailField::kLastName:
+      return {100, false};
+    case DetailField::kEmail:
+      return {254, false};
+    case DetailField::kPhone:
+      return {32, false};
+    case DetailField::kTaxId:
+      return {64, false};
+    case DetailField::kAddress:
+      return {500, true};
+    case DetailField::kNotes:
+      return {2000, true};
+  }
+  return {0, false};
+}
+
+bool IsSpace(unsigned char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
+Status Invalid(DetailField f, std::string reason, std::string what) {
+  std::string name(DetailFieldName(f));
+  return Status::InvalidArgument(name, std::move(reason), name + " " + what);
+}
+
+Status ValidateEmail(std::string_view v) {
+  auto at = v.find('@');
+  bool ok = at != std::string_view::npos && at > 0 && v.find('@', at + 1) == std::string_view::npos;
+  if (ok) {
+    std::string_view domain = v.substr(at + 1);
+    auto dot = domain.rfind('.');
+    ok = dot != std::string_view::npos && dot > 0 && dot + 1 < domain.size();
+  }
+  for (char c : v) ok = ok && c != ' ';
+  if (!ok) return Invalid(DetailField::kEmail, "invalid_email", "must look like name@example.com");
+  return Status::OK();
+}
+
+Status ValidatePhone(std::string_view v) {
+  int digits = 0;
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    char c = v[i];
+    if (c >= '0' && c <= '9') {
+      ++digits;
+    } else if (!(c == ' ' || c == '-' || c == '(' || c == ')' || c == '.' || c == '/' ||
+                 (c == '+' && i == 0))) {
+      return Invalid(DetailField::kPhone, "invalid_phone",
+                     "may hold only digits, spaces, a leading '+' and - ( ) . /");
+    }
+  }
+  if (digits < 3) return Invalid(DetailField::kPhone, "invalid_phone", "needs at least 3 digits");
+  return Status::OK();
+}
+
+// Validates one trimmed value of `f`. Empty values are handled by the caller.
+Status ValidateValue(DetailField f, std::string_view v) {
+  FieldRule rule = RuleFor(f);
+  if (v.size() > rule.max_bytes) {
+    return Invalid(f, "too_long", "must be at most " + std::to_string(rule.max_bytes) + " bytes");
+  }
+  if (!simdjson::validate_utf8(v.data(), v.size())) {
+    return Invalid(f, "invalid_utf8", "is not valid UTF-8");
+  }
+  for (unsigned char c : v) {
+    bool control = c < 0x20 || c == 0x7f;
+    if (control && !(rule.multiline && (c == '\n' || c == '\r' || c == '\t'))) {
+      return Invalid(f, "control_character", "must not contain control characters");
+    }
+  }
+  if (f == DetailField::kEmail) return ValidateEmail(v);
+  if (f == DetailField::kPhone) return ValidatePhone(v);
+  return Status::OK();
+}
+
+bool Required(DetailField f) { return f == DetailField::kFirstName || f == DetailField::kLastName; }
+
+}  // namespace
+
+std::string_view DetailFieldName(DetailField field) {
+  switch (field) {
+    case DetailField::kFirstName:
+      return "first_name";
+    case DetailField::kLastName:
+      return "last_name";
+    case DetailField::kEmail:
+      return "email";
+    case DetailField::kPhone:
+      return "phone";
+    case DetailField::kTaxId:
+      return "tax_id";
+    case DetailField::kAddress:
+      return "address";
+    case DetailField::kNotes:
+      return "notes";
+  }
+  return "";
+}
+
+bool DetailsPatch::empty() const {
+  for (const auto& v : values) {
+    if (v) return false;
+  }
+  return true;
+}
+
+std::string Trim(std::string_view s) {
+  std::size_t b = 0, e = s.size();
+  while (b < e && IsSpace(static_cast<unsigned char>(s[b]))) ++b;
+  while (e > b && IsSpace(static_cast<unsigned char>(s[e - 1]))) --e;
+  return std::string(s.substr(b, e - b));
+}
+
+Result<CustomerDetails> NormalizeDetails(CustomerDetails details) {
+  for (DetailField f : kAllDetailFields) {
+    std::string v = Trim(details[f]);
+    if (v.empty()) {
+      if (Required(f)) return Error(Invalid(f, "required", "is required and must not be blank"));
+    } else if (Status s = ValidateValue(f, v); !s.ok()) {
+      return Error(s);
+    }
+    details[f] = std::move(v);
+  }
+  return details;
+}
+
+Result<DetailsPatch> NormalizePatch(DetailsPatch patch) {
+  for (DetailField f : kAllDetailFields) {
+    if (!patch[f]) continue;
+    std::string v = Trim(*patch[f]);
+    if (v.empty()) {
+      if (Required(f)) return Error(Invalid(f, "required", "is required and must not be blank"));
+    } else if (Status s = ValidateValue(f, v); !s.ok()) {
+      return Error(s);
+    }
+    patch[f] = std::move(v);
+  }
+  return patch;
+}
+
+}  // namespace clientele

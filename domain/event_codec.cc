@@ -1,0 +1,301 @@
+#include "domain/event_codec.h"
+
+#include <simdjson.h>
+
+#include <boost/json.hpp>
+
+#include "domain/overloaded.h"
+
+namespace clientele {
+
+namespace {
+
+namespace json = boost::json;
+
+// ---- writing -------------------------------------------------------------
+
+void PutIfSet(json::object& o, std::string_view key, const std::string& v) {
+  if (!v.empty()) o[key] = v;
+}
+
+void PutDetails(json::object& o, const CustomerDetails& d) {
+  for (DetailField f : kAllDetailFields) {
+    if (f == DetailField::kFirstName || f == DetailField::kLastName) {
+      o[DetailFieldName(f)] = d[f];
+    } else {
+      PutIfSet(o, DetailFieldName(f), d[f]);
+    }
+  }
+}
+
+json::object ToJson(const CustomerEvent& event) {
+  json::object o;
+  std::visit(Overloaded{
+                 [&](const CustomerRegistered& e) {
+                   o["customer_id"] = e.customer_id;
+                   o["code"] = e.code;
+                   PutDetails(o, e.details);
+                   PutIfSet(o, "origin_store", e.origin_store);
+                 },
+                 [&](const CustomerDetailsChanged& e) {
+                   for (DetailField f : kAllDetailFields) {
+                     if (e.changes[f]) o[DetailFieldName(f)] = *e.changes[f];
+                   }
+                 },
+                 [&](const CustomerDeactivated&) {},
+                 [&](const CustomerReactivated&) {},
+                 [&](const CustomerDeleted&) {},
+                 [&](const PurchaseRecorded& e) {
+                   o["tab_id"] = e.tab_id;
+                   o["amount"] = e.amount;
+                   o["paid_at"] = e.paid_at_ms;
+                 },
+                 [&](const PurchaseRefunded& e) {
+                   o["refund_id"] = e.refund_id;
+                   o["tab_id"] = e.tab_id;
+                   o["amount"] = e.amount;
+                 },
+                 [&](const PointsEarned& e) {
+                   o["tab_id"] = e.tab_id;
+                   o["points"] = e.points;
+                 },
+                 [&](const PointsReversed& e) {
+                   o["refund_id"] = e.refund_id;
+                   o["tab_id"] = e.tab_id;
+                   o["points"] = e.points;
+                 },
+                 [&](const PointsRedeemed& e) {
+                   o["points"] = e.points;
+                   PutIfSet(o, "note", e.note);
+                   PutIfSet(o, "reference", e.reference);
+                 },
+                 [&](const PointsAdjusted& e) {
+                   o["delta"] = e.delta;
+                   o["note"] = e.note;
+                 },
+                 [&](const CreditToppedUp& e) {
+                   o["amount"] = e.amount;
+                   o["payment_ref"] = e.payment_ref;
+                   PutIfSet(o, "note", e.note);
+                 },
+                 [&](const CreditDeducted& e) {
+                   o["amount"] = e.amount;
+                   PutIfSet(o, "note", e.note);
+                   PutIfSet(o, "reference", e.reference);
+                 },
+                 [&](const CreditAdjusted& e) {
+                   o["delta"] = e.delta;
+                   o["note"] = e.note;
+                 },
+             },
+             event);
+  return o;
+}
+
+// ---- reading -------------------------------------------------------------
+
+class Reader {
+ public:
+  explicit Reader(simdjson::dom::object obj) : obj_(obj) {}
+
+  std::string Str(std::string_view key, bool required = true) {
+    std::string_view v;
+    auto field = obj_[key];
+    if (field.error() == simdjson::NO_SUCH_FIELD && !required) return "";
+    if (field.get_string().get(v) != simdjson::SUCCESS) Fail(key);
+    return std::string(v);
+  }
+  std::optional<std::string> OptStr(std::string_view key) {
+    if (obj_[key].error() == simdjson::NO_SUCH_FIELD) return std::nullopt;
+    return Str(key);
+  }
+  std::int64_t Int(std::string_view key) {
+    std::int64_t v = 0;
+    if (obj_[key].get_int64().get(v) != simdjson::SUCCESS) Fail(key);
+    return v;
+  }
+  bool ok() const { return bad_.empty(); }
+  const std::string& bad_field() const { return bad_; }
+
+ private:
+  void Fail(std::string_view key) {
+    if (bad_.empty()) bad_ = std::string(key);
+  }
+  simdjson::dom::object obj_;
+  std::string bad_;
+};
+
+CustomerDetails ReadDetails(Reader& r) {
+  CustomerDetails d;
+  for (DetailField f : kAllDetailFields) {
+    bool required = f == DetailField::kFirstName || f == DetailField::kLastName;
+    d[f] = r.Str(DetailFieldName(f), required);
+  }
+  return d;
+}
+
+struct CustomerType {
+  std::string_view name;
+  CustomerEvent (*read)(Reader&);
+};
+
+// Indexed like the CustomerEvent variant.
+const CustomerType kCustomerTypes[] = {
+    {"customer.registered",
+     [](Reader& r) -> CustomerEvent {
+       CustomerRegistered e;
+       e.customer_id = r.Str("customer_id");
+       e.code = r.Str("code");
+       e.details = ReadDetails(r);
+       e.origin_store = r.Str("origin_store", false);
+       return e;
+     }},
+    {"customer.details_changed",
+     [](Reader& r) -> CustomerEvent {
+       CustomerDetailsChanged e;
+       for (DetailField f : kAllDetailFields) e.changes[f] = r.OptStr(DetailFieldName(f));
+       return e;
+     }},
+    {"customer.deactivated", [](Reader&) -> CustomerEvent { return CustomerDeactivated{}; }},
+    {"customer.reactivated", [](Reader&) -> CustomerEvent { return CustomerReactivated{}; }},
+    {"customer.deleted", [](Reader&) -> CustomerEvent { return CustomerDeleted{}; }},
+    {"purchase.recorded",
+     [](Reader& r) -> CustomerEvent {
+       return PurchaseRecorded{r.Str("tab_id"), r.Int("amount"), r.Int("paid_at")};
+     }},
+    {"purchase.refunded",
+     [](Reader& r) -> CustomerEvent {
+       return PurchaseRefunded{r.Str("refund_id"), r.Str("tab_id"), r.Int("amount")};
+     }},
+    {"loyalty.points_earned",
+     [](Reader& r) -> CustomerEvent { return PointsEarned{r.Str("tab_id"), r.Int("points")}; }},
+    {"loyalty.points_reversed",
+     [](Reader& r) -> CustomerEvent {
+       return PointsReversed{r.Str("refund_id"), r.Str("tab_id"), r.Int("points")};
+     }},
+    {"loyalty.points_redeemed",
+     [](Reader& r) -> CustomerEvent {
+       return PointsRedeemed{r.Int("points"), r.Str("note", false), r.Str("reference", false)};
+     }},
+    {"loyalty.points_adjusted",
+     [](Reader& r) -> CustomerEvent { return PointsAdjusted{r.Int("delta"), r.Str("note")}; }},
+    {"credit.topped_up",
+     [](Reader& r) -> CustomerEvent {
+       return CreditToppedUp{r.Int("amount"), r.Str("payment_ref"), r.Str("note", false)};
+     }},
+    {"credit.deducted",
+     [](Reader& r) -> CustomerEvent {
+       return CreditDeducted{r.Int("amount"), r.Str("note", false), r.Str("reference", false)};
+     }},
+    {"credit.adjusted",
+     [](Reader& r) -> CustomerEvent { return CreditAdjusted{r.Int("delta"), r.Str("note")}; }},
+};
+static_assert(std::size(kCustomerTypes) == std::variant_size_v<CustomerEvent>);
+
+const std::string_view kSettingsTypes[] = {"settings.loyalty_program_set",
+                                           "settings.module_enabled", "settings.module_disabled"};
+static_assert(std::size(kSettingsTypes) == std::variant_size_v<SettingsEvent>);
+
+// Parses `json` as an object and runs `read` on it, mapping every failure to a Status.
+template <typename T, typename F>
+Result<T> Parse(std::string_view type, std::uint32_t schema, std::string_view json, F read) {
+  if (schema != kCurrentSchema) {
+    return Error(Status::InvalidArgument("schema", "unknown_schema",
+                                         std::string(type) + " has no schema version " +
+                                             std::to_string(schema)));
+  }
+  simdjson::dom::parser parser;
+  simdjson::dom::object obj;
+  if (parser.parse(json.data(), json.size()).get_object().get(obj) != simdjson::SUCCESS) {
+    return Error(Status::Corruption("payload of " + std::string(type) + " is not a JSON object"));
+  }
+  Reader reader(obj);
+  T event = read(reader);
+  if (!reader.ok()) {
+    return Error(Status::Corruption("payload of " + std::string(type) + " has a missing or bad '" +
+                                    reader.bad_field() + "'"));
+  }
+  return event;
+}
+
+}  // namespace
+
+std::string_view EventTypeName(const CustomerEvent& e) { return kCustomerTypes[e.index()].name; }
+std::string_view EventTypeName(const SettingsEvent& e) { return kSettingsTypes[e.index()]; }
+
+std::string EncodePayload(const CustomerEvent& event) { return json::serialize(ToJson(event)); }
+
+std::string EncodePayload(const SettingsEvent& event) {
+  json::object o;
+  std::visit(Overloaded{
+                 [&](const LoyaltyProgramSet& e) {
+                   o["points"] = e.program.points;
+                   o["per_amount"] = e.program.per_amount;
+                   o["rounding"] = RoundingName(e.program.rounding);
+                 },
+                 [&](const ModuleEnabled& e) { o["module"] = ModuleName(e.module); },
+                 [&](const ModuleDisabled& e) { o["module"] = ModuleName(e.module); },
+             },
+             event);
+  return json::serialize(o);
+}
+
+bool IsCustomerEventType(std::string_view type) {
+  for (const auto& t : kCustomerTypes) {
+    if (t.name == type) return true;
+  }
+  return false;
+}
+
+bool IsSettingsEventType(std::string_view type) {
+  for (auto t : kSettingsTypes) {
+    if (t == type) return true;
+  }
+  return false;
+}
+
+Result<CustomerEvent> DecodeCustomerEvent(std::string_view type, std::uint32_t schema,
+                                          std::string_view json) {
+  for (const auto& t : kCustomerTypes) {
+    if (t.name == type) return Parse<CustomerEvent>(type, schema, json, t.read);
+  }
+  return Error(Status::InvalidArgument("type", "unknown_event_type",
+                                       "unknown customer event type '" + std::string(type) + "'"));
+}
+
+Result<SettingsEvent> DecodeSettingsEvent(std::string_view type, std::uint32_t schema,
+                                          std::string_view json) {
+  bool bad_value = false;
+  auto module = [&](Reader& r) {
+    auto m = ParseModule(r.Str("module"));
+    bad_value = bad_value || !m;
+    return m.value_or(Module::kCustomers);
+  };
+  Result<SettingsEvent> out;
+  if (type == kSettingsTypes[0]) {
+    out = Parse<SettingsEvent>(type, schema, json, [&](Reader& r) -> SettingsEvent {
+      LoyaltyProgram p;
+      p.points = r.Int("points");
+      p.per_amount = r.Int("per_amount");
+      auto rounding = ParseRounding(r.Str("rounding"));
+      bad_value = bad_value || !rounding;
+      p.rounding = rounding.value_or(Rounding::kFloor);
+      return LoyaltyProgramSet{p};
+    });
+  } else if (type == kSettingsTypes[1]) {
+    out = Parse<SettingsEvent>(type, schema, json,
+                               [&](Reader& r) -> SettingsEvent { return ModuleEnabled{module(r)}; });
+  } else if (type == kSettingsTypes[2]) {
+    out = Parse<SettingsEvent>(type, schema, json,
+                               [&](Reader& r) -> SettingsEvent { return ModuleDisabled{module(r)}; });
+  } else {
+    return Error(Status::InvalidArgument("type", "unknown_event_type",
+                                         "unknown settings event type '" + std::string(type) + "'"));
+  }
+  if (out && bad_value) {
+    return Error(Status::Corruption("payload of " + std::string(type) + " has an unknown value"));
+  }
+  return out;
+}
+
+}  // namespace clientele

@@ -1,0 +1,50 @@
+// The JSON payloads of domain events, and their envelope type names.
+//
+// Payloads are JSON objects written with Boost.JSON and parsed with simdjson.
+// Field order is fixed, so the same event always encodes to the same bytes.
+// Amounts and points are JSON integers; absent optional values are omitted.
+//
+//   customer.registered        {"customer_id","code","first_name","last_name",
+//                                [email, phone, tax_id, address, notes], ["origin_store"]}
+//   customer.details_changed   {any of the seven detail fields; "" clears}
+//   customer.deactivated | .reactivated | .deleted    {}
+//   purchase.recorded          {"tab_id","amount","paid_at"}
+//   purchase.refunded          {"refund_id","tab_id","amount"}
+//   loyalty.points_earned      {"tab_id","points"}
+//   loyalty.points_reversed    {"refund_id","tab_id","points"}
+//   loyalty.points_redeemed    {"points",["note"],["reference"]}
+//   loyalty.points_adjusted    {"delta","note"}
+//   credit.topped_up           {"amount","payment_ref",["note"]}
+//   credit.deducted            {"amount",["note"],["reference"]}
+//   credit.adjusted            {"delta","note"}
+//   settings.loyalty_program_set {"points","per_amount","rounding"}
+//   settings.module_enabled | .module_disabled        {"module"}
+//
+// Every type is at schema 1. Decoding takes the schema version so an older
+// payload can be upcast when a type evolves.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "domain/events.h"
+#include "domain/status.h"
+
+namespace clientele {
+
+std::string EncodePayload(const CustomerEvent& event);
+std::string EncodePayload(const SettingsEvent& event);
+
+// True if `type` names a customer-stream or settings event respectively.
+bool IsCustomerEventType(std::string_view type);
+bool IsSettingsEventType(std::string_view type);
+
+// Parses a payload; Corruption if the JSON does not match the type's schema,
+// InvalidArgument if the type or schema version is unknown.
+Result<CustomerEvent> DecodeCustomerEvent(std::string_view type, std::uint32_t schema,
+                                          std::string_view json);
+Result<SettingsEvent> DecodeSettingsEvent(std::string_view type, std::uint32_t schema,
+                                          std::string_view json);
+
+}  // namespace clientele

@@ -1,0 +1,130 @@
+// Domain events: the facts recorded in the log.
+//
+// Each event type has a stable name (the envelope's `type`) and a schema
+// version; the JSON payload of each is written by event_codec. A new payload
+// shape gets a new schema version and an upcaster in event_codec, never an
+// in-place change.
+//
+//   customer-<id> stream                      settings stream
+//   ---------------------------------------   -----------------------------
+//   customer.registered                       settings.loyalty_program_set
+//   customer.details_changed                  settings.module_enabled
+//   customer.deactivated / .reactivated       settings.module_disabled
+//   customer.deleted
+//   purchase.recorded, purchase.refunded
+//   loyalty.points_earned / _reversed / _redeemed / _adjusted
+//   credit.topped_up / .deducted / .adjusted
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <variant>
+
+#include "domain/details.h"
+#include "domain/loyalty.h"
+#include "domain/money.h"
+
+namespace clientele {
+
+struct CustomerRegistered {
+  std::string customer_id;
+  std::string code;
+  CustomerDetails details;
+  std::string origin_store;  // "" when created at HQ
+  bool operator==(const CustomerRegistered&) const = default;
+};
+struct CustomerDetailsChanged {
+  DetailsPatch changes;  // only the fields that changed, with their new values
+  bool operator==(const CustomerDetailsChanged&) const = default;
+};
+struct CustomerDeactivated {
+  bool operator==(const CustomerDeactivated&) const = default;
+};
+struct CustomerReactivated {
+  bool operator==(const CustomerReactivated&) const = default;
+};
+struct CustomerDeleted {
+  bool operator==(const CustomerDeleted&) const = default;
+};
+struct PurchaseRecorded {
+  std::string tab_id;
+  Money amount = 0;
+  std::int64_t paid_at_ms = 0;  // UTC milliseconds
+  bool operator==(const PurchaseRecorded&) const = default;
+};
+struct PurchaseRefunded {
+  std::string refund_id;
+  std::string tab_id;
+  Money amount = 0;
+  bool operator==(const PurchaseRefunded&) const = default;
+};
+struct PointsEarned {
+  std::string tab_id;
+  Points points = 0;
+  bool operator==(const PointsEarned&) const = default;
+};
+struct PointsReversed {
+  std::string refund_id;
+  std::string tab_id;
+  Points points = 0;
+  bool operator==(const PointsReversed&) const = default;
+};
+struct PointsRedeemed {
+  Points points = 0;
+  std::string note;
+  std::string reference;
+  bool operator==(const PointsRedeemed&) const = default;
+};
+struct PointsAdjusted {
+  Points delta = 0;
+  std::string note;
+  bool operator==(const PointsAdjusted&) const = default;
+};
+struct CreditToppedUp {
+  Money amount = 0;
+  std::string payment_ref;
+  std::string note;
+  bool operator==(const CreditToppedUp&) const = default;
+};
+struct CreditDeducted {
+  Money amount = 0;
+  std::string note;
+  std::string reference;
+  bool operator==(const CreditDeducted&) const = default;
+};
+struct CreditAdjusted {
+  Money delta = 0;
+  std::string note;
+  bool operator==(const CreditAdjusted&) const = default;
+};
+
+using CustomerEvent =
+    std::variant<CustomerRegistered, CustomerDetailsChanged, CustomerDeactivated,
+                 CustomerReactivated, CustomerDeleted, PurchaseRecorded, PurchaseRefunded,
+                 PointsEarned, PointsReversed, PointsRedeemed, PointsAdjusted, CreditToppedUp,
+                 CreditDeducted, CreditAdjusted>;
+
+struct LoyaltyProgramSet {
+  LoyaltyProgram program;
+  bool operator==(const LoyaltyProgramSet&) const = default;
+};
+struct ModuleEnabled {
+  Module module = Module::kCustomers;
+  bool operator==(const ModuleEnabled&) const = default;
+};
+struct ModuleDisabled {
+  Module module = Module::kCustomers;
+  bool operator==(const ModuleDisabled&) const = default;
+};
+
+using SettingsEvent = std::variant<LoyaltyProgramSet, ModuleEnabled, ModuleDisabled>;
+
+// The envelope `type` of an event, e.g. "credit.topped_up".
+std::string_view EventTypeName(const CustomerEvent& e);
+std::string_view EventTypeName(const SettingsEvent& e);
+
+// The schema version of the payload this build writes for each type.
+inline constexpr std::uint32_t kCurrentSchema = 1;
+
+}  // namespace clientele

@@ -1,0 +1,139 @@
+// EventStore: a node's append-only event log in RocksDB, the only source of
+// truth. Layout and record grammar: eventstore/record_format.h.
+//
+// Example:
+//   auto store = EventStore::Open({.path = "/var/lib/clientele/hq"});
+//   auto r = (*store)->Append("customer-<id>", ExpectedVersion::NoStream(), {event});
+//
+// Thread-safety: every method may be called from any thread at once.
+// Durability: when Append returns OK, the events are in a synced WAL and
+// survive kill -9 and power loss (unless options.sync is false). Concurrent
+// appends are group-committed: one WAL write and one sync serve every append
+// waiting at that moment.
+// Visibility: readers see only acknowledged-durable events, in position order.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "domain/clock.h"
+#include "domain/status.h"
+#include "eventstore/event.h"
+
+namespace rocksdb {
+class DB;
+class Env;
+class ColumnFamilyHandle;
+}  // namespace rocksdb
+
+namespace clientele {
+
+struct EventStoreOptions {
+  std::string path;              // folder of the RocksDB database
+  std::string origin = "hq";     // this node: stamped on local events
+  Clock* clock = nullptr;        // time of local events; defaults to the system clock
+  bool sync = true;              // sync the WAL before acknowledging (never off in production)
+  bool read_only = false;        // open for reading only (verify, audit); no lock taken
+  rocksdb::Env* env = nullptr;   // e.g. an in-memory Env for tests; defaults to the disk
+  std::size_t max_batch_events = 4096;  // the most events one group commit writes
+};
+
+struct VerifyReport {
+  std::uint64_t events_checked = 0;  // events whose link held
+  std::uint64_t head = 0;            // the last position found
+  bool ok = true;
+  std::uint64_t broken_position = 0;  // the first position whose link fails, if !ok
+  std::string problem;                // what is wrong there, if !ok
+};
+
+class Subscription;
+
+class EventStore {
+ public:
+  // Opens (creating if missing) the log at options.path.
+  // Fails with Unavailable if another process holds it, Corruption if damaged.
+  static Result<std::unique_ptr<EventStore>> Open(EventStoreOptions options);
+
+  // Waits for in-flight appends, flushes memtables and closes the database.
+  ~EventStore();
+  EventStore(const EventStore&) = delete;
+  EventStore& operator=(const EventStore&) = delete;
+
+  // Appends `events` to `stream` atomically, if the stream is at `expected`.
+  // Returns the positions and the stream's new version, or
+  //   Conflict("wrong_expected_version") - the stream is elsewhere; nothing written;
+  //   Conflict("event_id_reused")        - an id is in the log with other content;
+  //   Conflict("partial_duplicate")      - some ids are in the log and some not;
+  //   InvalidArgument                    - bad stream name, id, type or empty list;
+  //   Unavailable                        - the write failed; nothing was acknowledged.
+  // If every id is already in the log with the same stream, type and data, it
+  // is an idempotent retry: nothing is written and the original positions are
+  // returned with duplicate = true, whatever `expected` says.
+  Result<AppendResult> Append(std::string_view stream, ExpectedVersion expected,
+                              std::vector<NewEvent> events);
+
+  // Appends events that originated on another node, keeping their id, origin,
+  // time, actor, type, schema, data and causation/correlation ids; position and
+  // version are this log's. Each event is skipped if its id is already here
+  // (its original position is reported). Expected version is always "any".
+  // Atomic: all new events of the call are written together or none.
+  Result<AppendResult> AppendReplicated(std::vector<RecordedEvent> events);
+
+  // Up to `max` events of `stream` with version >= from_version, in order.
+  Result<std::vector<RecordedEvent>> ReadStream(std::string_view stream, std::int64_t from_version,
+                                                std::size_t max);
+  // The stream's current version; 0 if it has no events.
+  Result<std::int64_t> StreamVersion(std::string_view stream);
+  // Up to `max` events with position >= from_position, in order.
+  Result<std::vector<RecordedEvent>> ReadAll(std::uint64_t from_position, std::size_t max);
+  // Calls fn on each event with position >= from_position in order until fn
+  // returns false. The event reference is valid only during the call.
+  Status ScanAll(std::uint64_t from_position, const std::function<bool(const RecordedEvent&)>& fn);
+  // The event with this id, or NotFound.
+  Result<RecordedEvent> FindById(std::string_view id);
+
+  // The last durable position (0 for an empty log).
+  std::uint64_t Head() const;
+  // Waits until Head() >= position or the timeout passes; returns Head() >= position.
+  bool WaitForHead(std::uint64_t position, std::chrono::milliseconds timeout) const;
+
+  // A reader that delivers every event after `after_position` in order: first
+  // those already in the log, then new ones as they are appended.
+  std::unique_ptr<Subscription> Subscribe(std::uint64_t after_position);
+
+  // Walks the whole log checking positions and the hash chain; reports the
+  // first broken link. Reads bypass RocksDB's block checksums so that an edited
+  // byte is pinned to its event by the chain.
+  Result<VerifyReport> Verify();
+
+  const std::string& origin() const;
+  rocksdb::DB* db() const;  // for projections that keep their tables beside the log
+
+ private:
+  struct Impl;
+  explicit EventStore(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+class Subscription {
+ public:
+  // Returns up to `max` events after the last delivered one, waiting up to
+  // `timeout` for at least one; an empty list means none arrived in time.
+  // Never skips or repeats an event.
+  Result<std::vector<RecordedEvent>> Next(std::size_t max, std::chrono::milliseconds timeout);
+  // The position of the last event delivered.
+  std::uint64_t position() const { return position_; }
+
+ private:
+  friend class EventStore;
+  Subscription(EventStore* store, std::uint64_t after) : store_(store), position_(after) {}
+  EventStore* store_;
+  std::uint64_t position_;
+};
+
+}  // namespace clientele

@@ -1,0 +1,66 @@
+// How events are laid out in RocksDB. Three column families, one atomic batch
+// per group commit:
+//
+//   log      position:be64                      -> record
+//   streams  stream 0x00 version:be64           -> position:be64
+//   ids      id:16 (UUID bytes)                 -> position:be64
+//
+//   record    := format:u8(=1) hash:32 canonical
+//   canonical := position:le64 id:16 lp(stream) version:le64 lp(type)
+//                schema:varint32 time_ms:le64 lp(origin) lp(actor)
+//                lp(causation_id) lp(correlation_id) lp(data)
+//   lp(x)     := varint32(len(x)) x
+//   hash(n)   := SHA-256(hash(n-1) || canonical(n)),  hash(0) := 32 zero bytes
+//
+// Big-endian keys sort numerically. The position inside `canonical` binds a
+// record to its key, so moving a record breaks the chain as surely as editing it.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include <openssl/evp.h>
+
+#include "domain/status.h"
+#include "eventstore/event.h"
+
+namespace clientele::record {
+
+inline constexpr std::uint8_t kFormat = 1;
+inline constexpr std::size_t kHashSize = 32;
+
+std::string PositionKey(std::uint64_t position);
+std::uint64_t DecodePositionKey(std::string_view key);  // REQUIRES: key.size() == 8
+std::string StreamKey(std::string_view stream, std::int64_t version);
+// The key just past every version of `stream`.
+std::string StreamKeyEnd(std::string_view stream);
+// "customer-<uuid>" text of a UUID id -> 16 bytes; false if `id` is no UUID.
+bool IdKey(std::string_view id, std::string* key);
+std::string IdText(std::string_view key16);
+
+// Appends canonical(event) to *out.
+void EncodeCanonical(const RecordedEvent& event, std::string* out);
+// The stored value: format, event.hash, canonical(event).
+std::string EncodeRecord(const RecordedEvent& event);
+// Parses a stored value, hash included, into *out (reusing its buffers);
+// Corruption if it does not parse.
+Status DecodeRecord(std::string_view value, RecordedEvent* out);
+
+// A reusable SHA-256 context for chaining. Not thread-safe: one per thread.
+class ChainHasher {
+ public:
+  ChainHasher();
+  ~ChainHasher();
+  ChainHasher(const ChainHasher&) = delete;
+  ChainHasher& operator=(const ChainHasher&) = delete;
+
+  // SHA-256(prev || canonical), 32 bytes.
+  std::string Next(std::string_view prev, std::string_view canonical);
+
+ private:
+  EVP_MD* md_;
+  EVP_MD_CTX* ctx_;
+};
+
+}  // namespace clientele::record
