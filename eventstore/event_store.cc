@@ -123,7 +123,7 @@ struct EventStore::Impl {
       committer.join();
     }
     if (db != nullptr) {
-      if (!options.read_only) db->Flush(rocksdb::FlushOptions());
+      if (!options.read_only) db->Flush(rocksdb::FlushOptions(), handles);
       for (auto* h : handles) db->DestroyColumnFamilyHandle(h);
       db->Close();
       delete db;
@@ -432,7 +432,8 @@ Result<std::unique_ptr<EventStore>> EventStore::Open(EventStoreOptions options) 
   impl->streams_cf = impl->handles[2];
   impl->ids_cf = impl->handles[3];
   impl->options = std::move(options);
-  if (Status st = impl->LoadHead(); !st.ok()) return Error(st);
+  // A damaged tail must not stop a read-only open: verify is how it gets found.
+  if (Status st = impl->LoadHead(); !st.ok() && !impl->options.read_only) return Error(st);
   if (!impl->options.read_only) {
     impl->committer = std::thread([p = impl.get()] { p->CommitLoop(); });
   }
