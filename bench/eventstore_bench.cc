@@ -94,6 +94,55 @@ double ClienteleAppends(EventStore* store, int writers, double seconds, int run)
   });
 }
 
+// `writers` concurrent writers, each with one append in flight at a time: as
+// soon as one is acknowledged durable the writer sends its next. Driven by
+// AppendAsync callbacks, as the HTTP server drives it, so no thread blocks.
+double ClienteleAppendsAsync(EventStore* store, int writers, double seconds) {
+  struct Writer {
+    std::string stream;
+    std::int64_t version = 0;
+    std::int64_t n = 0;
+  };
+  std::vector<Writer> ws(writers);
+  for (auto& w : ws) w.stream = "customer-" + NewUuid();
+  std::atomic<bool> stop{false}, failed{false};
+  std::atomic<std::int64_t> done{0};
+  std::atomic<int> in_flight{writers};
+  std::function<void(int)> next = [&](int i) {
+    Writer& w = ws[i];
+    NewEvent e;
+    e.id = NewUuid();
+    e.type = "purchase.recorded";
+    e.data = Payload(i, w.n);
+    e.actor = "bench";
+    store->AppendAsync(w.stream, ExpectedVersion::Exact(w.version), {std::move(e)},
+                       [&, i](Result<AppendResult> r) {
+                         if (!r) {
+                           std::fprintf(stderr, "bench: %s\n", r.error().ToString().c_str());
+                           failed = true;
+                         } else {
+                           ws[i].version = r->stream_version;
+                           ++ws[i].n;
+                           done.fetch_add(1, std::memory_order_relaxed);
+                         }
+                         if (stop.load() || failed.load()) {
+                           in_flight.fetch_sub(1);
+                         } else {
+                           next(i);
+                         }
+                       });
+  };
+  auto start = SteadyClock::now();
+  for (int i = 0; i < writers; ++i) next(i);
+  std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
+  stop = true;
+  double elapsed = std::chrono::duration<double>(SteadyClock::now() - start).count();
+  std::int64_t completed = done.load();
+  while (in_flight.load() > 0) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  if (failed) std::exit(1);
+  return static_cast<double>(completed) / elapsed;
+}
+
 PGconn* Connect(const std::string& conninfo) {
   PGconn* c = PQconnectdb(conninfo.c_str());
   if (PQstatus(c) != CONNECTION_OK) {
@@ -187,11 +236,13 @@ int main(int argc, char** argv) {
   double seconds = 3;
   int runs = 3;
   std::uint64_t read_events = 1'000'000;
+  std::vector<int> writer_counts = {1, 8, 64};
   app.add_option("--data", data, "Folder for the benchmark log (wiped)")->required();
   app.add_option("--pg", pg, "libpq connection string of a PostgreSQL to compare with");
   app.add_option("--seconds", seconds, "Seconds per append run")->capture_default_str();
   app.add_option("--runs", runs, "Runs per figure; the median is printed")->capture_default_str();
   app.add_option("--read-events", read_events, "Log size for the read figure")->capture_default_str();
+  app.add_option("--writers", writer_counts, "Writer counts to measure")->capture_default_str();
   CLI11_PARSE(app, argc, argv);
 
   std::filesystem::remove_all(data);
@@ -200,22 +251,32 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "bench: %s\n", store.error().ToString().c_str());
     return 1;
   }
-  for (int writers : {1, 8, 64}) {
-    std::vector<double> ours, theirs;
+  for (int writers : writer_counts) {
+    std::vector<double> ours, threads, theirs;
     for (int run = 0; run < runs; ++run) {
-      ours.push_back(ClienteleAppends(store->get(), writers, seconds, run));
+      threads.push_back(ClienteleAppends(store->get(), writers, seconds, run));
+      EventStoreStats before = (*store)->stats();
+      ours.push_back(ClienteleAppendsAsync(store->get(), writers, seconds));
+      EventStoreStats after = (*store)->stats();
+      double syncs = double(std::max<std::uint64_t>(1, after.syncs - before.syncs));
+      std::printf("run %d: %d writers: %.1f events per sync, %.0f us per sync\n", run, writers,
+                  double(after.events_written - before.events_written) / syncs,
+                  double(after.sync_micros - before.sync_micros) / syncs);
       if (!pg.empty()) theirs.push_back(PostgresAppends(pg, writers, seconds));
       std::printf("run %d: %d writers: clientele %.0f/s%s\n", run, writers, ours.back(),
                   pg.empty() ? "" : (" postgres " + std::to_string((int)theirs.back()) + "/s").c_str());
     }
     std::string name = "append_" + std::to_string(writers) + "_writers";
     Figure(name, Median(ours), "events/s");
+    Figure(name + "_blocking_threads", Median(threads), "events/s");
     if (!pg.empty()) {
       Figure("postgres_" + name, Median(theirs), "events/s");
       std::printf("figure: ratio_%s %.1f x\n", name.c_str(), Median(ours) / Median(theirs));
     }
   }
   Fill(store->get(), read_events);
+  // Read from table files, as a log that has been running a while is.
+  if (Status s = (*store)->Flush(); !s.ok()) return 1;
   std::vector<double> reads;
   for (int run = 0; run < runs; ++run) reads.push_back(ReadAllRate(store->get()));
   Figure("read_all_" + std::to_string((*store)->Head()) + "_events", Median(reads), "events/s");

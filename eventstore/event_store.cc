@@ -2,8 +2,12 @@
 
 #include <rocksdb/db.h>
 #include <rocksdb/filter_policy.h>
+#include <rocksdb/memtablerep.h>
+#include <rocksdb/slice_transform.h>
 #include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
+
+#include <pthread.h>
 
 #include <condition_variable>
 #include <deque>
@@ -84,7 +88,7 @@ struct EventStore::Impl {
     ExpectedVersion expected;
     std::vector<RecordedEvent> events;  // local: envelope fields filled at commit
     std::vector<std::string> id_keys;
-    std::promise<Result<AppendResult>> done;
+    AppendCallback done;
     Result<AppendResult> result;
     bool staged = false;  // wrote something into the current batch
   };
@@ -107,6 +111,18 @@ struct EventStore::Impl {
   bool stopping = false;
   std::thread committer;
 
+  // Requests whose batch is written (not yet synced), in commit order, and the
+  // last position written with them. The syncer makes them durable and answers.
+  std::mutex sync_mu;
+  std::condition_variable sync_cv;
+  std::vector<Request*> to_sync;
+  std::uint64_t written_position = 0;
+  bool sync_stopping = false;
+  std::thread syncer;
+  std::atomic<bool> failed{false};
+  std::atomic<std::uint64_t> events_written{0}, batches_written{0}, syncs{0},
+      sync_micros{0};  // a sync failed: the store refuses further appends
+
   // Owned by the committer thread.
   std::uint64_t last_position = 0;
   std::string last_hash = std::string(record::kHashSize, '\0');
@@ -121,6 +137,18 @@ struct EventStore::Impl {
       }
       queue_cv.notify_all();
       committer.join();
+      {
+        std::lock_guard lock(sync_mu);
+        sync_stopping = true;
+      }
+      sync_cv.notify_all();
+      syncer.join();
+      {
+        std::lock_guard lock(answer_mu);
+        answer_stopping = true;
+      }
+      answer_cv.notify_all();
+      completer.join();
     }
     if (db != nullptr) {
       if (!options.read_only) db->Flush(rocksdb::FlushOptions(), handles);
@@ -130,17 +158,60 @@ struct EventStore::Impl {
     }
   }
 
-  Result<AppendResult> Submit(std::unique_ptr<Request> req) {
-    auto future = req->done.get_future();
+  void Submit(std::unique_ptr<Request> req) {
     {
-      std::lock_guard lock(queue_mu);
-      if (stopping) return Error(Status::Unavailable("the event store is closing"));
-      queue.push_back(req.release());
+      std::unique_lock lock(queue_mu);
+      if (!stopping) {
+        queue.push_back(req.release());
+        lock.unlock();
+        queue_cv.notify_one();
+        return;
+      }
     }
-    queue_cv.notify_one();
-    return future.get();
+    req->done(Error(Status::Unavailable("the event store is closing")));
   }
 
+  static void Answer(Request* r) {
+    r->done(std::move(r->result));
+    delete r;
+  }
+
+  // The completer: runs the callbacks of synced requests, so that waking their
+  // callers never delays the next sync.
+  std::mutex answer_mu;
+  std::condition_variable answer_cv;
+  std::vector<Request*> to_answer;
+  bool answer_stopping = false;
+  std::thread completer;
+
+  void AnswerLater(std::vector<Request*>* batch) {
+    {
+      std::lock_guard lock(answer_mu);
+      to_answer.insert(to_answer.end(), batch->begin(), batch->end());
+    }
+    answer_cv.notify_one();
+    batch->clear();
+  }
+
+  void CompleteLoop() {
+    std::vector<Request*> batch;
+    for (;;) {
+      {
+        std::unique_lock lock(answer_mu);
+        answer_cv.wait(lock, [&] { return answer_stopping || !to_answer.empty(); });
+        if (to_answer.empty()) return;  // stopping and drained
+        batch.swap(to_answer);
+      }
+      for (Request* r : batch) Answer(r);
+      batch.clear();
+    }
+  }
+
+  // The committer: stages each batch of waiting appends and writes it to the
+  // WAL and memtables without syncing, then hands it to the syncer. It goes on
+  // with the next batch while the syncer's fsync runs, so a sync covers every
+  // batch written during the one before it. Readers never see past Head(),
+  // which moves only after the sync.
   void CommitLoop() {
     std::vector<Request*> batch;
     for (;;) {
@@ -157,11 +228,72 @@ struct EventStore::Impl {
           queue.pop_front();
         }
       }
-      CommitBatch(batch);
-      for (Request* r : batch) {
-        r->done.set_value(std::move(r->result));
-        delete r;
+      if (failed.load()) {
+        for (Request* r : batch) {
+          r->result = Error(Status::Unavailable("the log could not be synced earlier; restart"));
+          Answer(r);
+        }
+        continue;
       }
+      CommitBatch(batch);
+      {
+        std::lock_guard lock(sync_mu);
+        to_sync.insert(to_sync.end(), batch.begin(), batch.end());
+        written_position = last_position;
+      }
+      sync_cv.notify_one();
+    }
+  }
+
+  // The syncer: one fsync for everything written so far, then the answers.
+  //
+  // Writers answered by one sync come back while the next one runs; syncing at
+  // once would leave them for the sync after, halving every group. So before a
+  // sync the syncer waits, at most half the last sync's duration, until as many
+  // requests are written as it answered last time.
+  void SyncLoop() {
+    std::vector<Request*> batch;
+    std::uint64_t synced = head.load();
+    std::size_t last_group = 1;
+    auto last_sync_time = std::chrono::microseconds(0);
+    for (;;) {
+      std::uint64_t target;
+      {
+        std::unique_lock lock(sync_mu);
+        sync_cv.wait(lock, [&] { return sync_stopping || !to_sync.empty(); });
+        if (to_sync.empty()) return;  // stopping and drained
+        if (options.sync && to_sync.size() < last_group) {
+          auto patience = std::min(last_sync_time / 2, std::chrono::microseconds(1000));
+          sync_cv.wait_for(lock, patience,
+                           [&] { return sync_stopping || to_sync.size() >= last_group; });
+        }
+        batch.swap(to_sync);
+        target = written_position;
+      }
+      rocksdb::Status s;
+      if (target > synced && options.sync) {
+        auto start = std::chrono::steady_clock::now();
+        s = db->SyncWAL();
+        last_sync_time = std::chrono::duration_cast<std::chrono::microseconds>(
+            std::chrono::steady_clock::now() - start);
+        syncs.fetch_add(1, std::memory_order_relaxed);
+        sync_micros.fetch_add(last_sync_time.count(), std::memory_order_relaxed);
+      }
+      last_group = std::max<std::size_t>(1, batch.size());
+      if (!s.ok()) {
+        failed = true;
+        for (Request* r : batch) {
+          if (r->result) r->result = Error(FromRocks(s, "syncing the log failed"));
+        }
+      } else if (target > synced) {
+        synced = target;
+        {
+          std::lock_guard lock(head_mu);
+          head.store(synced);
+        }
+        head_cv.notify_all();
+      }
+      AnswerLater(&batch);
     }
   }
 
@@ -183,7 +315,7 @@ struct EventStore::Impl {
     }
     if (st.position == last_position) return;  // nothing new: duplicates and refusals only
     rocksdb::WriteOptions wo;
-    wo.sync = options.sync;
+    wo.sync = false;  // the syncer syncs
     rocksdb::Status s = db->Write(wo, &st.batch);
     if (!s.ok()) {
       for (auto& [stream, before] : st.undo) {
@@ -198,13 +330,10 @@ struct EventStore::Impl {
       }
       return;
     }
+    events_written.fetch_add(st.position - last_position, std::memory_order_relaxed);
+    batches_written.fetch_add(1, std::memory_order_relaxed);
     last_position = st.position;
     last_hash = st.hash;
-    {
-      std::lock_guard lock(head_mu);
-      head.store(last_position);
-    }
-    head_cv.notify_all();
   }
 
   // The stream's version as of the staged batch.
@@ -394,6 +523,7 @@ Result<std::unique_ptr<EventStore>> EventStore::Open(EventStoreOptions options) 
   db_options.create_missing_column_families = !options.read_only;
   db_options.wal_recovery_mode = rocksdb::WALRecoveryMode::kPointInTimeRecovery;
   db_options.max_background_jobs = 2;
+  db_options.allow_concurrent_memtable_write = false;  // one committer writes; hashed memtables need it
   if (options.env != nullptr) db_options.env = options.env;
 
   std::shared_ptr<rocksdb::Cache> cache = rocksdb::NewLRUCache(128 << 20);
@@ -406,16 +536,25 @@ Result<std::unique_ptr<EventStore>> EventStore::Open(EventStoreOptions options) 
   rocksdb::ColumnFamilyOptions log_options;
   log_options.compression = rocksdb::kNoCompression;  // fast scans; byte-exact tamper evidence
   log_options.table_factory = table(false);
+  // Positions only grow: one insert hint for every key makes appends to the
+  // log's memtable O(1) instead of a walk down the skiplist.
+  log_options.memtable_insert_with_hint_prefix_extractor.reset(
+      rocksdb::NewFixedPrefixTransform(1));
+  // Index entries are small and random: small memtables stay in cache.
   rocksdb::ColumnFamilyOptions index_options;
   index_options.table_factory = table(true);
-  index_options.memtable_whole_key_filtering = true;
-  index_options.memtable_prefix_bloom_size_ratio = 0.05;
+  index_options.write_buffer_size = 16 << 20;
+  // Event ids are random and only ever looked up one at a time: a hashed
+  // memtable inserts them without the skiplist's cache misses.
+  rocksdb::ColumnFamilyOptions id_options = index_options;
+  id_options.prefix_extractor.reset(rocksdb::NewFixedPrefixTransform(16));
+  id_options.memtable_factory.reset(rocksdb::NewHashSkipListRepFactory(1 << 18));
 
   std::vector<rocksdb::ColumnFamilyDescriptor> cfs = {
       {rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions()},
       {kLogCf, log_options},
       {kStreamsCf, index_options},
-      {kIdsCf, index_options},
+      {kIdsCf, id_options},
   };
   rocksdb::Status s =
       options.read_only
@@ -435,31 +574,69 @@ Result<std::unique_ptr<EventStore>> EventStore::Open(EventStoreOptions options) 
   // A damaged tail must not stop a read-only open: verify is how it gets found.
   if (Status st = impl->LoadHead(); !st.ok() && !impl->options.read_only) return Error(st);
   if (!impl->options.read_only) {
-    impl->committer = std::thread([p = impl.get()] { p->CommitLoop(); });
+    impl->committer = std::thread([p = impl.get()] {
+      pthread_setname_np(pthread_self(), "log-commit");
+      p->CommitLoop();
+    });
+    impl->syncer = std::thread([p = impl.get()] {
+      pthread_setname_np(pthread_self(), "log-sync");
+      p->SyncLoop();
+    });
+    impl->completer = std::thread([p = impl.get()] {
+      pthread_setname_np(pthread_self(), "log-complete");
+      p->CompleteLoop();
+    });
   }
   return std::unique_ptr<EventStore>(new EventStore(std::move(impl)));
 }
 
+namespace {
+
+// Runs an async append and waits for its answer.
+template <typename Start>
+Result<AppendResult> Wait(Start start) {
+  std::promise<Result<AppendResult>> promise;
+  auto future = promise.get_future();
+  start([&promise](Result<AppendResult> r) { promise.set_value(std::move(r)); });
+  return future.get();
+}
+
+}  // namespace
+
 Result<AppendResult> EventStore::Append(std::string_view stream, ExpectedVersion expected,
                                         std::vector<NewEvent> events) {
+  return Wait([&](AppendCallback done) {
+    AppendAsync(stream, expected, std::move(events), std::move(done));
+  });
+}
+
+Result<AppendResult> EventStore::AppendReplicated(std::vector<RecordedEvent> events) {
+  return Wait([&](AppendCallback done) {
+    AppendReplicatedAsync(std::move(events), std::move(done));
+  });
+}
+
+void EventStore::AppendAsync(std::string_view stream, ExpectedVersion expected,
+                             std::vector<NewEvent> events, AppendCallback done) {
+  auto refuse = [&](Status s) { done(Error(std::move(s))); };
   if (impl_->options.read_only) {
-    return Error(Status::FailedPrecondition("", "read_only", "the log is open read-only"));
+    return refuse(Status::FailedPrecondition("", "read_only", "the log is open read-only"));
   }
-  if (Status s = ValidateStream(stream); !s.ok()) return Error(s);
+  if (Status s = ValidateStream(stream); !s.ok()) return refuse(s);
   if (events.empty()) {
-    return Error(Status::InvalidArgument("events", "empty_append", "an append needs events"));
+    return refuse(Status::InvalidArgument("events", "empty_append", "an append needs events"));
   }
   if (expected.value < ExpectedVersion::kAny) {
-    return Error(Status::InvalidArgument("expected_version", "invalid_expected_version",
-                                         "expected version must be any, no stream or >= 0"));
+    return refuse(Status::InvalidArgument("expected_version", "invalid_expected_version",
+                                          "expected version must be any, no stream or >= 0"));
   }
   auto req = std::make_unique<Impl::Request>();
   std::vector<std::string_view> ids;
   for (const NewEvent& e : events) {
-    if (Status s = ValidateType(e.type); !s.ok()) return Error(s);
+    if (Status s = ValidateType(e.type); !s.ok()) return refuse(s);
     ids.push_back(e.id);
   }
-  if (Status s = ValidateIds(ids, &req->id_keys); !s.ok()) return Error(s);
+  if (Status s = ValidateIds(ids, &req->id_keys); !s.ok()) return refuse(s);
   req->stream = std::string(stream);
   req->expected = expected;
   req->events.reserve(events.size());
@@ -476,31 +653,34 @@ Result<AppendResult> EventStore::Append(std::string_view stream, ExpectedVersion
     r.data = std::move(e.data);
     req->events.push_back(std::move(r));
   }
-  return impl_->Submit(std::move(req));
+  req->done = std::move(done);
+  impl_->Submit(std::move(req));
 }
 
-Result<AppendResult> EventStore::AppendReplicated(std::vector<RecordedEvent> events) {
+void EventStore::AppendReplicatedAsync(std::vector<RecordedEvent> events, AppendCallback done) {
+  auto refuse = [&](Status s) { done(Error(std::move(s))); };
   if (impl_->options.read_only) {
-    return Error(Status::FailedPrecondition("", "read_only", "the log is open read-only"));
+    return refuse(Status::FailedPrecondition("", "read_only", "the log is open read-only"));
   }
   if (events.empty()) {
-    return Error(Status::InvalidArgument("events", "empty_append", "an append needs events"));
+    return refuse(Status::InvalidArgument("events", "empty_append", "an append needs events"));
   }
   auto req = std::make_unique<Impl::Request>();
   req->replicated = true;
   std::vector<std::string_view> ids;
   for (const RecordedEvent& e : events) {
-    if (Status s = ValidateStream(e.stream); !s.ok()) return Error(s);
-    if (Status s = ValidateType(e.type); !s.ok()) return Error(s);
+    if (Status s = ValidateStream(e.stream); !s.ok()) return refuse(s);
+    if (Status s = ValidateType(e.type); !s.ok()) return refuse(s);
     if (e.origin.empty()) {
-      return Error(Status::InvalidArgument("origin", "missing_origin",
-                                           "a replicated event needs its origin"));
+      return refuse(Status::InvalidArgument("origin", "missing_origin",
+                                            "a replicated event needs its origin"));
     }
     ids.push_back(e.id);
   }
-  if (Status s = ValidateIds(ids, &req->id_keys); !s.ok()) return Error(s);
+  if (Status s = ValidateIds(ids, &req->id_keys); !s.ok()) return refuse(s);
   req->events = std::move(events);
-  return impl_->Submit(std::move(req));
+  req->done = std::move(done);
+  impl_->Submit(std::move(req));
 }
 
 Result<std::int64_t> EventStore::StreamVersion(std::string_view stream) {
@@ -657,6 +837,17 @@ bool EventStore::WaitForHead(std::uint64_t position, std::chrono::milliseconds t
 
 std::unique_ptr<Subscription> EventStore::Subscribe(std::uint64_t after_position) {
   return std::unique_ptr<Subscription>(new Subscription(this, after_position));
+}
+
+Status EventStore::Flush() {
+  rocksdb::Status s = impl_->db->Flush(rocksdb::FlushOptions(), impl_->handles);
+  if (!s.ok()) return FromRocks(s, "flushing the log failed");
+  return Status::OK();
+}
+
+EventStoreStats EventStore::stats() const {
+  return {impl_->events_written.load(), impl_->batches_written.load(), impl_->syncs.load(),
+          impl_->sync_micros.load()};
 }
 
 const std::string& EventStore::origin() const { return impl_->options.origin; }

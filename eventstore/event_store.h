@@ -51,7 +51,19 @@ struct VerifyReport {
   std::string problem;                // what is wrong there, if !ok
 };
 
+// Counters since Open, for metrics and benchmarks.
+struct EventStoreStats {
+  std::uint64_t events_written = 0;  // events appended (local and replicated)
+  std::uint64_t batches_written = 0;  // group commits written to the WAL
+  std::uint64_t syncs = 0;            // WAL syncs
+  std::uint64_t sync_micros = 0;      // time spent in them
+};
+
 class Subscription;
+
+// Receives the outcome of an asynchronous append, on one of the store's threads.
+// It must not block: hand long work to another thread.
+using AppendCallback = std::function<void(Result<AppendResult>)>;
 
 class EventStore {
  public:
@@ -84,6 +96,13 @@ class EventStore {
   // Atomic: all new events of the call are written together or none.
   Result<AppendResult> AppendReplicated(std::vector<RecordedEvent> events);
 
+  // Append and AppendReplicated without waiting: `done` is called once with
+  // what the blocking call would return, after the events are durable. Input
+  // errors are reported at once, on the calling thread.
+  void AppendAsync(std::string_view stream, ExpectedVersion expected, std::vector<NewEvent> events,
+                   AppendCallback done);
+  void AppendReplicatedAsync(std::vector<RecordedEvent> events, AppendCallback done);
+
   // Up to `max` events of `stream` with version >= from_version, in order.
   Result<std::vector<RecordedEvent>> ReadStream(std::string_view stream, std::int64_t from_version,
                                                 std::size_t max);
@@ -111,6 +130,10 @@ class EventStore {
   // byte is pinned to its event by the chain.
   Result<VerifyReport> Verify();
 
+  // Writes every memtable to table files (e.g. before a file-level backup).
+  Status Flush();
+
+  EventStoreStats stats() const;
   const std::string& origin() const;
   rocksdb::DB* db() const;  // for projections that keep their tables beside the log
 

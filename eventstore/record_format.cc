@@ -67,6 +67,12 @@ class Input {
     s_.remove_prefix(n);
     return true;
   }
+  bool View(std::size_t n, std::string_view* out) {
+    if (s_.size() < n) return false;
+    *out = s_.substr(0, n);
+    s_.remove_prefix(n);
+    return true;
+  }
   bool Lp(std::string* out) {
     std::uint32_t n;
     return Varint32(&n) && Bytes(n, out);
@@ -115,12 +121,24 @@ bool IdKey(std::string_view id, std::string* key) {
   return true;
 }
 
+namespace {
+
+// Writes the canonical text of a 16-byte UUID into out[0..36).
+void FormatUuid(const unsigned char* bin, char* out) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  for (int i = 0, o = 0; i < 16; ++i) {
+    if (i == 4 || i == 6 || i == 8 || i == 10) out[o++] = '-';
+    out[o++] = kHex[bin[i] >> 4];
+    out[o++] = kHex[bin[i] & 0xf];
+  }
+}
+
+}  // namespace
+
 std::string IdText(std::string_view key16) {
-  uuid_t bin;
-  std::memcpy(bin, key16.data(), 16);
-  char text[37];
-  uuid_unparse_lower(bin, text);
-  return std::string(text, 36);
+  std::string out(36, '\0');
+  FormatUuid(reinterpret_cast<const unsigned char*>(key16.data()), out.data());
+  return out;
 }
 
 void EncodeCanonical(const RecordedEvent& e, std::string* out) {
@@ -156,13 +174,14 @@ Status DecodeRecord(std::string_view value, RecordedEvent* out) {
   }
   Input in(value.substr(1));
   std::uint64_t version = 0, time_ms = 0;
-  std::string id;
-  bool ok = in.Bytes(kHashSize, &e.hash) && in.Le64(&e.position) && in.Bytes(16, &id) &&
+  std::string_view id;
+  bool ok = in.Bytes(kHashSize, &e.hash) && in.Le64(&e.position) && in.View(16, &id) &&
             in.Lp(&e.stream) && in.Le64(&version) && in.Lp(&e.type) && in.Varint32(&e.schema) &&
             in.Le64(&time_ms) && in.Lp(&e.origin) && in.Lp(&e.actor) && in.Lp(&e.causation_id) &&
             in.Lp(&e.correlation_id) && in.Lp(&e.data) && in.empty();
   if (!ok) return Status::Corruption("record does not parse");
-  e.id = IdText(id);
+  e.id.resize(36);
+  FormatUuid(reinterpret_cast<const unsigned char*>(id.data()), e.id.data());
   e.version = static_cast<std::int64_t>(version);
   e.time_ms = static_cast<std::int64_t>(time_ms);
   return Status::OK();
