@@ -1,38 +1,33 @@
 #include "eventstore/event_store.h"
 
-#include <rocksdb/db.h>
+#include <pthread.h>
 #include <rocksdb/filter_policy.h>
-#include <rocksdb/memtablerep.h>
 #include <rocksdb/slice_transform.h>
 #include <rocksdb/table.h>
-#include <rocksdb/write_batch.h>
 
-#include <pthread.h>
-
-#include <condition_variable>
-#include <deque>
 #include <future>
-#include <mutex>
-#include <optional>
-#include <thread>
-#include <unordered_map>
 #include <unordered_set>
 
-#include "eventstore/record_format.h"
+#include "eventstore/internal/store_impl.h"
 #include "eventstore/system_clock.h"
 
 namespace clientele {
+
+Status FromRocks(const rocksdb::Status& s, std::string_view what) {
+  std::string msg = std::string(what) + ": " + s.ToString();
+  if (s.IsCorruption()) return Status::Corruption(msg);
+  return Status::Unavailable(msg);
+}
 
 namespace {
 
 constexpr const char* kLogCf = "log";
 constexpr const char* kStreamsCf = "streams";
 constexpr const char* kIdsCf = "ids";
+constexpr auto kIndexWait = std::chrono::seconds(10);
 
-Status FromRocks(const rocksdb::Status& s, std::string_view what) {
-  std::string msg = std::string(what) + ": " + s.ToString();
-  if (s.IsCorruption()) return Status::Corruption(msg);
-  return Status::Unavailable(msg);
+Status IndexBehind() {
+  return Status::Unavailable("the stream and id indexes are behind the log; try again");
 }
 
 Status ValidateStream(std::string_view stream) {
@@ -52,6 +47,11 @@ Status ValidateStream(std::string_view stream) {
 // Checks a batch of ids: each a UUID, none twice. Fills the 16-byte keys.
 Status ValidateIds(const std::vector<std::string_view>& ids, std::vector<std::string>* keys) {
   keys->resize(ids.size());
+  if (ids.size() == 1) {
+    if (record::IdKey(ids[0], &(*keys)[0])) return Status::OK();
+    return Status::InvalidArgument("id", "invalid_event_id",
+                                   "event id '" + std::string(ids[0]) + "' is not a UUID");
+  }
   std::unordered_set<std::string> seen;
   for (std::size_t i = 0; i < ids.size(); ++i) {
     if (!record::IdKey(ids[i], &(*keys)[i])) {
@@ -73,443 +73,78 @@ Status ValidateType(std::string_view type) {
   return Status::OK();
 }
 
-bool SameContent(const RecordedEvent& a, std::string_view stream, std::string_view type,
-                 std::string_view data) {
-  return a.stream == stream && a.type == type && a.data == data;
-}
-
 }  // namespace
 
-struct EventStore::Impl {
-  // One append waiting for the committer.
-  struct Request {
-    bool replicated = false;
-    std::string stream;
-    ExpectedVersion expected;
-    std::vector<RecordedEvent> events;  // local: envelope fields filled at commit
-    std::vector<std::string> id_keys;
-    AppendCallback done;
-    Result<AppendResult> result;
-    bool staged = false;  // wrote something into the current batch
-  };
-
-  EventStoreOptions options;
-  Clock* clock = nullptr;
-  rocksdb::DB* db = nullptr;
-  std::vector<rocksdb::ColumnFamilyHandle*> handles;
-  rocksdb::ColumnFamilyHandle* log_cf = nullptr;
-  rocksdb::ColumnFamilyHandle* streams_cf = nullptr;
-  rocksdb::ColumnFamilyHandle* ids_cf = nullptr;
-
-  std::atomic<std::uint64_t> head{0};
-  mutable std::mutex head_mu;
-  mutable std::condition_variable head_cv;
-
-  std::mutex queue_mu;
-  std::condition_variable queue_cv;
-  std::deque<Request*> queue;
-  bool stopping = false;
-  std::thread committer;
-
-  // Requests whose batch is written (not yet synced), in commit order, and the
-  // last position written with them. The syncer makes them durable and answers.
-  std::mutex sync_mu;
-  std::condition_variable sync_cv;
-  std::vector<Request*> to_sync;
-  std::uint64_t written_position = 0;
-  bool sync_stopping = false;
-  std::thread syncer;
-  std::atomic<bool> failed{false};
-  std::atomic<std::uint64_t> events_written{0}, batches_written{0}, syncs{0},
-      sync_micros{0};  // a sync failed: the store refuses further appends
-
-  // Owned by the committer thread.
-  std::uint64_t last_position = 0;
-  std::string last_hash = std::string(record::kHashSize, '\0');
-  std::unordered_map<std::string, std::int64_t> versions;
-  record::ChainHasher hasher;
-
-  ~Impl() {
-    if (committer.joinable()) {
-      {
-        std::lock_guard lock(queue_mu);
-        stopping = true;
-      }
-      queue_cv.notify_all();
-      committer.join();
-      {
-        std::lock_guard lock(sync_mu);
-        sync_stopping = true;
-      }
-      sync_cv.notify_all();
-      syncer.join();
-      {
-        std::lock_guard lock(answer_mu);
-        answer_stopping = true;
-      }
-      answer_cv.notify_all();
-      completer.join();
-    }
-    if (db != nullptr) {
-      if (!options.read_only) db->Flush(rocksdb::FlushOptions(), handles);
-      for (auto* h : handles) db->DestroyColumnFamilyHandle(h);
-      db->Close();
-      delete db;
-    }
-  }
-
-  void Submit(std::unique_ptr<Request> req) {
+EventStore::Impl::~Impl() {
+  if (committer.joinable()) {
     {
-      std::unique_lock lock(queue_mu);
-      if (!stopping) {
-        queue.push_back(req.release());
-        lock.unlock();
-        queue_cv.notify_one();
-        return;
-      }
+      std::lock_guard lock(queue_mu);
+      stopping = true;
     }
-    req->done(Error(Status::Unavailable("the event store is closing")));
-  }
-
-  static void Answer(Request* r) {
-    r->done(std::move(r->result));
-    delete r;
-  }
-
-  // The completer: runs the callbacks of synced requests, so that waking their
-  // callers never delays the next sync.
-  std::mutex answer_mu;
-  std::condition_variable answer_cv;
-  std::vector<Request*> to_answer;
-  bool answer_stopping = false;
-  std::thread completer;
-
-  void AnswerLater(std::vector<Request*>* batch) {
+    queue_cv.notify_all();
+    committer.join();
+    {
+      std::lock_guard lock(sync_mu);
+      sync_stopping = true;
+    }
+    sync_cv.notify_all();
+    syncer.join();
     {
       std::lock_guard lock(answer_mu);
-      to_answer.insert(to_answer.end(), batch->begin(), batch->end());
+      answer_stopping = true;
     }
-    answer_cv.notify_one();
-    batch->clear();
-  }
-
-  void CompleteLoop() {
-    std::vector<Request*> batch;
-    for (;;) {
-      {
-        std::unique_lock lock(answer_mu);
-        answer_cv.wait(lock, [&] { return answer_stopping || !to_answer.empty(); });
-        if (to_answer.empty()) return;  // stopping and drained
-        batch.swap(to_answer);
-      }
-      for (Request* r : batch) Answer(r);
-      batch.clear();
+    answer_cv.notify_all();
+    completer.join();
+    {
+      std::lock_guard lock(head_mu);
+      index_stopping = true;
     }
+    head_cv.notify_all();
+    indexer.join();
   }
-
-  // The committer: stages each batch of waiting appends and writes it to the
-  // WAL and memtables without syncing, then hands it to the syncer. It goes on
-  // with the next batch while the syncer's fsync runs, so a sync covers every
-  // batch written during the one before it. Readers never see past Head(),
-  // which moves only after the sync.
-  void CommitLoop() {
-    std::vector<Request*> batch;
-    for (;;) {
-      batch.clear();
-      {
-        std::unique_lock lock(queue_mu);
-        queue_cv.wait(lock, [&] { return stopping || !queue.empty(); });
-        if (queue.empty()) return;  // stopping and drained
-        std::size_t events = 0;
-        while (!queue.empty() && (batch.empty() || events + queue.front()->events.size() <=
-                                                       options.max_batch_events)) {
-          events += queue.front()->events.size();
-          batch.push_back(queue.front());
-          queue.pop_front();
-        }
-      }
-      if (failed.load()) {
-        for (Request* r : batch) {
-          r->result = Error(Status::Unavailable("the log could not be synced earlier; restart"));
-          Answer(r);
-        }
-        continue;
-      }
-      CommitBatch(batch);
-      {
-        std::lock_guard lock(sync_mu);
-        to_sync.insert(to_sync.end(), batch.begin(), batch.end());
-        written_position = last_position;
-      }
-      sync_cv.notify_one();
-    }
+  if (db != nullptr) {
+    if (!options.read_only) db->Flush(rocksdb::FlushOptions(), handles);
+    for (auto* h : handles) db->DestroyColumnFamilyHandle(h);
+    db->Close();
+    delete db;
   }
+}
 
-  // The syncer: one fsync for everything written so far, then the answers.
-  //
-  // Writers answered by one sync come back while the next one runs; syncing at
-  // once would leave them for the sync after, halving every group. So before a
-  // sync the syncer waits, at most half the last sync's duration, until as many
-  // requests are written as it answered last time.
-  void SyncLoop() {
-    std::vector<Request*> batch;
-    std::uint64_t synced = head.load();
-    std::size_t last_group = 1;
-    auto last_sync_time = std::chrono::microseconds(0);
-    for (;;) {
-      std::uint64_t target;
-      {
-        std::unique_lock lock(sync_mu);
-        sync_cv.wait(lock, [&] { return sync_stopping || !to_sync.empty(); });
-        if (to_sync.empty()) return;  // stopping and drained
-        if (options.sync && to_sync.size() < last_group) {
-          auto patience = std::min(last_sync_time / 2, std::chrono::microseconds(1000));
-          sync_cv.wait_for(lock, patience,
-                           [&] { return sync_stopping || to_sync.size() >= last_group; });
-        }
-        batch.swap(to_sync);
-        target = written_position;
-      }
-      rocksdb::Status s;
-      if (target > synced && options.sync) {
-        auto start = std::chrono::steady_clock::now();
-        s = db->SyncWAL();
-        last_sync_time = std::chrono::duration_cast<std::chrono::microseconds>(
-            std::chrono::steady_clock::now() - start);
-        syncs.fetch_add(1, std::memory_order_relaxed);
-        sync_micros.fetch_add(last_sync_time.count(), std::memory_order_relaxed);
-      }
-      last_group = std::max<std::size_t>(1, batch.size());
-      if (!s.ok()) {
-        failed = true;
-        for (Request* r : batch) {
-          if (r->result) r->result = Error(FromRocks(s, "syncing the log failed"));
-        }
-      } else if (target > synced) {
-        synced = target;
-        {
-          std::lock_guard lock(head_mu);
-          head.store(synced);
-        }
-        head_cv.notify_all();
-      }
-      AnswerLater(&batch);
-    }
+Status EventStore::Impl::LoadHead() {
+  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), log_cf));
+  it->SeekToLast();
+  if (!it->status().ok()) return FromRocks(it->status(), "reading the log failed");
+  if (!it->Valid()) return Status::OK();
+  RecordedEvent last;
+  if (Status s = record::DecodeRecord(std::string_view(it->value().data(), it->value().size()),
+                                      &last);
+      !s.ok()) {
+    return Status::Corruption("the last record of the log does not parse; run verify");
   }
+  last_position = last.position;
+  last_hash = last.hash;
+  head.store(last_position);
+  return Status::OK();
+}
 
-  // Staging state of one group commit.
-  struct Staging {
-    rocksdb::WriteBatch batch;
-    std::uint64_t position;
-    std::string hash;
-    std::unordered_map<std::string, const RecordedEvent*> pending_ids;  // id key -> staged
-    std::unordered_map<std::string, std::optional<std::int64_t>> undo;  // stream -> cached before
+bool EventStore::Impl::WaitIndexed(std::uint64_t position) const {
+  if (options.read_only) return true;  // no indexer: the indexes are as the last writer left them
+  std::unique_lock lock(index_mu);
+  return index_cv.wait_for(lock, kIndexWait, [&] { return indexed.load() >= position; });
+}
+
+void EventStore::Impl::Start() {
+  auto run = [this](const char* name, void (Impl::*loop)()) {
+    return std::thread([this, name, loop] {
+      pthread_setname_np(pthread_self(), name);
+      (this->*loop)();
+    });
   };
-
-  void CommitBatch(const std::vector<Request*>& batch) {
-    Staging st;
-    st.position = last_position;
-    st.hash = last_hash;
-    for (Request* r : batch) {
-      r->result = r->replicated ? StageReplicated(r, &st) : StageLocal(r, &st);
-    }
-    if (st.position == last_position) return;  // nothing new: duplicates and refusals only
-    rocksdb::WriteOptions wo;
-    wo.sync = false;  // the syncer syncs
-    rocksdb::Status s = db->Write(wo, &st.batch);
-    if (!s.ok()) {
-      for (auto& [stream, before] : st.undo) {
-        if (before) {
-          versions[stream] = *before;
-        } else {
-          versions.erase(stream);
-        }
-      }
-      for (Request* r : batch) {
-        if (r->result) r->result = Error(FromRocks(s, "writing the log failed"));
-      }
-      return;
-    }
-    events_written.fetch_add(st.position - last_position, std::memory_order_relaxed);
-    batches_written.fetch_add(1, std::memory_order_relaxed);
-    last_position = st.position;
-    last_hash = st.hash;
-  }
-
-  // The stream's version as of the staged batch.
-  Result<std::int64_t> CurrentVersion(const std::string& stream) {
-    if (auto it = versions.find(stream); it != versions.end()) return it->second;
-    auto v = ReadStreamVersion(stream);
-    if (!v) return v;
-    if (versions.size() > 1'000'000) versions.clear();  // a bounded cache
-    versions.emplace(stream, *v);
-    return v;
-  }
-
-  void SetVersion(Staging* st, const std::string& stream, std::int64_t v) {
-    auto it = versions.find(stream);
-    if (!st->undo.contains(stream)) {
-      st->undo.emplace(stream, it == versions.end() ? std::nullopt
-                                                    : std::optional<std::int64_t>(it->second));
-    }
-    versions[stream] = v;
-  }
-
-  // Finds an id in the staged batch or the log; fills *out. NotFound if absent.
-  Status LookupId(const Staging& st, const std::string& key, RecordedEvent* out) {
-    if (auto it = st.pending_ids.find(key); it != st.pending_ids.end()) {
-      *out = *it->second;
-      return Status::OK();
-    }
-    std::string value;
-    rocksdb::Status s = db->Get(rocksdb::ReadOptions(), ids_cf, key, &value);
-    if (s.IsNotFound()) return Status::NotFound("event_not_found", "no such event");
-    if (!s.ok()) return FromRocks(s, "reading the id index failed");
-    std::string rec;
-    s = db->Get(rocksdb::ReadOptions(), log_cf, value, &rec);
-    if (!s.ok()) return FromRocks(s, "reading the log failed");
-    return record::DecodeRecord(rec, out);
-  }
-
-  // Adds one fully enveloped event (position and version set) to the batch.
-  void Stage(Staging* st, RecordedEvent* e, const std::string& id_key) {
-    std::string canonical;
-    canonical.reserve(96 + e->data.size());
-    record::EncodeCanonical(*e, &canonical);
-    e->hash = hasher.Next(st->hash, canonical);
-    st->hash = e->hash;
-    std::string value;
-    value.reserve(1 + record::kHashSize + canonical.size());
-    value.push_back(static_cast<char>(record::kFormat));
-    value.append(e->hash);
-    value.append(canonical);
-    std::string pos_key = record::PositionKey(e->position);
-    st->batch.Put(log_cf, pos_key, value);
-    st->batch.Put(streams_cf, record::StreamKey(e->stream, e->version), pos_key);
-    st->batch.Put(ids_cf, id_key, pos_key);
-    st->pending_ids[id_key] = e;
-  }
-
-  Result<AppendResult> StageLocal(Request* r, Staging* st) {
-    const std::size_t n = r->events.size();
-    AppendResult out;
-    std::size_t found = 0;
-    bool mismatch = false;
-    RecordedEvent existing;
-    for (std::size_t i = 0; i < n; ++i) {
-      Status s = LookupId(*st, r->id_keys[i], &existing);
-      if (s.code() == StatusCode::kNotFound) continue;
-      if (!s.ok()) return Error(s);
-      ++found;
-      out.positions.push_back(existing.position);
-      mismatch = mismatch || !SameContent(existing, r->stream, r->events[i].type, r->events[i].data);
-    }
-    if (mismatch) {
-      return Error(Status::Conflict("event_id_reused",
-                                    "an event id of this append is already in the log with "
-                                    "different content"));
-    }
-    if (found == n) {
-      auto v = CurrentVersion(r->stream);
-      if (!v) return Error(v.error());
-      out.stream_version = *v;
-      out.duplicate = true;
-      return out;
-    }
-    if (found > 0) {
-      return Error(Status::Conflict("partial_duplicate",
-                                    "some event ids of this append are already in the log and "
-                                    "some are not; retry with the original events"));
-    }
-    auto current = CurrentVersion(r->stream);
-    if (!current) return Error(current.error());
-    const std::int64_t want = r->expected.value;
-    bool ok = want == ExpectedVersion::kAny ||
-              (want == ExpectedVersion::kNoStream && *current == 0) || want == *current;
-    if (!ok) {
-      std::string expected = want == ExpectedVersion::kNoStream ? "no stream"
-                                                                : "version " + std::to_string(want);
-      return Error(Status::Conflict("wrong_expected_version",
-                                    "expected " + r->stream + " at " + expected +
-                                        " but it is at version " + std::to_string(*current)));
-    }
-    const std::int64_t now = clock->NowMs();
-    out.positions.clear();
-    for (std::size_t i = 0; i < n; ++i) {
-      RecordedEvent& e = r->events[i];
-      e.position = ++st->position;
-      e.version = *current + static_cast<std::int64_t>(i) + 1;
-      e.time_ms = now;
-      Stage(st, &e, r->id_keys[i]);
-      out.positions.push_back(e.position);
-    }
-    out.stream_version = *current + static_cast<std::int64_t>(n);
-    SetVersion(st, r->stream, out.stream_version);
-    r->staged = true;
-    return out;
-  }
-
-  Result<AppendResult> StageReplicated(Request* r, Staging* st) {
-    AppendResult out;
-    out.duplicate = true;
-    RecordedEvent existing;
-    for (std::size_t i = 0; i < r->events.size(); ++i) {
-      RecordedEvent& e = r->events[i];
-      Status s = LookupId(*st, r->id_keys[i], &existing);
-      if (s.ok()) {
-        if (!SameContent(existing, e.stream, e.type, e.data)) {
-          return Error(Status::Conflict("event_id_reused",
-                                        "event " + e.id + " is already in the log with different "
-                                                          "content"));
-        }
-        out.positions.push_back(existing.position);
-        continue;
-      }
-      if (s.code() != StatusCode::kNotFound) return Error(s);
-      auto current = CurrentVersion(e.stream);
-      if (!current) return Error(current.error());
-      e.position = ++st->position;
-      e.version = *current + 1;
-      Stage(st, &e, r->id_keys[i]);
-      SetVersion(st, e.stream, e.version);
-      out.positions.push_back(e.position);
-      out.duplicate = false;
-      r->staged = true;
-    }
-    return out;
-  }
-
-  Result<std::int64_t> ReadStreamVersion(std::string_view stream) {
-    std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), streams_cf));
-    it->SeekForPrev(record::StreamKeyEnd(stream));
-    if (!it->status().ok()) return Error(FromRocks(it->status(), "reading the stream index failed"));
-    if (!it->Valid()) return 0;
-    rocksdb::Slice key = it->key();
-    if (key.size() != stream.size() + 9 || !key.starts_with(rocksdb::Slice(stream.data(), stream.size())) ||
-        key[stream.size()] != '\0') {
-      return 0;
-    }
-    return static_cast<std::int64_t>(
-        record::DecodePositionKey(std::string_view(key.data() + stream.size() + 1, 8)));
-  }
-
-  Status LoadHead() {
-    std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), log_cf));
-    it->SeekToLast();
-    if (!it->status().ok()) return FromRocks(it->status(), "reading the log failed");
-    if (!it->Valid()) return Status::OK();
-    RecordedEvent last;
-    if (Status s = record::DecodeRecord(std::string_view(it->value().data(), it->value().size()),
-                                        &last);
-        !s.ok()) {
-      return Status::Corruption("the last record of the log does not parse; run verify");
-    }
-    last_position = last.position;
-    last_hash = last.hash;
-    head.store(last_position);
-    return Status::OK();
-  }
-};
+  committer = run("log-commit", &Impl::CommitLoop);
+  syncer = run("log-sync", &Impl::SyncLoop);
+  completer = run("log-complete", &Impl::CompleteLoop);
+  indexer = run("log-index", &Impl::IndexLoop);
+}
 
 EventStore::EventStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 EventStore::~EventStore() = default;
@@ -523,7 +158,6 @@ Result<std::unique_ptr<EventStore>> EventStore::Open(EventStoreOptions options) 
   db_options.create_missing_column_families = !options.read_only;
   db_options.wal_recovery_mode = rocksdb::WALRecoveryMode::kPointInTimeRecovery;
   db_options.max_background_jobs = 2;
-  db_options.allow_concurrent_memtable_write = false;  // one committer writes; hashed memtables need it
   if (options.env != nullptr) db_options.env = options.env;
 
   std::shared_ptr<rocksdb::Cache> cache = rocksdb::NewLRUCache(128 << 20);
@@ -544,11 +178,11 @@ Result<std::unique_ptr<EventStore>> EventStore::Open(EventStoreOptions options) 
   rocksdb::ColumnFamilyOptions index_options;
   index_options.table_factory = table(true);
   index_options.write_buffer_size = 16 << 20;
-  // Event ids are random and only ever looked up one at a time: a hashed
-  // memtable inserts them without the skiplist's cache misses.
+  // Every append looks its ids up, almost always in vain: a memtable bloom
+  // filter answers "not here" without walking the skiplist.
   rocksdb::ColumnFamilyOptions id_options = index_options;
-  id_options.prefix_extractor.reset(rocksdb::NewFixedPrefixTransform(16));
-  id_options.memtable_factory.reset(rocksdb::NewHashSkipListRepFactory(1 << 18));
+  id_options.memtable_whole_key_filtering = true;
+  id_options.memtable_prefix_bloom_size_ratio = 0.05;
 
   std::vector<rocksdb::ColumnFamilyDescriptor> cfs = {
       {rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions()},
@@ -567,25 +201,20 @@ Result<std::unique_ptr<EventStore>> EventStore::Open(EventStoreOptions options) 
     }
     return Error(FromRocks(s, "opening the log at " + options.path + " failed"));
   }
+  impl->meta_cf = impl->handles[0];
   impl->log_cf = impl->handles[1];
   impl->streams_cf = impl->handles[2];
   impl->ids_cf = impl->handles[3];
   impl->options = std::move(options);
   // A damaged tail must not stop a read-only open: verify is how it gets found.
   if (Status st = impl->LoadHead(); !st.ok() && !impl->options.read_only) return Error(st);
+  if (Status st = impl->LoadIndexCheckpoint(); !st.ok()) return Error(st);
   if (!impl->options.read_only) {
-    impl->committer = std::thread([p = impl.get()] {
-      pthread_setname_np(pthread_self(), "log-commit");
-      p->CommitLoop();
-    });
-    impl->syncer = std::thread([p = impl.get()] {
-      pthread_setname_np(pthread_self(), "log-sync");
-      p->SyncLoop();
-    });
-    impl->completer = std::thread([p = impl.get()] {
-      pthread_setname_np(pthread_self(), "log-complete");
-      p->CompleteLoop();
-    });
+    // Index what the last run wrote but did not index, before taking appends.
+    while (impl->indexed.load() < impl->head.load()) {
+      if (Status st = impl->IndexUpTo(impl->head.load(), 65536); !st.ok()) return Error(st);
+    }
+    impl->Start();
   }
   return std::unique_ptr<EventStore>(new EventStore(std::move(impl)));
 }
@@ -685,20 +314,8 @@ void EventStore::AppendReplicatedAsync(std::vector<RecordedEvent> events, Append
 
 Result<std::int64_t> EventStore::StreamVersion(std::string_view stream) {
   if (Status s = ValidateStream(stream); !s.ok()) return Error(s);
-  // The index may hold entries of an in-flight group commit past Head(); skip them.
-  const std::uint64_t head = Head();
-  std::unique_ptr<rocksdb::Iterator> it(
-      impl_->db->NewIterator(rocksdb::ReadOptions(), impl_->streams_cf));
-  const std::string first = record::StreamKey(stream, 0);
-  for (it->SeekForPrev(record::StreamKeyEnd(stream)); it->Valid() && it->key().compare(first) > 0;
-       it->Prev()) {
-    if (record::DecodePositionKey(std::string_view(it->value().data(), 8)) <= head) {
-      return static_cast<std::int64_t>(record::DecodePositionKey(
-          std::string_view(it->key().data() + stream.size() + 1, 8)));
-    }
-  }
-  if (!it->status().ok()) return Error(FromRocks(it->status(), "reading the stream index failed"));
-  return 0;
+  if (!impl_->WaitIndexed(Head())) return Error(IndexBehind());
+  return impl_->ReadIndexedVersion(stream);
 }
 
 Result<std::vector<RecordedEvent>> EventStore::ReadStream(std::string_view stream,
@@ -706,6 +323,7 @@ Result<std::vector<RecordedEvent>> EventStore::ReadStream(std::string_view strea
                                                           std::size_t max) {
   if (Status s = ValidateStream(stream); !s.ok()) return Error(s);
   const std::uint64_t head = Head();
+  if (!impl_->WaitIndexed(head)) return Error(IndexBehind());
   std::vector<RecordedEvent> out;
   std::unique_ptr<rocksdb::Iterator> it(
       impl_->db->NewIterator(rocksdb::ReadOptions(), impl_->streams_cf));
@@ -763,6 +381,7 @@ Result<RecordedEvent> EventStore::FindById(std::string_view id) {
   if (!record::IdKey(id, &key)) {
     return Error(Status::InvalidArgument("id", "invalid_event_id", "event id is not a UUID"));
   }
+  if (!impl_->WaitIndexed(Head())) return Error(IndexBehind());
   std::string pos, value;
   rocksdb::Status s = impl_->db->Get(rocksdb::ReadOptions(), impl_->ids_cf, key, &pos);
   if (s.ok() && record::DecodePositionKey(pos) > Head()) s = rocksdb::Status::NotFound();
@@ -773,59 +392,6 @@ Result<RecordedEvent> EventStore::FindById(std::string_view id) {
   RecordedEvent e;
   if (Status st = record::DecodeRecord(value, &e); !st.ok()) return Error(st);
   return e;
-}
-
-Result<VerifyReport> EventStore::Verify() {
-  VerifyReport report;
-  rocksdb::ReadOptions ro;
-  ro.verify_checksums = false;  // let the chain, not the block checksum, find the event
-  ro.fill_cache = false;
-  ro.readahead_size = 2 << 20;
-  std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(ro, impl_->log_cf));
-  record::ChainHasher hasher;
-  std::string prev(record::kHashSize, '\0');
-  std::string canonical;
-  RecordedEvent e;
-  std::uint64_t expected = 1;
-  auto broken = [&](std::uint64_t position, std::string problem) {
-    report.ok = false;
-    report.broken_position = position;
-    report.problem = std::move(problem);
-    return report;
-  };
-  for (it->SeekToFirst(); it->Valid(); it->Next(), ++expected) {
-    std::uint64_t key_position = it->key().size() == 8
-                                     ? record::DecodePositionKey(std::string_view(it->key().data(), 8))
-                                     : 0;
-    report.head = key_position;
-    if (key_position != expected) {
-      return broken(expected, "event " + std::to_string(expected) + " is missing (next key is " +
-                                  std::to_string(key_position) + ")");
-    }
-    std::string_view value(it->value().data(), it->value().size());
-    if (Status s = record::DecodeRecord(value, &e); !s.ok()) {
-      return broken(expected, "the stored record does not parse");
-    }
-    if (e.position != key_position) {
-      return broken(expected, "the record stored here claims position " +
-                                  std::to_string(e.position));
-    }
-    canonical.clear();
-    record::EncodeCanonical(e, &canonical);
-    // The record must be exactly format + hash + canonical: nothing added or lost.
-    if (value.size() != 1 + record::kHashSize + canonical.size() ||
-        value.substr(1 + record::kHashSize) != canonical) {
-      return broken(expected, "the stored record is not in canonical form");
-    }
-    std::string hash = hasher.Next(prev, canonical);
-    if (hash != e.hash) return broken(expected, "hash mismatch: the event was altered");
-    prev = std::move(hash);
-    ++report.events_checked;
-  }
-  if (!it->status().ok()) {
-    return broken(expected, "the log cannot be read here: " + it->status().ToString());
-  }
-  return report;
 }
 
 std::uint64_t EventStore::Head() const { return impl_->head.load(); }

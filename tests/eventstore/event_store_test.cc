@@ -1,5 +1,7 @@
 #include "eventstore/event_store.h"
 
+#include <rocksdb/db.h>
+
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -290,6 +292,58 @@ TEST_F(EventStoreTest, ASecondProcessCannotOpenTheSameFolder) {
   auto second = EventStore::Open({.path = dir_.path()});
   ASSERT_FALSE(second);
   EXPECT_EQ(second.error().code(), StatusCode::kUnavailable);
+}
+
+}  // namespace
+}  // namespace clientele
+
+namespace clientele {
+namespace {
+
+// The stream and id indexes are derived from the log: lose them (and their
+// checkpoint) and reopening rebuilds them before any append is taken.
+TEST(EventStoreIndex, LostIndexesAreRebuiltFromTheLog) {
+  testing::TempDir dir;
+  std::vector<std::string> ids;
+  {
+    auto store = EventStore::Open({.path = dir.path()});
+    ASSERT_TRUE(store);
+    for (int i = 0; i < 300; ++i) {
+      NewEvent e = testing::MakeEvent();
+      ids.push_back(e.id);
+      ASSERT_TRUE((*store)->Append("s-" + std::to_string(i % 3), ExpectedVersion::Any(), {e}));
+    }
+  }
+  {
+    std::vector<rocksdb::ColumnFamilyDescriptor> cfs = {
+        {rocksdb::kDefaultColumnFamilyName, {}}, {"log", {}}, {"streams", {}}, {"ids", {}}};
+    std::vector<rocksdb::ColumnFamilyHandle*> h;
+    rocksdb::DB* db = nullptr;
+    ASSERT_TRUE(rocksdb::DB::Open(rocksdb::Options(), dir.path(), cfs, &h, &db).ok());
+    ASSERT_TRUE(db->Delete({}, h[0], "indexed_position").ok());
+    for (auto* cf : {h[2], h[3]}) {
+      ASSERT_TRUE(db->DeleteRange({}, cf, std::string(1, '\0'), std::string(300, '\xff')).ok());
+    }
+    for (auto* cf : h) db->DestroyColumnFamilyHandle(cf);
+    delete db;
+  }
+  auto store = EventStore::Open({.path = dir.path()});
+  ASSERT_TRUE(store) << store.error().ToString();
+  for (const auto& id : ids) ASSERT_TRUE((*store)->FindById(id)) << id;
+  EXPECT_EQ(*(*store)->StreamVersion("s-1"), 100);
+  auto events = (*store)->ReadStream("s-2", 1, SIZE_MAX);
+  ASSERT_TRUE(events);
+  EXPECT_EQ(events->size(), 100u);
+  // Appends see the rebuilt versions and ids.
+  EXPECT_EQ((*store)->Append("s-0", ExpectedVersion::Exact(99), {testing::MakeEvent()})
+                .error()
+                .reason(),
+            "wrong_expected_version");
+  NewEvent again = testing::MakeEvent();
+  again.id = ids[5];
+  auto dup = (*store)->Append("s-2", ExpectedVersion::Any(), {again});
+  ASSERT_TRUE(dup);
+  EXPECT_TRUE(dup->duplicate);
 }
 
 }  // namespace

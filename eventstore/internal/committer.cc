@@ -1,0 +1,273 @@
+// log-commit: turns queued appends into log records, one group at a time.
+#include "eventstore/internal/store_impl.h"
+
+namespace clientele {
+
+namespace {
+
+bool SameContent(const RecordedEvent& a, std::string_view stream, std::string_view type,
+                 std::string_view data) {
+  return a.stream == stream && a.type == type && a.data == data;
+}
+
+}  // namespace
+
+void EventStore::Impl::Submit(std::unique_ptr<Request> req) {
+  {
+    std::unique_lock lock(queue_mu);
+    if (!stopping) {
+      // log-commit sleeps only on an empty queue: wake it only when it was.
+      const bool was_empty = queue.empty();
+      queue.push_back(req.release());
+      lock.unlock();
+      if (was_empty) queue_cv.notify_one();
+      return;
+    }
+  }
+  req->done(Error(Status::Unavailable("the event store is closing")));
+}
+
+// Stages each group of waiting appends and writes its records to the WAL and
+// memtable without syncing, then hands the group to log-sync and goes on with
+// the next while the fsync runs. Readers never see past Head(), which moves
+// only after the sync.
+void EventStore::Impl::CommitLoop() {
+  std::vector<Request*> batch;
+  for (;;) {
+    batch.clear();
+    {
+      std::unique_lock lock(queue_mu);
+      queue_cv.wait(lock, [&] { return stopping || !queue.empty(); });
+      if (queue.empty()) return;  // stopping and drained
+      std::size_t events = 0;
+      while (!queue.empty() &&
+             (batch.empty() || events + queue.front()->events.size() <= options.max_batch_events)) {
+        events += queue.front()->events.size();
+        batch.push_back(queue.front());
+        queue.pop_front();
+      }
+    }
+    if (failed.load()) {
+      for (Request* r : batch) {
+        r->result = Error(Status::Unavailable("an earlier write to the log failed; reopen it"));
+      }
+    } else {
+      ForgetIndexed();
+      CommitBatch(batch);
+    }
+    {
+      std::lock_guard lock(sync_mu);
+      to_sync.insert(to_sync.end(), batch.begin(), batch.end());
+      written_position = last_position;
+    }
+    sync_cv.notify_one();
+  }
+}
+
+void EventStore::Impl::CommitBatch(const std::vector<Request*>& batch) {
+  Staging st;
+  st.position = last_position;
+  st.hash = last_hash;
+  for (Request* r : batch) {
+    r->result = r->replicated ? StageReplicated(r, &st) : StageLocal(r, &st);
+  }
+  if (st.position == last_position) return;  // duplicates and refusals only
+  rocksdb::WriteOptions wo;
+  wo.sync = false;                          // log-sync syncs
+  wo.memtable_insert_hint_per_batch = true;  // positions are sequential
+  rocksdb::Status s = db->Write(wo, &st.batch);
+  if (!s.ok()) {
+    failed = true;
+    for (auto& [stream, before] : st.undo) {
+      if (before) {
+        versions[stream] = *before;
+      } else {
+        versions.erase(stream);
+      }
+    }
+    for (Request* r : batch) {
+      if (r->result) r->result = Error(FromRocks(s, "writing the log failed"));
+    }
+    return;
+  }
+  for (auto& [position, key] : st.staged) {
+    tail_ids[key] = position;
+    tail_order.emplace_back(position, std::move(key));
+  }
+  events_written.fetch_add(st.position - last_position, std::memory_order_relaxed);
+  batches_written.fetch_add(1, std::memory_order_relaxed);
+  last_position = st.position;
+  last_hash = st.hash;
+}
+
+// Drops what the indexer has made findable in the indexes.
+void EventStore::Impl::ForgetIndexed() {
+  const std::uint64_t done = indexed.load();
+  while (!tail_order.empty() && tail_order.front().first <= done) {
+    tail_ids.erase(tail_order.front().second);
+    tail_order.pop_front();
+  }
+  if (versions.size() > 100'000) {  // keep the cache bounded: indexed streams can be re-read
+    std::erase_if(versions, [&](const auto& kv) { return kv.second.position <= done; });
+  }
+}
+
+Result<std::int64_t> EventStore::Impl::CurrentVersion(const std::string& stream) {
+  if (auto it = versions.find(stream); it != versions.end()) return it->second.version;
+  // Not cached, so none of its events wait for the indexer: the index is complete.
+  return ReadIndexedVersion(stream);
+}
+
+void EventStore::Impl::SetVersion(Staging* st, const std::string& stream, StreamHead head) {
+  auto it = versions.find(stream);
+  if (!st->undo.contains(stream)) {
+    st->undo.emplace(stream,
+                     it == versions.end() ? std::nullopt : std::optional<StreamHead>(it->second));
+  }
+  versions[stream] = head;
+}
+
+Result<std::int64_t> EventStore::Impl::ReadIndexedVersion(std::string_view stream) {
+  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), streams_cf));
+  it->SeekForPrev(record::StreamKeyEnd(stream));
+  if (!it->status().ok()) return Error(FromRocks(it->status(), "reading the stream index failed"));
+  if (!it->Valid()) return 0;
+  rocksdb::Slice key = it->key();
+  if (key.size() != stream.size() + 9 ||
+      !key.starts_with(rocksdb::Slice(stream.data(), stream.size())) ||
+      key[stream.size()] != '\0') {
+    return 0;
+  }
+  return static_cast<std::int64_t>(
+      record::DecodePositionKey(std::string_view(key.data() + stream.size() + 1, 8)));
+}
+
+Status EventStore::Impl::ReadAt(std::uint64_t position, RecordedEvent* out) {
+  std::string rec;
+  rocksdb::Status s = db->Get(rocksdb::ReadOptions(), log_cf, record::PositionKey(position), &rec);
+  if (!s.ok()) return FromRocks(s, "reading the log failed");
+  return record::DecodeRecord(rec, out);
+}
+
+// Finds an id among the staged, the unindexed and the indexed events.
+Status EventStore::Impl::LookupId(const Staging& st, const std::string& key, RecordedEvent* out) {
+  if (auto it = st.pending_ids.find(key); it != st.pending_ids.end()) {
+    *out = *it->second;
+    return Status::OK();
+  }
+  if (auto it = tail_ids.find(key); it != tail_ids.end()) return ReadAt(it->second, out);
+  std::string value;
+  rocksdb::Status s = db->Get(rocksdb::ReadOptions(), ids_cf, key, &value);
+  if (s.IsNotFound()) return Status::NotFound("event_not_found", "no such event");
+  if (!s.ok()) return FromRocks(s, "reading the id index failed");
+  return ReadAt(record::DecodePositionKey(value), out);
+}
+
+// Adds one fully enveloped event (position and version set) to the group.
+void EventStore::Impl::Stage(Staging* st, RecordedEvent* e, const std::string& id_key) {
+  std::string value;
+  value.reserve(128 + e->stream.size() + e->data.size() + e->actor.size());
+  value.push_back(static_cast<char>(record::kFormat));
+  value.append(record::kHashSize, '\0');  // the hash goes here once canonical is known
+  record::EncodeCanonical(*e, &value);
+  std::string_view canonical(value.data() + 1 + record::kHashSize,
+                             value.size() - 1 - record::kHashSize);
+  e->hash = hasher.Next(st->hash, canonical);
+  value.replace(1, record::kHashSize, e->hash);
+  st->hash = e->hash;
+  st->batch.Put(log_cf, record::PositionKey(e->position), value);
+  st->pending_ids[id_key] = e;
+  st->staged.emplace_back(e->position, id_key);
+}
+
+Result<AppendResult> EventStore::Impl::StageLocal(Request* r, Staging* st) {
+  const std::size_t n = r->events.size();
+  AppendResult out;
+  std::size_t found = 0;
+  bool mismatch = false;
+  RecordedEvent existing;
+  for (std::size_t i = 0; i < n; ++i) {
+    Status s = LookupId(*st, r->id_keys[i], &existing);
+    if (s.code() == StatusCode::kNotFound) continue;
+    if (!s.ok()) return Error(s);
+    ++found;
+    out.positions.push_back(existing.position);
+    mismatch = mismatch || !SameContent(existing, r->stream, r->events[i].type, r->events[i].data);
+  }
+  if (mismatch) {
+    return Error(Status::Conflict(
+        "event_id_reused", "an event id of this append is already in the log with other content"));
+  }
+  if (found == n) {  // an idempotent retry
+    auto v = CurrentVersion(r->stream);
+    if (!v) return Error(v.error());
+    out.stream_version = *v;
+    out.duplicate = true;
+    return out;
+  }
+  if (found > 0) {
+    return Error(Status::Conflict("partial_duplicate",
+                                  "some event ids of this append are already in the log and some "
+                                  "are not; retry with the original events"));
+  }
+  auto current = CurrentVersion(r->stream);
+  if (!current) return Error(current.error());
+  const std::int64_t want = r->expected.value;
+  bool ok = want == ExpectedVersion::kAny ||
+            (want == ExpectedVersion::kNoStream && *current == 0) || want == *current;
+  if (!ok) {
+    std::string expected =
+        want == ExpectedVersion::kNoStream ? "no stream" : "version " + std::to_string(want);
+    return Error(Status::Conflict("wrong_expected_version",
+                                  "expected " + r->stream + " at " + expected +
+                                      " but it is at version " + std::to_string(*current)));
+  }
+  const std::int64_t now = clock->NowMs();
+  out.positions.clear();
+  for (std::size_t i = 0; i < n; ++i) {
+    RecordedEvent& e = r->events[i];
+    e.position = ++st->position;
+    e.version = *current + static_cast<std::int64_t>(i) + 1;
+    e.time_ms = now;
+    Stage(st, &e, r->id_keys[i]);
+    out.positions.push_back(e.position);
+  }
+  out.stream_version = *current + static_cast<std::int64_t>(n);
+  SetVersion(st, r->stream, {out.stream_version, st->position});
+  return out;
+}
+
+Result<AppendResult> EventStore::Impl::StageReplicated(Request* r, Staging* st) {
+  // Every id is checked before any event is staged, so a refusal stages nothing.
+  const std::size_t n = r->events.size();
+  AppendResult out;
+  out.positions.assign(n, 0);
+  RecordedEvent existing;
+  for (std::size_t i = 0; i < n; ++i) {
+    const RecordedEvent& e = r->events[i];
+    Status s = LookupId(*st, r->id_keys[i], &existing);
+    if (s.code() == StatusCode::kNotFound) continue;
+    if (!s.ok()) return Error(s);
+    if (!SameContent(existing, e.stream, e.type, e.data)) {
+      return Error(Status::Conflict("event_id_reused",
+                                    "event " + e.id + " is already in the log with other content"));
+    }
+    out.positions[i] = existing.position;
+  }
+  out.duplicate = true;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (out.positions[i] != 0) continue;  // already here
+    RecordedEvent& e = r->events[i];
+    auto current = CurrentVersion(e.stream);
+    if (!current) return Error(current.error());
+    e.position = ++st->position;
+    e.version = *current + 1;
+    Stage(st, &e, r->id_keys[i]);
+    SetVersion(st, e.stream, {e.version, e.position});
+    out.positions[i] = e.position;
+    out.duplicate = false;
+  }
+  return out;
+}
+
+}  // namespace clientele

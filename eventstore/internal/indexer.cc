@@ -1,0 +1,84 @@
+// log-index: keeps the stream and id indexes up with the durable log.
+//
+// Each indexing batch writes, for every event, streams[stream, version] and
+// ids[id] -> position, plus the checkpoint default[indexed_position], in one
+// atomic WriteBatch. The indexes are derived data: after a crash Open indexes
+// whatever the checkpoint missed before it accepts work.
+#include "eventstore/internal/store_impl.h"
+
+namespace clientele {
+
+Status EventStore::Impl::LoadIndexCheckpoint() {
+  std::string value;
+  rocksdb::Status s = db->Get(rocksdb::ReadOptions(), meta_cf, kIndexedKey, &value);
+  if (s.IsNotFound()) {
+    indexed.store(0);
+    return Status::OK();
+  }
+  if (!s.ok()) return FromRocks(s, "reading the index checkpoint failed");
+  if (value.size() != 8) return Status::Corruption("the index checkpoint is damaged");
+  indexed.store(record::DecodePositionKey(value));
+  return Status::OK();
+}
+
+Status EventStore::Impl::IndexUpTo(std::uint64_t target, std::size_t max_events) {
+  std::uint64_t from = indexed.load() + 1;
+  if (from > target) return Status::OK();
+  rocksdb::WriteBatch batch;
+  rocksdb::ReadOptions ro;
+  const std::string upper = record::PositionKey(std::min(target, from + max_events - 1) + 1);
+  rocksdb::Slice upper_slice(upper);
+  ro.iterate_upper_bound = &upper_slice;
+  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(ro, log_cf));
+  RecordedEvent e;
+  std::string id_key;
+  std::uint64_t last = from - 1;
+  for (it->Seek(record::PositionKey(from)); it->Valid(); it->Next()) {
+    if (Status s = record::DecodeRecord(std::string_view(it->value().data(), it->value().size()),
+                                        &e);
+        !s.ok()) {
+      return Status::Corruption("event " + std::to_string(last + 1) +
+                                " does not parse; run verify");
+    }
+    if (e.position != last + 1 || !record::IdKey(e.id, &id_key)) {
+      return Status::Corruption("the log is broken at position " + std::to_string(last + 1) +
+                                "; run verify");
+    }
+    std::string pos_key(it->key().data(), it->key().size());
+    batch.Put(streams_cf, record::StreamKey(e.stream, e.version), pos_key);
+    batch.Put(ids_cf, id_key, pos_key);
+    last = e.position;
+  }
+  if (!it->status().ok()) return FromRocks(it->status(), "reading the log failed");
+  if (last < from) return Status::OK();
+  batch.Put(meta_cf, kIndexedKey, record::PositionKey(last));
+  rocksdb::WriteOptions wo;
+  wo.sync = false;  // derived data: rebuilt from the log if lost
+  rocksdb::Status s = db->Write(wo, &batch);
+  if (!s.ok()) return FromRocks(s, "writing the indexes failed");
+  {
+    std::lock_guard lock(index_mu);
+    indexed.store(last);
+  }
+  index_cv.notify_all();
+  return Status::OK();
+}
+
+void EventStore::Impl::IndexLoop() {
+  for (;;) {
+    std::uint64_t target;
+    {
+      std::unique_lock lock(head_mu);
+      head_cv.wait(lock, [&] { return index_stopping || head.load() > indexed.load(); });
+      target = head.load();
+      if (target <= indexed.load()) return;  // stopping and caught up
+    }
+    if (Status s = IndexUpTo(target, 16384); !s.ok()) {
+      // Readers of the indexes will time out with Unavailable; appends go on.
+      std::fprintf(stderr, "clientele: indexing stopped: %s\n", s.ToString().c_str());
+      return;
+    }
+  }
+}
+
+}  // namespace clientele

@@ -1,0 +1,156 @@
+// The insides of EventStore, shared by its implementation files.
+//
+// Threads, and what each owns:
+//   callers       validate an append and queue a Request (Submit);
+//   log-commit    stages queued requests - id checks, expected versions,
+//                 positions, the hash chain - and writes each group's log
+//                 records to the WAL and memtable without syncing
+//                 (committer.cc);
+//   log-sync      syncs the WAL once for everything written, then moves
+//                 Head() and hands the requests on (syncer.cc);
+//   log-complete  runs the requests' callbacks (syncer.cc);
+//   log-index     tails the durable log and writes the stream and id indexes,
+//                 with its checkpoint in the same batch (indexer.cc).
+//
+// Appends never wait for the indexer: log-commit remembers the ids and stream
+// versions of events not yet indexed. Readers of the indexes wait until the
+// indexer has reached Head(). After a crash the indexer's checkpoint is behind
+// the log at worst, and Open indexes the rest before serving.
+#pragma once
+
+#include <rocksdb/db.h>
+#include <rocksdb/write_batch.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "eventstore/event_store.h"
+#include "eventstore/record_format.h"
+
+namespace clientele {
+
+// Maps a RocksDB status to ours: Corruption stays Corruption, the rest is
+// Unavailable. `what` says what was being done.
+Status FromRocks(const rocksdb::Status& s, std::string_view what);
+
+inline constexpr char kIndexedKey[] = "indexed_position";  // in the default family
+
+struct EventStore::Impl {
+  // One append waiting for the committer.
+  struct Request {
+    bool replicated = false;
+    std::string stream;
+    ExpectedVersion expected;
+    std::vector<RecordedEvent> events;  // local ones get their envelope at commit
+    std::vector<std::string> id_keys;
+    AppendCallback done;
+    Result<AppendResult> result;
+  };
+
+  // A stream's last version and the position of that event.
+  struct StreamHead {
+    std::int64_t version = 0;
+    std::uint64_t position = 0;
+  };
+
+  // What one group commit has staged so far.
+  struct Staging {
+    rocksdb::WriteBatch batch;
+    std::uint64_t position = 0;
+    std::string hash;
+    std::unordered_map<std::string, const RecordedEvent*> pending_ids;  // id key -> staged event
+    std::vector<std::pair<std::uint64_t, std::string>> staged;          // (position, id key)
+    std::unordered_map<std::string, std::optional<StreamHead>> undo;    // stream -> before
+  };
+
+  ~Impl();
+
+  // --- event_store.cc
+  Status LoadHead();
+  void Start();  // starts the threads
+  bool WaitIndexed(std::uint64_t position) const;
+
+  // --- committer.cc
+  void Submit(std::unique_ptr<Request> req);
+  void CommitLoop();
+  void CommitBatch(const std::vector<Request*>& batch);
+  Result<AppendResult> StageLocal(Request* r, Staging* st);
+  Result<AppendResult> StageReplicated(Request* r, Staging* st);
+  void Stage(Staging* st, RecordedEvent* e, const std::string& id_key);
+  Status LookupId(const Staging& st, const std::string& key, RecordedEvent* out);
+  Result<std::int64_t> CurrentVersion(const std::string& stream);
+  void SetVersion(Staging* st, const std::string& stream, StreamHead head);
+  void ForgetIndexed();
+  Result<std::int64_t> ReadIndexedVersion(std::string_view stream);
+  Status ReadAt(std::uint64_t position, RecordedEvent* out);
+
+  // --- syncer.cc
+  void SyncLoop();
+  void CompleteLoop();
+  void AnswerLater(std::vector<Request*>* batch);
+
+  // --- indexer.cc
+  Status LoadIndexCheckpoint();
+  // Indexes events after `indexed` up to `target`, at most `max_events` of them.
+  Status IndexUpTo(std::uint64_t target, std::size_t max_events);
+  void IndexLoop();
+
+  EventStoreOptions options;
+  Clock* clock = nullptr;
+  rocksdb::DB* db = nullptr;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::ColumnFamilyHandle* meta_cf = nullptr;
+  rocksdb::ColumnFamilyHandle* log_cf = nullptr;
+  rocksdb::ColumnFamilyHandle* streams_cf = nullptr;
+  rocksdb::ColumnFamilyHandle* ids_cf = nullptr;
+
+  // The last durable position. Written by log-sync; waited on by readers and log-index.
+  std::atomic<std::uint64_t> head{0};
+  mutable std::mutex head_mu;
+  mutable std::condition_variable head_cv;
+  bool index_stopping = false;  // guarded by head_mu
+
+  // The last position in the stream and id indexes. Written by log-index.
+  std::atomic<std::uint64_t> indexed{0};
+  mutable std::mutex index_mu;
+  mutable std::condition_variable index_cv;
+
+  std::mutex queue_mu;
+  std::condition_variable queue_cv;
+  std::deque<Request*> queue;
+  bool stopping = false;
+
+  std::mutex sync_mu;
+  std::condition_variable sync_cv;
+  std::vector<Request*> to_sync;  // written, not yet synced, in commit order
+  std::uint64_t written_position = 0;
+  bool sync_stopping = false;
+
+  std::mutex answer_mu;
+  std::condition_variable answer_cv;
+  std::vector<Request*> to_answer;
+  bool answer_stopping = false;
+
+  std::atomic<bool> failed{false};  // a write or sync failed: appends are refused until reopened
+  std::atomic<std::uint64_t> events_written{0}, batches_written{0}, syncs{0}, sync_micros{0};
+
+  // Owned by log-commit.
+  std::uint64_t last_position = 0;
+  std::string last_hash = std::string(record::kHashSize, '\0');
+  record::ChainHasher hasher;
+  std::unordered_map<std::string, StreamHead> versions;  // every stream with unindexed events
+  std::unordered_map<std::string, std::uint64_t> tail_ids;       // unindexed id key -> position
+  std::deque<std::pair<std::uint64_t, std::string>> tail_order;  // (position, id key), in order
+
+  std::thread committer, syncer, completer, indexer;
+};
+
+}  // namespace clientele
