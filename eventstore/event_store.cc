@@ -214,6 +214,7 @@ Result<std::unique_ptr<EventStore>> EventStore::Open(EventStoreOptions options) 
     while (impl->indexed.load() < impl->head.load()) {
       if (Status st = impl->IndexUpTo(impl->head.load(), 65536); !st.ok()) return Error(st);
     }
+    impl->synced = impl->head.load();
     impl->Start();
   }
   return std::unique_ptr<EventStore>(new EventStore(std::move(impl)));

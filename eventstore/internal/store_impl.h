@@ -94,6 +94,9 @@ struct EventStore::Impl {
 
   // --- syncer.cc
   void SyncLoop();
+  // Syncs the WAL up to `target`, then publishes it as Head(). REQUIRES: this
+  // thread set `syncing`. Sets failed and returns the error if the sync fails.
+  rocksdb::Status SyncUpTo(std::uint64_t target);
   void CompleteLoop();
   void AnswerLater(std::vector<Request*>* batch);
 
@@ -133,12 +136,15 @@ struct EventStore::Impl {
   std::vector<Request*> to_sync;  // written, not yet synced, in commit order
   std::uint64_t written_position = 0;
   bool sync_stopping = false;
+  bool syncing = false;        // a sync is under way (by log-sync or, when idle, log-commit)
+  std::uint64_t synced = 0;    // the last position synced; changed only by the one syncing
 
   std::mutex answer_mu;
   std::condition_variable answer_cv;
   std::vector<Request*> to_answer;
   bool answer_stopping = false;
 
+  std::chrono::microseconds last_sync_time{0};  // changed only by the one syncing
   std::atomic<bool> failed{false};  // a write or sync failed: appends are refused until reopened
   std::atomic<std::uint64_t> events_written{0}, batches_written{0}, syncs{0}, sync_micros{0};
 

@@ -11,16 +11,17 @@ namespace clientele {
 // once would leave them for the sync after, halving every group. So before a
 // sync this waits, at most half the last sync's duration, until as many
 // requests are written as it answered last time.
+//
+// When no sync is under way log-commit syncs its own group instead (see
+// CommitLoop): a lone writer then pays for no thread handoff but its own.
 void EventStore::Impl::SyncLoop() {
   std::vector<Request*> batch;
-  std::uint64_t synced = head.load();
   std::size_t last_group = 1;
-  auto last_sync_time = std::chrono::microseconds(0);
   for (;;) {
     std::uint64_t target;
     {
       std::unique_lock lock(sync_mu);
-      sync_cv.wait(lock, [&] { return sync_stopping || !to_sync.empty(); });
+      sync_cv.wait(lock, [&] { return sync_stopping || (!to_sync.empty() && !syncing); });
       if (to_sync.empty()) return;  // stopping and drained
       if (options.sync && to_sync.size() < last_group) {
         auto patience = std::min(last_sync_time / 2, std::chrono::microseconds(1000));
@@ -29,32 +30,46 @@ void EventStore::Impl::SyncLoop() {
       }
       batch.swap(to_sync);
       target = written_position;
+      syncing = true;
     }
-    rocksdb::Status s;
-    if (target > synced && options.sync) {
-      auto start = std::chrono::steady_clock::now();
-      s = db->SyncWAL();
-      last_sync_time = std::chrono::duration_cast<std::chrono::microseconds>(
-          std::chrono::steady_clock::now() - start);
-      syncs.fetch_add(1, std::memory_order_relaxed);
-      sync_micros.fetch_add(last_sync_time.count(), std::memory_order_relaxed);
-    }
+    rocksdb::Status s = SyncUpTo(target);
     last_group = std::max<std::size_t>(1, batch.size());
     if (!s.ok()) {
-      failed = true;
       for (Request* r : batch) {
         if (r->result) r->result = Error(FromRocks(s, "syncing the log failed"));
       }
-    } else if (target > synced) {
-      synced = target;
-      {
-        std::lock_guard lock(head_mu);
-        head.store(synced);
-      }
-      head_cv.notify_all();
     }
+    {
+      std::lock_guard lock(sync_mu);
+      syncing = false;
+    }
+    sync_cv.notify_all();
     AnswerLater(&batch);
   }
+}
+
+rocksdb::Status EventStore::Impl::SyncUpTo(std::uint64_t target) {
+  if (target <= synced) return rocksdb::Status::OK();
+  rocksdb::Status s;
+  if (options.sync) {
+    auto start = std::chrono::steady_clock::now();
+    s = db->SyncWAL();
+    last_sync_time = std::chrono::duration_cast<std::chrono::microseconds>(
+        std::chrono::steady_clock::now() - start);
+    syncs.fetch_add(1, std::memory_order_relaxed);
+    sync_micros.fetch_add(last_sync_time.count(), std::memory_order_relaxed);
+  }
+  if (!s.ok()) {
+    failed = true;
+    return s;
+  }
+  synced = target;
+  {
+    std::lock_guard lock(head_mu);
+    head.store(target);
+  }
+  head_cv.notify_all();
+  return s;
 }
 
 void EventStore::Impl::AnswerLater(std::vector<Request*>* batch) {
