@@ -4,7 +4,6 @@
 //   clientele verify --data DIR        check the hash chain of a node's log
 //   clientele demo --data DIR          write a few customers and print the log
 #include <CLI/CLI.hpp>
-
 #include <cstdio>
 #include <iostream>
 
@@ -65,9 +64,8 @@ int RunDemo(const std::string& data, const std::string& node) {
   if (!state) return Fail(state.error());
   std::printf("customer %s  %s %s  points %lld  credit %s  spent %s\n", state->code.c_str(),
               state->details[DetailField::kFirstName].c_str(),
-              state->details[DetailField::kLastName].c_str(),
-              static_cast<long long>(state->points), FormatMoney(state->credit).c_str(),
-              FormatMoney(state->total_spent).c_str());
+              state->details[DetailField::kLastName].c_str(), static_cast<long long>(state->points),
+              FormatMoney(state->credit).c_str(), FormatMoney(state->total_spent).c_str());
   std::printf("\nthe log of %s:\n", data.c_str());
   Status s = (*store)->ScanAll(1, [](const RecordedEvent& e) {
     std::printf("%6llu  %-26s %-46s v%-3lld %s\n", static_cast<unsigned long long>(e.position),

@@ -241,7 +241,8 @@ int main(int argc, char** argv) {
   app.add_option("--pg", pg, "libpq connection string of a PostgreSQL to compare with");
   app.add_option("--seconds", seconds, "Seconds per append run")->capture_default_str();
   app.add_option("--runs", runs, "Runs per figure; the median is printed")->capture_default_str();
-  app.add_option("--read-events", read_events, "Log size for the read figure")->capture_default_str();
+  app.add_option("--read-events", read_events, "Log size for the read figure")
+      ->capture_default_str();
   app.add_option("--writers", writer_counts, "Writer counts to measure")->capture_default_str();
   CLI11_PARSE(app, argc, argv);
 
@@ -263,8 +264,9 @@ int main(int argc, char** argv) {
                   double(after.events_written - before.events_written) / syncs,
                   double(after.sync_micros - before.sync_micros) / syncs);
       if (!pg.empty()) theirs.push_back(PostgresAppends(pg, writers, seconds));
-      std::printf("run %d: %d writers: clientele %.0f/s%s\n", run, writers, ours.back(),
-                  pg.empty() ? "" : (" postgres " + std::to_string((int)theirs.back()) + "/s").c_str());
+      std::printf(
+          "run %d: %d writers: clientele %.0f/s%s\n", run, writers, ours.back(),
+          pg.empty() ? "" : (" postgres " + std::to_string((int)theirs.back()) + "/s").c_str());
     }
     std::string name = "append_" + std::to_string(writers) + "_writers";
     Figure(name, Median(ours), "events/s");

@@ -13,8 +13,8 @@
 namespace clientele {
 
 struct RegisterCustomer {
-  std::string customer_id;   // a UUID chosen by the caller
-  std::string code;          // from the node's CodeAllocator
+  std::string customer_id;  // a UUID chosen by the caller
+  std::string code;         // from the node's CodeAllocator
   CustomerDetails details;
   std::string origin_store;  // "" at HQ
 };

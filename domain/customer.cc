@@ -12,8 +12,7 @@ using Events = std::vector<CustomerEvent>;
 
 Status ModuleOff(Module m) {
   std::string name(ModuleName(m));
-  return Status::FailedPrecondition(name, "module_disabled",
-                                    "the " + name + " module is disabled");
+  return Status::FailedPrecondition(name, "module_disabled", "the " + name + " module is disabled");
 }
 
 Status Require(const SettingsState& settings, Module m) {
@@ -29,10 +28,9 @@ Status RequireLive(const CustomerState& s) {
 
 Status RequireActive(const CustomerState& s, std::string_view action) {
   if (!s.active) {
-    return Status::FailedPrecondition(
-        "active", "customer_inactive",
-        "customer " + s.code + " is deactivated and cannot " + std::string(action) +
-            "; reactivate the customer first");
+    return Status::FailedPrecondition("active", "customer_inactive",
+                                      "customer " + s.code + " is deactivated and cannot " +
+                                          std::string(action) + "; reactivate the customer first");
   }
   return Status::OK();
 }
@@ -84,9 +82,9 @@ Status PositiveAmount(std::string_view field, std::int64_t v, std::int64_t max) 
 Status NonZeroDelta(std::int64_t v, std::int64_t max) {
   if (v == 0) return Status::InvalidArgument("delta", "zero", "delta must not be zero");
   if (v > max || v < -max) {
-    return Status::InvalidArgument("delta", "too_large",
-                                   "delta must be between -" + std::to_string(max) + " and " +
-                                       std::to_string(max));
+    return Status::InvalidArgument(
+        "delta", "too_large",
+        "delta must be between -" + std::to_string(max) + " and " + std::to_string(max));
   }
   return Status::OK();
 }
@@ -132,10 +130,10 @@ Result<Events> DecideChange(const CustomerState& s, const ChangeDetails& c) {
 
 Result<Events> DecideDelete(const CustomerState& s) {
   if (s.has_history) {
-    return Error(Status::FailedPrecondition(
-        "customer", "customer_has_history",
-        "customer " + s.code +
-            " has purchase, points or credit history and cannot be deleted; deactivate it instead"));
+    return Error(Status::FailedPrecondition("customer", "customer_has_history",
+                                            "customer " + s.code +
+                                                " has purchase, points or credit history and "
+                                                "cannot be deleted; deactivate it instead"));
   }
   return Events{CustomerDeleted{}};
 }
@@ -147,9 +145,9 @@ Result<Events> DecidePurchase(const CustomerState& s, const SettingsState& setti
   if (Status st = PositiveAmount("amount", c.amount, kMaxAmount); !st.ok()) return Error(st);
   if (auto it = s.purchases.find(*tab); it != s.purchases.end()) {
     if (it->second.amount == c.amount) return Events{};
-    return Error(Status::Conflict("tab_already_recorded",
-                                  "tab " + *tab + " was already recorded with amount " +
-                                      FormatMoney(it->second.amount)));
+    return Error(Status::Conflict(
+        "tab_already_recorded",
+        "tab " + *tab + " was already recorded with amount " + FormatMoney(it->second.amount)));
   }
   if (Status st = RequireActive(s, "make purchases"); !st.ok()) return Error(st);
   if (!CheckedAdd(s.total_spent, c.amount)) return Error(Overflow("amount"));
@@ -185,19 +183,18 @@ Result<Events> DecideRefund(const CustomerState& s, const RefundPurchase& c) {
   const PurchaseLine& line = purchase->second;
   Money refundable = line.amount - line.refunded_amount;
   if (c.amount > refundable) {
-    return Error(Status::FailedPrecondition(
-        "amount", "exceeds_refundable",
-        "amount " + FormatMoney(c.amount) + " exceeds the refundable " + FormatMoney(refundable) +
-            " of tab " + *tab));
+    return Error(Status::FailedPrecondition("amount", "exceeds_refundable",
+                                            "amount " + FormatMoney(c.amount) +
+                                                " exceeds the refundable " +
+                                                FormatMoney(refundable) + " of tab " + *tab));
   }
   // Points reversed so far plus now = earned * refunded / amount, rounded down,
   // except that a full refund reverses every point the purchase earned.
   Money refunded_after = line.refunded_amount + c.amount;
-  Points reversed_after =
-      refunded_after == line.amount
-          ? line.points_earned
-          : static_cast<Points>(static_cast<__int128>(line.points_earned) * refunded_after /
-                                line.amount);
+  Points reversed_after = refunded_after == line.amount
+                              ? line.points_earned
+                              : static_cast<Points>(static_cast<__int128>(line.points_earned) *
+                                                    refunded_after / line.amount);
   Points reverse_now = reversed_after - line.reversed_points;
   Events out{PurchaseRefunded{*refund, *tab, c.amount}};
   if (reverse_now > 0) {
@@ -215,10 +212,10 @@ Result<Events> DecideRedeem(const CustomerState& s, const RedeemPoints& c) {
   if (!ref) return Error(ref.error());
   if (Status st = RequireActive(s, "redeem points"); !st.ok()) return Error(st);
   if (c.points > s.points) {
-    return Error(Status::FailedPrecondition(
-        "points", "insufficient_points",
-        "cannot redeem " + std::to_string(c.points) + " points: the balance is " +
-            std::to_string(s.points)));
+    return Error(Status::FailedPrecondition("points", "insufficient_points",
+                                            "cannot redeem " + std::to_string(c.points) +
+                                                " points: the balance is " +
+                                                std::to_string(s.points)));
   }
   return Events{PointsRedeemed{c.points, *note, *ref}};
 }
@@ -246,9 +243,9 @@ Result<Events> DecideTopUp(const CustomerState& s, const TopUpCredit& c) {
   if (!note) return Error(note.error());
   if (auto it = s.top_ups.find(*ref); it != s.top_ups.end()) {
     if (it->second == c.amount) return Events{};
-    return Error(Status::Conflict("payment_already_recorded",
-                                  "payment " + *ref + " was already recorded as a top-up of " +
-                                      FormatMoney(it->second)));
+    return Error(Status::Conflict(
+        "payment_already_recorded",
+        "payment " + *ref + " was already recorded as a top-up of " + FormatMoney(it->second)));
   }
   if (Status st = RequireActive(s, "top up credit"); !st.ok()) return Error(st);
   if (!CheckedAdd(s.credit, c.amount)) return Error(Overflow("amount"));
@@ -263,10 +260,10 @@ Result<Events> DecideDeduct(const CustomerState& s, const DeductCredit& c) {
   if (!ref) return Error(ref.error());
   if (Status st = RequireActive(s, "be charged credit"); !st.ok()) return Error(st);
   if (c.amount > s.credit) {
-    return Error(Status::FailedPrecondition(
-        "amount", "insufficient_credit",
-        "cannot deduct " + FormatMoney(c.amount) + ": the credit balance is " +
-            FormatMoney(s.credit)));
+    return Error(Status::FailedPrecondition("amount", "insufficient_credit",
+                                            "cannot deduct " + FormatMoney(c.amount) +
+                                                ": the credit balance is " +
+                                                FormatMoney(s.credit)));
   }
   return Events{CreditDeducted{c.amount, *note, *ref}};
 }

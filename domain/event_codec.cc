@@ -168,7 +168,9 @@ const CustomerType kCustomerTypes[] = {
        return PurchaseRefunded{r.Str("refund_id"), r.Str("tab_id"), r.Int("amount")};
      }},
     {"loyalty.points_earned",
-     [](Reader& r) -> CustomerEvent { return PointsEarned{r.Str("tab_id"), r.Int("points")}; }},
+     [](Reader& r) -> CustomerEvent {
+       return PointsEarned{r.Str("tab_id"), r.Int("points")};
+     }},
     {"loyalty.points_reversed",
      [](Reader& r) -> CustomerEvent {
        return PointsReversed{r.Str("refund_id"), r.Str("tab_id"), r.Int("points")};
@@ -178,7 +180,9 @@ const CustomerType kCustomerTypes[] = {
        return PointsRedeemed{r.Int("points"), r.Str("note", false), r.Str("reference", false)};
      }},
     {"loyalty.points_adjusted",
-     [](Reader& r) -> CustomerEvent { return PointsAdjusted{r.Int("delta"), r.Str("note")}; }},
+     [](Reader& r) -> CustomerEvent {
+       return PointsAdjusted{r.Int("delta"), r.Str("note")};
+     }},
     {"credit.topped_up",
      [](Reader& r) -> CustomerEvent {
        return CreditToppedUp{r.Int("amount"), r.Str("payment_ref"), r.Str("note", false)};
@@ -188,7 +192,9 @@ const CustomerType kCustomerTypes[] = {
        return CreditDeducted{r.Int("amount"), r.Str("note", false), r.Str("reference", false)};
      }},
     {"credit.adjusted",
-     [](Reader& r) -> CustomerEvent { return CreditAdjusted{r.Int("delta"), r.Str("note")}; }},
+     [](Reader& r) -> CustomerEvent {
+       return CreditAdjusted{r.Int("delta"), r.Str("note")};
+     }},
 };
 static_assert(std::size(kCustomerTypes) == std::variant_size_v<CustomerEvent>);
 
@@ -200,9 +206,9 @@ static_assert(std::size(kSettingsTypes) == std::variant_size_v<SettingsEvent>);
 template <typename T, typename F>
 Result<T> Parse(std::string_view type, std::uint32_t schema, std::string_view json, F read) {
   if (schema != kCurrentSchema) {
-    return Error(Status::InvalidArgument("schema", "unknown_schema",
-                                         std::string(type) + " has no schema version " +
-                                             std::to_string(schema)));
+    return Error(Status::InvalidArgument(
+        "schema", "unknown_schema",
+        std::string(type) + " has no schema version " + std::to_string(schema)));
   }
   simdjson::dom::parser parser;
   simdjson::dom::object obj;
@@ -283,14 +289,14 @@ Result<SettingsEvent> DecodeSettingsEvent(std::string_view type, std::uint32_t s
       return LoyaltyProgramSet{p};
     });
   } else if (type == kSettingsTypes[1]) {
-    out = Parse<SettingsEvent>(type, schema, json,
-                               [&](Reader& r) -> SettingsEvent { return ModuleEnabled{module(r)}; });
+    out = Parse<SettingsEvent>(
+        type, schema, json, [&](Reader& r) -> SettingsEvent { return ModuleEnabled{module(r)}; });
   } else if (type == kSettingsTypes[2]) {
-    out = Parse<SettingsEvent>(type, schema, json,
-                               [&](Reader& r) -> SettingsEvent { return ModuleDisabled{module(r)}; });
+    out = Parse<SettingsEvent>(
+        type, schema, json, [&](Reader& r) -> SettingsEvent { return ModuleDisabled{module(r)}; });
   } else {
-    return Error(Status::InvalidArgument("type", "unknown_event_type",
-                                         "unknown settings event type '" + std::string(type) + "'"));
+    return Error(Status::InvalidArgument(
+        "type", "unknown_event_type", "unknown settings event type '" + std::string(type) + "'"));
   }
   if (out && bad_value) {
     return Error(Status::Corruption("payload of " + std::string(type) + " has an unknown value"));

@@ -99,11 +99,10 @@ struct CreditAdjusted {
   bool operator==(const CreditAdjusted&) const = default;
 };
 
-using CustomerEvent =
-    std::variant<CustomerRegistered, CustomerDetailsChanged, CustomerDeactivated,
-                 CustomerReactivated, CustomerDeleted, PurchaseRecorded, PurchaseRefunded,
-                 PointsEarned, PointsReversed, PointsRedeemed, PointsAdjusted, CreditToppedUp,
-                 CreditDeducted, CreditAdjusted>;
+using CustomerEvent = std::variant<CustomerRegistered, CustomerDetailsChanged, CustomerDeactivated,
+                                   CustomerReactivated, CustomerDeleted, PurchaseRecorded,
+                                   PurchaseRefunded, PointsEarned, PointsReversed, PointsRedeemed,
+                                   PointsAdjusted, CreditToppedUp, CreditDeducted, CreditAdjusted>;
 
 struct LoyaltyProgramSet {
   LoyaltyProgram program;

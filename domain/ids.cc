@@ -7,8 +7,9 @@ namespace clientele {
 Result<std::string> ParseUuid(std::string_view text, std::string_view field) {
   if (text.size() != 36) {
     return Error(Status::InvalidArgument(std::string(field), "invalid_uuid",
-                                         std::string(field) + " must be a UUID like "
-                                                              "'0b8a7c1e-4f3d-4c2a-9e1f-2d3c4b5a6978'"));
+                                         std::string(field) +
+                                             " must be a UUID like "
+                                             "'0b8a7c1e-4f3d-4c2a-9e1f-2d3c4b5a6978'"));
   }
   std::string copy(text);
   uuid_t bin;

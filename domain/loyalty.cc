@@ -29,9 +29,9 @@ Status ValidateProgram(const LoyaltyProgram& p) {
                                    "points must be between 0 and 1000000");
   }
   if (p.per_amount < 1 || p.per_amount > kMaxAmount) {
-    return Status::InvalidArgument(
-        "per_amount", "out_of_range",
-        "per_amount must be a positive amount in minor units, at most " + std::to_string(kMaxAmount));
+    return Status::InvalidArgument("per_amount", "out_of_range",
+                                   "per_amount must be a positive amount in minor units, at most " +
+                                       std::to_string(kMaxAmount));
   }
   return Status::OK();
 }

@@ -23,7 +23,7 @@ std::string_view RoundingName(Rounding r);  // "floor", "nearest", "ceil"
 std::optional<Rounding> ParseRounding(std::string_view name);
 
 struct LoyaltyProgram {
-  Points points = 1;      // points earned ...
+  Points points = 1;       // points earned ...
   Money per_amount = 100;  // ... per this many minor units spent
   Rounding rounding = Rounding::kFloor;
 

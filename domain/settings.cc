@@ -31,10 +31,10 @@ Result<Events> DecideDisable(const SettingsState& s, const DisableModule& c) {
   if (c.module == Module::kCustomers) {
     for (Module dependent : {Module::kLoyaltyPoints, Module::kCustomerCredits}) {
       if (s.modules.enabled(dependent)) {
-        return Error(Status::FailedPrecondition(
-            "module", "module_has_dependents",
-            std::string(ModuleName(dependent)) +
-                " depends on the customers module; disable it first"));
+        return Error(
+            Status::FailedPrecondition("module", "module_has_dependents",
+                                       std::string(ModuleName(dependent)) +
+                                           " depends on the customers module; disable it first"));
       }
     }
   }

@@ -36,16 +36,16 @@ struct RecordedEvent {
   std::uint64_t position = 0;  // this node's global order, from 1, no gaps
   std::string id;              // UUID text, the same on every node
   std::string stream;
-  std::int64_t version = 0;    // in this node's copy of the stream, from 1
+  std::int64_t version = 0;  // in this node's copy of the stream, from 1
   std::string type;
   std::uint32_t schema = 1;
-  std::int64_t time_ms = 0;    // UTC milliseconds, set by the node of origin
-  std::string origin;          // "hq" or a store id
+  std::int64_t time_ms = 0;  // UTC milliseconds, set by the node of origin
+  std::string origin;        // "hq" or a store id
   std::string actor;
   std::string causation_id;
   std::string correlation_id;
   std::string data;
-  std::string hash;            // 32 bytes: SHA-256 chained over this node's log
+  std::string hash;  // 32 bytes: SHA-256 chained over this node's log
 
   bool operator==(const RecordedEvent&) const = default;
 };

@@ -5,6 +5,7 @@
 #include <rocksdb/slice_transform.h>
 #include <rocksdb/table.h>
 
+#include <filesystem>
 #include <future>
 #include <unordered_set>
 
@@ -22,8 +23,6 @@ Status FromRocks(const rocksdb::Status& s, std::string_view what) {
 namespace {
 
 constexpr const char* kLogCf = "log";
-constexpr const char* kStreamsCf = "streams";
-constexpr const char* kIdsCf = "ids";
 constexpr auto kIndexWait = std::chrono::seconds(10);
 
 Status IndexBehind() {
@@ -68,7 +67,8 @@ Status ValidateIds(const std::vector<std::string_view>& ids, std::vector<std::st
 
 Status ValidateType(std::string_view type) {
   if (type.empty() || type.size() > 100) {
-    return Status::InvalidArgument("type", "invalid_event_type", "event type must be 1 to 100 bytes");
+    return Status::InvalidArgument("type", "invalid_event_type",
+                                   "event type must be 1 to 100 bytes");
   }
   return Status::OK();
 }
@@ -102,6 +102,11 @@ EventStore::Impl::~Impl() {
     head_cv.notify_all();
     indexer.join();
   }
+  if (index_db != nullptr) {
+    if (!options.read_only) index_db->Flush(rocksdb::FlushOptions());  // a fast next open
+    index_db->Close();
+    delete index_db;
+  }
   if (db != nullptr) {
     if (!options.read_only) db->Flush(rocksdb::FlushOptions(), handles);
     for (auto* h : handles) db->DestroyColumnFamilyHandle(h);
@@ -116,8 +121,8 @@ Status EventStore::Impl::LoadHead() {
   if (!it->status().ok()) return FromRocks(it->status(), "reading the log failed");
   if (!it->Valid()) return Status::OK();
   RecordedEvent last;
-  if (Status s = record::DecodeRecord(std::string_view(it->value().data(), it->value().size()),
-                                      &last);
+  if (Status s =
+          record::DecodeRecord(std::string_view(it->value().data(), it->value().size()), &last);
       !s.ok()) {
     return Status::Corruption("the last record of the log does not parse; run verify");
   }
@@ -128,6 +133,7 @@ Status EventStore::Impl::LoadHead() {
 }
 
 bool EventStore::Impl::WaitIndexed(std::uint64_t position) const {
+  if (index_db == nullptr) return false;
   if (options.read_only) return true;  // no indexer: the indexes are as the last writer left them
   std::unique_lock lock(index_mu);
   return index_cv.wait_for(lock, kIndexWait, [&] { return indexed.load() >= position; });
@@ -172,43 +178,57 @@ Result<std::unique_ptr<EventStore>> EventStore::Open(EventStoreOptions options) 
   log_options.table_factory = table(false);
   // Positions only grow: one insert hint for every key makes appends to the
   // log's memtable O(1) instead of a walk down the skiplist.
-  log_options.memtable_insert_with_hint_prefix_extractor.reset(
-      rocksdb::NewFixedPrefixTransform(1));
-  // Index entries are small and random: small memtables stay in cache.
-  rocksdb::ColumnFamilyOptions index_options;
-  index_options.table_factory = table(true);
-  index_options.write_buffer_size = 16 << 20;
-  // Every append looks its ids up, almost always in vain: a memtable bloom
-  // filter answers "not here" without walking the skiplist.
-  rocksdb::ColumnFamilyOptions id_options = index_options;
-  id_options.memtable_whole_key_filtering = true;
-  id_options.memtable_prefix_bloom_size_ratio = 0.05;
+  log_options.memtable_insert_with_hint_prefix_extractor.reset(rocksdb::NewFixedPrefixTransform(1));
 
   std::vector<rocksdb::ColumnFamilyDescriptor> cfs = {
       {rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions()},
       {kLogCf, log_options},
-      {kStreamsCf, index_options},
-      {kIdsCf, id_options},
   };
+  const std::string log_path = options.path + "/log";
+  const std::string index_path = options.path + "/index";
+  if (!options.read_only) {
+    std::error_code ec;
+    std::filesystem::create_directories(options.path, ec);
+    if (ec) {
+      return Error(Status::Unavailable("cannot create the data folder " + options.path + ": " +
+                                       ec.message()));
+    }
+  }
   rocksdb::Status s =
       options.read_only
-          ? rocksdb::DB::OpenForReadOnly(db_options, options.path, cfs, &impl->handles, &impl->db)
-          : rocksdb::DB::Open(db_options, options.path, cfs, &impl->handles, &impl->db);
+          ? rocksdb::DB::OpenForReadOnly(db_options, log_path, cfs, &impl->handles, &impl->db)
+          : rocksdb::DB::Open(db_options, log_path, cfs, &impl->handles, &impl->db);
   if (!s.ok()) {
     if (s.IsIOError() && s.ToString().find("lock") != std::string::npos) {
-      return Error(Status::Unavailable("the data folder " + options.path +
-                                       " is in use by another process"));
+      return Error(
+          Status::Unavailable("the data folder " + options.path + " is in use by another process"));
     }
-    return Error(FromRocks(s, "opening the log at " + options.path + " failed"));
+    if (options.read_only && s.IsIOError()) {
+      return Error(Status::NotFound("no_log", "there is no Clientele log in " + options.path));
+    }
+    return Error(FromRocks(s, "opening the log at " + log_path + " failed"));
   }
-  impl->meta_cf = impl->handles[0];
   impl->log_cf = impl->handles[1];
-  impl->streams_cf = impl->handles[2];
-  impl->ids_cf = impl->handles[3];
+
+  // The index: one family of small random keys; ids are looked up on every
+  // append, almost always in vain, so a memtable bloom filter answers first.
+  rocksdb::Options index_options(db_options, rocksdb::ColumnFamilyOptions());
+  index_options.table_factory = table(true);
+  index_options.memtable_whole_key_filtering = true;
+  index_options.memtable_prefix_bloom_size_ratio = 0.05;
+  s = options.read_only ? rocksdb::DB::OpenForReadOnly(index_options, index_path, &impl->index_db)
+                        : rocksdb::DB::Open(index_options, index_path, &impl->index_db);
+  if (!s.ok()) {
+    impl->index_db = nullptr;
+    if (!options.read_only)
+      return Error(FromRocks(s, "opening the index at " + index_path + " failed"));
+  }
   impl->options = std::move(options);
   // A damaged tail must not stop a read-only open: verify is how it gets found.
   if (Status st = impl->LoadHead(); !st.ok() && !impl->options.read_only) return Error(st);
-  if (Status st = impl->LoadIndexCheckpoint(); !st.ok()) return Error(st);
+  if (impl->index_db != nullptr) {
+    if (Status st = impl->LoadIndexCheckpoint(); !st.ok()) return Error(st);
+  }
   if (!impl->options.read_only) {
     // Index what the last run wrote but did not index, before taking appends.
     while (impl->indexed.load() < impl->head.load()) {
@@ -241,9 +261,8 @@ Result<AppendResult> EventStore::Append(std::string_view stream, ExpectedVersion
 }
 
 Result<AppendResult> EventStore::AppendReplicated(std::vector<RecordedEvent> events) {
-  return Wait([&](AppendCallback done) {
-    AppendReplicatedAsync(std::move(events), std::move(done));
-  });
+  return Wait(
+      [&](AppendCallback done) { AppendReplicatedAsync(std::move(events), std::move(done)); });
 }
 
 void EventStore::AppendAsync(std::string_view stream, ExpectedVersion expected,
@@ -326,8 +345,7 @@ Result<std::vector<RecordedEvent>> EventStore::ReadStream(std::string_view strea
   const std::uint64_t head = Head();
   if (!impl_->WaitIndexed(head)) return Error(IndexBehind());
   std::vector<RecordedEvent> out;
-  std::unique_ptr<rocksdb::Iterator> it(
-      impl_->db->NewIterator(rocksdb::ReadOptions(), impl_->streams_cf));
+  std::unique_ptr<rocksdb::Iterator> it(impl_->index_db->NewIterator(rocksdb::ReadOptions()));
   const std::string end = record::StreamKeyEnd(stream);
   std::string value;
   for (it->Seek(record::StreamKey(stream, std::max<std::int64_t>(from_version, 1)));
@@ -366,8 +384,8 @@ Status EventStore::ScanAll(std::uint64_t from_position,
   RecordedEvent event;
   for (it->Seek(record::PositionKey(std::max<std::uint64_t>(from_position, 1))); it->Valid();
        it->Next()) {
-    if (Status s = record::DecodeRecord(std::string_view(it->value().data(), it->value().size()),
-                                        &event);
+    if (Status s =
+            record::DecodeRecord(std::string_view(it->value().data(), it->value().size()), &event);
         !s.ok()) {
       return s;
     }
@@ -384,7 +402,7 @@ Result<RecordedEvent> EventStore::FindById(std::string_view id) {
   }
   if (!impl_->WaitIndexed(Head())) return Error(IndexBehind());
   std::string pos, value;
-  rocksdb::Status s = impl_->db->Get(rocksdb::ReadOptions(), impl_->ids_cf, key, &pos);
+  rocksdb::Status s = impl_->index_db->Get(rocksdb::ReadOptions(), record::IdIndexKey(key), &pos);
   if (s.ok() && record::DecodePositionKey(pos) > Head()) s = rocksdb::Status::NotFound();
   if (s.IsNotFound()) return Error(Status::NotFound("event_not_found", "no event with this id"));
   if (!s.ok()) return Error(FromRocks(s, "reading the id index failed"));
@@ -409,6 +427,10 @@ std::unique_ptr<Subscription> EventStore::Subscribe(std::uint64_t after_position
 Status EventStore::Flush() {
   rocksdb::Status s = impl_->db->Flush(rocksdb::FlushOptions(), impl_->handles);
   if (!s.ok()) return FromRocks(s, "flushing the log failed");
+  if (impl_->index_db != nullptr) {
+    s = impl_->index_db->Flush(rocksdb::FlushOptions());
+    if (!s.ok()) return FromRocks(s, "flushing the index failed");
+  }
   return Status::OK();
 }
 

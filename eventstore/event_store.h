@@ -6,11 +6,14 @@
 //   auto r = (*store)->Append("customer-<id>", ExpectedVersion::NoStream(), {event});
 //
 // Thread-safety: every method may be called from any thread at once.
-// Durability: when Append returns OK, the events are in a synced WAL and
-// survive kill -9 and power loss (unless options.sync is false). Concurrent
-// appends are group-committed: one WAL write and one sync serve every append
-// waiting at that moment.
-// Visibility: readers see only acknowledged-durable events, in position order.
+// Durability: when Append returns OK (or AppendAsync calls back OK), the
+// events are in a synced WAL and survive kill -9 and power loss (unless
+// options.sync is false). Concurrent appends are group-committed: one WAL
+// write and one sync serve every append waiting at that moment, and the next
+// group is written while the previous one syncs.
+// Visibility: readers see only durable events, in position order; a caller
+// reads its own write as soon as its append returns.
+// Internals: eventstore/internal/store_impl.h.
 #pragma once
 
 #include <chrono>
@@ -34,12 +37,12 @@ class ColumnFamilyHandle;
 namespace clientele {
 
 struct EventStoreOptions {
-  std::string path;              // folder of the RocksDB database
-  std::string origin = "hq";     // this node: stamped on local events
-  Clock* clock = nullptr;        // time of local events; defaults to the system clock
-  bool sync = true;              // sync the WAL before acknowledging (never off in production)
-  bool read_only = false;        // open for reading only (verify, audit); no lock taken
-  rocksdb::Env* env = nullptr;   // e.g. an in-memory Env for tests; defaults to the disk
+  std::string path;             // folder of the RocksDB database
+  std::string origin = "hq";    // this node: stamped on local events
+  Clock* clock = nullptr;       // time of local events; defaults to the system clock
+  bool sync = true;             // sync the WAL before acknowledging (never off in production)
+  bool read_only = false;       // open for reading only (verify, audit); no lock taken
+  rocksdb::Env* env = nullptr;  // e.g. an in-memory Env for tests; defaults to the disk
   std::size_t max_batch_events = 4096;  // the most events one group commit writes
 };
 
@@ -53,7 +56,7 @@ struct VerifyReport {
 
 // Counters since Open, for metrics and benchmarks.
 struct EventStoreStats {
-  std::uint64_t events_written = 0;  // events appended (local and replicated)
+  std::uint64_t events_written = 0;   // events appended (local and replicated)
   std::uint64_t batches_written = 0;  // group commits written to the WAL
   std::uint64_t syncs = 0;            // WAL syncs
   std::uint64_t sync_micros = 0;      // time spent in them

@@ -98,15 +98,27 @@ std::uint64_t DecodePositionKey(std::string_view key) {
 }
 
 std::string StreamKey(std::string_view stream, std::int64_t version) {
-  std::string k(stream);
+  std::string k = "S";
+  k.append(stream);
   k.push_back('\0');
   PutBe64(&k, static_cast<std::uint64_t>(version));
   return k;
 }
 
 std::string StreamKeyEnd(std::string_view stream) {
-  std::string k(stream);
+  std::string k = "S";
+  k.append(stream);
   k.push_back('\x01');
+  return k;
+}
+
+std::int64_t StreamKeyVersion(std::string_view key, std::string_view stream) {
+  return static_cast<std::int64_t>(DecodePositionKey(key.substr(stream.size() + 2, 8)));
+}
+
+std::string IdIndexKey(std::string_view key16) {
+  std::string k = "I";
+  k.append(key16);
   return k;
 }
 
@@ -187,8 +199,7 @@ Status DecodeRecord(std::string_view value, RecordedEvent* out) {
   return Status::OK();
 }
 
-ChainHasher::ChainHasher()
-    : md_(EVP_MD_fetch(nullptr, "SHA256", nullptr)), ctx_(EVP_MD_CTX_new()) {
+ChainHasher::ChainHasher() : md_(EVP_MD_fetch(nullptr, "SHA256", nullptr)), ctx_(EVP_MD_CTX_new()) {
   if (md_ == nullptr || ctx_ == nullptr) throw std::runtime_error("OpenSSL SHA-256 unavailable");
 }
 

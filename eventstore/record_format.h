@@ -1,9 +1,12 @@
-// How events are laid out in RocksDB. Three column families, one atomic batch
-// per group commit:
+// How a node's data folder is laid out: two RocksDB databases.
 //
-//   log      position:be64                      -> record
-//   streams  stream 0x00 version:be64           -> position:be64
-//   ids      id:16 (UUID bytes)                 -> position:be64
+//   <data>/log     the log, the only source of truth; WAL synced on every commit
+//     family log     position:be64                    -> record
+//   <data>/index   indexes derived from the log; written without a WAL, so a
+//                  crash loses only what re-indexing the log tail restores
+//     'S' stream 0x00 version:be64                    -> position:be64
+//     'I' id:16 (UUID bytes)                          -> position:be64
+//     'C'                                             -> position:be64 (last indexed)
 //
 //   record    := format:u8(=1) hash:32 canonical
 //   canonical := position:le64 id:16 lp(stream) version:le64 lp(type)
@@ -16,11 +19,11 @@
 // record to its key, so moving a record breaks the chain as surely as editing it.
 #pragma once
 
+#include <openssl/evp.h>
+
 #include <cstdint>
 #include <string>
 #include <string_view>
-
-#include <openssl/evp.h>
 
 #include "domain/status.h"
 #include "eventstore/event.h"
@@ -32,9 +35,14 @@ inline constexpr std::size_t kHashSize = 32;
 
 std::string PositionKey(std::uint64_t position);
 std::uint64_t DecodePositionKey(std::string_view key);  // REQUIRES: key.size() == 8
+// Index keys (see the grammar above).
 std::string StreamKey(std::string_view stream, std::int64_t version);
 // The key just past every version of `stream`.
 std::string StreamKeyEnd(std::string_view stream);
+// The version in a StreamKey of `stream`.
+std::int64_t StreamKeyVersion(std::string_view key, std::string_view stream);
+std::string IdIndexKey(std::string_view key16);
+inline constexpr std::string_view kCheckpointKey = "C";
 // "customer-<uuid>" text of a UUID id -> 16 bytes; false if `id` is no UUID.
 bool IdKey(std::string_view id, std::string* key);
 std::string IdText(std::string_view key16);

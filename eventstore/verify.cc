@@ -24,9 +24,9 @@ Result<VerifyReport> EventStore::Verify() {
     return report;
   };
   for (it->SeekToFirst(); it->Valid(); it->Next(), ++expected) {
-    std::uint64_t key_position = it->key().size() == 8
-                                     ? record::DecodePositionKey(std::string_view(it->key().data(), 8))
-                                     : 0;
+    std::uint64_t key_position =
+        it->key().size() == 8 ? record::DecodePositionKey(std::string_view(it->key().data(), 8))
+                              : 0;
     report.head = key_position;
     if (key_position != expected) {
       return broken(expected, "event " + std::to_string(expected) + " is missing (next key is " +
@@ -37,8 +37,8 @@ Result<VerifyReport> EventStore::Verify() {
       return broken(expected, "the stored record does not parse");
     }
     if (e.position != key_position) {
-      return broken(expected, "the record stored here claims position " +
-                                  std::to_string(e.position));
+      return broken(expected,
+                    "the record stored here claims position " + std::to_string(e.position));
     }
     canonical.clear();
     record::EncodeCanonical(e, &canonical);

@@ -90,7 +90,7 @@ void EventStore::Impl::CommitBatch(const std::vector<Request*>& batch) {
   }
   if (st.position == last_position) return;  // duplicates and refusals only
   rocksdb::WriteOptions wo;
-  wo.sync = false;                          // log-sync syncs
+  wo.sync = false;                           // log-sync syncs
   wo.memtable_insert_hint_per_batch = true;  // positions are sequential
   rocksdb::Status s = db->Write(wo, &st.batch);
   if (!s.ok()) {
@@ -145,18 +145,18 @@ void EventStore::Impl::SetVersion(Staging* st, const std::string& stream, Stream
 }
 
 Result<std::int64_t> EventStore::Impl::ReadIndexedVersion(std::string_view stream) {
-  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), streams_cf));
+  if (index_db == nullptr) return Error(Status::Unavailable("this data folder has no index"));
+  std::unique_ptr<rocksdb::Iterator> it(index_db->NewIterator(rocksdb::ReadOptions()));
   it->SeekForPrev(record::StreamKeyEnd(stream));
   if (!it->status().ok()) return Error(FromRocks(it->status(), "reading the stream index failed"));
   if (!it->Valid()) return 0;
-  rocksdb::Slice key = it->key();
-  if (key.size() != stream.size() + 9 ||
-      !key.starts_with(rocksdb::Slice(stream.data(), stream.size())) ||
-      key[stream.size()] != '\0') {
+  std::string_view key(it->key().data(), it->key().size());
+  const std::string first = record::StreamKey(stream, 0);
+  if (key.size() != first.size() ||
+      key.substr(0, first.size() - 8) != std::string_view(first).substr(0, first.size() - 8)) {
     return 0;
   }
-  return static_cast<std::int64_t>(
-      record::DecodePositionKey(std::string_view(key.data() + stream.size() + 1, 8)));
+  return record::StreamKeyVersion(key, stream);
 }
 
 Status EventStore::Impl::ReadAt(std::uint64_t position, RecordedEvent* out) {
@@ -174,7 +174,7 @@ Status EventStore::Impl::LookupId(const Staging& st, const std::string& key, Rec
   }
   if (auto it = tail_ids.find(key); it != tail_ids.end()) return ReadAt(it->second, out);
   std::string value;
-  rocksdb::Status s = db->Get(rocksdb::ReadOptions(), ids_cf, key, &value);
+  rocksdb::Status s = index_db->Get(rocksdb::ReadOptions(), record::IdIndexKey(key), &value);
   if (s.IsNotFound()) return Status::NotFound("event_not_found", "no such event");
   if (!s.ok()) return FromRocks(s, "reading the id index failed");
   return ReadAt(record::DecodePositionKey(value), out);

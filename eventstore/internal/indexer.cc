@@ -1,16 +1,17 @@
 // log-index: keeps the stream and id indexes up with the durable log.
 //
-// Each indexing batch writes, for every event, streams[stream, version] and
-// ids[id] -> position, plus the checkpoint default[indexed_position], in one
-// atomic WriteBatch. The indexes are derived data: after a crash Open indexes
-// whatever the checkpoint missed before it accepts work.
+// Each indexing batch writes, for every event, its stream key and id key, plus
+// the checkpoint, in one WriteBatch to the index database without a WAL. A
+// memtable is flushed whole, so what survives a crash is always a prefix of
+// those batches with its checkpoint; Open indexes the rest of the log before
+// it accepts work.
 #include "eventstore/internal/store_impl.h"
 
 namespace clientele {
 
 Status EventStore::Impl::LoadIndexCheckpoint() {
   std::string value;
-  rocksdb::Status s = db->Get(rocksdb::ReadOptions(), meta_cf, kIndexedKey, &value);
+  rocksdb::Status s = index_db->Get(rocksdb::ReadOptions(), record::kCheckpointKey, &value);
   if (s.IsNotFound()) {
     indexed.store(0);
     return Status::OK();
@@ -34,8 +35,8 @@ Status EventStore::Impl::IndexUpTo(std::uint64_t target, std::size_t max_events)
   std::string id_key;
   std::uint64_t last = from - 1;
   for (it->Seek(record::PositionKey(from)); it->Valid(); it->Next()) {
-    if (Status s = record::DecodeRecord(std::string_view(it->value().data(), it->value().size()),
-                                        &e);
+    if (Status s =
+            record::DecodeRecord(std::string_view(it->value().data(), it->value().size()), &e);
         !s.ok()) {
       return Status::Corruption("event " + std::to_string(last + 1) +
                                 " does not parse; run verify");
@@ -45,16 +46,16 @@ Status EventStore::Impl::IndexUpTo(std::uint64_t target, std::size_t max_events)
                                 "; run verify");
     }
     std::string pos_key(it->key().data(), it->key().size());
-    batch.Put(streams_cf, record::StreamKey(e.stream, e.version), pos_key);
-    batch.Put(ids_cf, id_key, pos_key);
+    batch.Put(record::StreamKey(e.stream, e.version), pos_key);
+    batch.Put(record::IdIndexKey(id_key), pos_key);
     last = e.position;
   }
   if (!it->status().ok()) return FromRocks(it->status(), "reading the log failed");
   if (last < from) return Status::OK();
-  batch.Put(meta_cf, kIndexedKey, record::PositionKey(last));
+  batch.Put(record::kCheckpointKey, record::PositionKey(last));
   rocksdb::WriteOptions wo;
-  wo.sync = false;  // derived data: rebuilt from the log if lost
-  rocksdb::Status s = db->Write(wo, &batch);
+  wo.disableWAL = true;  // derived data: rebuilt from the log if lost
+  rocksdb::Status s = index_db->Write(wo, &batch);
   if (!s.ok()) return FromRocks(s, "writing the indexes failed");
   {
     std::lock_guard lock(index_mu);

@@ -15,7 +15,8 @@
 // Appends never wait for the indexer: log-commit remembers the ids and stream
 // versions of events not yet indexed. Readers of the indexes wait until the
 // indexer has reached Head(). After a crash the indexer's checkpoint is behind
-// the log at worst, and Open indexes the rest before serving.
+// the log at worst, and Open indexes the rest before serving. The indexes live
+// in a database of their own (see record_format.h).
 #pragma once
 
 #include <rocksdb/db.h>
@@ -40,8 +41,6 @@ namespace clientele {
 // Maps a RocksDB status to ours: Corruption stays Corruption, the rest is
 // Unavailable. `what` says what was being done.
 Status FromRocks(const rocksdb::Status& s, std::string_view what);
-
-inline constexpr char kIndexedKey[] = "indexed_position";  // in the default family
 
 struct EventStore::Impl {
   // One append waiting for the committer.
@@ -108,12 +107,12 @@ struct EventStore::Impl {
 
   EventStoreOptions options;
   Clock* clock = nullptr;
-  rocksdb::DB* db = nullptr;
+  rocksdb::DB* db = nullptr;  // <data>/log
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
-  rocksdb::ColumnFamilyHandle* meta_cf = nullptr;
   rocksdb::ColumnFamilyHandle* log_cf = nullptr;
-  rocksdb::ColumnFamilyHandle* streams_cf = nullptr;
-  rocksdb::ColumnFamilyHandle* ids_cf = nullptr;
+  // <data>/index: its own database, so that index writes never share a write
+  // group (and its memtable inserts) with a commit. Null if a read-only open found none.
+  rocksdb::DB* index_db = nullptr;
 
   // The last durable position. Written by log-sync; waited on by readers and log-index.
   std::atomic<std::uint64_t> head{0};
@@ -136,8 +135,8 @@ struct EventStore::Impl {
   std::vector<Request*> to_sync;  // written, not yet synced, in commit order
   std::uint64_t written_position = 0;
   bool sync_stopping = false;
-  bool syncing = false;        // a sync is under way (by log-sync or, when idle, log-commit)
-  std::uint64_t synced = 0;    // the last position synced; changed only by the one syncing
+  bool syncing = false;      // a sync is under way (by log-sync or, when idle, log-commit)
+  std::uint64_t synced = 0;  // the last position synced; changed only by the one syncing
 
   std::mutex answer_mu;
   std::condition_variable answer_cv;
@@ -152,8 +151,8 @@ struct EventStore::Impl {
   std::uint64_t last_position = 0;
   std::string last_hash = std::string(record::kHashSize, '\0');
   record::ChainHasher hasher;
-  std::unordered_map<std::string, StreamHead> versions;  // every stream with unindexed events
-  std::unordered_map<std::string, std::uint64_t> tail_ids;       // unindexed id key -> position
+  std::unordered_map<std::string, StreamHead> versions;     // every stream with unindexed events
+  std::unordered_map<std::string, std::uint64_t> tail_ids;  // unindexed id key -> position
   std::deque<std::pair<std::uint64_t, std::string>> tail_order;  // (position, id key), in order
 
   std::thread committer, syncer, completer, indexer;

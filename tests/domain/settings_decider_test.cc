@@ -76,9 +76,9 @@ TEST(SettingsDecider, CustomersCannotBeDisabledUnderItsDependents) {
 }
 
 TEST(SettingsDecider, DependentModulesNeedCustomers) {
-  SettingsState s = Given({ModuleDisabled{Module::kLoyaltyPoints},
-                           ModuleDisabled{Module::kCustomerCredits},
-                           ModuleDisabled{Module::kCustomers}});
+  SettingsState s =
+      Given({ModuleDisabled{Module::kLoyaltyPoints}, ModuleDisabled{Module::kCustomerCredits},
+             ModuleDisabled{Module::kCustomers}});
   for (Module m : {Module::kLoyaltyPoints, Module::kCustomerCredits}) {
     auto r = Decide(s, EnableModule{m});
     ASSERT_FALSE(r);

@@ -112,8 +112,9 @@ TEST(EventCodec, RefusesDamagedPayloadsAndUnknownTypes) {
             StatusCode::kCorruption);
   EXPECT_EQ(DecodeCustomerEvent("purchase.recorded", 1, "[1]").error().code(),
             StatusCode::kCorruption);
-  EXPECT_EQ(DecodeCustomerEvent("purchase.recorded", 1, "{\"tab_id\":\"t\",\"amount\":1.5,"
-                                                         "\"paid_at\":1}")
+  EXPECT_EQ(DecodeCustomerEvent("purchase.recorded", 1,
+                                "{\"tab_id\":\"t\",\"amount\":1.5,"
+                                "\"paid_at\":1}")
                 .error()
                 .code(),
             StatusCode::kCorruption);

@@ -2,13 +2,12 @@
 // every acknowledged event is in the log, that no append is half-visible, and
 // that the hash chain verifies. Cycles: CLIENTELE_CRASH_CYCLES (default 20).
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <poll.h>
 #include <signal.h>
+#include <simdjson.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include <gtest/gtest.h>
-#include <simdjson.h>
 
 #include <chrono>
 #include <cstdlib>

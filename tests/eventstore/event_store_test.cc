@@ -1,10 +1,9 @@
 #include "eventstore/event_store.h"
 
-#include <rocksdb/db.h>
-
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <filesystem>
 #include <map>
 #include <set>
 #include <thread>
@@ -185,8 +184,8 @@ TEST_F(EventStoreTest, ConflictingWritersWinEachVersionExactlyOnce) {
 
 TEST_F(EventStoreTest, SubscriptionCatchesUpThenFollowsWithoutGapOrDuplicate) {
   for (int i = 0; i < 500; ++i) {
-    ASSERT_TRUE(store_->Append("pre-" + std::to_string(i % 7), ExpectedVersion::Any(),
-                               {MakeEvent()}));
+    ASSERT_TRUE(
+        store_->Append("pre-" + std::to_string(i % 7), ExpectedVersion::Any(), {MakeEvent()}));
   }
   constexpr int kWriters = 4, kEach = 500;
   const std::uint64_t total = 500 + kWriters * kEach;
@@ -301,7 +300,8 @@ namespace clientele {
 namespace {
 
 // The stream and id indexes are derived from the log: lose them (and their
-// checkpoint) and reopening rebuilds them before any append is taken.
+// checkpoint) and reopening rebuilds them before any append is taken. (A crash
+// loses the index's unflushed tail the same way; the crash test covers that.)
 TEST(EventStoreIndex, LostIndexesAreRebuiltFromTheLog) {
   testing::TempDir dir;
   std::vector<std::string> ids;
@@ -314,19 +314,7 @@ TEST(EventStoreIndex, LostIndexesAreRebuiltFromTheLog) {
       ASSERT_TRUE((*store)->Append("s-" + std::to_string(i % 3), ExpectedVersion::Any(), {e}));
     }
   }
-  {
-    std::vector<rocksdb::ColumnFamilyDescriptor> cfs = {
-        {rocksdb::kDefaultColumnFamilyName, {}}, {"log", {}}, {"streams", {}}, {"ids", {}}};
-    std::vector<rocksdb::ColumnFamilyHandle*> h;
-    rocksdb::DB* db = nullptr;
-    ASSERT_TRUE(rocksdb::DB::Open(rocksdb::Options(), dir.path(), cfs, &h, &db).ok());
-    ASSERT_TRUE(db->Delete({}, h[0], "indexed_position").ok());
-    for (auto* cf : {h[2], h[3]}) {
-      ASSERT_TRUE(db->DeleteRange({}, cf, std::string(1, '\0'), std::string(300, '\xff')).ok());
-    }
-    for (auto* cf : h) db->DestroyColumnFamilyHandle(cf);
-    delete db;
-  }
+  std::filesystem::remove_all(dir.sub("index"));
   auto store = EventStore::Open({.path = dir.path()});
   ASSERT_TRUE(store) << store.error().ToString();
   for (const auto& id : ids) ASSERT_TRUE((*store)->FindById(id)) << id;
@@ -335,10 +323,9 @@ TEST(EventStoreIndex, LostIndexesAreRebuiltFromTheLog) {
   ASSERT_TRUE(events);
   EXPECT_EQ(events->size(), 100u);
   // Appends see the rebuilt versions and ids.
-  EXPECT_EQ((*store)->Append("s-0", ExpectedVersion::Exact(99), {testing::MakeEvent()})
-                .error()
-                .reason(),
-            "wrong_expected_version");
+  EXPECT_EQ(
+      (*store)->Append("s-0", ExpectedVersion::Exact(99), {testing::MakeEvent()}).error().reason(),
+      "wrong_expected_version");
   NewEvent again = testing::MakeEvent();
   again.id = ids[5];
   auto dup = (*store)->Append("s-2", ExpectedVersion::Any(), {again});

@@ -51,7 +51,7 @@ TEST(Tamper, AFlippedByteOnDiskIsPinnedToItsEvent) {
   // Find the stored bytes of event 37's payload in the table files and flip one.
   const std::string marker = Marker(kTampered);
   int flipped = 0;
-  for (const auto& entry : std::filesystem::directory_iterator(dir.path())) {
+  for (const auto& entry : std::filesystem::directory_iterator(dir.sub("log"))) {
     if (entry.path().extension() != ".sst") continue;
     std::fstream f(entry.path(), std::ios::in | std::ios::out | std::ios::binary);
     std::string bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
@@ -77,11 +77,11 @@ class RewriteTest : public ::testing::Test {
 
   template <typename F>
   void WithRawDb(F edit) {
-    std::vector<rocksdb::ColumnFamilyDescriptor> cfs = {
-        {rocksdb::kDefaultColumnFamilyName, {}}, {"log", {}}, {"streams", {}}, {"ids", {}}};
+    std::vector<rocksdb::ColumnFamilyDescriptor> cfs = {{rocksdb::kDefaultColumnFamilyName, {}},
+                                                        {"log", {}}};
     std::vector<rocksdb::ColumnFamilyHandle*> handles;
     rocksdb::DB* db = nullptr;
-    ASSERT_TRUE(rocksdb::DB::Open(rocksdb::Options(), dir_.path(), cfs, &handles, &db).ok());
+    ASSERT_TRUE(rocksdb::DB::Open(rocksdb::Options(), dir_.sub("log"), cfs, &handles, &db).ok());
     edit(db, handles[1]);
     for (auto* h : handles) db->DestroyColumnFamilyHandle(h);
     delete db;
