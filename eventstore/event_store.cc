@@ -76,31 +76,20 @@ Status ValidateType(std::string_view type) {
 }  // namespace
 
 EventStore::Impl::~Impl() {
+  // Each stage drains what the one before handed it, then stops.
+  auto stop = [](std::mutex& mu, bool& flag, std::condition_variable& cv, std::thread& t) {
+    {
+      std::lock_guard lock(mu);
+      flag = true;
+    }
+    cv.notify_all();
+    t.join();
+  };
   if (committer.joinable()) {
-    {
-      std::lock_guard lock(queue_mu);
-      stopping = true;
-    }
-    queue_cv.notify_all();
-    committer.join();
-    {
-      std::lock_guard lock(sync_mu);
-      sync_stopping = true;
-    }
-    sync_cv.notify_all();
-    syncer.join();
-    {
-      std::lock_guard lock(answer_mu);
-      answer_stopping = true;
-    }
-    answer_cv.notify_all();
-    completer.join();
-    {
-      std::lock_guard lock(head_mu);
-      index_stopping = true;
-    }
-    head_cv.notify_all();
-    indexer.join();
+    stop(queue_mu, stopping, queue_cv, committer);
+    stop(sync_mu, sync_stopping, sync_cv, syncer);
+    stop(answer_mu, answer_stopping, answer_cv, completer);
+    stop(head_mu, index_stopping, head_cv, indexer);
   }
   if (index_db != nullptr) {
     if (!options.read_only) index_db->Flush(rocksdb::FlushOptions());  // a fast next open
