@@ -8,6 +8,7 @@
 #include <iostream>
 
 #include "app/command_handler.h"
+#include "domain/ids.h"
 #include "domain/money.h"
 #include "eventstore/event_store.h"
 
@@ -38,6 +39,7 @@ int RunVerify(const std::string& data) {
 }
 
 int RunDemo(const std::string& data, const std::string& node) {
+  if (Status s = ValidateNodeId(node, "--node"); !s.ok()) return Fail(s);
   auto store = EventStore::Open({.path = data, .origin = node});
   if (!store) return Fail(store.error());
   CommandHandler handler(store->get(), node);
