@@ -2,6 +2,7 @@
 
 #include "domain/customer_code.h"
 #include "domain/ids.h"
+#include "domain/ledger.h"
 #include "domain/overloaded.h"
 
 namespace clientele {
@@ -326,66 +327,41 @@ Result<std::vector<CustomerEvent>> Decide(const CustomerState& s, const Settings
 }
 
 CustomerState Evolve(CustomerState s, const CustomerEvent& event) {
-  std::visit(Overloaded{
-                 [&](const CustomerRegistered& e) {
-                   s.registered = true;
-                   s.id = e.customer_id;
-                   s.code = e.code;
-                   s.details = e.details;
-                   s.origin_store = e.origin_store;
-                   s.active = true;
-                 },
-                 [&](const CustomerDetailsChanged& e) {
-                   for (DetailField f : kAllDetailFields) {
-                     if (e.changes[f]) s.details[f] = *e.changes[f];
-                   }
-                 },
-                 [&](const CustomerDeactivated&) { s.active = false; },
-                 [&](const CustomerReactivated&) { s.active = true; },
-                 [&](const CustomerDeleted&) { s.deleted = true; },
-                 [&](const PurchaseRecorded& e) {
-                   s.has_history = true;
-                   s.total_spent += e.amount;
-                   if (e.paid_at_ms > s.last_visit_ms) s.last_visit_ms = e.paid_at_ms;
-                   s.purchases[e.tab_id].amount = e.amount;
-                 },
-                 [&](const PurchaseRefunded& e) {
-                   s.total_spent -= e.amount;
-                   s.purchases[e.tab_id].refunded_amount += e.amount;
-                   s.refunds[e.refund_id] = RefundLine{e.tab_id, e.amount};
-                 },
-                 [&](const PointsEarned& e) {
-                   s.has_history = true;
-                   s.points += e.points;
-                   s.purchases[e.tab_id].points_earned += e.points;
-                 },
-                 [&](const PointsReversed& e) {
-                   s.points -= e.points;
-                   s.purchases[e.tab_id].reversed_points += e.points;
-                 },
-                 [&](const PointsRedeemed& e) {
-                   s.has_history = true;
-                   s.points -= e.points;
-                 },
-                 [&](const PointsAdjusted& e) {
-                   s.has_history = true;
-                   s.points += e.delta;
-                 },
-                 [&](const CreditToppedUp& e) {
-                   s.has_history = true;
-                   s.credit += e.amount;
-                   s.top_ups[e.payment_ref] = e.amount;
-                 },
-                 [&](const CreditDeducted& e) {
-                   s.has_history = true;
-                   s.credit -= e.amount;
-                 },
-                 [&](const CreditAdjusted& e) {
-                   s.has_history = true;
-                   s.credit += e.delta;
-                 },
-             },
-             event);
+  const LedgerEffect f = EffectOf(event);
+  s.points += f.points;
+  s.credit += f.credit;
+  s.total_spent += f.spent;
+  if (f.visit_ms > s.last_visit_ms) s.last_visit_ms = f.visit_ms;
+  s.has_history = s.has_history || f.history;
+  std::visit(
+      Overloaded{
+          [&](const CustomerRegistered& e) {
+            s.registered = true;
+            s.id = e.customer_id;
+            s.code = e.code;
+            s.details = e.details;
+            s.origin_store = e.origin_store;
+            s.active = true;
+          },
+          [&](const CustomerDetailsChanged& e) {
+            for (DetailField f : kAllDetailFields) {
+              if (e.changes[f]) s.details[f] = *e.changes[f];
+            }
+          },
+          [&](const CustomerDeactivated&) { s.active = false; },
+          [&](const CustomerReactivated&) { s.active = true; },
+          [&](const CustomerDeleted&) { s.deleted = true; },
+          [&](const PurchaseRecorded& e) { s.purchases[e.tab_id].amount = e.amount; },
+          [&](const PurchaseRefunded& e) {
+            s.purchases[e.tab_id].refunded_amount += e.amount;
+            s.refunds[e.refund_id] = RefundLine{e.tab_id, e.amount};
+          },
+          [&](const PointsEarned& e) { s.purchases[e.tab_id].points_earned += e.points; },
+          [&](const PointsReversed& e) { s.purchases[e.tab_id].reversed_points += e.points; },
+          [&](const CreditToppedUp& e) { s.top_ups[e.payment_ref] = e.amount; },
+          [](const auto&) {},
+      },
+      event);
   return s;
 }
 

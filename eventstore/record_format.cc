@@ -5,85 +5,14 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "eventstore/coding.h"
+
 namespace clientele::record {
 
-namespace {
-
-void PutBe64(std::string* out, std::uint64_t v) {
-  char buf[8];
-  for (int i = 7; i >= 0; --i) {
-    buf[i] = static_cast<char>(v & 0xff);
-    v >>= 8;
-  }
-  out->append(buf, 8);
-}
-
-void PutLe64(std::string* out, std::uint64_t v) {
-  char buf[8];
-  for (int i = 0; i < 8; ++i) {
-    buf[i] = static_cast<char>(v & 0xff);
-    v >>= 8;
-  }
-  out->append(buf, 8);
-}
-
-void PutVarint32(std::string* out, std::uint32_t v) {
-  while (v >= 0x80) {
-    out->push_back(static_cast<char>(v | 0x80));
-    v >>= 7;
-  }
-  out->push_back(static_cast<char>(v));
-}
-
-void PutLp(std::string* out, std::string_view s) {
-  PutVarint32(out, static_cast<std::uint32_t>(s.size()));
-  out->append(s);
-}
-
-// A cursor over a byte string; every getter fails softly past the end.
-class Input {
- public:
-  explicit Input(std::string_view s) : s_(s) {}
-  bool Le64(std::uint64_t* v) {
-    if (s_.size() < 8) return false;
-    *v = 0;
-    for (int i = 7; i >= 0; --i) *v = (*v << 8) | static_cast<unsigned char>(s_[i]);
-    s_.remove_prefix(8);
-    return true;
-  }
-  bool Varint32(std::uint32_t* v) {
-    *v = 0;
-    for (int shift = 0; shift <= 28 && !s_.empty(); shift += 7) {
-      auto byte = static_cast<unsigned char>(s_[0]);
-      s_.remove_prefix(1);
-      *v |= static_cast<std::uint32_t>(byte & 0x7f) << shift;
-      if (!(byte & 0x80)) return true;
-    }
-    return false;
-  }
-  bool Bytes(std::size_t n, std::string* out) {
-    if (s_.size() < n) return false;
-    out->assign(s_.data(), n);
-    s_.remove_prefix(n);
-    return true;
-  }
-  bool View(std::size_t n, std::string_view* out) {
-    if (s_.size() < n) return false;
-    *out = s_.substr(0, n);
-    s_.remove_prefix(n);
-    return true;
-  }
-  bool Lp(std::string* out) {
-    std::uint32_t n;
-    return Varint32(&n) && Bytes(n, out);
-  }
-  bool empty() const { return s_.empty(); }
-
- private:
-  std::string_view s_;
-};
-
-}  // namespace
+using coding::PutBe64;
+using coding::PutLe64;
+using coding::PutLp;
+using coding::PutVarint32;
 
 std::string PositionKey(std::uint64_t position) {
   std::string k;
@@ -91,11 +20,7 @@ std::string PositionKey(std::uint64_t position) {
   return k;
 }
 
-std::uint64_t DecodePositionKey(std::string_view key) {
-  std::uint64_t v = 0;
-  for (int i = 0; i < 8; ++i) v = (v << 8) | static_cast<unsigned char>(key[i]);
-  return v;
-}
+std::uint64_t DecodePositionKey(std::string_view key) { return coding::GetBe64(key); }
 
 std::string StreamKey(std::string_view stream, std::int64_t version) {
   std::string k = "S";
@@ -184,7 +109,7 @@ Status DecodeRecord(std::string_view value, RecordedEvent* out) {
   if (value.empty() || static_cast<std::uint8_t>(value[0]) != kFormat) {
     return Status::Corruption("unknown record format");
   }
-  Input in(value.substr(1));
+  coding::Decoder in(value.substr(1));
   std::uint64_t version = 0, time_ms = 0;
   std::string_view id;
   bool ok = in.Bytes(kHashSize, &e.hash) && in.Le64(&e.position) && in.View(16, &id) &&

@@ -1,0 +1,64 @@
+#include "domain/ledger.h"
+
+#include "domain/overloaded.h"
+
+namespace clientele {
+
+LedgerEffect EffectOf(const CustomerEvent& event) {
+  LedgerEffect f;
+  std::visit(Overloaded{
+                 [&](const PurchaseRecorded& e) {
+                   f.spent = e.amount;
+                   f.visit_ms = e.paid_at_ms;
+                   f.history = true;
+                   f.reference = e.tab_id;
+                 },
+                 [&](const PurchaseRefunded& e) {
+                   f.spent = -e.amount;
+                   f.reference = e.refund_id;
+                 },
+                 [&](const PointsEarned& e) {
+                   f.points = e.points;
+                   f.entry = f.history = true;
+                   f.reference = e.tab_id;
+                 },
+                 [&](const PointsReversed& e) {
+                   f.points = -e.points;
+                   f.entry = true;
+                   f.reference = e.refund_id;
+                 },
+                 [&](const PointsRedeemed& e) {
+                   f.points = -e.points;
+                   f.entry = f.history = true;
+                   f.note = e.note;
+                   f.reference = e.reference;
+                 },
+                 [&](const PointsAdjusted& e) {
+                   f.points = e.delta;
+                   f.entry = f.history = true;
+                   f.note = e.note;
+                 },
+                 [&](const CreditToppedUp& e) {
+                   f.credit = e.amount;
+                   f.entry = f.history = true;
+                   f.note = e.note;
+                   f.reference = e.payment_ref;
+                 },
+                 [&](const CreditDeducted& e) {
+                   f.credit = -e.amount;
+                   f.entry = f.history = true;
+                   f.note = e.note;
+                   f.reference = e.reference;
+                 },
+                 [&](const CreditAdjusted& e) {
+                   f.credit = e.delta;
+                   f.entry = f.history = true;
+                   f.note = e.note;
+                 },
+                 [](const auto&) {},
+             },
+             event);
+  return f;
+}
+
+}  // namespace clientele

@@ -1,0 +1,121 @@
+#include "projections/customer_row.h"
+
+#include "domain/event_codec.h"
+#include "domain/ledger.h"
+#include "domain/overloaded.h"
+#include "eventstore/coding.h"
+
+namespace clientele {
+
+Result<std::optional<HistoryEntry>> Apply(const RecordedEvent& event, CustomerRow* row) {
+  auto decoded = DecodeCustomerEvent(event.type, event.schema, event.data);
+  if (!decoded) return Error(decoded.error());
+  std::visit(Overloaded{
+                 [&](const CustomerRegistered& e) {
+                   row->id = e.customer_id;
+                   row->code = e.code;
+                   row->details = e.details;
+                   row->origin_store = e.origin_store;
+                   row->active = true;
+                   row->created_ms = event.time_ms;
+                 },
+                 [&](const CustomerDetailsChanged& e) {
+                   for (DetailField f : kAllDetailFields) {
+                     if (e.changes[f]) row->details[f] = *e.changes[f];
+                   }
+                 },
+                 [&](const CustomerDeactivated&) { row->active = false; },
+                 [&](const CustomerReactivated&) { row->active = true; },
+                 [&](const CustomerDeleted&) { row->deleted = true; },
+                 [](const auto&) {},
+             },
+             *decoded);
+  const LedgerEffect f = EffectOf(*decoded);
+  row->points += f.points;
+  row->credit += f.credit;
+  row->total_spent += f.spent;
+  if (f.visit_ms > row->last_visit_ms) row->last_visit_ms = f.visit_ms;
+  row->updated_ms = event.time_ms;
+  row->version = event.version;
+  row->position = event.position;
+  if (!f.entry) return std::optional<HistoryEntry>();
+  return std::optional<HistoryEntry>(HistoryEntry{
+      event.position, event.time_ms, event.type, f.points, f.credit, row->points, row->credit,
+      f.note, f.reference, event.actor, event.origin});
+}
+
+// row   := fmt:u8(=1) lp(id) lp(code) lp(detail)*7 lp(origin_store) flags:u8
+//          points:le64 credit:le64 spent:le64 last_visit:le64 created:le64
+//          updated:le64 version:le64 position:le64
+std::string EncodeRow(const CustomerRow& r) {
+  std::string out;
+  out.reserve(160);
+  out.push_back(1);
+  coding::PutLp(&out, r.id);
+  coding::PutLp(&out, r.code);
+  for (DetailField f : kAllDetailFields) coding::PutLp(&out, r.details[f]);
+  coding::PutLp(&out, r.origin_store);
+  out.push_back(static_cast<char>((r.active ? 1 : 0) | (r.deleted ? 2 : 0)));
+  for (std::int64_t v : {r.points, r.credit, r.total_spent, r.last_visit_ms, r.created_ms,
+                         r.updated_ms, r.version}) {
+    coding::PutLe64(&out, static_cast<std::uint64_t>(v));
+  }
+  coding::PutLe64(&out, r.position);
+  return out;
+}
+
+Status DecodeRow(std::string_view bytes, CustomerRow* r) {
+  coding::Decoder in(bytes);
+  std::string_view fmt, flags;
+  bool ok = in.View(1, &fmt) && fmt[0] == 1 && in.Lp(&r->id) && in.Lp(&r->code);
+  for (DetailField f : kAllDetailFields) ok = ok && in.Lp(&r->details[f]);
+  ok = ok && in.Lp(&r->origin_store) && in.View(1, &flags);
+  std::uint64_t v[8] = {};
+  for (auto& x : v) ok = ok && in.Le64(&x);
+  if (!ok || !in.empty()) return Status::Corruption("a customer row does not parse");
+  r->active = flags[0] & 1;
+  r->deleted = flags[0] & 2;
+  std::int64_t* fields[] = {&r->points,     &r->credit,     &r->total_spent, &r->last_visit_ms,
+                            &r->created_ms, &r->updated_ms, &r->version};
+  for (int i = 0; i < 7; ++i) *fields[i] = static_cast<std::int64_t>(v[i]);
+  r->position = v[7];
+  return Status::OK();
+}
+
+// entry := fmt:u8(=1) position:le64 time:le64 points_change:le64 credit_change:le64
+//          points_after:le64 credit_after:le64 lp(type) lp(note) lp(reference)
+//          lp(actor) lp(store)
+std::string EncodeEntry(const HistoryEntry& e) {
+  std::string out;
+  out.push_back(1);
+  coding::PutLe64(&out, e.position);
+  for (std::int64_t v : {e.time_ms, e.points_change, e.credit_change, e.points_after,
+                         e.credit_after}) {
+    coding::PutLe64(&out, static_cast<std::uint64_t>(v));
+  }
+  for (const std::string* s : {&e.type, &e.note, &e.reference, &e.actor, &e.store}) {
+    coding::PutLp(&out, *s);
+  }
+  return out;
+}
+
+Status DecodeEntry(std::string_view bytes, HistoryEntry* e) {
+  coding::Decoder in(bytes);
+  std::string_view fmt;
+  std::uint64_t v[6] = {};
+  bool ok = in.View(1, &fmt) && fmt[0] == 1;
+  for (auto& x : v) ok = ok && in.Le64(&x);
+  for (std::string* s : {&e->type, &e->note, &e->reference, &e->actor, &e->store}) {
+    ok = ok && in.Lp(s);
+  }
+  if (!ok || !in.empty()) return Status::Corruption("a history entry does not parse");
+  e->position = v[0];
+  e->time_ms = static_cast<std::int64_t>(v[1]);
+  e->points_change = static_cast<std::int64_t>(v[2]);
+  e->credit_change = static_cast<std::int64_t>(v[3]);
+  e->points_after = static_cast<std::int64_t>(v[4]);
+  e->credit_after = static_cast<std::int64_t>(v[5]);
+  return Status::OK();
+}
+
+}  // namespace clientele

@@ -1,0 +1,65 @@
+// A customer as the read side sees it: one row of the customer table with its
+// balances, and the entries of its history. Both are derived from the log by
+// Apply and can be rebuilt from it at any time.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "domain/details.h"
+#include "domain/money.h"
+#include "domain/status.h"
+#include "eventstore/event.h"
+
+namespace clientele {
+
+struct CustomerRow {
+  std::string id;
+  std::string code;
+  CustomerDetails details;
+  std::string origin_store;  // "" when created at HQ
+  bool active = true;
+  bool deleted = false;
+  Points points = 0;
+  Money credit = 0;
+  Money total_spent = 0;
+  std::int64_t last_visit_ms = 0;  // 0: never
+  std::int64_t created_ms = 0;
+  std::int64_t updated_ms = 0;
+  std::int64_t version = 0;        // the stream version of the last event applied
+  std::uint64_t position = 0;      // the log position of the last event applied
+
+  bool operator==(const CustomerRow&) const = default;
+};
+
+// One change of points or credit, with the balances right after it.
+struct HistoryEntry {
+  std::uint64_t position = 0;
+  std::int64_t time_ms = 0;
+  std::string type;  // the event type, e.g. "credit.topped_up"
+  Points points_change = 0;
+  Money credit_change = 0;
+  Points points_after = 0;
+  Money credit_after = 0;
+  std::string note;
+  std::string reference;
+  std::string actor;
+  std::string store;  // the node the change was made at: "hq" or a store id
+
+  bool operator==(const HistoryEntry&) const = default;
+};
+
+// Applies one recorded event of a customer stream to `row` (empty for a new
+// customer). Returns the history entry the event makes, if it is a points or
+// credit change. Events of other types leave the row as it is.
+// InvalidArgument for an event that is not a customer event; Corruption if its
+// payload does not parse.
+Result<std::optional<HistoryEntry>> Apply(const RecordedEvent& event, CustomerRow* row);
+
+std::string EncodeRow(const CustomerRow& row);
+Status DecodeRow(std::string_view bytes, CustomerRow* row);
+std::string EncodeEntry(const HistoryEntry& entry);
+Status DecodeEntry(std::string_view bytes, HistoryEntry* entry);
+
+}  // namespace clientele

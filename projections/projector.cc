@@ -1,0 +1,262 @@
+#include "projections/projector.h"
+
+#include <rocksdb/db.h>
+#include <rocksdb/table.h>
+#include <rocksdb/write_batch.h>
+
+#include <atomic>
+#include <cctype>
+#include <condition_variable>
+#include <cstdio>
+#include <mutex>
+#include <shared_mutex>
+#include <thread>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "domain/ids.h"
+#include "eventstore/coding.h"
+
+namespace clientele {
+
+namespace {
+
+constexpr char kCheckpointKey[] = "checkpoint";
+constexpr std::size_t kBatchEvents = 4096;
+
+Status FromRocksDb(const rocksdb::Status& s, std::string_view what) {
+  std::string msg = std::string(what) + ": " + s.ToString();
+  if (s.IsCorruption()) return Status::Corruption(msg);
+  return Status::Unavailable(msg);
+}
+
+std::string HistoryKey(std::string_view id, std::uint64_t position) {
+  std::string k(id);
+  coding::PutBe64(&k, position);
+  return k;
+}
+
+std::string UpperCode(std::string_view code) {
+  std::string out(code);
+  for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return out;
+}
+
+}  // namespace
+
+struct Projector::Impl {
+  EventStore* log = nullptr;
+  rocksdb::DB* db = nullptr;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::ColumnFamilyHandle* meta_cf = nullptr;
+  rocksdb::ColumnFamilyHandle* customers_cf = nullptr;
+  rocksdb::ColumnFamilyHandle* history_cf = nullptr;
+
+  mutable std::shared_mutex rows_mu;
+  std::unordered_map<std::string, CustomerRow> rows;     // by id
+  std::unordered_map<std::string, std::string> by_code;  // upper-case code -> id
+
+  std::atomic<std::uint64_t> position{0};
+  mutable std::mutex position_mu;
+  mutable std::condition_variable position_cv;
+  std::atomic<std::uint64_t> applied{0}, skipped{0};
+
+  std::atomic<bool> stopping{false};
+  std::thread follower;
+
+  ~Impl() {
+    stopping = true;
+    if (follower.joinable()) follower.join();
+    if (db != nullptr) {
+      for (auto* h : handles) db->DestroyColumnFamilyHandle(h);
+      db->Close();
+      delete db;
+    }
+  }
+
+  Status Load() {
+    std::string value;
+    rocksdb::Status s = db->Get(rocksdb::ReadOptions(), meta_cf, kCheckpointKey, &value);
+    if (s.ok() && value.size() == 8) {
+      position = coding::GetBe64(value);
+    } else if (!s.IsNotFound()) {
+      return FromRocksDb(s, "reading the projections' checkpoint failed");
+    }
+    std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), customers_cf));
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      CustomerRow row;
+      if (Status st = DecodeRow(std::string_view(it->value().data(), it->value().size()), &row);
+          !st.ok()) {
+        return st;
+      }
+      by_code[UpperCode(row.code)] = row.id;
+      rows.emplace(row.id, std::move(row));
+    }
+    if (!it->status().ok()) return FromRocksDb(it->status(), "loading the customer table failed");
+    if (position.load() > log->Head()) {
+      return Status::FailedPrecondition(
+          "", "projections_ahead_of_log",
+          "the projections are ahead of the log (were they copied from another node?); "
+          "run clientele rebuild");
+    }
+    return Status::OK();
+  }
+
+  // Applies `events` (in position order, following position) atomically.
+  Status ApplyBatch(const std::vector<RecordedEvent>& events) {
+    if (events.empty()) return Status::OK();
+    rocksdb::WriteBatch batch;
+    std::unordered_set<std::string> touched;
+    {
+      std::unique_lock lock(rows_mu);
+      for (const RecordedEvent& e : events) {
+        if (!e.stream.starts_with(kCustomerStreamPrefix)) continue;
+        std::string id = e.stream.substr(kCustomerStreamPrefix.size());
+        CustomerRow& row = rows[id];
+        auto entry = Apply(e, &row);
+        if (!entry) {
+          ++skipped;
+          std::fprintf(stderr, "clientele: projections skip event %llu: %s\n",
+                       static_cast<unsigned long long>(e.position),
+                       entry.error().ToString().c_str());
+          if (row.id.empty()) rows.erase(id);
+          continue;
+        }
+        if (row.id.empty()) row.id = id;  // an event before the registration reached us
+        if (!row.code.empty()) by_code[UpperCode(row.code)] = id;
+        if (*entry) batch.Put(history_cf, HistoryKey(id, e.position), EncodeEntry(**entry));
+        touched.insert(std::move(id));
+      }
+      for (const std::string& id : touched) batch.Put(customers_cf, id, EncodeRow(rows[id]));
+    }
+    std::string checkpoint;
+    coding::PutBe64(&checkpoint, events.back().position);
+    batch.Put(meta_cf, kCheckpointKey, checkpoint);
+    rocksdb::Status s = db->Write(rocksdb::WriteOptions(), &batch);
+    if (!s.ok()) return FromRocksDb(s, "writing the projections failed");
+    applied += events.size();
+    {
+      std::lock_guard lock(position_mu);
+      position = events.back().position;
+    }
+    position_cv.notify_all();
+    return Status::OK();
+  }
+
+  void Follow() {
+    auto sub = log->Subscribe(position.load());
+    while (!stopping.load()) {
+      auto events = sub->Next(kBatchEvents, std::chrono::milliseconds(100));
+      Status s = events ? ApplyBatch(*events) : events.error();
+      if (!s.ok()) {
+        std::fprintf(stderr, "clientele: projections stopped: %s\n", s.ToString().c_str());
+        return;
+      }
+    }
+  }
+};
+
+Projector::Projector(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Projector::~Projector() = default;
+
+Result<std::unique_ptr<Projector>> Projector::Open(EventStore* log, const std::string& path) {
+  auto impl = std::make_unique<Impl>();
+  impl->log = log;
+  rocksdb::DBOptions options;
+  options.create_if_missing = true;
+  options.create_missing_column_families = true;
+  options.max_background_jobs = 2;
+  rocksdb::ColumnFamilyOptions cf;
+  std::vector<rocksdb::ColumnFamilyDescriptor> cfs = {
+      {rocksdb::kDefaultColumnFamilyName, cf}, {"customers", cf}, {"history", cf}};
+  rocksdb::Status s = rocksdb::DB::Open(options, path, cfs, &impl->handles, &impl->db);
+  if (!s.ok()) return Error(FromRocksDb(s, "opening the projections at " + path + " failed"));
+  impl->meta_cf = impl->handles[0];
+  impl->customers_cf = impl->handles[1];
+  impl->history_cf = impl->handles[2];
+  if (Status st = impl->Load(); !st.ok()) return Error(st);
+  return std::unique_ptr<Projector>(new Projector(std::move(impl)));
+}
+
+void Projector::Start() {
+  if (!impl_->follower.joinable()) impl_->follower = std::thread([this] { impl_->Follow(); });
+}
+
+Status Projector::CatchUp(const std::function<void(std::uint64_t)>& progress) {
+  const std::uint64_t head = impl_->log->Head();
+  std::vector<RecordedEvent> batch;
+  while (impl_->position.load() < head) {
+    batch.clear();
+    Status s = impl_->log->ScanAll(impl_->position.load() + 1, [&](const RecordedEvent& e) {
+      batch.push_back(e);
+      return batch.size() < kBatchEvents && e.position < head;
+    });
+    if (!s.ok()) return s;
+    if (batch.empty()) break;
+    if (Status st = impl_->ApplyBatch(batch); !st.ok()) return st;
+    if (progress) progress(impl_->position.load());
+  }
+  return Status::OK();
+}
+
+std::uint64_t Projector::position() const { return impl_->position.load(); }
+
+bool Projector::WaitFor(std::uint64_t position, std::chrono::milliseconds timeout) const {
+  std::unique_lock lock(impl_->position_mu);
+  return impl_->position_cv.wait_for(lock, timeout,
+                                     [&] { return impl_->position.load() >= position; });
+}
+
+std::optional<CustomerRow> Projector::Customer(std::string_view id) const {
+  std::shared_lock lock(impl_->rows_mu);
+  auto it = impl_->rows.find(std::string(id));
+  if (it == impl_->rows.end()) return std::nullopt;
+  return it->second;
+}
+
+std::optional<CustomerRow> Projector::CustomerByCode(std::string_view code) const {
+  std::shared_lock lock(impl_->rows_mu);
+  auto it = impl_->by_code.find(UpperCode(code));
+  if (it == impl_->by_code.end()) return std::nullopt;
+  return impl_->rows.at(it->second);
+}
+
+std::vector<CustomerRow> Projector::Customers() const {
+  std::shared_lock lock(impl_->rows_mu);
+  std::vector<CustomerRow> out;
+  out.reserve(impl_->rows.size());
+  for (const auto& [id, row] : impl_->rows) out.push_back(row);
+  return out;
+}
+
+Result<HistoryPage> Projector::History(std::string_view id, std::uint64_t before,
+                                       std::size_t limit) const {
+  HistoryPage page;
+  std::unique_ptr<rocksdb::Iterator> it(
+      impl_->db->NewIterator(rocksdb::ReadOptions(), impl_->history_cf));
+  const std::string start = HistoryKey(id, before == 0 ? UINT64_MAX : before - 1);
+  HistoryEntry entry;
+  for (it->SeekForPrev(start); it->Valid(); it->Prev()) {
+    std::string_view key(it->key().data(), it->key().size());
+    if (key.size() != id.size() + 8 || !key.starts_with(id)) break;
+    if (page.entries.size() == limit) {
+      page.next_before = page.entries.back().position;
+      break;
+    }
+    if (Status s = DecodeEntry(std::string_view(it->value().data(), it->value().size()), &entry);
+        !s.ok()) {
+      return Error(s);
+    }
+    page.entries.push_back(entry);
+  }
+  if (!it->status().ok()) return Error(FromRocksDb(it->status(), "reading history failed"));
+  return page;
+}
+
+ProjectorStats Projector::stats() const {
+  std::shared_lock lock(impl_->rows_mu);
+  return {impl_->position.load(), impl_->applied.load(), impl_->skipped.load(),
+          impl_->rows.size()};
+}
+
+}  // namespace clientele

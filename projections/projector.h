@@ -1,0 +1,84 @@
+// Projector: keeps a node's read models up with its log.
+//
+// Data: <data>/projections, a RocksDB database
+//   family default    "checkpoint"                 -> position:be64 (last event applied)
+//   family customers  customer id (36 bytes)       -> row    (projections/customer_row.h)
+//   family history    customer id, position:be64   -> entry
+// Each batch of events is applied with one WriteBatch holding the rows it
+// changed, the history entries it made and the new checkpoint, so the tables
+// never run ahead of or behind their checkpoint. The batch goes through the WAL
+// without a sync: kill -9 loses nothing, and whatever a power cut loses is
+// applied again from the log on the next start, which resumes from the
+// checkpoint. Every row is also held in memory for reads.
+//
+// Thread-safety: all methods may be called from any thread.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "domain/status.h"
+#include "eventstore/event_store.h"
+#include "projections/customer_row.h"
+
+namespace clientele {
+
+struct HistoryPage {
+  std::vector<HistoryEntry> entries;  // newest first
+  std::uint64_t next_before = 0;      // pass as `before` for the next page; 0: no more
+};
+
+struct ProjectorStats {
+  std::uint64_t position = 0;        // last event applied
+  std::uint64_t events_applied = 0;  // since Open
+  std::uint64_t events_skipped = 0;  // unknown types or damaged payloads, since Open
+  std::uint64_t customers = 0;       // rows, deleted ones included
+};
+
+class Projector {
+ public:
+  // Opens (creating if missing) the projections at `path` and loads them.
+  // `log` must outlive the projector.
+  static Result<std::unique_ptr<Projector>> Open(EventStore* log, const std::string& path);
+  // Stops following the log and closes the database.
+  ~Projector();
+  Projector(const Projector&) = delete;
+  Projector& operator=(const Projector&) = delete;
+
+  // Follows the log on a background thread from the checkpoint on.
+  void Start();
+  // Applies, on this thread, every event up to the log's head as it is now.
+  // `progress` (optional) is called after each batch with the position reached.
+  // REQUIRES: Start() has not been called.
+  Status CatchUp(const std::function<void(std::uint64_t)>& progress = {});
+
+  // The position of the last event applied.
+  std::uint64_t position() const;
+  // Waits until position() >= position or the timeout passes; true if reached.
+  // A writer waits for the position of its own append to read its own write.
+  bool WaitFor(std::uint64_t position, std::chrono::milliseconds timeout) const;
+
+  // The customer's row, or nullopt if there is none (deleted ones included).
+  std::optional<CustomerRow> Customer(std::string_view id) const;
+  // By human code, in any letter case.
+  std::optional<CustomerRow> CustomerByCode(std::string_view code) const;
+  // Every row, deleted ones included, in no particular order.
+  std::vector<CustomerRow> Customers() const;
+  // Up to `limit` history entries of the customer with position < `before`
+  // (0: from the newest), newest first.
+  Result<HistoryPage> History(std::string_view id, std::uint64_t before, std::size_t limit) const;
+
+  ProjectorStats stats() const;
+
+ private:
+  struct Impl;
+  explicit Projector(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace clientele
