@@ -3,14 +3,22 @@
 //   clientele version
 //   clientele verify --data DIR        check the hash chain of a node's log
 //   clientele demo --data DIR          write a few customers and print the log
+//   clientele audit --data DIR --customer ID|CODE [--as-of TIME]
+//                                      history and balances as of a moment, from the log
+//   clientele rebuild --data DIR       rebuild the projections from the log
 #include <CLI/CLI.hpp>
+#include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 
 #include "app/command_handler.h"
 #include "domain/ids.h"
 #include "domain/money.h"
 #include "eventstore/event_store.h"
+#include "eventstore/system_clock.h"
+#include "projections/audit.h"
+#include "projections/projector.h"
 
 namespace clientele {
 namespace {
@@ -36,6 +44,69 @@ int RunVerify(const std::string& data) {
               static_cast<unsigned long long>(report->broken_position), report->problem.c_str(),
               static_cast<unsigned long long>(report->events_checked));
   return 1;
+}
+
+int RunAudit(const std::string& data, const std::string& customer, const std::string& as_of) {
+  auto when = ParseTime(as_of, SystemClock::Default()->NowMs());
+  if (!when) return Fail(when.error());
+  auto store = EventStore::Open({.path = data, .read_only = true});
+  if (!store) return Fail(store.error());
+  auto report = AuditCustomer(store->get(), customer, *when);
+  if (!report) return Fail(report.error());
+  const CustomerRow& c = report->customer;
+  std::printf("customer %s  %s %s  (id %s)%s\n", c.code.c_str(),
+              c.details[DetailField::kFirstName].c_str(), c.details[DetailField::kLastName].c_str(),
+              c.id.c_str(), c.deleted ? "  DELETED" : (c.active ? "" : "  deactivated"));
+  std::printf("as of %s: points %lld, credit %s, total spent %s\n\n",
+              FormatTime(report->as_of_ms).c_str(), static_cast<long long>(c.points),
+              FormatMoney(c.credit).c_str(), FormatMoney(c.total_spent).c_str());
+  std::printf("%-24s %-24s %8s %12s %8s %12s  %s\n", "time", "change", "points", "credit",
+              "pts after", "credit after", "note / reference / by / at");
+  for (const HistoryEntry& e : report->entries) {
+    std::printf("%-24s %-24s %+8lld %12s %8lld %12s  %s / %s / %s / %s\n",
+                FormatTime(e.time_ms).c_str(), e.type.c_str(),
+                static_cast<long long>(e.points_change), FormatMoney(e.credit_change).c_str(),
+                static_cast<long long>(e.points_after), FormatMoney(e.credit_after).c_str(),
+                e.note.c_str(), e.reference.c_str(), e.actor.c_str(), e.store.c_str());
+  }
+  std::printf("\nhash chain intact over the whole log (%llu events)\n",
+              static_cast<unsigned long long>(report->events_checked));
+  return 0;
+}
+
+int RunRebuild(const std::string& data) {
+  auto store = EventStore::Open({.path = data});
+  if (!store) return Fail(store.error());
+  const std::string path = data + "/projections";
+  std::filesystem::remove_all(path);
+  auto projector = Projector::Open(store->get(), path);
+  if (!projector) return Fail(projector.error());
+  const std::uint64_t head = (*store)->Head();
+  const auto start = std::chrono::steady_clock::now();
+  auto seconds = [&] {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  };
+  auto last_print = start;
+  Status s = (*projector)->CatchUp([&](std::uint64_t at) {
+    auto now = std::chrono::steady_clock::now();
+    if (now - last_print < std::chrono::milliseconds(200) && at < head) return;
+    last_print = now;
+    double rate = static_cast<double>(at) / std::max(seconds(), 1e-9);
+    int done = head == 0 ? 100 : static_cast<int>(100.0 * at / head);
+    std::string bar(done / 4, '#');
+    bar.resize(25, '.');
+    std::fprintf(stderr, "\rrebuilding [%s] %3d%%  %llu/%llu events  %.0f events/s  ETA %.0fs ",
+                 bar.c_str(), done, static_cast<unsigned long long>(at),
+                 static_cast<unsigned long long>(head), rate,
+                 rate > 0 ? static_cast<double>(head - at) / rate : 0.0);
+  });
+  std::fprintf(stderr, "\n");
+  if (!s.ok()) return Fail(s);
+  auto stats = (*projector)->stats();
+  std::printf("rebuilt %llu customers from %llu events in %.2f s\n",
+              static_cast<unsigned long long>(stats.customers),
+              static_cast<unsigned long long>(head), seconds());
+  return 0;
 }
 
 int RunDemo(const std::string& data, const std::string& node) {
@@ -103,8 +174,22 @@ int main(int argc, char** argv) {
   demo->add_option("--data", data, "The node's data folder")->capture_default_str();
   demo->add_option("--node", node, "This node: hq or a store id")->capture_default_str();
 
+  std::string customer, as_of = "now";
+  auto* audit = app.add_subcommand(
+      "audit", "A customer's points and credit history as of a moment, replayed from the log");
+  audit->add_option("--data", data, "The node's data folder")->required();
+  audit->add_option("--customer", customer, "Customer id or code")->required();
+  audit->add_option("--as-of", as_of, "2026-11-23T10:15:00Z, 2026-11-23, epoch ms or now")
+      ->capture_default_str();
+
+  auto* rebuild =
+      app.add_subcommand("rebuild", "Rebuild the projections from the log (stop the node first)");
+  rebuild->add_option("--data", data, "The node's data folder")->required();
+
   CLI11_PARSE(app, argc, argv);
   if (verify->parsed()) return clientele::RunVerify(data);
+  if (audit->parsed()) return clientele::RunAudit(data, customer, as_of);
+  if (rebuild->parsed()) return clientele::RunRebuild(data);
   if (demo->parsed()) return clientele::RunDemo(data, node);
   return 0;
 }

@@ -15,14 +15,14 @@
 namespace clientele {
 
 struct LedgerEffect {
-  Points points = 0;           // change of the points balance
-  Money credit = 0;            // change of the credit balance
-  Money spent = 0;             // change of total spent
-  std::int64_t visit_ms = 0;   // a visit at this time (0: none)
-  bool entry = false;          // a points or credit change: one history row
-  bool history = false;        // counts as purchase, points or credit history (blocks delete)
-  std::string note;            // the entry's note, if any
-  std::string reference;       // the entry's tab, refund or payment reference, if any
+  Points points = 0;          // change of the points balance
+  Money credit = 0;           // change of the credit balance
+  Money spent = 0;            // change of total spent
+  std::int64_t visit_ms = 0;  // a visit at this time (0: none)
+  bool entry = false;         // a points or credit change: one history row
+  bool history = false;       // counts as purchase, points or credit history (blocks delete)
+  std::string note;           // the entry's note, if any
+  std::string reference;      // the entry's tab, refund or payment reference, if any
 };
 
 LedgerEffect EffectOf(const CustomerEvent& event);

@@ -130,8 +130,9 @@ class EventStore {
 
   // Walks the whole log checking positions and the hash chain; reports the
   // first broken link. Reads bypass RocksDB's block checksums so that an edited
-  // byte is pinned to its event by the chain.
-  Result<VerifyReport> Verify();
+  // byte is pinned to its event by the chain. `visit`, if given, is called with
+  // each event whose link held, in order, before the next is checked.
+  Result<VerifyReport> Verify(const std::function<void(const RecordedEvent&)>& visit = {});
 
   // Writes every memtable to table files (e.g. before a file-level backup).
   Status Flush();

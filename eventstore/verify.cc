@@ -5,7 +5,7 @@
 
 namespace clientele {
 
-Result<VerifyReport> EventStore::Verify() {
+Result<VerifyReport> EventStore::Verify(const std::function<void(const RecordedEvent&)>& visit) {
   VerifyReport report;
   rocksdb::ReadOptions ro;
   ro.verify_checksums = false;  // let the chain, not the block checksum, find the event
@@ -51,6 +51,7 @@ Result<VerifyReport> EventStore::Verify() {
     if (hash != e.hash) return broken(expected, "hash mismatch: the event was altered");
     prev = std::move(hash);
     ++report.events_checked;
+    if (visit) visit(e);
   }
   if (!it->status().ok()) {
     return broken(expected, "the log cannot be read here: " + it->status().ToString());

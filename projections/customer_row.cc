@@ -39,9 +39,9 @@ Result<std::optional<HistoryEntry>> Apply(const RecordedEvent& event, CustomerRo
   row->version = event.version;
   row->position = event.position;
   if (!f.entry) return std::optional<HistoryEntry>();
-  return std::optional<HistoryEntry>(HistoryEntry{
-      event.position, event.time_ms, event.type, f.points, f.credit, row->points, row->credit,
-      f.note, f.reference, event.actor, event.origin});
+  return std::optional<HistoryEntry>(HistoryEntry{event.position, event.time_ms, event.type,
+                                                  f.points, f.credit, row->points, row->credit,
+                                                  f.note, f.reference, event.actor, event.origin});
 }
 
 // row   := fmt:u8(=1) lp(id) lp(code) lp(detail)*7 lp(origin_store) flags:u8
@@ -89,8 +89,8 @@ std::string EncodeEntry(const HistoryEntry& e) {
   std::string out;
   out.push_back(1);
   coding::PutLe64(&out, e.position);
-  for (std::int64_t v : {e.time_ms, e.points_change, e.credit_change, e.points_after,
-                         e.credit_after}) {
+  for (std::int64_t v :
+       {e.time_ms, e.points_change, e.credit_change, e.points_after, e.credit_after}) {
     coding::PutLe64(&out, static_cast<std::uint64_t>(v));
   }
   for (const std::string* s : {&e.type, &e.note, &e.reference, &e.actor, &e.store}) {

@@ -27,8 +27,8 @@ struct CustomerRow {
   std::int64_t last_visit_ms = 0;  // 0: never
   std::int64_t created_ms = 0;
   std::int64_t updated_ms = 0;
-  std::int64_t version = 0;        // the stream version of the last event applied
-  std::uint64_t position = 0;      // the log position of the last event applied
+  std::int64_t version = 0;    // the stream version of the last event applied
+  std::uint64_t position = 0;  // the log position of the last event applied
 
   bool operator==(const CustomerRow&) const = default;
 };

@@ -255,8 +255,7 @@ Result<HistoryPage> Projector::History(std::string_view id, std::uint64_t before
 
 ProjectorStats Projector::stats() const {
   std::shared_lock lock(impl_->rows_mu);
-  return {impl_->position.load(), impl_->applied.load(), impl_->skipped.load(),
-          impl_->rows.size()};
+  return {impl_->position.load(), impl_->applied.load(), impl_->skipped.load(), impl_->rows.size()};
 }
 
 }  // namespace clientele

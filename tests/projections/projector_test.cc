@@ -52,9 +52,7 @@ class ProjectorTest : public ::testing::Test {
     projector_ = std::move(*p);
     projector_->Start();
   }
-  void WaitForLog() {
-    ASSERT_TRUE(projector_->WaitFor(store_->Head(), std::chrono::seconds(30)));
-  }
+  void WaitForLog() { ASSERT_TRUE(projector_->WaitFor(store_->Head(), std::chrono::seconds(30))); }
 
   testing::TempDir dir_;
   std::unique_ptr<EventStore> store_;
@@ -190,7 +188,8 @@ TEST_F(ProjectorTest, AWriterReadsItsOwnWrite) {
   EXPECT_EQ(row->details[DetailField::kFirstName], "First1");
   EXPECT_EQ(projector_->CustomerByCode("cust-00001")->id, created->customer_id);
 
-  auto topped = handler_->Execute(created->customer_id, TopUpCredit{2500, "pay-1", "cash"}, "clerk");
+  auto topped =
+      handler_->Execute(created->customer_id, TopUpCredit{2500, "pay-1", "cash"}, "clerk");
   ASSERT_TRUE(topped);
   ASSERT_TRUE(projector_->WaitFor(topped->last_position, std::chrono::seconds(10)));
   EXPECT_EQ(projector_->Customer(created->customer_id)->credit, 2500);

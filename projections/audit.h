@@ -1,0 +1,36 @@
+// Audit replay: a customer's points and credit history and balances as of a
+// past moment, recomputed from the log alone - not from the projections - in
+// one pass that checks the whole hash chain on the way.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "domain/status.h"
+#include "eventstore/event_store.h"
+#include "projections/customer_row.h"
+
+namespace clientele {
+
+struct AuditReport {
+  CustomerRow customer;               // as of the moment: details and balances
+  std::vector<HistoryEntry> entries;  // points and credit changes up to then, oldest first
+  std::int64_t as_of_ms = 0;
+  std::uint64_t events_checked = 0;   // links of the hash chain verified (the whole log)
+};
+
+// `customer` is a customer id or code. Events count if their time is at or
+// before `as_of_ms`. NotFound if no such customer existed by then; Corruption,
+// naming the position, if the hash chain is broken anywhere in the log.
+Result<AuditReport> AuditCustomer(EventStore* log, std::string_view customer,
+                                  std::int64_t as_of_ms);
+
+// Parses "2026-11-23T10:15:00Z", "2026-11-23T10:15:00.250Z", "2026-11-23" (midnight
+// UTC), a count of milliseconds since the epoch, or "now" (given as now_ms).
+Result<std::int64_t> ParseTime(std::string_view text, std::int64_t now_ms);
+// "2026-11-23T10:15:00.250Z".
+std::string FormatTime(std::int64_t ms);
+
+}  // namespace clientele
