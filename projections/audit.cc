@@ -21,16 +21,16 @@ Result<AuditReport> AuditCustomer(EventStore* log, std::string_view customer,
   } else if (auto parsed = ParseCustomerCode(customer)) {
     code = FormatCustomerCode(parsed->node, parsed->sequence);
   } else {
-    return Error(Status::InvalidArgument("customer", "invalid_customer",
-                                         "customer must be a customer id or a code like CUST-00042"));
+    return Error(
+        Status::InvalidArgument("customer", "invalid_customer",
+                                "customer must be a customer id or a code like CUST-00042"));
   }
   AuditReport report;
   report.as_of_ms = as_of_ms;
   Status failure;
   bool found = false;
   auto visit = [&](const RecordedEvent& e) {
-    if (!failure.ok() || e.time_ms > as_of_ms ||
-        !e.stream.starts_with(kCustomerStreamPrefix)) {
+    if (!failure.ok() || e.time_ms > as_of_ms || !e.stream.starts_with(kCustomerStreamPrefix)) {
       return;
     }
     std::string_view stream_id = std::string_view(e.stream).substr(kCustomerStreamPrefix.size());
@@ -56,9 +56,8 @@ Result<AuditReport> AuditCustomer(EventStore* log, std::string_view customer,
   }
   if (!failure.ok()) return Error(failure);
   if (!found || report.customer.code.empty()) {
-    return Error(Status::NotFound("customer_not_found",
-                                  "no customer " + std::string(customer) + " existed by " +
-                                      FormatTime(as_of_ms)));
+    return Error(Status::NotFound("customer_not_found", "no customer " + std::string(customer) +
+                                                            " existed by " + FormatTime(as_of_ms)));
   }
   report.events_checked = verified->events_checked;
   return report;
@@ -87,8 +86,8 @@ Result<std::int64_t> ParseTime(std::string_view text, std::int64_t now_ms) {
       return bad();
     }
     std::string_view rest = std::string_view(t).substr(n);
-    if (rest.starts_with(".") && rest.size() == 5 && rest.back() == 'Z' &&
-        std::isdigit(rest[1]) && std::isdigit(rest[2]) && std::isdigit(rest[3])) {
+    if (rest.starts_with(".") && rest.size() == 5 && rest.back() == 'Z' && std::isdigit(rest[1]) &&
+        std::isdigit(rest[2]) && std::isdigit(rest[3])) {
       ms = (rest[1] - '0') * 100 + (rest[2] - '0') * 10 + (rest[3] - '0');
     } else if (rest != "Z") {
       return bad();

@@ -18,7 +18,7 @@ struct AuditReport {
   CustomerRow customer;               // as of the moment: details and balances
   std::vector<HistoryEntry> entries;  // points and credit changes up to then, oldest first
   std::int64_t as_of_ms = 0;
-  std::uint64_t events_checked = 0;   // links of the hash chain verified (the whole log)
+  std::uint64_t events_checked = 0;  // links of the hash chain verified (the whole log)
 };
 
 // `customer` is a customer id or code. Events count if their time is at or

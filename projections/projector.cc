@@ -182,8 +182,8 @@ void Projector::Start() {
   if (!impl_->follower.joinable()) impl_->follower = std::thread([this] { impl_->Follow(); });
 }
 
-Status Projector::CatchUp(const std::function<void(std::uint64_t)>& progress) {
-  const std::uint64_t head = impl_->log->Head();
+Status Projector::CatchUp(const std::function<void(std::uint64_t)>& progress, std::uint64_t up_to) {
+  const std::uint64_t head = up_to == 0 ? impl_->log->Head() : std::min(up_to, impl_->log->Head());
   std::vector<RecordedEvent> batch;
   while (impl_->position.load() < head) {
     batch.clear();

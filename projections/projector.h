@@ -16,6 +16,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -52,10 +53,10 @@ class Projector {
 
   // Follows the log on a background thread from the checkpoint on.
   void Start();
-  // Applies, on this thread, every event up to the log's head as it is now.
-  // `progress` (optional) is called after each batch with the position reached.
-  // REQUIRES: Start() has not been called.
-  Status CatchUp(const std::function<void(std::uint64_t)>& progress = {});
+  // Applies, on this thread, every event up to `up_to` (0: the log's head as it
+  // is now). `progress` (optional) is called after each batch with the
+  // position reached. REQUIRES: Start() has not been called.
+  Status CatchUp(const std::function<void(std::uint64_t)>& progress = {}, std::uint64_t up_to = 0);
 
   // The position of the last event applied.
   std::uint64_t position() const;
