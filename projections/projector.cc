@@ -16,6 +16,7 @@
 
 #include "domain/ids.h"
 #include "eventstore/coding.h"
+#include "projections/search_text.h"
 
 namespace clientele {
 
@@ -42,6 +43,14 @@ std::string UpperCode(std::string_view code) {
   return out;
 }
 
+SearchKeys KeysOf(const CustomerRow& r) {
+  const CustomerDetails& d = r.details;
+  return {SearchWords({d[DetailField::kFirstName], d[DetailField::kLastName],
+                       d[DetailField::kEmail], d[DetailField::kPhone], r.code}),
+          Digits(d[DetailField::kPhone]), Fold(d[DetailField::kFirstName]),
+          Fold(d[DetailField::kLastName])};
+}
+
 }  // namespace
 
 struct Projector::Impl {
@@ -53,7 +62,11 @@ struct Projector::Impl {
   rocksdb::ColumnFamilyHandle* history_cf = nullptr;
 
   mutable std::shared_mutex rows_mu;
-  std::unordered_map<std::string, CustomerRow> rows;     // by id
+  struct Entry {
+    CustomerRow row;
+    SearchKeys keys;
+  };
+  std::unordered_map<std::string, Entry> rows;           // by id
   std::unordered_map<std::string, std::string> by_code;  // upper-case code -> id
 
   std::atomic<std::uint64_t> position{0};
@@ -90,7 +103,9 @@ struct Projector::Impl {
         return st;
       }
       by_code[UpperCode(row.code)] = row.id;
-      rows.emplace(row.id, std::move(row));
+      Entry& entry = rows[row.id];
+      entry.keys = KeysOf(row);
+      entry.row = std::move(row);
     }
     if (!it->status().ok()) return FromRocksDb(it->status(), "loading the customer table failed");
     if (position.load() > log->Head()) {
@@ -112,7 +127,7 @@ struct Projector::Impl {
       for (const RecordedEvent& e : events) {
         if (!e.stream.starts_with(kCustomerStreamPrefix)) continue;
         std::string id = e.stream.substr(kCustomerStreamPrefix.size());
-        CustomerRow& row = rows[id];
+        CustomerRow& row = rows[id].row;
         auto entry = Apply(e, &row);
         if (!entry) {
           ++skipped;
@@ -127,7 +142,11 @@ struct Projector::Impl {
         if (*entry) batch.Put(history_cf, HistoryKey(id, e.position), EncodeEntry(**entry));
         touched.insert(std::move(id));
       }
-      for (const std::string& id : touched) batch.Put(customers_cf, id, EncodeRow(rows[id]));
+      for (const std::string& id : touched) {
+        Entry& entry = rows[id];
+        entry.keys = KeysOf(entry.row);
+        batch.Put(customers_cf, id, EncodeRow(entry.row));
+      }
     }
     std::string checkpoint;
     coding::PutBe64(&checkpoint, events.back().position);
@@ -211,22 +230,28 @@ std::optional<CustomerRow> Projector::Customer(std::string_view id) const {
   std::shared_lock lock(impl_->rows_mu);
   auto it = impl_->rows.find(std::string(id));
   if (it == impl_->rows.end()) return std::nullopt;
-  return it->second;
+  return it->second.row;
 }
 
 std::optional<CustomerRow> Projector::CustomerByCode(std::string_view code) const {
   std::shared_lock lock(impl_->rows_mu);
   auto it = impl_->by_code.find(UpperCode(code));
   if (it == impl_->by_code.end()) return std::nullopt;
-  return impl_->rows.at(it->second);
+  return impl_->rows.at(it->second).row;
 }
 
 std::vector<CustomerRow> Projector::Customers() const {
   std::shared_lock lock(impl_->rows_mu);
   std::vector<CustomerRow> out;
   out.reserve(impl_->rows.size());
-  for (const auto& [id, row] : impl_->rows) out.push_back(row);
+  for (const auto& [id, entry] : impl_->rows) out.push_back(entry.row);
   return out;
+}
+
+void Projector::ForEachCustomer(
+    const std::function<void(const CustomerRow&, const SearchKeys&)>& fn) const {
+  std::shared_lock lock(impl_->rows_mu);
+  for (const auto& [id, entry] : impl_->rows) fn(entry.row, entry.keys);
 }
 
 Result<HistoryPage> Projector::History(std::string_view id, std::uint64_t before,

@@ -34,6 +34,14 @@ struct HistoryPage {
   std::uint64_t next_before = 0;      // pass as `before` for the next page; 0: no more
 };
 
+// What the search needs of a row, kept beside it (projections/search_text.h).
+struct SearchKeys {
+  std::string words;       // SearchWords of name, email, phone and code
+  std::string digits;      // the phone's digits
+  std::string first_name;  // folded, for sorting
+  std::string last_name;   // folded, for sorting
+};
+
 struct ProjectorStats {
   std::uint64_t position = 0;        // last event applied
   std::uint64_t events_applied = 0;  // since Open
@@ -70,6 +78,9 @@ class Projector {
   std::optional<CustomerRow> CustomerByCode(std::string_view code) const;
   // Every row, deleted ones included, in no particular order.
   std::vector<CustomerRow> Customers() const;
+  // Calls fn with every row and its search keys, under a read lock: fn must not
+  // call back into the projector.
+  void ForEachCustomer(const std::function<void(const CustomerRow&, const SearchKeys&)>& fn) const;
   // Up to `limit` history entries of the customer with position < `before`
   // (0: from the newest), newest first.
   Result<HistoryPage> History(std::string_view id, std::uint64_t before, std::size_t limit) const;

@@ -2,11 +2,10 @@
 // each kill the projections must equal a from-scratch build up to their own
 // checkpoint (never ahead of it, never behind), then catch up to the log.
 // Cycles: CLIENTELE_CRASH_CYCLES (default 10).
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include <gtest/gtest.h>
 
 #include <algorithm>
 #include <chrono>
@@ -46,7 +45,8 @@ TEST(ProjectionCrash, KillNineLeavesProjectionsConsistentWithTheirCheckpoint) {
       ::_exit(127);
     }
     ASSERT_GT(pid, 0);
-    std::this_thread::sleep_for(std::chrono::milliseconds(std::uniform_int_distribution<>(150, 600)(rng)));
+    std::this_thread::sleep_for(
+        std::chrono::milliseconds(std::uniform_int_distribution<>(150, 600)(rng)));
     ASSERT_EQ(::kill(pid, SIGKILL), 0);
     int status = 0;
     ::waitpid(pid, &status, 0);

@@ -1,0 +1,304 @@
+#include "projections/customer_table.h"
+
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "app/command_handler.h"
+#include "projections/search_text.h"
+#include "tests/test_util.h"
+
+namespace clientele {
+namespace {
+
+struct Person {
+  const char* first;
+  const char* last;
+  const char* email;
+  const char* phone;
+};
+
+const Person kPeople[] = {
+    {"Ada", "Lovelace", "ada@example.com", "+44 20 7946 0958"},
+    {"Jürgen", "Müller", "jm@example.de", "+49 (30) 1234-5678"},
+    {"Lucía", "Núñez", "lucia.nunez@example.es", ""},
+    {"Seán", "O'Brien", "sean@example.ie", "+353 1 555 0101"},
+    {"Jean-Luc", "Picard", "jl@example.fr", "+1 (555) 010-2030"},
+    {"小明", "王", "xiaoming@example.cn", "138 0013 8000"},
+    {"太郎", "田中", "taro@example.jp", ""},
+    {"Zoë", "Mullins", "zoe@example.com", "555.010.9999"},
+    {"Bob", "Lovelace", "bob@example.com", ""},
+};
+
+class CustomerTableTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto store = EventStore::Open({.path = dir_.sub("node")});
+    ASSERT_TRUE(store);
+    store_ = std::move(*store);
+    handler_ = std::make_unique<CommandHandler>(store_.get(), "hq");
+    ASSERT_TRUE(handler_->Init().ok());
+    auto p = Projector::Open(store_.get(), dir_.sub("node/projections"));
+    ASSERT_TRUE(p);
+    projector_ = std::move(*p);
+    projector_->Start();
+    table_ = std::make_unique<CustomerTable>(projector_.get());
+    for (const Person& p : kPeople) ids_.push_back(Add(p.first, p.last, p.email, p.phone));
+    // Balances and status: Ada has points, Jürgen credit, Seán both; Bob is deactivated.
+    Run(ids_[0], RecordPurchase{"t1", 5000, 1'700'000'000'000});
+    Run(ids_[1], TopUpCredit{2000, "p1", ""});
+    Run(ids_[3], RecordPurchase{"t2", 900, 1'700'000'100'000});
+    Run(ids_[3], TopUpCredit{100, "p2", ""});
+    Run(ids_[8], DeactivateCustomer{});
+    Sync();
+  }
+
+  std::string Add(const char* first, const char* last, const char* email, const char* phone) {
+    CustomerDetails d;
+    d[DetailField::kFirstName] = first;
+    d[DetailField::kLastName] = last;
+    d[DetailField::kEmail] = email;
+    d[DetailField::kPhone] = phone;
+    auto r = handler_->Register(d, "clerk");
+    EXPECT_TRUE(r) << r.error().ToString();
+    return r ? r->customer_id : "";
+  }
+  void Run(const std::string& id, const CustomerCommand& cmd) {
+    auto r = handler_->Execute(id, cmd, "clerk");
+    ASSERT_TRUE(r) << r.error().ToString();
+  }
+  void Sync() { ASSERT_TRUE(projector_->WaitFor(store_->Head(), std::chrono::seconds(10))); }
+
+  // The last names found by `search` among active customers, sorted.
+  std::set<std::string> Find(const std::string& search, StatusFilter status = StatusFilter::kActive) {
+    TableQuery q;
+    q.search = search;
+    q.status = status;
+    q.limit = 500;
+    auto page = table_->Query(q);
+    EXPECT_TRUE(page) << page.error().ToString();
+    std::set<std::string> out;
+    if (page) {
+      for (const auto& row : page->rows) out.insert(row.details[DetailField::kLastName]);
+    }
+    return out;
+  }
+
+  testing::TempDir dir_;
+  std::unique_ptr<EventStore> store_;
+  std::unique_ptr<CommandHandler> handler_;
+  std::unique_ptr<Projector> projector_;
+  std::unique_ptr<CustomerTable> table_;
+  std::vector<std::string> ids_;
+};
+
+TEST_F(CustomerTableTest, SearchFoldsCaseAccentsAndPunctuation) {
+  using S = std::set<std::string>;
+  struct {
+    const char* search;
+    S expected;
+  } cases[] = {
+      {"muller", S{"Müller"}},
+      {"MÜLLER", S{"Müller"}},
+      {"mul", S{"Müller", "Mullins"}},
+      {"jurgen", S{"Müller"}},
+      {"nunez", S{"Núñez"}},
+      {"Núñez", S{"Núñez"}},
+      {"lucia", S{"Núñez"}},
+      {"obrien", S{"O'Brien"}},
+      {"o'brien", S{"O'Brien"}},
+      {"O’Brien", S{"O'Brien"}},
+      {"sean", S{"O'Brien"}},
+      {"jean", S{"Picard"}},
+      {"luc", S{"Picard", "Núñez"}},  // Jean-Luc and Lucía
+      {"jean-luc", S{"Picard"}},
+      {"王", S{"王"}},
+      {"小明", S{"王"}},
+      {"明", S{"王"}},
+      {"田中", S{"田中"}},
+      {"太郎", S{"田中"}},
+      {"zoe", S{"Mullins"}},
+      {"love", S{"Lovelace"}},  // Bob Lovelace is deactivated
+      {"ada love", S{"Lovelace"}},
+      {"ada mul", S{}},
+      {"ace", S{}},  // not the start of a word
+      {"ada@", S{"Lovelace"}},
+      {"lucia.nunez@example", S{"Núñez"}},
+      {"example.ie", S{"O'Brien"}},
+      {"zzz", S{}},
+  };
+  for (const auto& c : cases) EXPECT_EQ(Find(c.search), c.expected) << "search: " << c.search;
+  EXPECT_EQ(Find("love", StatusFilter::kAll), (S{"Lovelace"}));
+  EXPECT_EQ(Find("bob", StatusFilter::kAll), (S{"Lovelace"}));
+  EXPECT_EQ(Find("bob"), (S{}));
+}
+
+TEST_F(CustomerTableTest, PhonesMatchOnDigitsWhateverTheFormatting) {
+  using S = std::set<std::string>;
+  struct {
+    const char* search;
+    S expected;
+  } cases[] = {
+      {"5550102030", S{"Picard"}},
+      {"+1 555 010 2030", S{"Picard"}},
+      {"(555) 010-2030", S{"Picard"}},
+      {"010-2030", S{"Picard"}},
+      {"555 010", S{"Picard", "Mullins", "O'Brien"}},  // +353 1 555 0101 too
+      {"555", S{"O'Brien", "Picard", "Mullins"}},
+      {"1234-5678", S{"Müller"}},
+      {"4930", S{"Müller"}},
+      {"13800138000", S{"王"}},
+      {"999 999", S{}},  // one run of digits: 9999 is not 999999
+      {"9999", S{"Mullins"}},
+  };
+  for (const auto& c : cases) EXPECT_EQ(Find(c.search), c.expected) << "search: " << c.search;
+}
+
+TEST_F(CustomerTableTest, CodesAreFoundInAnyCase) {
+  using S = std::set<std::string>;
+  EXPECT_EQ(Find("CUST-00003"), (S{"Núñez"}));
+  EXPECT_EQ(Find("cust-00003"), (S{"Núñez"}));
+  EXPECT_EQ(Find("00003"), (S{"Núñez"}));
+  EXPECT_EQ(Find("cust").size(), 8u);  // every active customer
+}
+
+TEST_F(CustomerTableTest, Filters) {
+  using S = std::set<std::string>;
+  auto find = [&](bool points, bool credit, StatusFilter status) {
+    TableQuery q;
+    q.has_points = points;
+    q.has_credit = credit;
+    q.status = status;
+    auto page = table_->Query(q);
+    EXPECT_TRUE(page);
+    S out;
+    for (const auto& row : page->rows) out.insert(row.details[DetailField::kLastName]);
+    return out;
+  };
+  EXPECT_EQ(find(true, false, StatusFilter::kActive), (S{"Lovelace", "O'Brien"}));
+  EXPECT_EQ(find(false, true, StatusFilter::kActive), (S{"Müller", "O'Brien"}));
+  EXPECT_EQ(find(true, true, StatusFilter::kActive), (S{"O'Brien"}));
+  EXPECT_EQ(find(false, false, StatusFilter::kInactive), (S{"Lovelace"}));
+  EXPECT_EQ(find(false, false, StatusFilter::kAll).size(), 9u - 1u);  // two Lovelaces
+  EXPECT_EQ(find(false, false, StatusFilter::kActive).size(), 8u);
+}
+
+TEST_F(CustomerTableTest, EverySortInBothDirectionsIsTotalAndStable) {
+  for (SortField sort : {SortField::kFirstName, SortField::kLastName, SortField::kPoints,
+                         SortField::kCredit, SortField::kLastVisit}) {
+    for (bool descending : {false, true}) {
+      SCOPED_TRACE(std::string(SortFieldName(sort)) + (descending ? " desc" : " asc"));
+      TableQuery q;
+      q.status = StatusFilter::kAll;
+      q.sort = sort;
+      q.descending = descending;
+      auto page = table_->Query(q);
+      ASSERT_TRUE(page);
+      ASSERT_EQ(page->rows.size(), 9u);
+      auto key = [&](const CustomerRow& r) -> std::tuple<std::string, std::string, std::int64_t> {
+        const auto& d = r.details;
+        switch (sort) {
+          case SortField::kFirstName:
+            return {Fold(d[DetailField::kFirstName]), Fold(d[DetailField::kLastName]), 0};
+          case SortField::kLastName:
+            return {Fold(d[DetailField::kLastName]), Fold(d[DetailField::kFirstName]), 0};
+          case SortField::kPoints:
+            return {"", "", r.points};
+          case SortField::kCredit:
+            return {"", "", r.credit};
+          case SortField::kLastVisit:
+            return {"", "", r.last_visit_ms};
+        }
+        return {};
+      };
+      for (std::size_t i = 1; i < page->rows.size(); ++i) {
+        auto a = key(page->rows[i - 1]), b = key(page->rows[i]);
+        if (a == b) {
+          EXPECT_LT(page->rows[i - 1].id, page->rows[i].id) << "ties go to the id, ascending";
+        } else {
+          EXPECT_EQ(descending ? a > b : a < b, true) << "row " << i;
+        }
+      }
+      auto again = table_->Query(q);
+      ASSERT_TRUE(again);
+      EXPECT_EQ(again->rows, page->rows) << "the same query gives the same order";
+    }
+  }
+  TableQuery q;  // the default: last name, ascending, accents folded
+  q.status = StatusFilter::kAll;
+  auto page = table_->Query(q);
+  ASSERT_TRUE(page);
+  EXPECT_EQ(page->rows.front().details[DetailField::kLastName], "Lovelace");
+  EXPECT_EQ(page->rows[2].details[DetailField::kLastName], "Müller");
+  EXPECT_EQ(page->rows[3].details[DetailField::kLastName], "Mullins");
+}
+
+TEST_F(CustomerTableTest, PagingWhileRowsChangeNeitherSkipsNorRepeats) {
+  for (int i = 0; i < 30; ++i) {
+    Add(("P" + std::to_string(i)).c_str(), ("Page" + std::to_string(100 + i)).c_str(), "", "");
+  }
+  Sync();
+  TableQuery q;
+  q.search = "page";
+  q.limit = 7;
+  auto first = table_->Query(q);
+  ASSERT_TRUE(first);
+  ASSERT_EQ(first->total, 30u);
+  ASSERT_EQ(first->rows.size(), 7u);
+  std::vector<std::string> seen;
+  for (const auto& r : first->rows) seen.push_back(r.id);
+
+  // Rows change between pages: renamed (would reorder), new ones, new balances.
+  auto all = projector_->Customers();
+  int renamed = 0;
+  for (const auto& row : all) {
+    if (row.details[DetailField::kLastName].starts_with("Page1") && renamed < 10) {
+      DetailsPatch p;
+      p[DetailField::kLastName] = "Page0" + std::to_string(renamed++);  // jumps to the front
+      Run(row.id, ChangeDetails{p});
+    }
+  }
+  for (int i = 0; i < 5; ++i) Add("New", ("Page" + std::to_string(i)).c_str(), "", "");
+  Sync();
+
+  std::string cursor = first->next_cursor;
+  while (!cursor.empty()) {
+    q.cursor = cursor;
+    auto page = table_->Query(q);
+    ASSERT_TRUE(page) << page.error().ToString();
+    ASSERT_LE(page->rows.size(), 7u);
+    for (const auto& r : page->rows) seen.push_back(r.id);
+    // Asking again with the same cursor gives the same page.
+    auto again = table_->Query(q);
+    ASSERT_TRUE(again);
+    EXPECT_EQ(again->rows.size(), page->rows.size());
+    cursor = page->next_cursor;
+  }
+  std::set<std::string> unique(seen.begin(), seen.end());
+  EXPECT_EQ(seen.size(), 30u) << "every row of the first page's result, once";
+  EXPECT_EQ(unique.size(), 30u) << "no row repeated";
+}
+
+TEST_F(CustomerTableTest, BadPagingRequestsAreRefused) {
+  TableQuery q;
+  q.limit = 0;
+  EXPECT_EQ(table_->Query(q).error().reason(), "invalid_limit");
+  q.limit = 501;
+  EXPECT_EQ(table_->Query(q).error().reason(), "invalid_limit");
+  q.limit = 2;
+  auto first = table_->Query(q);
+  ASSERT_TRUE(first);
+  ASSERT_FALSE(first->next_cursor.empty());
+  TableQuery other = q;
+  other.cursor = first->next_cursor;
+  other.sort = SortField::kPoints;
+  EXPECT_EQ(table_->Query(other).error().reason(), "cursor_mismatch");
+  other = q;
+  other.cursor = "0123456789abcdef01234567:2";
+  EXPECT_EQ(table_->Query(other).error().reason(), "cursor_expired");
+  other.cursor = "garbage";
+  EXPECT_EQ(table_->Query(other).error().reason(), "cursor_expired");
+}
+
+}  // namespace
+}  // namespace clientele
