@@ -210,7 +210,7 @@ Result<T> Parse(std::string_view type, std::uint32_t schema, std::string_view js
         "schema", "unknown_schema",
         std::string(type) + " has no schema version " + std::to_string(schema)));
   }
-  simdjson::dom::parser parser;
+  thread_local simdjson::dom::parser parser;  // its buffers are reused event after event
   simdjson::dom::object obj;
   if (parser.parse(json.data(), json.size()).get_object().get(obj) != simdjson::SUCCESS) {
     return Error(Status::Corruption("payload of " + std::string(type) + " is not a JSON object"));

@@ -1,0 +1,207 @@
+// projections_bench: rebuilding the projections from the log against a raw
+// RocksDB scan of the same log (same run), customer-table search latency over
+// a large table, and peak memory.
+//
+//   projections_bench --data DIR [--customers N] [--queries Q]
+//
+// Prints `figure: NAME VALUE UNIT` lines.
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <random>
+
+#include "app/command_handler.h"
+#include "domain/event_codec.h"
+#include "domain/ids.h"
+#include "projections/customer_table.h"
+#include "projections/search_text.h"
+#include "domain/customer_code.h"
+
+#include <thread>
+
+namespace clientele {
+namespace {
+
+using SteadyClock = std::chrono::steady_clock;
+
+const char* kFirst[] = {"James", "Mary", "Jürgen", "Lucía", "Seán", "Zoë", "Ada", "Li", "Amélie",
+                        "Øystein", "Noah", "Olivia", "Liam", "Emma", "Mateo", "Sofía", "Hiroshi",
+                        "Anaïs", "Björn", "Chloé", "David", "Elena", "François", "Greta", "Hugo",
+                        "Ingrid", "Jean-Luc", "Karin", "Lars", "Marta", "Nils", "Otto"};
+
+std::string LastName(std::mt19937& rng) {
+  static const char* kStems[] = {"Müller", "Núñez", "O'Brien", "Smith", "García", "Lovelace",
+                                 "Schmidt", "Dubois", "Rossi", "Kowalski", "Jensen", "Novák",
+                                 "Silva", "Yılmaz", "Nakamura", "Van Dijk", "Popescu", "Horváth"};
+  static const char* kEnds[] = {"", "son", "er", "ez", "i", "ov", "a", "berg", "ström", "mann"};
+  std::string s = kStems[rng() % std::size(kStems)];
+  s += kEnds[rng() % std::size(kEnds)];
+  s += std::to_string(rng() % 60);  // ~10,000 distinct last names
+  return s;
+}
+
+double Seconds(SteadyClock::time_point since) {
+  return std::chrono::duration<double>(SteadyClock::now() - since).count();
+}
+
+void Figure(const std::string& name, double value, const char* unit) {
+  std::printf("figure: %s %.*f %s\n", name.c_str(), value < 100 ? 2 : 0, value, unit);
+  std::fflush(stdout);
+}
+
+long PeakRssKb() {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.starts_with("VmHWM:")) return std::stol(line.substr(6));
+  }
+  return 0;
+}
+
+// Writes `customers` registrations plus purchases, points and top-ups for some
+// of them, many appends in flight at once (not synced: this is set-up).
+void Generate(EventStore* store, int customers) {
+  std::mt19937 rng(7);
+  std::atomic<int> in_flight{0};
+  auto append = [&](const std::string& stream, std::vector<CustomerEvent> events) {
+    std::vector<NewEvent> batch;
+    for (const auto& e : events) {
+      NewEvent n;
+      n.id = NewUuid();
+      n.type = std::string(EventTypeName(e));
+      n.data = EncodePayload(e);
+      n.actor = "bench";
+      batch.push_back(std::move(n));
+    }
+    while (in_flight.load() > 512) std::this_thread::yield();
+    ++in_flight;
+    store->AppendAsync(stream, ExpectedVersion::Any(), std::move(batch), [&](Result<AppendResult> r) {
+      if (!r) {
+        std::fprintf(stderr, "bench: %s\n", r.error().ToString().c_str());
+        std::exit(1);
+      }
+      --in_flight;
+    });
+  };
+  for (int i = 0; i < customers; ++i) {
+    std::string id = NewUuid();
+    CustomerDetails d;
+    std::string first = kFirst[rng() % std::size(kFirst)];
+    std::string last = LastName(rng);
+    d[DetailField::kFirstName] = first;
+    d[DetailField::kLastName] = last;
+    d[DetailField::kEmail] = Fold(first).substr(0, 6) + "." + std::to_string(i) + "@example.com";
+    char phone[32];
+    std::snprintf(phone, sizeof(phone), "+1 (%03u) %03u-%04u", 200 + unsigned(rng() % 800),
+                  unsigned(rng() % 1000), unsigned(rng() % 10000));
+    d[DetailField::kPhone] = phone;
+    std::vector<CustomerEvent> events = {
+        CustomerRegistered{id, FormatCustomerCode("hq", static_cast<std::uint64_t>(i + 1)), d, ""}};
+    if (rng() % 10 < 3) {
+      Money amount = 100 + static_cast<Money>(rng() % 20000);
+      events.push_back(PurchaseRecorded{"tab-" + std::to_string(i), amount, 1'700'000'000'000 + i});
+      events.push_back(PointsEarned{"tab-" + std::to_string(i), amount / 100});
+    }
+    if (rng() % 10 < 2) {
+      events.push_back(CreditToppedUp{static_cast<Money>(500 + rng() % 10000), "pay-" + std::to_string(i), ""});
+    }
+    append(CustomerStream(id), std::move(events));
+  }
+  while (in_flight.load() > 0) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+}
+
+struct Timed {
+  std::string name;
+  TableQuery query;
+};
+
+}  // namespace
+}  // namespace clientele
+
+int main(int argc, char** argv) {
+  using namespace clientele;
+  CLI::App app{"Projections benchmark"};
+  std::string data;
+  int customers = 1'000'000;
+  int queries = 200;
+  app.add_option("--data", data, "Folder for the benchmark node (wiped)")->required();
+  app.add_option("--customers", customers, "Customers in the table")->capture_default_str();
+  app.add_option("--queries", queries, "Runs of each search")->capture_default_str();
+  CLI11_PARSE(app, argc, argv);
+
+  std::filesystem::remove_all(data);
+  auto store = EventStore::Open({.path = data, .sync = false});
+  if (!store) return 1;
+  auto start = SteadyClock::now();
+  Generate(store->get(), customers);
+  const std::uint64_t events = (*store)->Head();
+  std::printf("generated %d customers, %llu events in %.1f s\n", customers,
+              static_cast<unsigned long long>(events), Seconds(start));
+  if (!(*store)->Flush().ok()) return 1;
+
+  // The same log, scanned raw and then projected from scratch.
+  start = SteadyClock::now();
+  std::uint64_t scanned = 0, bytes = 0;
+  Status s = (*store)->ScanAll(1, [&](const RecordedEvent& e) {
+    ++scanned;
+    bytes += e.data.size();
+    return true;
+  });
+  if (!s.ok() || scanned != events) return 1;
+  const double scan_rate = static_cast<double>(events) / Seconds(start);
+  start = SteadyClock::now();
+  auto projector = Projector::Open(store->get(), data + "/projections");
+  if (!projector || !(*projector)->CatchUp().ok()) return 1;
+  const double rebuild_rate = static_cast<double>(events) / Seconds(start);
+  Figure("raw_scan", scan_rate, "events/s");
+  Figure("rebuild", rebuild_rate, "events/s");
+  Figure("rebuild_vs_raw_scan", 100.0 * rebuild_rate / scan_rate, "%");
+
+  CustomerTable table(projector->get());
+  std::vector<Timed> searches;
+  {
+    TableQuery q;
+    q.search = "m";
+    q.sort = SortField::kLastName;
+    q.status = StatusFilter::kActive;
+    searches.push_back({"one_letter_prefix", q});
+    q = {};
+    q.search = "Lovelace12";
+    q.sort = SortField::kPoints;
+    q.descending = true;
+    q.has_points = true;
+    searches.push_back({"full_last_name", q});
+    q = {};
+    q.search = "olivia.12";
+    q.sort = SortField::kFirstName;
+    q.status = StatusFilter::kAll;
+    searches.push_back({"email_prefix", q});
+    q = {};
+    q.search = "555-01";
+    q.sort = SortField::kCredit;
+    q.descending = true;
+    q.has_credit = false;
+    searches.push_back({"phone_digits", q});
+  }
+  for (const Timed& t : searches) {
+    std::vector<double> ms;
+    std::size_t found = 0;
+    for (int i = 0; i < queries; ++i) {
+      auto begin = SteadyClock::now();
+      auto page = table.Query(t.query);
+      ms.push_back(Seconds(begin) * 1000);
+      if (!page) return 1;
+      found = page->total;
+    }
+    std::sort(ms.begin(), ms.end());
+    std::printf("%s: %zu matches\n", t.name.c_str(), found);
+    Figure("search_" + t.name + "_p50", ms[ms.size() / 2], "ms");
+    Figure("search_" + t.name + "_p99", ms[ms.size() * 99 / 100], "ms");
+  }
+  Figure("peak_rss_" + std::to_string(customers) + "_customers", PeakRssKb() / 1024.0, "MiB");
+  return 0;
+}
