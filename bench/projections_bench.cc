@@ -13,30 +13,30 @@
 #include <filesystem>
 #include <fstream>
 #include <random>
+#include <thread>
 
 #include "app/command_handler.h"
+#include "domain/customer_code.h"
 #include "domain/event_codec.h"
 #include "domain/ids.h"
 #include "projections/customer_table.h"
 #include "projections/search_text.h"
-#include "domain/customer_code.h"
-
-#include <thread>
 
 namespace clientele {
 namespace {
 
 using SteadyClock = std::chrono::steady_clock;
 
-const char* kFirst[] = {"James", "Mary", "Jürgen", "Lucía", "Seán", "Zoë", "Ada", "Li", "Amélie",
-                        "Øystein", "Noah", "Olivia", "Liam", "Emma", "Mateo", "Sofía", "Hiroshi",
-                        "Anaïs", "Björn", "Chloé", "David", "Elena", "François", "Greta", "Hugo",
-                        "Ingrid", "Jean-Luc", "Karin", "Lars", "Marta", "Nils", "Otto"};
+const char* kFirst[] = {"James", "Mary",     "Jürgen",  "Lucía", "Seán",   "Zoë",      "Ada",
+                        "Li",    "Amélie",   "Øystein", "Noah",  "Olivia", "Liam",     "Emma",
+                        "Mateo", "Sofía",    "Hiroshi", "Anaïs", "Björn",  "Chloé",    "David",
+                        "Elena", "François", "Greta",   "Hugo",  "Ingrid", "Jean-Luc", "Karin",
+                        "Lars",  "Marta",    "Nils",    "Otto"};
 
 std::string LastName(std::mt19937& rng) {
-  static const char* kStems[] = {"Müller", "Núñez", "O'Brien", "Smith", "García", "Lovelace",
-                                 "Schmidt", "Dubois", "Rossi", "Kowalski", "Jensen", "Novák",
-                                 "Silva", "Yılmaz", "Nakamura", "Van Dijk", "Popescu", "Horváth"};
+  static const char* kStems[] = {"Müller",  "Núñez",  "O'Brien",  "Smith",    "García",  "Lovelace",
+                                 "Schmidt", "Dubois", "Rossi",    "Kowalski", "Jensen",  "Novák",
+                                 "Silva",   "Yılmaz", "Nakamura", "Van Dijk", "Popescu", "Horváth"};
   static const char* kEnds[] = {"", "son", "er", "ez", "i", "ov", "a", "berg", "ström", "mann"};
   std::string s = kStems[rng() % std::size(kStems)];
   s += kEnds[rng() % std::size(kEnds)];
@@ -79,13 +79,14 @@ void Generate(EventStore* store, int customers) {
     }
     while (in_flight.load() > 512) std::this_thread::yield();
     ++in_flight;
-    store->AppendAsync(stream, ExpectedVersion::Any(), std::move(batch), [&](Result<AppendResult> r) {
-      if (!r) {
-        std::fprintf(stderr, "bench: %s\n", r.error().ToString().c_str());
-        std::exit(1);
-      }
-      --in_flight;
-    });
+    store->AppendAsync(stream, ExpectedVersion::Any(), std::move(batch),
+                       [&](Result<AppendResult> r) {
+                         if (!r) {
+                           std::fprintf(stderr, "bench: %s\n", r.error().ToString().c_str());
+                           std::exit(1);
+                         }
+                         --in_flight;
+                       });
   };
   for (int i = 0; i < customers; ++i) {
     std::string id = NewUuid();
@@ -107,7 +108,8 @@ void Generate(EventStore* store, int customers) {
       events.push_back(PointsEarned{"tab-" + std::to_string(i), amount / 100});
     }
     if (rng() % 10 < 2) {
-      events.push_back(CreditToppedUp{static_cast<Money>(500 + rng() % 10000), "pay-" + std::to_string(i), ""});
+      events.push_back(
+          CreditToppedUp{static_cast<Money>(500 + rng() % 10000), "pay-" + std::to_string(i), ""});
     }
     append(CustomerStream(id), std::move(events));
   }

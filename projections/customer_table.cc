@@ -136,9 +136,10 @@ std::vector<std::string> CustomerTable::Run(const TableQuery& q) const {
     hits.push_back(std::move(h));
   });
   std::sort(hits.begin(), hits.end(), [&](const Hit& a, const Hit& b) {
-    int c = by_name ? (a.first != b.first ? (a.first < b.first ? -1 : 1)
-                                          : (a.second == b.second ? 0 : (a.second < b.second ? -1 : 1)))
-                    : (a.number == b.number ? 0 : (a.number < b.number ? -1 : 1));
+    int c = by_name
+                ? (a.first != b.first ? (a.first < b.first ? -1 : 1)
+                                      : (a.second == b.second ? 0 : (a.second < b.second ? -1 : 1)))
+                : (a.number == b.number ? 0 : (a.number < b.number ? -1 : 1));
     if (c != 0) return q.descending ? c > 0 : c < 0;
     return a.id < b.id;  // the tie-break: ascending either way
   });
@@ -150,8 +151,8 @@ std::vector<std::string> CustomerTable::Run(const TableQuery& q) const {
 
 Result<TablePage> CustomerTable::Query(const TableQuery& q) {
   if (q.limit < 1 || q.limit > kMaxLimit) {
-    return Error(Status::InvalidArgument("limit", "invalid_limit",
-                                         "limit must be between 1 and " + std::to_string(kMaxLimit)));
+    return Error(Status::InvalidArgument(
+        "limit", "invalid_limit", "limit must be between 1 and " + std::to_string(kMaxLimit)));
   }
   const auto now = std::chrono::steady_clock::now();
   std::string token;
@@ -180,13 +181,13 @@ Result<TablePage> CustomerTable::Query(const TableQuery& q) {
       auto colon = q.cursor.find(':');
       token = q.cursor.substr(0, colon);
       auto it = cursors_.find(token);
-      bool parsed = colon != std::string::npos &&
-                    std::from_chars(q.cursor.data() + colon + 1, q.cursor.data() + q.cursor.size(),
-                                    offset)
-                            .ec == std::errc();
+      bool parsed =
+          colon != std::string::npos &&
+          std::from_chars(q.cursor.data() + colon + 1, q.cursor.data() + q.cursor.size(), offset)
+                  .ec == std::errc();
       if (it == cursors_.end() || !parsed) {
-        return Error(Status::NotFound("cursor_expired",
-                                      "this cursor is unknown or has expired; start from the first page"));
+        return Error(Status::NotFound(
+            "cursor_expired", "this cursor is unknown or has expired; start from the first page"));
       }
       if (it->second.fingerprint != Fingerprint(q)) {
         return Error(Status::InvalidArgument(

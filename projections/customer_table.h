@@ -42,8 +42,8 @@ std::optional<SortField> ParseSortField(std::string_view name);
 
 struct TableQuery {
   std::string search;
-  bool has_points = false;  // only customers with non-zero points
-  bool has_credit = false;  // only customers with non-zero credit
+  bool has_points = false;                      // only customers with non-zero points
+  bool has_credit = false;                      // only customers with non-zero credit
   StatusFilter status = StatusFilter::kActive;  // POS search shows active customers only
   SortField sort = SortField::kLastName;
   bool descending = false;
@@ -72,9 +72,9 @@ class CustomerTable {
 
  private:
   struct Snapshot {
-    std::string fingerprint;      // the query, less its cursor and limit
+    std::string fingerprint;       // the query, less its cursor and limit
     std::vector<std::string> ids;  // the whole result, in order
-    std::size_t offset = 0;       // where the next page starts
+    std::size_t offset = 0;        // where the next page starts
     std::chrono::steady_clock::time_point expires;
   };
 

@@ -117,49 +117,70 @@ struct Projector::Impl {
     return Status::OK();
   }
 
-  // Applies `events` (in position order, following position) atomically.
-  Status ApplyBatch(const std::vector<RecordedEvent>& events) {
-    if (events.empty()) return Status::OK();
+  // Events applied to the rows but not yet written.
+  struct Pending {
     rocksdb::WriteBatch batch;
-    std::unordered_set<std::string> touched;
+    std::unordered_set<std::string> touched;  // ids of rows to write
+    std::uint64_t last = 0;                   // the position of the last event
+    std::size_t events = 0;
+  };
+
+  // Applies one event (the next in position order) to the rows and `p`.
+  void ApplyOne(const RecordedEvent& e, Pending* p) {
+    p->last = e.position;
+    ++p->events;
+    if (!e.stream.starts_with(kCustomerStreamPrefix)) return;
+    std::string id = e.stream.substr(kCustomerStreamPrefix.size());
+    std::unique_lock lock(rows_mu);
+    CustomerRow& row = rows[id].row;
+    auto entry = Apply(e, &row);
+    if (!entry) {
+      ++skipped;
+      std::fprintf(stderr, "clientele: projections skip event %llu: %s\n",
+                   static_cast<unsigned long long>(e.position), entry.error().ToString().c_str());
+      if (row.id.empty()) rows.erase(id);
+      return;
+    }
+    if (row.id.empty()) row.id = id;  // an event before the registration reached us
+    if (e.type == "customer.registered") by_code[UpperCode(row.code)] = id;
+    if (*entry) p->batch.Put(history_cf, HistoryKey(id, e.position), EncodeEntry(**entry));
+    p->touched.insert(std::move(id));
+  }
+
+  // Writes the rows `p` touched, its history entries and the checkpoint in one
+  // batch. Without the WAL (a rebuild) the caller flushes at the end instead.
+  Status Commit(Pending* p, bool wal = true) {
+    if (p->events == 0) return Status::OK();
     {
       std::unique_lock lock(rows_mu);
-      for (const RecordedEvent& e : events) {
-        if (!e.stream.starts_with(kCustomerStreamPrefix)) continue;
-        std::string id = e.stream.substr(kCustomerStreamPrefix.size());
-        CustomerRow& row = rows[id].row;
-        auto entry = Apply(e, &row);
-        if (!entry) {
-          ++skipped;
-          std::fprintf(stderr, "clientele: projections skip event %llu: %s\n",
-                       static_cast<unsigned long long>(e.position),
-                       entry.error().ToString().c_str());
-          if (row.id.empty()) rows.erase(id);
-          continue;
-        }
-        if (row.id.empty()) row.id = id;  // an event before the registration reached us
-        if (!row.code.empty()) by_code[UpperCode(row.code)] = id;
-        if (*entry) batch.Put(history_cf, HistoryKey(id, e.position), EncodeEntry(**entry));
-        touched.insert(std::move(id));
-      }
-      for (const std::string& id : touched) {
+      for (const std::string& id : p->touched) {
         Entry& entry = rows[id];
         entry.keys = KeysOf(entry.row);
-        batch.Put(customers_cf, id, EncodeRow(entry.row));
+        p->batch.Put(customers_cf, id, EncodeRow(entry.row));
       }
     }
     std::string checkpoint;
-    coding::PutBe64(&checkpoint, events.back().position);
-    batch.Put(meta_cf, kCheckpointKey, checkpoint);
-    rocksdb::Status s = db->Write(rocksdb::WriteOptions(), &batch);
+    coding::PutBe64(&checkpoint, p->last);
+    p->batch.Put(meta_cf, kCheckpointKey, checkpoint);
+    rocksdb::WriteOptions wo;
+    wo.disableWAL = !wal;
+    rocksdb::Status s = db->Write(wo, &p->batch);
     if (!s.ok()) return FromRocksDb(s, "writing the projections failed");
-    applied += events.size();
+    applied += p->events;
     {
       std::lock_guard lock(position_mu);
-      position = events.back().position;
+      position = p->last;
     }
     position_cv.notify_all();
+    *p = Pending();
     return Status::OK();
+  }
+
+  // Applies `events` (in position order, following position) atomically.
+  Status ApplyBatch(const std::vector<RecordedEvent>& events) {
+    Pending p;
+    for (const RecordedEvent& e : events) ApplyOne(e, &p);
+    return Commit(&p);
   }
 
   void Follow() {
@@ -185,6 +206,9 @@ Result<std::unique_ptr<Projector>> Projector::Open(EventStore* log, const std::s
   options.create_if_missing = true;
   options.create_missing_column_families = true;
   options.max_background_jobs = 2;
+  // Rebuilds write without the WAL; flushing every family together keeps rows,
+  // history and checkpoint consistent on disk whenever a flush happens.
+  options.atomic_flush = true;
   rocksdb::ColumnFamilyOptions cf;
   std::vector<rocksdb::ColumnFamilyDescriptor> cfs = {
       {rocksdb::kDefaultColumnFamilyName, cf}, {"customers", cf}, {"history", cf}};
@@ -202,19 +226,28 @@ void Projector::Start() {
 }
 
 Status Projector::CatchUp(const std::function<void(std::uint64_t)>& progress, std::uint64_t up_to) {
+  // Large batches straight from the scan, without the WAL: the result is
+  // flushed at the end, and a crash before that leaves the last flushed
+  // checkpoint with its data, to be caught up again.
+  constexpr std::size_t kCatchUpBatch = 65536;
   const std::uint64_t head = up_to == 0 ? impl_->log->Head() : std::min(up_to, impl_->log->Head());
-  std::vector<RecordedEvent> batch;
-  while (impl_->position.load() < head) {
-    batch.clear();
-    Status s = impl_->log->ScanAll(impl_->position.load() + 1, [&](const RecordedEvent& e) {
-      batch.push_back(e);
-      return batch.size() < kBatchEvents && e.position < head;
-    });
-    if (!s.ok()) return s;
-    if (batch.empty()) break;
-    if (Status st = impl_->ApplyBatch(batch); !st.ok()) return st;
-    if (progress) progress(impl_->position.load());
-  }
+  if (impl_->position.load() >= head) return Status::OK();
+  Impl::Pending pending;
+  Status failed;
+  Status s = impl_->log->ScanAll(impl_->position.load() + 1, [&](const RecordedEvent& e) {
+    impl_->ApplyOne(e, &pending);
+    if (pending.events >= kCatchUpBatch || e.position >= head) {
+      failed = impl_->Commit(&pending, /*wal=*/false);
+      if (!failed.ok()) return false;
+      if (progress) progress(impl_->position.load());
+    }
+    return e.position < head;
+  });
+  if (!s.ok()) return s;
+  if (!failed.ok()) return failed;
+  if (Status st = impl_->Commit(&pending, /*wal=*/false); !st.ok()) return st;
+  rocksdb::Status f = impl_->db->Flush(rocksdb::FlushOptions(), impl_->handles);
+  if (!f.ok()) return FromRocksDb(f, "flushing the projections failed");
   return Status::OK();
 }
 

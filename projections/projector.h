@@ -9,7 +9,10 @@
 // never run ahead of or behind their checkpoint. The batch goes through the WAL
 // without a sync: kill -9 loses nothing, and whatever a power cut loses is
 // applied again from the log on the next start, which resumes from the
-// checkpoint. Every row is also held in memory for reads.
+// checkpoint. CatchUp (rebuilds) writes large batches without the WAL and
+// flushes at the end; all families flush together (atomic_flush), so what is
+// on disk is always some batch's rows, history and checkpoint. Every row is
+// also held in memory for reads.
 //
 // Thread-safety: all methods may be called from any thread.
 #pragma once

@@ -12,12 +12,12 @@ bool IsApostrophe(utf8proc_int32_t c) { return c == '\'' || c == 0x2019 || c == 
 
 // Scripts written without spaces between words.
 bool IsUnspaced(utf8proc_int32_t c) {
-  return (c >= 0x3040 && c <= 0x30FF) ||   // Hiragana, Katakana
-         (c >= 0x3400 && c <= 0x4DBF) ||   // CJK Extension A
-         (c >= 0x4E00 && c <= 0x9FFF) ||   // CJK Unified Ideographs
-         (c >= 0xAC00 && c <= 0xD7AF) ||   // Hangul syllables
-         (c >= 0xF900 && c <= 0xFAFF) ||   // CJK Compatibility Ideographs
-         (c >= 0x20000 && c <= 0x2FFFF);   // CJK Extensions B...
+  return (c >= 0x3040 && c <= 0x30FF) ||  // Hiragana, Katakana
+         (c >= 0x3400 && c <= 0x4DBF) ||  // CJK Extension A
+         (c >= 0x4E00 && c <= 0x9FFF) ||  // CJK Unified Ideographs
+         (c >= 0xAC00 && c <= 0xD7AF) ||  // Hangul syllables
+         (c >= 0xF900 && c <= 0xFAFF) ||  // CJK Compatibility Ideographs
+         (c >= 0x20000 && c <= 0x2FFFF);  // CJK Extensions B...
 }
 
 bool IsWordChar(utf8proc_int32_t c) {
@@ -78,7 +78,8 @@ void ForEachWord(std::string_view text, F word) {
       // Each character of an unspaced run starts a word reaching to the run's end.
       flush();
       std::string suffix;
-      for (std::size_t j = i; j < chars.size() && IsUnspaced(chars[j]); ++j) Append(&suffix, chars[j]);
+      for (std::size_t j = i; j < chars.size() && IsUnspaced(chars[j]); ++j)
+        Append(&suffix, chars[j]);
       word(suffix);
       continue;
     }

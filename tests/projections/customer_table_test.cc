@@ -70,7 +70,8 @@ class CustomerTableTest : public ::testing::Test {
   void Sync() { ASSERT_TRUE(projector_->WaitFor(store_->Head(), std::chrono::seconds(10))); }
 
   // The last names found by `search` among active customers, sorted.
-  std::set<std::string> Find(const std::string& search, StatusFilter status = StatusFilter::kActive) {
+  std::set<std::string> Find(const std::string& search,
+                             StatusFilter status = StatusFilter::kActive) {
     TableQuery q;
     q.search = search;
     q.status = status;
