@@ -6,7 +6,7 @@
 
 #include "app/command_handler.h"
 #include "projections/search_text.h"
-#include "tests/test_util.h"
+#include "tests/projections/node_fixture.h"
 
 namespace clientele {
 namespace {
@@ -30,18 +30,10 @@ const Person kPeople[] = {
     {"Bob", "Lovelace", "bob@example.com", ""},
 };
 
-class CustomerTableTest : public ::testing::Test {
+class CustomerTableTest : public testing::NodeTest {
  protected:
   void SetUp() override {
-    auto store = EventStore::Open({.path = dir_.sub("node")});
-    ASSERT_TRUE(store);
-    store_ = std::move(*store);
-    handler_ = std::make_unique<CommandHandler>(store_.get(), "hq");
-    ASSERT_TRUE(handler_->Init().ok());
-    auto p = Projector::Open(store_.get(), dir_.sub("node/projections"));
-    ASSERT_TRUE(p);
-    projector_ = std::move(*p);
-    projector_->Start();
+    NodeTest::SetUp();
     table_ = std::make_unique<CustomerTable>(projector_.get());
     for (const Person& p : kPeople) ids_.push_back(Add(p.first, p.last, p.email, p.phone));
     // Balances and status: Ada has points, Jürgen credit, Seán both; Bob is deactivated.
@@ -50,7 +42,7 @@ class CustomerTableTest : public ::testing::Test {
     Run(ids_[3], RecordPurchase{"t2", 900, 1'700'000'100'000});
     Run(ids_[3], TopUpCredit{100, "p2", ""});
     Run(ids_[8], DeactivateCustomer{});
-    Sync();
+    WaitForLog();
   }
 
   std::string Add(const char* first, const char* last, const char* email, const char* phone) {
@@ -67,7 +59,6 @@ class CustomerTableTest : public ::testing::Test {
     auto r = handler_->Execute(id, cmd, "clerk");
     ASSERT_TRUE(r) << r.error().ToString();
   }
-  void Sync() { ASSERT_TRUE(projector_->WaitFor(store_->Head(), std::chrono::seconds(10))); }
 
   // The last names found by `search` among active customers, sorted.
   std::set<std::string> Find(const std::string& search,
@@ -85,10 +76,6 @@ class CustomerTableTest : public ::testing::Test {
     return out;
   }
 
-  testing::TempDir dir_;
-  std::unique_ptr<EventStore> store_;
-  std::unique_ptr<CommandHandler> handler_;
-  std::unique_ptr<Projector> projector_;
   std::unique_ptr<CustomerTable> table_;
   std::vector<std::string> ids_;
 };
@@ -238,7 +225,7 @@ TEST_F(CustomerTableTest, PagingWhileRowsChangeNeitherSkipsNorRepeats) {
   for (int i = 0; i < 30; ++i) {
     Add(("P" + std::to_string(i)).c_str(), ("Page" + std::to_string(100 + i)).c_str(), "", "");
   }
-  Sync();
+  WaitForLog();
   TableQuery q;
   q.search = "page";
   q.limit = 7;
@@ -260,7 +247,7 @@ TEST_F(CustomerTableTest, PagingWhileRowsChangeNeitherSkipsNorRepeats) {
     }
   }
   for (int i = 0; i < 5; ++i) Add("New", ("Page" + std::to_string(i)).c_str(), "", "");
-  Sync();
+  WaitForLog();
 
   std::string cursor = first->next_cursor;
   while (!cursor.empty()) {

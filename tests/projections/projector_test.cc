@@ -6,7 +6,7 @@
 
 #include "app/command_handler.h"
 #include "domain/ids.h"
-#include "tests/test_util.h"
+#include "tests/projections/node_fixture.h"
 
 namespace clientele {
 namespace {
@@ -35,30 +35,7 @@ std::vector<HistoryEntry> FullHistory(const Projector& p, const std::string& id,
   return all;
 }
 
-class ProjectorTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    auto store = EventStore::Open({.path = dir_.sub("node")});
-    ASSERT_TRUE(store);
-    store_ = std::move(*store);
-    handler_ = std::make_unique<CommandHandler>(store_.get(), "hq");
-    ASSERT_TRUE(handler_->Init().ok());
-    OpenProjector();
-  }
-  void OpenProjector() {
-    projector_.reset();
-    auto p = Projector::Open(store_.get(), dir_.sub("node/projections"));
-    ASSERT_TRUE(p) << p.error().ToString();
-    projector_ = std::move(*p);
-    projector_->Start();
-  }
-  void WaitForLog() { ASSERT_TRUE(projector_->WaitFor(store_->Head(), std::chrono::seconds(30))); }
-
-  testing::TempDir dir_;
-  std::unique_ptr<EventStore> store_;
-  std::unique_ptr<CommandHandler> handler_;
-  std::unique_ptr<Projector> projector_;
-};
+using ProjectorTest = testing::NodeTest;
 
 // Random commands, refusals included; then the projections must equal a
 // replay of the log through the domain, and every balance its ledger.
