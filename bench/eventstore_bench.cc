@@ -73,11 +73,10 @@ double Drive(int writers, double seconds, AppendFn append) {
   return static_cast<double>(done.load()) / elapsed;
 }
 
-double ClienteleAppends(EventStore* store, int writers, double seconds, int run) {
+double ClienteleAppends(EventStore* store, int writers, double seconds) {
   std::vector<std::string> streams;
   std::vector<std::int64_t> versions(writers, 0);
   for (int w = 0; w < writers; ++w) streams.push_back("customer-" + NewUuid());
-  (void)run;
   return Drive(writers, seconds, [&](int w, std::int64_t n) {
     NewEvent e;
     e.id = NewUuid();
@@ -255,7 +254,7 @@ int main(int argc, char** argv) {
   for (int writers : writer_counts) {
     std::vector<double> ours, threads, theirs;
     for (int run = 0; run < runs; ++run) {
-      threads.push_back(ClienteleAppends(store->get(), writers, seconds, run));
+      threads.push_back(ClienteleAppends(store->get(), writers, seconds));
       EventStoreStats before = (*store)->stats();
       ours.push_back(ClienteleAppendsAsync(store->get(), writers, seconds));
       EventStoreStats after = (*store)->stats();
