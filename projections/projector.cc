@@ -1,6 +1,7 @@
 #include "projections/projector.h"
 
 #include <rocksdb/db.h>
+#include <rocksdb/sst_file_writer.h>
 #include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
 
@@ -8,14 +9,15 @@
 #include <cctype>
 #include <condition_variable>
 #include <cstdio>
+#include <filesystem>
 #include <mutex>
 #include <shared_mutex>
 #include <thread>
 #include <unordered_map>
-#include <unordered_set>
 
 #include "domain/ids.h"
 #include "eventstore/coding.h"
+#include "projections/row_ids.h"
 #include "projections/search_text.h"
 
 namespace clientele {
@@ -24,6 +26,7 @@ namespace {
 
 constexpr char kCheckpointKey[] = "checkpoint";
 constexpr std::size_t kBatchEvents = 4096;
+constexpr std::size_t kCatchUpBatch = 65536;
 
 Status FromRocksDb(const rocksdb::Status& s, std::string_view what) {
   std::string msg = std::string(what) + ": " + s.ToString();
@@ -37,37 +40,50 @@ std::string HistoryKey(std::string_view id, std::uint64_t position) {
   return k;
 }
 
-std::string UpperCode(std::string_view code) {
-  std::string out(code);
-  for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return out;
+bool SameCode(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (std::toupper(static_cast<unsigned char>(a[i])) !=
+        std::toupper(static_cast<unsigned char>(b[i]))) {
+      return false;
+    }
+  }
+  return true;
 }
 
-SearchKeys KeysOf(const CustomerRow& r) {
+IndexedRow Indexed(const CustomerRow& r) {
   const CustomerDetails& d = r.details;
-  return {SearchWords({d[DetailField::kFirstName], d[DetailField::kLastName],
-                       d[DetailField::kEmail], d[DetailField::kPhone], r.code}),
-          Digits(d[DetailField::kPhone]), Fold(d[DetailField::kFirstName]),
-          Fold(d[DetailField::kLastName])};
+  return {d[DetailField::kFirstName],
+          d[DetailField::kLastName],
+          d[DetailField::kEmail],
+          d[DetailField::kPhone],
+          r.code,
+          !r.deleted && !r.code.empty(),
+          r.active,
+          r.points,
+          r.credit,
+          r.last_visit_ms};
 }
 
 }  // namespace
 
 struct Projector::Impl {
   EventStore* log = nullptr;
+  std::string path;
   rocksdb::DB* db = nullptr;
-  std::vector<rocksdb::ColumnFamilyHandle*> handles;
-  rocksdb::ColumnFamilyHandle* meta_cf = nullptr;
-  rocksdb::ColumnFamilyHandle* customers_cf = nullptr;
-  rocksdb::ColumnFamilyHandle* history_cf = nullptr;
+  rocksdb::ColumnFamilyOptions cf_options;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;  // default, customers, history
 
+  rocksdb::ColumnFamilyHandle* meta_cf() const { return handles[0]; }
+  rocksdb::ColumnFamilyHandle* customers_cf() const { return handles[1]; }
+  rocksdb::ColumnFamilyHandle* history_cf() const { return handles[2]; }
+
+  // Rows: written by one thread (the follower or CatchUp's caller), which
+  // reads them without the lock; everyone else reads under a shared lock.
   mutable std::shared_mutex rows_mu;
-  struct Entry {
-    CustomerRow row;
-    SearchKeys keys;
-  };
-  std::unordered_map<std::string, Entry> rows;           // by id
-  std::unordered_map<std::string, std::string> by_code;  // upper-case code -> id
+  RowIds ids;
+  std::vector<std::string> rows;  // encoded (EncodeRow), by row number
+  TableIndex index{&ids};
 
   std::atomic<std::uint64_t> position{0};
   mutable std::mutex position_mu;
@@ -89,25 +105,26 @@ struct Projector::Impl {
 
   Status Load() {
     std::string value;
-    rocksdb::Status s = db->Get(rocksdb::ReadOptions(), meta_cf, kCheckpointKey, &value);
+    rocksdb::Status s = db->Get(rocksdb::ReadOptions(), meta_cf(), kCheckpointKey, &value);
     if (s.ok() && value.size() == 8) {
       position = coding::GetBe64(value);
     } else if (!s.IsNotFound()) {
       return FromRocksDb(s, "reading the projections' checkpoint failed");
     }
-    std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), customers_cf));
+    std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), customers_cf()));
+    CustomerRow row;
     for (it->SeekToFirst(); it->Valid(); it->Next()) {
-      CustomerRow row;
-      if (Status st = DecodeRow(std::string_view(it->value().data(), it->value().size()), &row);
-          !st.ok()) {
-        return st;
+      std::string_view bytes(it->value().data(), it->value().size());
+      if (Status st = DecodeRow(bytes, &row); !st.ok()) return st;
+      const std::uint32_t n = ids.Add(row.id);
+      if (n == RowIds::kNone || n != rows.size()) {
+        return Status::Corruption("the customer table holds a row with a bad id: " + row.id);
       }
-      by_code[UpperCode(row.code)] = row.id;
-      Entry& entry = rows[row.id];
-      entry.keys = KeysOf(row);
-      entry.row = std::move(row);
+      rows.emplace_back(bytes);
+      index.Set(n, Indexed(row));
     }
     if (!it->status().ok()) return FromRocksDb(it->status(), "loading the customer table failed");
+    index.Maintain(/*force=*/true);
     if (position.load() > log->Head()) {
       return Status::FailedPrecondition(
           "", "projections_ahead_of_log",
@@ -117,53 +134,87 @@ struct Projector::Impl {
     return Status::OK();
   }
 
-  // Events applied to the rows but not yet written.
+  // Events applied but not yet committed.
   struct Pending {
+    struct Touched {
+      std::uint32_t row = RowIds::kNone;  // kNone: a new customer
+      CustomerRow data;
+    };
     rocksdb::WriteBatch batch;
-    std::unordered_set<std::string> touched;  // ids of rows to write
-    std::uint64_t last = 0;                   // the position of the last event
+    std::unordered_map<std::string, Touched> touched;  // by id
+    std::uint64_t last = 0;                            // the position of the last event
     std::size_t events = 0;
   };
 
-  // Applies one event (the next in position order) to the rows and `p`.
+  void Skip(const RecordedEvent& e, const std::string& why) {
+    ++skipped;
+    std::fprintf(stderr, "clientele: projections skip event %llu: %s\n",
+                 static_cast<unsigned long long>(e.position), why.c_str());
+  }
+
+  // Applies one event (the next in position order) to `p`.
   void ApplyOne(const RecordedEvent& e, Pending* p) {
     p->last = e.position;
     ++p->events;
     if (!e.stream.starts_with(kCustomerStreamPrefix)) return;
-    std::string id = e.stream.substr(kCustomerStreamPrefix.size());
-    std::unique_lock lock(rows_mu);
-    CustomerRow& row = rows[id].row;
-    auto entry = Apply(e, &row);
-    if (!entry) {
-      ++skipped;
-      std::fprintf(stderr, "clientele: projections skip event %llu: %s\n",
-                   static_cast<unsigned long long>(e.position), entry.error().ToString().c_str());
-      if (row.id.empty()) rows.erase(id);
-      return;
-    }
-    if (row.id.empty()) row.id = id;  // an event before the registration reached us
-    if (e.type == "customer.registered") by_code[UpperCode(row.code)] = id;
-    if (*entry) p->batch.Put(history_cf, HistoryKey(id, e.position), EncodeEntry(**entry));
-    p->touched.insert(std::move(id));
-  }
-
-  // Writes the rows `p` touched, its history entries and the checkpoint in one
-  // batch. Without the WAL (a rebuild) the caller flushes at the end instead.
-  Status Commit(Pending* p, bool wal = true) {
-    if (p->events == 0) return Status::OK();
-    {
-      std::unique_lock lock(rows_mu);
-      for (const std::string& id : p->touched) {
-        Entry& entry = rows[id];
-        entry.keys = KeysOf(entry.row);
-        p->batch.Put(customers_cf, id, EncodeRow(entry.row));
+    std::string_view id = std::string_view(e.stream).substr(kCustomerStreamPrefix.size());
+    auto [it, inserted] = p->touched.try_emplace(std::string(id));
+    Pending::Touched& t = it->second;
+    if (inserted) {
+      t.row = ids.Find(id);
+      Status st = t.row != RowIds::kNone ? DecodeRow(rows[t.row], &t.data)
+                  : RowIds::IsCanonical(id)
+                      ? Status::OK()
+                      : Status::InvalidArgument("", "invalid_uuid",
+                                                "the customer id is not a canonical UUID");
+      if (!st.ok()) {
+        p->touched.erase(it);
+        return Skip(e, st.ToString());
       }
     }
-    std::string checkpoint;
-    coding::PutBe64(&checkpoint, p->last);
-    p->batch.Put(meta_cf, kCheckpointKey, checkpoint);
+    auto entry = Apply(e, &t.data);
+    if (!entry) {
+      if (t.data.id.empty()) p->touched.erase(it);
+      return Skip(e, entry.error().ToString());
+    }
+    if (t.data.id.empty()) t.data.id = id;  // an event before the registration reached us
+    if (*entry) p->batch.Put(history_cf(), HistoryKey(id, e.position), EncodeEntry(**entry));
+  }
+
+  struct CommitMode {
+    bool wal = true;       // else the caller flushes when done
+    bool rows = true;      // write the rows and the checkpoint (else a rebuild writes them)
+    bool maintain = true;  // keep the index quick to query (else the caller does)
+  };
+
+  // Sets the rows `p` touched in memory, and writes them, its history
+  // entries and the checkpoint in one batch.
+  Status Commit(Pending* p, CommitMode mode) {
+    if (p->events == 0) return Status::OK();
+    std::vector<std::string> encoded;
+    encoded.reserve(p->touched.size());
+    for (const auto& [id, t] : p->touched) encoded.push_back(EncodeRow(t.data));
+    {
+      std::unique_lock lock(rows_mu);
+      std::size_t i = 0;
+      for (auto& [id, t] : p->touched) {
+        if (t.row == RowIds::kNone) {
+          t.row = ids.Add(id);
+          rows.emplace_back();
+        }
+        rows[t.row] = std::move(encoded[i++]);
+        index.Set(t.row, Indexed(t.data));
+        if (mode.rows) p->batch.Put(customers_cf(), id, rows[t.row]);
+      }
+      if (mode.maintain) index.Maintain();
+    }
+    if (mode.rows) {
+      std::string checkpoint;
+      coding::PutBe64(&checkpoint, p->last);
+      p->batch.Put(meta_cf(), kCheckpointKey, checkpoint);
+    }
     rocksdb::WriteOptions wo;
-    wo.disableWAL = !wal;
+    wo.disableWAL = !mode.wal;
     rocksdb::Status s = db->Write(wo, &p->batch);
     if (!s.ok()) return FromRocksDb(s, "writing the projections failed");
     applied += p->events;
@@ -176,18 +227,76 @@ struct Projector::Impl {
     return Status::OK();
   }
 
-  // Applies `events` (in position order, following position) atomically.
-  Status ApplyBatch(const std::vector<RecordedEvent>& events) {
-    Pending p;
-    for (const RecordedEvent& e : events) ApplyOne(e, &p);
-    return Commit(&p);
+  // A rebuild's start: drops what an interrupted rebuild may have left.
+  Status ClearHistory() {
+    std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), history_cf()));
+    it->SeekToFirst();
+    if (!it->Valid()) return it->status().ok() ? Status::OK() : FromRocksDb(it->status(), "");
+    it.reset();
+    rocksdb::Status s = db->DropColumnFamily(history_cf());
+    if (s.ok()) s = db->DestroyColumnFamilyHandle(history_cf());
+    if (s.ok()) s = db->CreateColumnFamily(cf_options, "history", &handles[2]);
+    return s.ok() ? Status::OK() : FromRocksDb(s, "clearing the projections' history failed");
+  }
+
+  // A rebuild's end: the rows and the checkpoint, written as table files and
+  // ingested together. REQUIRES: the history is flushed.
+  Status IngestRowsAndCheckpoint() {
+    const std::string rows_file = path + "/rebuild-customers.sst";
+    const std::string meta_file = path + "/rebuild-checkpoint.sst";
+    rocksdb::Options options(rocksdb::DBOptions(), cf_options);
+    std::vector<rocksdb::IngestExternalFileArg> args;
+    rocksdb::IngestExternalFileOptions ingest;
+    ingest.move_files = true;
+    auto write = [&](rocksdb::ColumnFamilyHandle* cf, const std::string& file,
+                     auto&& put) -> rocksdb::Status {
+      rocksdb::SstFileWriter writer(rocksdb::EnvOptions(), options, cf);
+      rocksdb::Status s = writer.Open(file);
+      if (s.ok()) s = put(writer);
+      if (s.ok()) s = writer.Finish();
+      if (s.ok()) {
+        rocksdb::IngestExternalFileArg arg;
+        arg.column_family = cf;
+        arg.external_files = {file};
+        arg.options = ingest;
+        args.push_back(std::move(arg));
+      }
+      return s;
+    };
+    rocksdb::Status s;
+    if (!rows.empty()) {
+      s = write(customers_cf(), rows_file, [&](rocksdb::SstFileWriter& w) {
+        for (std::uint32_t row : ids.SortedRows()) {
+          rocksdb::Status put = w.Put(ids.Id(row), rows[row]);
+          if (!put.ok()) return put;
+        }
+        return rocksdb::Status::OK();
+      });
+    }
+    if (s.ok()) {
+      s = write(meta_cf(), meta_file, [&](rocksdb::SstFileWriter& w) {
+        std::string checkpoint;
+        coding::PutBe64(&checkpoint, position.load());
+        return w.Put(kCheckpointKey, checkpoint);
+      });
+    }
+    if (s.ok()) s = db->IngestExternalFiles(args);
+    std::error_code ignored;
+    std::filesystem::remove(rows_file, ignored);
+    std::filesystem::remove(meta_file, ignored);
+    return s.ok() ? Status::OK() : FromRocksDb(s, "writing the rebuilt customer table failed");
   }
 
   void Follow() {
     auto sub = log->Subscribe(position.load());
     while (!stopping.load()) {
       auto events = sub->Next(kBatchEvents, std::chrono::milliseconds(100));
-      Status s = events ? ApplyBatch(*events) : events.error();
+      Status s = events ? Status::OK() : events.error();
+      if (events) {
+        Pending p;
+        for (const RecordedEvent& e : *events) ApplyOne(e, &p);
+        s = Commit(&p, {});
+      }
       if (!s.ok()) {
         std::fprintf(stderr, "clientele: projections stopped: %s\n", s.ToString().c_str());
         return;
@@ -202,21 +311,21 @@ Projector::~Projector() = default;
 Result<std::unique_ptr<Projector>> Projector::Open(EventStore* log, const std::string& path) {
   auto impl = std::make_unique<Impl>();
   impl->log = log;
+  impl->path = path;
   rocksdb::DBOptions options;
   options.create_if_missing = true;
   options.create_missing_column_families = true;
   options.max_background_jobs = 2;
-  // Rebuilds write without the WAL; flushing every family together keeps rows,
-  // history and checkpoint consistent on disk whenever a flush happens.
+  // Catch-ups write without the WAL; flushing every family together keeps
+  // rows, history and checkpoint consistent on disk whenever a flush happens.
   options.atomic_flush = true;
-  rocksdb::ColumnFamilyOptions cf;
+  impl->cf_options.write_buffer_size = 32 << 20;
   std::vector<rocksdb::ColumnFamilyDescriptor> cfs = {
-      {rocksdb::kDefaultColumnFamilyName, cf}, {"customers", cf}, {"history", cf}};
+      {rocksdb::kDefaultColumnFamilyName, impl->cf_options},
+      {"customers", impl->cf_options},
+      {"history", impl->cf_options}};
   rocksdb::Status s = rocksdb::DB::Open(options, path, cfs, &impl->handles, &impl->db);
   if (!s.ok()) return Error(FromRocksDb(s, "opening the projections at " + path + " failed"));
-  impl->meta_cf = impl->handles[0];
-  impl->customers_cf = impl->handles[1];
-  impl->history_cf = impl->handles[2];
   if (Status st = impl->Load(); !st.ok()) return Error(st);
   return std::unique_ptr<Projector>(new Projector(std::move(impl)));
 }
@@ -226,28 +335,36 @@ void Projector::Start() {
 }
 
 Status Projector::CatchUp(const std::function<void(std::uint64_t)>& progress, std::uint64_t up_to) {
-  // Large batches straight from the scan, without the WAL: the result is
-  // flushed at the end, and a crash before that leaves the last flushed
-  // checkpoint with its data, to be caught up again.
-  constexpr std::size_t kCatchUpBatch = 65536;
-  const std::uint64_t head = up_to == 0 ? impl_->log->Head() : std::min(up_to, impl_->log->Head());
-  if (impl_->position.load() >= head) return Status::OK();
+  // Large batches straight from the scan, without the WAL, flushed at the end.
+  Impl& impl = *impl_;
+  const std::uint64_t head = up_to == 0 ? impl.log->Head() : std::min(up_to, impl.log->Head());
+  if (impl.position.load() >= head) return Status::OK();
+  const bool rebuild = impl.position.load() == 0 && impl.rows.empty();
+  if (rebuild) {
+    if (Status st = impl.ClearHistory(); !st.ok()) return st;
+  }
+  const Impl::CommitMode mode{.wal = false, .rows = !rebuild, .maintain = false};
   Impl::Pending pending;
   Status failed;
-  Status s = impl_->log->ScanAll(impl_->position.load() + 1, [&](const RecordedEvent& e) {
-    impl_->ApplyOne(e, &pending);
+  Status s = impl.log->ScanAll(impl.position.load() + 1, [&](const RecordedEvent& e) {
+    impl.ApplyOne(e, &pending);
     if (pending.events >= kCatchUpBatch || e.position >= head) {
-      failed = impl_->Commit(&pending, /*wal=*/false);
+      failed = impl.Commit(&pending, mode);
       if (!failed.ok()) return false;
-      if (progress) progress(impl_->position.load());
+      if (progress) progress(impl.position.load());
     }
     return e.position < head;
   });
   if (!s.ok()) return s;
   if (!failed.ok()) return failed;
-  if (Status st = impl_->Commit(&pending, /*wal=*/false); !st.ok()) return st;
-  rocksdb::Status f = impl_->db->Flush(rocksdb::FlushOptions(), impl_->handles);
+  if (Status st = impl.Commit(&pending, mode); !st.ok()) return st;
+  rocksdb::Status f = impl.db->Flush(rocksdb::FlushOptions(), impl.handles);
   if (!f.ok()) return FromRocksDb(f, "flushing the projections failed");
+  if (rebuild) {
+    if (Status st = impl.IngestRowsAndCheckpoint(); !st.ok()) return st;
+  }
+  std::unique_lock lock(impl.rows_mu);
+  impl.index.Maintain(/*force=*/rebuild);
   return Status::OK();
 }
 
@@ -261,37 +378,48 @@ bool Projector::WaitFor(std::uint64_t position, std::chrono::milliseconds timeou
 
 std::optional<CustomerRow> Projector::Customer(std::string_view id) const {
   std::shared_lock lock(impl_->rows_mu);
-  auto it = impl_->rows.find(std::string(id));
-  if (it == impl_->rows.end()) return std::nullopt;
-  return it->second.row;
+  const std::uint32_t row = impl_->ids.Find(id);
+  if (row == RowIds::kNone) return std::nullopt;
+  CustomerRow out;
+  if (!DecodeRow(impl_->rows[row], &out).ok()) return std::nullopt;
+  return out;
 }
 
 std::optional<CustomerRow> Projector::CustomerByCode(std::string_view code) const {
+  std::string folded = Fold(code);  // "CUST-S01-00007" -> "cust s01 00007": look up the last word
+  const std::string last = folded.substr(folded.rfind(' ') + 1);
   std::shared_lock lock(impl_->rows_mu);
-  auto it = impl_->by_code.find(UpperCode(code));
-  if (it == impl_->by_code.end()) return std::nullopt;
-  return impl_->rows.at(it->second).row;
+  CustomerRow out;
+  for (std::uint32_t row : impl_->index.RowsWithWord(last)) {
+    if (DecodeRow(impl_->rows[row], &out).ok() && SameCode(out.code, code)) return out;
+  }
+  return std::nullopt;
 }
 
 std::vector<CustomerRow> Projector::Customers() const {
   std::shared_lock lock(impl_->rows_mu);
-  std::vector<CustomerRow> out;
-  out.reserve(impl_->rows.size());
-  for (const auto& [id, entry] : impl_->rows) out.push_back(entry.row);
+  std::vector<CustomerRow> out(impl_->rows.size());
+  for (std::size_t i = 0; i < out.size(); ++i) (void)DecodeRow(impl_->rows[i], &out[i]);
   return out;
 }
 
-void Projector::ForEachCustomer(
-    const std::function<void(const CustomerRow&, const SearchKeys&)>& fn) const {
+std::vector<std::uint32_t> Projector::FindRows(const TableSearch& search) const {
   std::shared_lock lock(impl_->rows_mu);
-  for (const auto& [id, entry] : impl_->rows) fn(entry.row, entry.keys);
+  return impl_->index.Find(search);
+}
+
+CustomerRow Projector::CustomerAt(std::uint32_t row) const {
+  std::shared_lock lock(impl_->rows_mu);
+  CustomerRow out;
+  if (row < impl_->rows.size()) (void)DecodeRow(impl_->rows[row], &out);
+  return out;
 }
 
 Result<HistoryPage> Projector::History(std::string_view id, std::uint64_t before,
                                        std::size_t limit) const {
   HistoryPage page;
   std::unique_ptr<rocksdb::Iterator> it(
-      impl_->db->NewIterator(rocksdb::ReadOptions(), impl_->history_cf));
+      impl_->db->NewIterator(rocksdb::ReadOptions(), impl_->history_cf()));
   const std::string start = HistoryKey(id, before == 0 ? UINT64_MAX : before - 1);
   HistoryEntry entry;
   for (it->SeekForPrev(start); it->Valid(); it->Prev()) {

@@ -9,10 +9,16 @@
 // never run ahead of or behind their checkpoint. The batch goes through the WAL
 // without a sync: kill -9 loses nothing, and whatever a power cut loses is
 // applied again from the log on the next start, which resumes from the
-// checkpoint. CatchUp (rebuilds) writes large batches without the WAL and
-// flushes at the end; all families flush together (atomic_flush), so what is
-// on disk is always some batch's rows, history and checkpoint. Every row is
-// also held in memory for reads.
+// checkpoint. CatchUp writes large batches without the WAL and flushes at the
+// end; all families flush together (atomic_flush), so what is on disk is
+// always some batch's rows, history and checkpoint. A CatchUp from nothing (a
+// rebuild) writes the history first and then the rows and the checkpoint as
+// table files ingested together: until that ingestion the checkpoint stays
+// absent and a restart rebuilds from scratch.
+//
+// Every row is also held in memory, encoded, numbered densely
+// (projections/row_ids.h) and indexed for the customer table
+// (projections/table_index.h).
 //
 // Thread-safety: all methods may be called from any thread.
 #pragma once
@@ -29,20 +35,13 @@
 #include "domain/status.h"
 #include "eventstore/event_store.h"
 #include "projections/customer_row.h"
+#include "projections/table_index.h"
 
 namespace clientele {
 
 struct HistoryPage {
   std::vector<HistoryEntry> entries;  // newest first
   std::uint64_t next_before = 0;      // pass as `before` for the next page; 0: no more
-};
-
-// What the search needs of a row, kept beside it (projections/search_text.h).
-struct SearchKeys {
-  std::string words;       // SearchWords of name, email, phone and code
-  std::string digits;      // the phone's digits
-  std::string first_name;  // folded, for sorting
-  std::string last_name;   // folded, for sorting
 };
 
 struct ProjectorStats {
@@ -66,7 +65,9 @@ class Projector {
   void Start();
   // Applies, on this thread, every event up to `up_to` (0: the log's head as it
   // is now). `progress` (optional) is called after each batch with the
-  // position reached. REQUIRES: Start() has not been called.
+  // position reached. REQUIRES: Start() has not been called. After a failure
+  // the projector must be closed (its next Open carries on from the last
+  // checkpoint written).
   Status CatchUp(const std::function<void(std::uint64_t)>& progress = {}, std::uint64_t up_to = 0);
 
   // The position of the last event applied.
@@ -81,9 +82,11 @@ class Projector {
   std::optional<CustomerRow> CustomerByCode(std::string_view code) const;
   // Every row, deleted ones included, in no particular order.
   std::vector<CustomerRow> Customers() const;
-  // Calls fn with every row and its search keys, under a read lock: fn must not
-  // call back into the projector.
-  void ForEachCustomer(const std::function<void(const CustomerRow&, const SearchKeys&)>& fn) const;
+  // The customer table's rows matching `search`, in its order, as row numbers
+  // for CustomerAt (projections/table_index.h).
+  std::vector<std::uint32_t> FindRows(const TableSearch& search) const;
+  // The customer at a row number FindRows gave.
+  CustomerRow CustomerAt(std::uint32_t row) const;
   // Up to `limit` history entries of the customer with position < `before`
   // (0: from the newest), newest first.
   Result<HistoryPage> History(std::string_view id, std::uint64_t before, std::size_t limit) const;

@@ -46,6 +46,23 @@ void Append(std::string* out, utf8proc_int32_t c) {
 // suffix as a word of its own.
 template <typename F>
 void ForEachWord(std::string_view text, F word) {
+  bool ascii = true;
+  for (char c : text) ascii = ascii && static_cast<unsigned char>(c) < 0x80;
+  if (ascii) {  // the common case, folded without utf8proc to the same result
+    std::string current;
+    for (char c : text) {
+      if (c >= 'A' && c <= 'Z') {
+        current += static_cast<char>(c - 'A' + 'a');
+      } else if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
+        current += c;
+      } else if (c != '\'') {
+        if (!current.empty()) word(current);
+        current.clear();
+      }
+    }
+    if (!current.empty()) word(current);
+    return;
+  }
   utf8proc_uint8_t* folded = nullptr;
   utf8proc_ssize_t n = utf8proc_map(
       reinterpret_cast<const utf8proc_uint8_t*>(text.data()),
@@ -99,15 +116,11 @@ std::string Fold(std::string_view text) {
   return out;
 }
 
-std::string SearchWords(const std::vector<std::string_view>& fields) {
-  std::string out;
-  for (std::string_view f : fields) {
-    ForEachWord(f, [&](const std::string& w) {
-      out += w;
-      out += '\n';
-    });
-  }
-  return out;
+void AppendWords(std::string_view text, std::string* out) {
+  ForEachWord(text, [&](const std::string& w) {
+    *out += w;
+    *out += '\n';
+  });
 }
 
 std::string Digits(std::string_view text) {

@@ -18,10 +18,8 @@ namespace clientele {
 // The folded words of `text`, separated by single spaces.
 std::string Fold(std::string_view text);
 
-// The searchable words of a customer: `fields` folded, each word starting at
-// the position the search may match from. Words are '\n'-separated: a query
-// word matches if it is a prefix of one of them.
-std::string SearchWords(const std::vector<std::string_view>& fields);
+// Appends the folded words of `text` to `out`, each followed by '\n'.
+void AppendWords(std::string_view text, std::string* out);
 
 // The digits of a phone number, whatever its formatting.
 std::string Digits(std::string_view text);
