@@ -5,6 +5,7 @@
 #include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cctype>
 #include <condition_variable>
@@ -13,6 +14,7 @@
 #include <mutex>
 #include <shared_mutex>
 #include <thread>
+#include <tuple>
 #include <unordered_map>
 
 #include "domain/ids.h"
@@ -92,6 +94,17 @@ struct Projector::Impl {
 
   std::atomic<bool> stopping{false};
   std::thread follower;
+
+  // During a rebuild, history entries gather here to be written in key order.
+  struct RebuildHistory {
+    struct Ref {
+      std::uint64_t id_hi, id_lo, position;  // the key: id bytes, then position
+      std::uint64_t at;                      // the encoded entry, in `bytes`
+    };
+    std::string bytes;
+    std::vector<Ref> refs;
+  };
+  std::unique_ptr<RebuildHistory> rebuild_history;
 
   ~Impl() {
     stopping = true;
@@ -178,7 +191,17 @@ struct Projector::Impl {
       return Skip(e, entry.error().ToString());
     }
     if (t.data.id.empty()) t.data.id = id;  // an event before the registration reached us
-    if (*entry) p->batch.Put(history_cf(), HistoryKey(id, e.position), EncodeEntry(**entry));
+    if (!*entry) return;
+    if (rebuild_history) {
+      RowIds::Key key;
+      (void)RowIds::ToKey(id, &key);
+      std::uint64_t hi = 0, lo = 0;
+      for (int i = 0; i < 8; ++i) hi = hi << 8 | key[i], lo = lo << 8 | key[i + 8];
+      rebuild_history->refs.push_back({hi, lo, e.position, rebuild_history->bytes.size()});
+      coding::PutLp(&rebuild_history->bytes, EncodeEntry(**entry));
+    } else {
+      p->batch.Put(history_cf(), HistoryKey(id, e.position), EncodeEntry(**entry));
+    }
   }
 
   struct CommitMode {
@@ -239,9 +262,10 @@ struct Projector::Impl {
     return s.ok() ? Status::OK() : FromRocksDb(s, "clearing the projections' history failed");
   }
 
-  // A rebuild's end: the rows and the checkpoint, written as table files and
-  // ingested together. REQUIRES: the history is flushed.
-  Status IngestRowsAndCheckpoint() {
+  // A rebuild's end: the history, the rows and the checkpoint, written as
+  // table files and ingested together.
+  Status IngestRebuild() {
+    const std::string history_file = path + "/rebuild-history.sst";
     const std::string rows_file = path + "/rebuild-customers.sst";
     const std::string meta_file = path + "/rebuild-checkpoint.sst";
     rocksdb::Options options(rocksdb::DBOptions(), cf_options);
@@ -264,7 +288,30 @@ struct Projector::Impl {
       return s;
     };
     rocksdb::Status s;
-    if (!rows.empty()) {
+    RebuildHistory& h = *rebuild_history;
+    if (!h.refs.empty()) {
+      std::sort(h.refs.begin(), h.refs.end(), [](const auto& a, const auto& b) {
+        return std::tie(a.id_hi, a.id_lo, a.position) < std::tie(b.id_hi, b.id_lo, b.position);
+      });
+      s = write(history_cf(), history_file, [&](rocksdb::SstFileWriter& w) {
+        std::string key, value;
+        for (const RebuildHistory::Ref& ref : h.refs) {
+          coding::Decoder in(std::string_view(h.bytes).substr(ref.at));
+          if (!in.Lp(&value)) return rocksdb::Status::Corruption("rebuild history");
+          RowIds::Key id;
+          for (int i = 0; i < 8; ++i) {
+            id[i] = static_cast<std::uint8_t>(ref.id_hi >> (56 - 8 * i));
+            id[i + 8] = static_cast<std::uint8_t>(ref.id_lo >> (56 - 8 * i));
+          }
+          key = RowIds::ToText(id);
+          coding::PutBe64(&key, ref.position);
+          rocksdb::Status put = w.Put(key, value);
+          if (!put.ok()) return put;
+        }
+        return rocksdb::Status::OK();
+      });
+    }
+    if (s.ok() && !rows.empty()) {
       s = write(customers_cf(), rows_file, [&](rocksdb::SstFileWriter& w) {
         for (std::uint32_t row : ids.SortedRows()) {
           rocksdb::Status put = w.Put(ids.Id(row), rows[row]);
@@ -282,6 +329,7 @@ struct Projector::Impl {
     }
     if (s.ok()) s = db->IngestExternalFiles(args);
     std::error_code ignored;
+    std::filesystem::remove(history_file, ignored);
     std::filesystem::remove(rows_file, ignored);
     std::filesystem::remove(meta_file, ignored);
     return s.ok() ? Status::OK() : FromRocksDb(s, "writing the rebuilt customer table failed");
@@ -342,6 +390,7 @@ Status Projector::CatchUp(const std::function<void(std::uint64_t)>& progress, st
   const bool rebuild = impl.position.load() == 0 && impl.rows.empty();
   if (rebuild) {
     if (Status st = impl.ClearHistory(); !st.ok()) return st;
+    impl.rebuild_history = std::make_unique<Impl::RebuildHistory>();
   }
   const Impl::CommitMode mode{.wal = false, .rows = !rebuild, .maintain = false};
   Impl::Pending pending;
@@ -361,7 +410,9 @@ Status Projector::CatchUp(const std::function<void(std::uint64_t)>& progress, st
   rocksdb::Status f = impl.db->Flush(rocksdb::FlushOptions(), impl.handles);
   if (!f.ok()) return FromRocksDb(f, "flushing the projections failed");
   if (rebuild) {
-    if (Status st = impl.IngestRowsAndCheckpoint(); !st.ok()) return st;
+    Status st = impl.IngestRebuild();
+    impl.rebuild_history.reset();
+    if (!st.ok()) return st;
   }
   std::unique_lock lock(impl.rows_mu);
   impl.index.Maintain(/*force=*/rebuild);

@@ -12,9 +12,9 @@
 // checkpoint. CatchUp writes large batches without the WAL and flushes at the
 // end; all families flush together (atomic_flush), so what is on disk is
 // always some batch's rows, history and checkpoint. A CatchUp from nothing (a
-// rebuild) writes the history first and then the rows and the checkpoint as
-// table files ingested together: until that ingestion the checkpoint stays
-// absent and a restart rebuilds from scratch.
+// rebuild) holds everything in memory and writes the history, the rows and
+// the checkpoint at the end as table files, ingested in one atomic step:
+// until then the projections stay empty and a restart rebuilds from scratch.
 //
 // Every row is also held in memory, encoded, numbered densely
 // (projections/row_ids.h) and indexed for the customer table

@@ -33,27 +33,39 @@ bool RowIds::ToKey(std::string_view id, Key* key) {
   return true;
 }
 
-std::size_t RowIds::Slot(const Key& key) const {
+std::uint64_t RowIds::Hash(const Key& key) {
   std::uint64_t h;
   std::memcpy(&h, key.data() + 8, 8);  // random bits in a v4 UUID; mixed anyway
   h ^= h >> 33;
   h *= 0xff51afd7ed558ccdULL;
   h ^= h >> 33;
+  return h;
+}
+
+std::size_t RowIds::Find(const Key& key, std::uint64_t hash) const {
   const std::size_t mask = slots_.size() - 1;
-  for (std::size_t i = h & mask;; i = (i + 1) & mask) {
-    if (slots_[i] == kNone || keys_[slots_[i]] == key) return i;
+  const auto tag = static_cast<std::uint32_t>(hash >> 32);
+  for (std::size_t i = hash & mask;; i = (i + 1) & mask) {
+    const Slot& s = slots_[i];
+    if (s.row == kNone || (s.tag == tag && keys_[s.row] == key)) return i;
   }
 }
 
 void RowIds::Grow() {
-  slots_.assign(slots_.empty() ? 1024 : slots_.size() * 2, kNone);
-  for (std::uint32_t row = 0; row < keys_.size(); ++row) slots_[Slot(keys_[row])] = row;
+  slots_.assign(slots_.empty() ? 1024 : slots_.size() * 2, Slot{});
+  const std::size_t mask = slots_.size() - 1;
+  for (std::uint32_t row = 0; row < keys_.size(); ++row) {
+    const std::uint64_t h = Hash(keys_[row]);
+    std::size_t i = h & mask;
+    while (slots_[i].row != kNone) i = (i + 1) & mask;
+    slots_[i] = {row, static_cast<std::uint32_t>(h >> 32)};
+  }
 }
 
 std::uint32_t RowIds::Find(std::string_view id) const {
   Key key;
   if (slots_.empty() || !ToKey(id, &key)) return kNone;
-  return slots_[Slot(key)];
+  return slots_[Find(key, Hash(key))].row;
 }
 
 std::uint32_t RowIds::Add(std::string_view id) {
@@ -61,22 +73,23 @@ std::uint32_t RowIds::Add(std::string_view id) {
   if (!ToKey(id, &key)) return kNone;
   const auto row = static_cast<std::uint32_t>(keys_.size());
   keys_.push_back(key);
-  if ((keys_.size()) * 2 > slots_.size()) {
+  if (keys_.size() * 2 > slots_.size()) {
     Grow();  // places the new key too
   } else {
-    slots_[Slot(key)] = row;
+    const std::uint64_t h = Hash(key);
+    slots_[Find(key, h)] = {row, static_cast<std::uint32_t>(h >> 32)};
   }
   return row;
 }
 
-std::string RowIds::Id(std::uint32_t row) const {
+std::string RowIds::ToText(const Key& key) {
   static constexpr char kDigits[] = "0123456789abcdef";
   std::string out;
   out.reserve(36);
   for (std::size_t i = 0; i < 16; ++i) {
     if (i == 4 || i == 6 || i == 8 || i == 10) out += '-';
-    out += kDigits[keys_[row][i] >> 4];
-    out += kDigits[keys_[row][i] & 15];
+    out += kDigits[key[i] >> 4];
+    out += kDigits[key[i] & 15];
   }
   return out;
 }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <unordered_map>
 
 #include "projections/search_text.h"
 
@@ -160,15 +161,22 @@ void TableIndex::Set(std::uint32_t row, const IndexedRow& r) {
 
 void TableIndex::Maintain(bool force) {
   const std::size_t limit = std::max<std::size_t>(1024, text_.size() / 16);
-  if (force || text_dirty_rows_.size() > limit || arena_.size() > 2 * arena_live_ + (1 << 20)) {
-    BuildText();
+  const bool text =
+      force || text_dirty_rows_.size() > limit || arena_.size() > 2 * arena_live_ + (1 << 20);
+  const bool numbers = force || num_dirty_rows_.size() > limit;
+  if (!text && !numbers) return;
+  std::vector<std::uint32_t> id_rank(text_.size());  // each row's place in id order
+  {
+    const std::vector<std::uint32_t> by_id = ids_->SortedRows();
+    for (std::uint32_t i = 0; i < by_id.size(); ++i) id_rank[by_id[i]] = i;
   }
-  if (force || num_dirty_rows_.size() > limit) BuildNumbers();
+  if (text) BuildText(id_rank);
+  if (numbers) BuildNumbers(id_rank);
 }
 
-void TableIndex::BuildText() {
+void TableIndex::BuildText(const std::vector<std::uint32_t>& id_rank) {
   const auto n = static_cast<std::uint32_t>(text_.size());
-  {  // Compact the arena to the current rows' text.
+  if (arena_.size() > arena_live_ + arena_live_ / 4) {  // compact to the current rows' text
     std::string arena;
     arena.reserve(arena_live_);
     for (Text& t : text_) {
@@ -253,23 +261,44 @@ void TableIndex::BuildText() {
     for_each_gram([&](int g, std::uint32_t row) { gram_rows_[next[g]++] = row; });
   }
 
-  // Name orders: sorted on the first 8 bytes, ties compared in full.
-  for (SortField f : {SortField::kLastName, SortField::kFirstName}) {
-    std::vector<std::pair<std::uint64_t, std::uint32_t>> by_key(n);
+  // Name orders: each distinct name ranked once, then rows sorted by ranks.
+  auto name_ranks = [&](bool last) {
+    std::unordered_map<std::string_view, std::uint32_t> distinct;
+    std::vector<std::string_view> names;
+    std::vector<std::uint32_t> of_row(n);
     for (std::uint32_t row = 0; row < n; ++row) {
-      const Text& t = text_[row];
-      by_key[row] = {f == SortField::kLastName ? Pack(arena_.data() + t.off, t.last)
-                                               : Pack(arena_.data() + t.off + t.last, t.first),
-                     row};
+      std::string_view name = last ? LastName(text_[row]) : FirstName(text_[row]);
+      auto [it, added] = distinct.try_emplace(name, static_cast<std::uint32_t>(names.size()));
+      if (added) names.push_back(name);
+      of_row[row] = it->second;
     }
-    // Pack stops at '\n': compare the whole name whenever the packed bytes tie.
-    std::sort(by_key.begin(), by_key.end(), [&](const auto& a, const auto& b) {
-      if (a.first != b.first) return a.first < b.first;
-      return Compare(f, a.second, b.second) < 0;
+    std::vector<std::uint32_t> by_name(names.size()), rank(names.size());
+    for (std::uint32_t i = 0; i < by_name.size(); ++i) by_name[i] = i;
+    std::sort(by_name.begin(), by_name.end(),
+              [&](std::uint32_t a, std::uint32_t b) { return names[a] < names[b]; });
+    for (std::uint32_t i = 0; i < by_name.size(); ++i) rank[by_name[i]] = i;
+    for (std::uint32_t& r : of_row) r = rank[r];
+    return of_row;
+  };
+  const std::vector<std::uint32_t> last_rank = name_ranks(true), first_rank = name_ranks(false);
+  struct Keyed {
+    std::uint64_t names;
+    std::uint32_t id, row;
+  };
+  std::vector<Keyed> by_key(n);
+  for (SortField f : {SortField::kLastName, SortField::kFirstName}) {
+    const bool last = f == SortField::kLastName;
+    for (std::uint32_t row = 0; row < n; ++row) {
+      const std::uint64_t a = last ? last_rank[row] : first_rank[row];
+      const std::uint64_t b = last ? first_rank[row] : last_rank[row];
+      by_key[row] = {a << 32 | b, id_rank[row], row};
+    }
+    std::sort(by_key.begin(), by_key.end(), [](const Keyed& a, const Keyed& b) {
+      return a.names != b.names ? a.names < b.names : a.id < b.id;
     });
     std::vector<std::uint32_t>& order = order_[static_cast<int>(f)];
     order.resize(n);
-    for (std::uint32_t i = 0; i < n; ++i) order[i] = by_key[i].second;
+    for (std::uint32_t i = 0; i < n; ++i) order[i] = by_key[i].row;
   }
   built_text_ = text_;
   for (std::uint32_t row : text_dirty_rows_) text_dirty_[row] = 0;
@@ -277,13 +306,8 @@ void TableIndex::BuildText() {
   text_dirty_rows_.shrink_to_fit();
 }
 
-void TableIndex::BuildNumbers() {
+void TableIndex::BuildNumbers(const std::vector<std::uint32_t>& id_rank) {
   const auto n = static_cast<std::uint32_t>(text_.size());
-  std::vector<std::uint32_t> rank(n);
-  {
-    std::vector<std::uint32_t> by_id = ids_->SortedRows();
-    for (std::uint32_t i = 0; i < n; ++i) rank[by_id[i]] = i;
-  }
   struct Keyed {
     std::int64_t value;
     std::uint32_t rank, row;
@@ -292,7 +316,7 @@ void TableIndex::BuildNumbers() {
   for (SortField f : {SortField::kPoints, SortField::kCredit, SortField::kLastVisit}) {
     const int k = NumberIndex(f);
     const std::vector<std::int64_t>& values = k == 0 ? points_ : k == 1 ? credit_ : visit_;
-    for (std::uint32_t row = 0; row < n; ++row) keyed[row] = {values[row], rank[row], row};
+    for (std::uint32_t row = 0; row < n; ++row) keyed[row] = {values[row], id_rank[row], row};
     std::sort(keyed.begin(), keyed.end(), [](const Keyed& a, const Keyed& b) {
       return a.value != b.value ? a.value < b.value : a.rank < b.rank;
     });
@@ -323,16 +347,19 @@ void TableIndex::ForEachWordMatch(std::string_view w, bool exact, F fn) const {
   const std::uint64_t hi = w.size() >= 8 ? lo : lo | (~std::uint64_t{0} >> (8 * w.size()));
   auto first = std::partition_point(words_.begin(), words_.end(),
                                     [&](const Entry& e) { return Key8(e.off) < lo; });
-  auto last = std::partition_point(first, words_.end(),
-                                   [&](const Entry& e) { return Key8(e.off) <= hi; });
-  const bool verify = exact || w.size() > 8;
+  auto last =
+      std::partition_point(first, words_.end(), [&](const Entry& e) { return Key8(e.off) <= hi; });
+  auto word_at = [&](const Entry& e) {
+    std::string_view rest(arena_.data() + e.off, arena_.size() - e.off);
+    return rest.substr(0, rest.find('\n'));
+  };
+  if (w.size() > 8) {  // words sharing 8 bytes are sorted in full: narrow on the rest
+    first = std::partition_point(first, last, [&](const Entry& e) { return word_at(e) < w; });
+    last = std::partition_point(first, last,
+                                [&](const Entry& e) { return word_at(e).starts_with(w); });
+  }
   for (auto it = first; it != last; ++it) {
-    if (text_dirty_[it->row]) continue;
-    if (verify) {
-      std::string_view rest(arena_.data() + it->off, arena_.size() - it->off);
-      std::string_view word = rest.substr(0, rest.find('\n'));
-      if (exact ? word != w : !word.starts_with(w)) continue;
-    }
+    if (text_dirty_[it->row] || (exact && word_at(*it) != w)) continue;
     fn(it->row);
   }
   for (std::uint32_t row : text_dirty_rows_) {
@@ -382,8 +409,7 @@ std::optional<std::vector<std::uint64_t>> TableIndex::Match(const TableSearch& q
   return bits;
 }
 
-int TableIndex::CompareKey(SortField sort, std::uint32_t a, std::uint32_t b,
-                           bool built_b) const {
+int TableIndex::CompareKey(SortField sort, std::uint32_t a, std::uint32_t b, bool built_b) const {
   if (IsName(sort)) {
     const Text& ta = text_[a];
     const Text& tb = built_b ? built_text_[b] : text_[b];
@@ -427,10 +453,12 @@ std::vector<std::uint32_t> TableIndex::Walk(const TableSearch& q,
             [&](std::uint32_t a, std::uint32_t b) { return Compare(f, a, b) < 0; });
   std::vector<std::size_t> at(extra.size());
   for (std::size_t j = 0; j < extra.size(); ++j) {
-    at[j] = static_cast<std::size_t>(
-        std::partition_point(order.begin(), order.end(),
-                             [&](std::uint32_t b) { return CompareWithBuilt(f, extra[j], b) > 0; }) -
-        order.begin());
+    at[j] =
+        static_cast<std::size_t>(std::partition_point(order.begin(), order.end(),
+                                                      [&](std::uint32_t b) {
+                                                        return CompareWithBuilt(f, extra[j], b) > 0;
+                                                      }) -
+                                 order.begin());
   }
 
   std::vector<std::uint32_t> out;

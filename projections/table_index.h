@@ -99,8 +99,9 @@ class TableIndex {
   }
   std::uint64_t Key8(std::uint32_t off) const;
 
-  void BuildText();
-  void BuildNumbers();
+  // `id_rank`: each row's place in id order, the tie-break.
+  void BuildText(const std::vector<std::uint32_t>& id_rank);
+  void BuildNumbers(const std::vector<std::uint32_t>& id_rank);
 
   bool Passes(std::uint32_t row, const TableSearch& q) const;
   // Matching rows as a bitset; nullopt: every row (an empty search).
@@ -134,12 +135,12 @@ class TableIndex {
   std::vector<std::uint32_t> text_dirty_rows_, num_dirty_rows_;
 
   // Built.
-  std::vector<Entry> words_;                  // sorted by word
-  std::vector<std::uint32_t> gram_start_;     // 1001 offsets into gram_rows_
-  std::vector<std::uint32_t> gram_rows_;      // rows by 3-digit run of the phone
-  std::vector<std::uint32_t> order_[5];       // rows by SortField, ascending
-  std::vector<Text> built_text_;              // text_ as of the build
-  std::vector<std::int64_t> built_num_[3];    // points_, credit_, visit_ as of the build
+  std::vector<Entry> words_;                // sorted by word
+  std::vector<std::uint32_t> gram_start_;   // 1001 offsets into gram_rows_
+  std::vector<std::uint32_t> gram_rows_;    // rows by 3-digit run of the phone
+  std::vector<std::uint32_t> order_[5];     // rows by SortField, ascending
+  std::vector<Text> built_text_;            // text_ as of the build
+  std::vector<std::int64_t> built_num_[3];  // points_, credit_, visit_ as of the build
 };
 
 }  // namespace clientele

@@ -23,16 +23,15 @@ struct Row {
 
 class TableIndexTest : public ::testing::Test {
  protected:
-  static constexpr const char* kFirst[] = {"Ada", "Zoë", "Jean-Luc", "Seán", "李小龍", "Mary",
-                                           "Mateo", "Élodie", "Mathilde-Marie", "Bo"};
-  static constexpr const char* kLast[] = {"Müller", "Mullins", "O'Brien", "Núñez", "van Dijk",
-                                          "Lovelace", "Lovelacebergström", "Lovelacebergson",
-                                          "王", "Smith-Jones"};
+  static constexpr const char* kFirst[] = {"Ada",  "Zoë",   "Jean-Luc", "Seán",           "李小龍",
+                                           "Mary", "Mateo", "Élodie",   "Mathilde-Marie", "Bo"};
+  static constexpr const char* kLast[] = {
+      "Müller",   "Mullins",           "O'Brien",         "Núñez", "van Dijk",
+      "Lovelace", "Lovelacebergström", "Lovelacebergson", "王",    "Smith-Jones"};
 
   Row RandomRow(std::uint32_t n) {
     char id[37];
-    std::snprintf(id, sizeof(id), "%08x-0000-4000-8000-%012x", static_cast<unsigned>(rng_()),
-                  n);
+    std::snprintf(id, sizeof(id), "%08x-0000-4000-8000-%012x", static_cast<unsigned>(rng_()), n);
     Row r;
     r.id = id;
     r.first = kFirst[rng_() % std::size(kFirst)];
@@ -89,8 +88,8 @@ class TableIndexTest : public ::testing::Test {
       s = e + 1;
     }
     const std::string digits = Digits(q.search);
-    const bool by_phone = digits.size() >= 3 &&
-                          q.search.find_first_not_of("0123456789 +-()./") == std::string::npos;
+    const bool by_phone =
+        digits.size() >= 3 && q.search.find_first_not_of("0123456789 +-()./") == std::string::npos;
     std::vector<std::uint32_t> out;
     for (std::uint32_t n = 0; n < rows_.size(); ++n) {
       const Row& r = rows_[n];
@@ -138,11 +137,11 @@ class TableIndexTest : public ::testing::Test {
   }
 
   void CheckEveryQuery(const char* phase) {
-    const char* searches[] = {"",       "m",          "MU",         "müller",   "o'brien",
-                              "obrien", "jean luc",   "lovelaceb",  "lovelacebergs",
-                              "555",    "(201) 551",  "5510",       "cust-1002", "10042",
-                              "小龍",   "王",         "zoe",        "ex",        "nobody",
-                              "mary s", "seán o'b",   "+1"};
+    const char* searches[] = {"",          "m",        "MU",        "müller",        "o'brien",
+                              "obrien",    "jean luc", "lovelaceb", "lovelacebergs", "555",
+                              "(201) 551", "5510",     "cust-1002", "10042",         "小龍",
+                              "王",        "zoe",      "ex",        "nobody",        "mary s",
+                              "seán o'b",  "+1"};
     int checked = 0;
     for (const char* s : searches) {
       for (SortField sort : {SortField::kFirstName, SortField::kLastName, SortField::kPoints,
@@ -152,15 +151,15 @@ class TableIndexTest : public ::testing::Test {
           q.search = s;
           q.sort = sort;
           q.descending = variant & 1;
-          q.status = variant == 2 ? StatusFilter::kAll
+          q.status = variant == 2   ? StatusFilter::kAll
                      : variant == 3 ? StatusFilter::kInactive
                                     : StatusFilter::kActive;
           q.has_points = variant == 1;
           q.has_credit = variant == 3;
           auto expected = Reference(q);
           ASSERT_EQ(index_.Find(q), expected)
-              << phase << ": '" << s << "' sort " << SortFieldName(sort) << " variant "
-              << variant << " (" << expected.size() << " expected)";
+              << phase << ": '" << s << "' sort " << SortFieldName(sort) << " variant " << variant
+              << " (" << expected.size() << " expected)";
           ++checked;
         }
       }
