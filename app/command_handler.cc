@@ -63,11 +63,18 @@ Status CommandHandler::Init() {
 
 template <typename State, typename Command, typename DecideFn>
 Result<CommandOutcome> CommandHandler::Run(const std::string& stream, const Command& cmd,
-                                           DecideFn decide, const std::string& actor) {
+                                           DecideFn decide, const std::string& actor,
+                                           std::optional<std::int64_t> if_version) {
   for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
     auto loaded = Load<State>(store_, stream);
     if (!loaded) return Error(loaded.error());
     auto& [state, version] = *loaded;
+    if (if_version && *if_version != version) {
+      return Error(Status::FailedPrecondition(
+          "If-Match", "version_mismatch",
+          "the customer is at version " + std::to_string(version) + ", not " +
+              std::to_string(*if_version) + "; reload it and try again"));
+    }
     auto events = decide(state, cmd);
     if (!events) return Error(events.error());
     CommandOutcome outcome;
@@ -121,8 +128,8 @@ Result<CommandOutcome> CommandHandler::Register(const CustomerDetails& details,
 }
 
 Result<CommandOutcome> CommandHandler::Execute(const std::string& customer_id,
-                                               const CustomerCommand& cmd,
-                                               const std::string& actor) {
+                                               const CustomerCommand& cmd, const std::string& actor,
+                                               std::optional<std::int64_t> if_version) {
   auto id = ParseUuid(customer_id, "id");
   if (!id) return Error(id.error());
   auto settings = LoadSettings();
@@ -130,7 +137,7 @@ Result<CommandOutcome> CommandHandler::Execute(const std::string& customer_id,
   auto outcome = Run<CustomerState>(
       CustomerStream(*id), cmd,
       [&](const CustomerState& s, const CustomerCommand& c) { return Decide(s, *settings, c); },
-      actor);
+      actor, if_version);
   if (outcome) outcome->customer_id = *id;
   return outcome;
 }

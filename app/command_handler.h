@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -39,9 +40,12 @@ class CommandHandler {
 
   // Registers a new customer with a fresh id and this node's next code.
   Result<CommandOutcome> Register(const CustomerDetails& details, const std::string& actor);
-  // Runs `cmd` against the customer `customer_id`.
+  // Runs `cmd` against the customer `customer_id`. With `if_version`, refuses
+  // (FailedPrecondition "version_mismatch") unless the customer is at exactly
+  // that version.
   Result<CommandOutcome> Execute(const std::string& customer_id, const CustomerCommand& cmd,
-                                 const std::string& actor);
+                                 const std::string& actor,
+                                 std::optional<std::int64_t> if_version = std::nullopt);
   Result<CommandOutcome> ExecuteSettings(const SettingsCommand& cmd, const std::string& actor);
 
   Result<CustomerState> LoadCustomer(const std::string& customer_id);
@@ -51,7 +55,8 @@ class CommandHandler {
   // Loads state, decides and appends; retries on a version conflict.
   template <typename State, typename Command, typename DecideFn>
   Result<CommandOutcome> Run(const std::string& stream, const Command& cmd, DecideFn decide,
-                             const std::string& actor);
+                             const std::string& actor,
+                             std::optional<std::int64_t> if_version = std::nullopt);
 
   EventStore* store_;
   std::string node_;

@@ -6,13 +6,20 @@
 //   clientele audit --data DIR --customer ID|CODE [--as-of TIME]
 //                                      history and balances as of a moment, from the log
 //   clientele rebuild --data DIR       rebuild the projections from the log
+//   clientele serve [--config FILE] [--listen ADDR:PORT] ...   run the HTTP service
 #include <CLI/CLI.hpp>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
+#include <map>
+#include <optional>
 
 #include "app/command_handler.h"
+#include "app/config.h"
+#include "app/serve.h"
 #include "domain/ids.h"
 #include "domain/money.h"
 #include "eventstore/event_store.h"
@@ -186,7 +193,41 @@ int main(int argc, char** argv) {
       app.add_subcommand("rebuild", "Rebuild the projections from the log (stop the node first)");
   rebuild->add_option("--data", data, "The node's data folder")->required();
 
+  auto* serve = app.add_subcommand(
+      "serve", "Run the node's HTTP service (configuration: file < CLIENTELE_* variables < flags)");
+  std::string config_file;
+  std::map<std::string, std::string> flag_values;
+  serve->add_option("--config", config_file, "A TOML configuration file (or CLIENTELE_CONFIG)");
+  for (const char* key : {"role", "node", "data", "listen", "principals"}) {
+    serve->add_option_function<std::string>(
+        std::string("--") + key,
+        [&flag_values, key](const std::string& v) { flag_values[key] = v; },
+        std::string("Overrides '") + key + "' (see clientele serve --help and OPERATIONS.md)");
+  }
+  serve->add_option_function<std::string>(
+      "--worker-threads", [&](const std::string& v) { flag_values["http.worker_threads"] = v; },
+      "Threads answering requests");
+
   CLI11_PARSE(app, argc, argv);
+  if (serve->parsed()) {
+    if (config_file.empty()) {
+      if (const char* env = std::getenv("CLIENTELE_CONFIG")) config_file = env;
+    }
+    std::optional<std::string> text;
+    if (!config_file.empty()) {
+      std::ifstream in(config_file);
+      if (!in) {
+        std::fprintf(stderr, "clientele: cannot read the configuration file %s\n",
+                     config_file.c_str());
+        return 2;
+      }
+      text = std::string(std::istreambuf_iterator<char>(in), {});
+    }
+    auto config = clientele::LoadConfig(text, config_file,
+                                        clientele::ConfigFromEnvironment(environ), flag_values);
+    if (!config) return clientele::Fail(config.error());
+    return clientele::RunServe(*config);
+  }
   if (verify->parsed()) return clientele::RunVerify(data);
   if (audit->parsed()) return clientele::RunAudit(data, customer, as_of);
   if (rebuild->parsed()) return clientele::RunRebuild(data);

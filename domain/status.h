@@ -26,6 +26,8 @@ enum class StatusCode {
   kUnavailable,         // a transient failure; the operation may be retried
   kCorruption,          // stored data is damaged or tampered with
   kInternal,            // a bug or an unexpected failure
+  kUnauthenticated,     // the caller did not say who it is, or not credibly
+  kPermissionDenied,    // the caller may not do this
 };
 
 std::string_view StatusCodeName(StatusCode code);
@@ -54,6 +56,12 @@ class Status {
   }
   static Status Corruption(std::string message) {
     return Status(StatusCode::kCorruption, "corruption", "", std::move(message));
+  }
+  static Status Unauthenticated(std::string reason, std::string message) {
+    return Status(StatusCode::kUnauthenticated, std::move(reason), "", std::move(message));
+  }
+  static Status PermissionDenied(std::string reason, std::string message) {
+    return Status(StatusCode::kPermissionDenied, std::move(reason), "", std::move(message));
   }
   static Status Internal(std::string message) {
     return Status(StatusCode::kInternal, "internal", "", std::move(message));

@@ -9,7 +9,7 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config git
   libboost1.81-dev libboost-json1.81-dev
   librocksdb-dev librdkafka-dev libsimdjson-dev
-  libssl-dev uuid-dev libcli11-dev libutf8proc-dev
+  libssl-dev uuid-dev libcli11-dev libutf8proc-dev libtomlplusplus-dev
   libgtest-dev libgmock-dev
 )
 if [[ "${1:-}" == "--bench" ]]; then

@@ -1,0 +1,153 @@
+// The service's routes beside the customers: audit, settings, the events
+// feed, health and metrics (api/service.h).
+#include <boost/json.hpp>
+#include <charconv>
+
+#include "api/json_body.h"
+#include "api/problem.h"
+#include "api/service_internal.h"
+#include "projections/audit.h"
+
+namespace clientele::api {
+
+namespace {
+
+boost::json::object RenderSettings(const SettingsState& s) {
+  boost::json::object program{{"points", s.program.points},
+                              {"per_amount", s.program.per_amount},
+                              {"rounding", RoundingName(s.program.rounding)}};
+  boost::json::object modules{{"customers", s.modules.customers},
+                              {"loyalty_points", s.modules.loyalty_points},
+                              {"customer_credits", s.modules.customer_credits}};
+  return {{"loyalty_program", std::move(program)}, {"modules", std::move(modules)}};
+}
+
+}  // namespace
+
+HttpResponse Service::Audit(Context& ctx) {
+  auto it = ctx.req.query.find("as_of");
+  auto as_of = ParseTime(it == ctx.req.query.end() ? "now" : it->second, clock_->NowMs());
+  if (!as_of) return Problem(as_of.error());
+  auto report = AuditCustomer(log_, ctx.params["ref"], *as_of);
+  if (!report) return Problem(report.error());
+  const Visibility all{true, true};
+  boost::json::array entries;
+  for (const HistoryEntry& e : report->entries) entries.push_back(RenderHistoryEntry(e, all));
+  return Json(boost::json::object{{"customer", RenderCustomer(report->customer, all)},
+                                  {"as_of", FormatTime(report->as_of_ms)},
+                                  {"entries", std::move(entries)},
+                                  {"hash_chain_checked", report->events_checked}});
+}
+
+HttpResponse Service::GetSettings(Context& ctx) { return Json(RenderSettings(ctx.settings)); }
+
+HttpResponse Service::SetProgram(Context& ctx) {
+  auto body = JsonBody::Parse(ctx.req.body, {"points", "per_amount", "rounding"});
+  if (!body) return body.error();
+  LoyaltyProgram p;
+  p.points = body->Integer("points", true).value_or(0);
+  p.per_amount = body->Integer("per_amount", true).value_or(0);
+  if (auto r = body->String("rounding", true)) {
+    auto parsed = ParseRounding(*r);
+    if (parsed) p.rounding = *parsed;
+    else body->AddError("rounding", "invalid_value", "must be floor, nearest or ceil");
+  }
+  if (!body->errors().empty()) return Problem(body->errors());
+  auto outcome = commands_->ExecuteSettings(SetLoyaltyProgram{p}, ctx.principal.name);
+  if (!outcome) return Problem(outcome.error());
+  auto settings = commands_->LoadSettings();
+  if (!settings) return Problem(settings.error());
+  return Json(RenderSettings(*settings));
+}
+
+HttpResponse Service::SetModule(Context& ctx) {
+  auto module = ParseModule(ctx.params["module"]);
+  if (!module) {
+    return Problem(404, "no_such_module",
+                   "modules are customers, loyalty_points and customer_credits");
+  }
+  auto body = JsonBody::Parse(ctx.req.body, {"enabled"});
+  if (!body) return body.error();
+  const bool enabled = body->Bool("enabled", true).value_or(false);
+  if (!body->errors().empty()) return Problem(body->errors());
+  SettingsCommand cmd = enabled ? SettingsCommand(EnableModule{*module})
+                                : SettingsCommand(DisableModule{*module});
+  auto outcome = commands_->ExecuteSettings(cmd, ctx.principal.name);
+  if (!outcome) return Problem(outcome.error());
+  auto settings = commands_->LoadSettings();
+  if (!settings) return Problem(settings.error());
+  return Json(RenderSettings(*settings));
+}
+
+HttpResponse Service::Events(Context& ctx) {
+  std::uint64_t after = 0;
+  std::size_t limit = 100;
+  std::vector<FieldError> errors;
+  for (const auto& [name, value] : ctx.req.query) {
+    const char* end = value.data() + value.size();
+    if (name == "after") {
+      auto r = std::from_chars(value.data(), end, after);
+      if (r.ec != std::errc() || r.ptr != end) errors.push_back({"after", "wrong_type", "must be a log position"});
+    } else if (name == "limit") {
+      auto r = std::from_chars(value.data(), end, limit);
+      if (r.ec != std::errc() || r.ptr != end || limit < 1 || limit > 1000) {
+        errors.push_back({"limit", "invalid_limit", "limit must be between 1 and 1000"});
+      }
+    } else {
+      errors.push_back({name, "unknown_parameter", "is not a parameter of the events feed"});
+    }
+  }
+  if (!errors.empty()) return Problem(errors);
+  auto events = log_->ReadAll(after + 1, limit);
+  if (!events) return Problem(events.error());
+  boost::json::array list;
+  for (const RecordedEvent& e : *events) list.push_back(RenderEvent(e));
+  const std::uint64_t last = events->empty() ? after : events->back().position;
+  return Json(boost::json::object{
+      {"events", std::move(list)}, {"next_after", last}, {"head", log_->Head()}});
+}
+
+HttpResponse Service::Health(Context&) { return Json(boost::json::object{{"status", "ok"}}); }
+
+HttpResponse Service::Ready(Context&) {
+  const std::uint64_t head = log_->Head(), at = projector_->position();
+  boost::json::object o{{"log_position", head}, {"projection_position", at}};
+  if (!ready_) {
+    o["status"] = "draining";
+    return Json(o, 503);
+  }
+  o["status"] = "ready";
+  return Json(o);
+}
+
+HttpResponse Service::MetricsText(Context&) {
+  const auto head = static_cast<double>(log_->Head());
+  const auto at = static_cast<double>(projector_->position());
+  HttpResponse r;
+  r.content_type = "text/plain; version=0.0.4";
+  r.body = metrics_.Render({
+      {"clientele_log_position", "The position of the last event in the log.", head},
+      {"clientele_projection_position", "The last log position the projections applied.", at},
+      {"clientele_projection_lag_events", "Events in the log not yet in the projections.",
+       head - at},
+  });
+  return r;
+}
+
+HttpResponse Service::OpenApi(Context&) {
+  boost::json::object paths;
+  for (const auto& [method, pattern] : Routes()) {
+    std::string lower = method;
+    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    boost::json::object op{{"responses", boost::json::object{{"default", boost::json::object{{"description", "see the problem types"}}}}}};
+    boost::json::value& path = paths[pattern];
+    if (!path.is_object()) path.emplace_object();
+    path.as_object()[lower] = std::move(op);
+  }
+  return Json(boost::json::object{
+      {"openapi", "3.0.3"},
+      {"info", boost::json::object{{"title", "Clientele"}, {"version", "1"}}},
+      {"paths", std::move(paths)}});
+}
+
+}  // namespace clientele::api

@@ -1,0 +1,81 @@
+// Bearer-token authentication and the permissions of DESIGN.md §2.
+//
+// Principals live in a JSON file; tokens are stored only as SHA-256 hashes:
+//
+//   {"principals": [
+//     {"name": "hq-admin", "token_sha256": "<64 hex digits>",
+//      "permissions": ["customers.view", "customers.manage", ...] or ["*"],
+//      "node": "*"}          // "*": any node; "hq" or a store id: only that node
+//   ]}
+//
+// A principal scoped to a node is refused by every other node's server.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "domain/status.h"
+
+namespace clientele::api {
+
+enum Permission : std::uint32_t {
+  kView = 1 << 0,            // customers.view
+  kCreate = 1 << 1,          // customers.create
+  kEdit = 1 << 2,            // customers.edit
+  kManage = 1 << 3,          // customers.manage (create, edit, delete, deactivate)
+  kManageLoyalty = 1 << 4,   // customers.manage_loyalty (and sees points)
+  kManageCredit = 1 << 5,    // customers.manage_credit (and sees credit)
+  kAuditRead = 1 << 6,       // audit.read
+  kSettingsManage = 1 << 7,  // settings.manage
+  kSync = 1 << 8,            // sync (node-to-node traffic)
+  kAllPermissions = (1 << 9) - 1,
+};
+
+// "customers.view" -> kView, ...; nullopt for an unknown name.
+std::optional<Permission> ParsePermission(std::string_view name);
+std::string_view PermissionName(Permission p);
+
+struct Principal {
+  std::string name;
+  std::uint32_t permissions = 0;
+  std::string node = "*";
+
+  // True if the principal holds `p` (customers.manage implies create and edit).
+  bool Can(Permission p) const;
+};
+
+// The lower-case hex SHA-256 of a token.
+std::string HashToken(std::string_view token);
+// A new random token (32 bytes, hex).
+std::string NewToken();
+
+class Authenticator {
+ public:
+  struct Entry {
+    std::string token_sha256;
+    Principal principal;
+  };
+
+  Authenticator() = default;
+  explicit Authenticator(std::vector<Entry> entries) : entries_(std::move(entries)) {}
+
+  // Reads a principals file (format above).
+  static Result<Authenticator> Load(const std::string& path);
+  // Writes a principals file with one principal holding every permission on
+  // any node; returns its token. Fails if the file exists.
+  static Result<std::string> CreateFirst(const std::string& path, const std::string& name);
+
+  // The principal of an "Authorization: Bearer TOKEN" header value.
+  // Unauthenticated ("missing_token" / "invalid_token") otherwise.
+  Result<Principal> Authenticate(std::optional<std::string_view> authorization) const;
+
+  std::size_t size() const { return entries_.size(); }
+
+ private:
+  std::vector<Entry> entries_;
+};
+
+}  // namespace clientele::api

@@ -1,0 +1,313 @@
+// The customer routes of the service (api/service.h).
+#include <boost/json.hpp>
+#include <array>
+#include <charconv>
+#include <set>
+
+#include "api/json_body.h"
+#include "api/problem.h"
+#include "api/service_internal.h"
+#include "domain/ids.h"
+#include "projections/audit.h"
+
+namespace clientele::api {
+
+namespace {
+
+constexpr std::array<std::string_view, 7> kDetailFields = {
+    "first_name", "last_name", "email", "phone", "tax_id", "address", "notes"};
+
+// "5", "\"5\"" or "W/\"5\"" -> 5.
+std::optional<std::int64_t> ParseVersion(std::string_view v) {
+  if (v.starts_with("W/")) v.remove_prefix(2);
+  if (v.size() >= 2 && v.front() == '"' && v.back() == '"') v = v.substr(1, v.size() - 2);
+  std::int64_t out = 0;
+  auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), out);
+  if (ec != std::errc() || end != v.data() + v.size() || out < 0) return std::nullopt;
+  return out;
+}
+
+std::optional<std::size_t> ParseCount(const std::map<std::string, std::string>& query,
+                                      const std::string& name, std::size_t fallback,
+                                      std::vector<FieldError>* errors) {
+  auto it = query.find(name);
+  if (it == query.end()) return fallback;
+  std::size_t out = 0;
+  auto [end, ec] = std::from_chars(it->second.data(), it->second.data() + it->second.size(), out);
+  if (ec != std::errc() || end != it->second.data() + it->second.size()) {
+    errors->push_back({name, "wrong_type", "must be a whole number"});
+    return std::nullopt;
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<std::string> Service::ResolveCustomer(const std::string& ref) const {
+  if (auto id = ParseUuid(ref, "ref")) {
+    if (projector_->Customer(*id)) return *id;
+  } else if (auto row = projector_->CustomerByCode(ref)) {
+    return row->id;
+  }
+  return Error(Status::NotFound("customer_not_found", "there is no customer " + ref));
+}
+
+HttpResponse Service::CustomerAfter(Context& ctx, const std::string& id, std::uint64_t position,
+                                    int status) {
+  if (position > 0 && !projector_->WaitFor(position, options_.read_your_write_timeout)) {
+    return Problem(503, "projections_behind",
+                   "the change was recorded (log position " + std::to_string(position) +
+                       ") but the customer table has not caught up yet; read it again shortly");
+  }
+  auto row = projector_->Customer(id);
+  if (!row) return Problem(404, "customer_not_found", "there is no customer " + id);
+  HttpResponse r = Json(RenderCustomer(*row, ctx.visibility()), status);
+  r.headers.emplace_back("ETag", "\"" + std::to_string(row->version) + "\"");
+  if (status == 201) r.headers.emplace_back("Location", "/v1/customers/" + id);
+  return r;
+}
+
+HttpResponse Service::Execute(Context& ctx, const CustomerCommand& cmd) {
+  auto id = ResolveCustomer(ctx.params["ref"]);
+  if (!id) return Problem(id.error());
+  std::optional<std::int64_t> if_version;
+  if (auto h = ctx.req.Header("if-match"); h && *h != "*") {
+    if_version = ParseVersion(*h);
+    if (!if_version) {
+      return Problem(400, "invalid_if_match", "If-Match must be the customer's ETag, like \"3\"");
+    }
+  }
+  auto outcome = commands_->Execute(*id, cmd, ctx.principal.name, if_version);
+  if (!outcome) return Problem(outcome.error());
+  return CustomerAfter(ctx, *id, outcome->last_position, 200);
+}
+
+HttpResponse Service::CreateCustomer(Context& ctx) {
+  auto body = JsonBody::Parse(ctx.req.body, kDetailFields);
+  if (!body) return body.error();
+  CustomerDetails d;
+  for (DetailField f : kAllDetailFields) {
+    const bool required = f == DetailField::kFirstName || f == DetailField::kLastName;
+    if (auto v = body->String(DetailFieldName(f), required)) d[f] = *v;
+  }
+  if (!body->errors().empty()) return Problem(body->errors());
+  auto outcome = commands_->Register(d, ctx.principal.name);
+  if (!outcome) return Problem(outcome.error());
+  return CustomerAfter(ctx, outcome->customer_id, outcome->last_position, 201);
+}
+
+HttpResponse Service::GetCustomer(Context& ctx) {
+  auto id = ResolveCustomer(ctx.params["ref"]);
+  if (!id) return Problem(id.error());
+  auto row = projector_->Customer(*id);
+  if (!row || row->deleted) return Problem(404, "customer_not_found", "there is no customer " + ctx.params["ref"]);
+  return CustomerAfter(ctx, *id, 0, 200);
+}
+
+HttpResponse Service::ListCustomers(Context& ctx) {
+  const auto& q = ctx.req.query;
+  TableQuery tq;
+  std::vector<FieldError> errors;
+  auto get = [&](const char* name) -> const std::string* {
+    auto it = q.find(name);
+    return it == q.end() ? nullptr : &it->second;
+  };
+  for (const auto& [name, value] : q) {
+    static const std::set<std::string> kKnown = {"search", "has_points", "has_credit", "status",
+                                                 "sort",   "order",      "limit",      "cursor"};
+    if (!kKnown.contains(name)) errors.push_back({name, "unknown_parameter", "is not a parameter of the table"});
+  }
+  if (auto v = get("search")) tq.search = *v;
+  auto flag = [&](const char* name, bool* out) {
+    if (auto v = get(name)) {
+      if (*v == "true" || *v == "1") *out = true;
+      else if (*v == "false" || *v == "0") *out = false;
+      else errors.push_back({name, "wrong_type", "must be true or false"});
+    }
+  };
+  flag("has_points", &tq.has_points);
+  flag("has_credit", &tq.has_credit);
+  if (auto v = get("status")) {
+    if (*v == "active") tq.status = StatusFilter::kActive;
+    else if (*v == "inactive") tq.status = StatusFilter::kInactive;
+    else if (*v == "all") tq.status = StatusFilter::kAll;
+    else errors.push_back({"status", "invalid_value", "must be active, inactive or all"});
+  }
+  if (auto v = get("sort")) {
+    auto f = ParseSortField(*v);
+    if (f) tq.sort = *f;
+    else errors.push_back({"sort", "invalid_value", "must be first_name, last_name, points, credit or last_visit"});
+  }
+  if (auto v = get("order")) {
+    if (*v == "asc") tq.descending = false;
+    else if (*v == "desc") tq.descending = true;
+    else errors.push_back({"order", "invalid_value", "must be asc or desc"});
+  }
+  const Visibility vis = ctx.visibility();
+  if ((tq.sort == SortField::kPoints || tq.has_points) && !vis.points) {
+    errors.push_back({tq.has_points ? "has_points" : "sort", "not_visible", "points are not visible to you"});
+  }
+  if ((tq.sort == SortField::kCredit || tq.has_credit) && !vis.credit) {
+    errors.push_back({tq.has_credit ? "has_credit" : "sort", "not_visible", "credit is not visible to you"});
+  }
+  if (auto limit = ParseCount(q, "limit", 50, &errors)) tq.limit = *limit;
+  if (auto v = get("cursor")) tq.cursor = *v;
+  if (!errors.empty()) return Problem(errors);
+  auto page = table_.Query(tq);
+  if (!page) return Problem(page.error());
+  boost::json::array rows;
+  for (const CustomerRow& r : page->rows) rows.push_back(RenderCustomer(r, vis));
+  boost::json::object o{{"customers", std::move(rows)}, {"total", page->total}};
+  o["next_cursor"] = page->next_cursor.empty() ? boost::json::value(nullptr)
+                                               : boost::json::value(page->next_cursor);
+  return Json(o);
+}
+
+HttpResponse Service::EditCustomer(Context& ctx) {
+  auto body = JsonBody::Parse(ctx.req.body, kDetailFields);
+  if (!body) return body.error();
+  DetailsPatch patch;
+  for (DetailField f : kAllDetailFields) {
+    if (auto v = body->String(DetailFieldName(f))) {
+      patch[f] = *v;
+    } else if (body->Has(DetailFieldName(f)) && body->errors().empty()) {
+      patch[f] = std::string();  // null clears an optional field
+    }
+  }
+  if (!body->errors().empty()) return Problem(body->errors());
+  if (patch.empty()) return Problem(422, "empty_patch", "send at least one field to change");
+  return Execute(ctx, ChangeDetails{patch});
+}
+
+HttpResponse Service::Lifecycle(Context& ctx, const CustomerCommand& cmd) {
+  if (!ctx.req.body.empty()) {
+    auto body = JsonBody::Parse(ctx.req.body, {});
+    if (!body) return body.error();
+    if (!body->errors().empty()) return Problem(body->errors());
+  }
+  if (std::holds_alternative<DeleteCustomer>(cmd)) {
+    auto id = ResolveCustomer(ctx.params["ref"]);
+    if (!id) return Problem(id.error());
+    std::optional<std::int64_t> if_version;
+    if (auto h = ctx.req.Header("if-match"); h && *h != "*") {
+      if_version = ParseVersion(*h);
+      if (!if_version) return Problem(400, "invalid_if_match", "If-Match must be the customer's ETag, like \"3\"");
+    }
+    auto outcome = commands_->Execute(*id, cmd, ctx.principal.name, if_version);
+    if (!outcome) return Problem(outcome.error());
+    projector_->WaitFor(outcome->last_position, options_.read_your_write_timeout);
+    HttpResponse r;
+    r.status = 204;
+    r.content_type.clear();
+    return r;
+  }
+  return Execute(ctx, cmd);
+}
+
+HttpResponse Service::RecordPurchaseRoute(Context& ctx) {
+  auto body = JsonBody::Parse(ctx.req.body, {"tab_id", "amount", "paid_at"});
+  if (!body) return body.error();
+  RecordPurchase cmd;
+  cmd.tab_id = body->String("tab_id", true).value_or("");
+  cmd.amount = body->Integer("amount", true).value_or(0);
+  if (auto at = body->String("paid_at")) {
+    auto ms = ParseTime(*at, clock_->NowMs());
+    if (!ms) body->AddError("paid_at", "invalid_time", "must be a time like 2026-11-23T10:15:00Z");
+    else cmd.paid_at_ms = *ms;
+  } else {
+    cmd.paid_at_ms = clock_->NowMs();
+  }
+  if (!body->errors().empty()) return Problem(body->errors());
+  return Execute(ctx, cmd);
+}
+
+HttpResponse Service::RefundRoute(Context& ctx) {
+  auto body = JsonBody::Parse(ctx.req.body, {"refund_id", "tab_id", "amount"});
+  if (!body) return body.error();
+  RefundPurchase cmd;
+  cmd.refund_id = body->String("refund_id", true).value_or("");
+  cmd.tab_id = body->String("tab_id", true).value_or("");
+  cmd.amount = body->Integer("amount", true).value_or(0);
+  if (!body->errors().empty()) return Problem(body->errors());
+  return Execute(ctx, cmd);
+}
+
+HttpResponse Service::PointsRoute(Context& ctx, bool adjust) {
+  auto body = adjust ? JsonBody::Parse(ctx.req.body, {"delta", "note"})
+                     : JsonBody::Parse(ctx.req.body, {"points", "note", "reference"});
+  if (!body) return body.error();
+  if (adjust) {
+    AdjustPoints cmd;
+    cmd.delta = body->Integer("delta", true).value_or(0);
+    cmd.note = body->String("note", true).value_or("");
+    if (!body->errors().empty()) return Problem(body->errors());
+    return Execute(ctx, cmd);
+  }
+  RedeemPoints cmd;
+  cmd.points = body->Integer("points", true).value_or(0);
+  cmd.note = body->String("note").value_or("");
+  cmd.reference = body->String("reference").value_or("");
+  if (!body->errors().empty()) return Problem(body->errors());
+  return Execute(ctx, cmd);
+}
+
+HttpResponse Service::CreditRoute(Context& ctx, int kind) {
+  if (kind == 0) {
+    auto body = JsonBody::Parse(ctx.req.body, {"amount", "payment_ref", "note"});
+    if (!body) return body.error();
+    TopUpCredit cmd;
+    cmd.amount = body->Integer("amount", true).value_or(0);
+    cmd.payment_ref = body->String("payment_ref", true).value_or("");
+    cmd.note = body->String("note").value_or("");
+    if (!body->errors().empty()) return Problem(body->errors());
+    return Execute(ctx, cmd);
+  }
+  if (kind == 1) {
+    auto body = JsonBody::Parse(ctx.req.body, {"amount", "note", "reference"});
+    if (!body) return body.error();
+    DeductCredit cmd;
+    cmd.amount = body->Integer("amount", true).value_or(0);
+    cmd.note = body->String("note").value_or("");
+    cmd.reference = body->String("reference").value_or("");
+    if (!body->errors().empty()) return Problem(body->errors());
+    return Execute(ctx, cmd);
+  }
+  auto body = JsonBody::Parse(ctx.req.body, {"delta", "note"});
+  if (!body) return body.error();
+  AdjustCredit cmd;
+  cmd.delta = body->Integer("delta", true).value_or(0);
+  cmd.note = body->String("note", true).value_or("");
+  if (!body->errors().empty()) return Problem(body->errors());
+  return Execute(ctx, cmd);
+}
+
+HttpResponse Service::History(Context& ctx) {
+  auto id = ResolveCustomer(ctx.params["ref"]);
+  if (!id) return Problem(id.error());
+  std::vector<FieldError> errors;
+  auto limit = ParseCount(ctx.req.query, "limit", 50, &errors);
+  auto before = ParseCount(ctx.req.query, "before", 0, &errors);
+  if (limit && (*limit < 1 || *limit > 500)) {
+    errors.push_back({"limit", "invalid_limit", "limit must be between 1 and 500"});
+  }
+  if (!errors.empty()) return Problem(errors);
+  const Visibility vis = ctx.visibility();
+  boost::json::array entries;
+  std::uint64_t next = *before;
+  // Entries the principal cannot see are skipped; pages stay full when they can.
+  while (entries.size() < *limit) {
+    auto page = projector_->History(*id, next, *limit - entries.size());
+    if (!page) return Problem(page.error());
+    for (const HistoryEntry& e : page->entries) {
+      boost::json::object o = RenderHistoryEntry(e, vis);
+      if (!o.empty()) entries.push_back(std::move(o));
+    }
+    next = page->next_before;
+    if (next == 0) break;
+  }
+  boost::json::object o{{"entries", std::move(entries)}};
+  o["next_before"] = next == 0 ? boost::json::value(nullptr) : boost::json::value(next);
+  return Json(o);
+}
+
+}  // namespace clientele::api

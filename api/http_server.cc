@@ -1,0 +1,269 @@
+#include "api/http_server.h"
+
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include <atomic>
+#include <cctype>
+#include <condition_variable>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <thread>
+#include <vector>
+
+#include "api/problem.h"
+
+namespace clientele::api {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+using BeastRequest = http::request<http::string_body>;
+using BeastResponse = http::response<http::string_body>;
+
+std::string NextRequestId() {
+  static std::atomic<std::uint64_t> counter{0};
+  static const std::uint64_t boot = static_cast<std::uint64_t>(
+      std::chrono::system_clock::now().time_since_epoch().count());
+  char buf[40];
+  std::snprintf(buf, sizeof(buf), "%08llx-%llu", static_cast<unsigned long long>(boot & 0xffffffff),
+                static_cast<unsigned long long>(++counter));
+  return buf;
+}
+
+}  // namespace
+
+struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
+  ServerOptions options;
+  Handler handler;
+  asio::io_context ioc;
+  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
+  tcp::acceptor acceptor{ioc};
+  std::unique_ptr<asio::thread_pool> workers;
+  std::vector<std::thread> threads;
+  std::atomic<bool> stopping{false};
+  std::atomic<bool> stopped{false};
+  std::mutex busy_mu;
+  std::condition_variable busy_cv;
+  int busy = 0;  // requests being answered
+
+  class Session;
+  std::mutex sessions_mu;
+  std::set<std::shared_ptr<Session>> sessions;
+
+  void Accept();
+};
+
+class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(Impl* server, tcp::socket socket) : server_(server), stream_(std::move(socket)) {}
+
+  void Start() { Read(); }
+
+  void Close() {
+    asio::post(stream_.get_executor(), [self = shared_from_this()] {
+      beast::error_code ec;
+      self->stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
+      self->stream_.close();
+    });
+  }
+
+ private:
+  void Read() {
+    parser_.emplace();
+    parser_->body_limit(server_->options.max_body_bytes);
+    parser_->header_limit(static_cast<std::uint32_t>(server_->options.max_header_bytes));
+    stream_.expires_after(first_ ? server_->options.read_timeout : server_->options.idle_timeout);
+    // The idle wait ends when a request starts; from then on the whole
+    // request must arrive within read_timeout.
+    http::async_read_header(stream_, buffer_, *parser_,
+                            beast::bind_front_handler(&Session::OnHeader, shared_from_this()));
+  }
+
+  void OnHeader(beast::error_code ec, std::size_t) {
+    if (ec) return OnReadError(ec);
+    stream_.expires_after(server_->options.read_timeout);
+    http::async_read(stream_, buffer_, *parser_,
+                     beast::bind_front_handler(&Session::OnRead, shared_from_this()));
+  }
+
+  void OnReadError(beast::error_code ec) {
+    if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
+        ec == asio::error::operation_aborted || ec == asio::error::eof ||
+        ec == asio::error::connection_reset) {
+      return Finish();
+    }
+    int status = 400;
+    std::string reason = "malformed_request", detail = "the request is not valid HTTP/1.1: " + ec.message();
+    if (ec == http::error::body_limit) {
+      status = 413, reason = "body_too_large";
+      detail = "the body is larger than " + std::to_string(server_->options.max_body_bytes) + " bytes";
+    } else if (ec == http::error::header_limit) {
+      status = 431, reason = "headers_too_large";
+      detail = "the headers are larger than " + std::to_string(server_->options.max_header_bytes) + " bytes";
+    }
+    HttpResponse r = Problem(status, reason, detail);
+    Write(ToBeast(r, 11, false), false);
+  }
+
+  void OnRead(beast::error_code ec, std::size_t) {
+    if (ec) return OnReadError(ec);
+    BeastRequest req = parser_->release();
+    const bool keep_alive = req.keep_alive() && !server_->stopping.load();
+    const unsigned version = req.version();
+    HttpRequest request;
+    request.method = std::string(req.method_string());
+    request.request_id = NextRequestId();
+    for (const auto& field : req) {
+      std::string name(field.name_string());
+      for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      request.headers[name] = std::string(field.value());
+    }
+    request.body = std::move(req.body());
+    if (!ParseTarget(req.target(), &request.path, &request.query)) {
+      HttpResponse r = Problem(400, "malformed_target", "the request target is not a valid path");
+      r.headers.emplace_back("X-Request-Id", request.request_id);
+      return Write(ToBeast(r, version, keep_alive), keep_alive);
+    }
+    {
+      std::lock_guard lock(server_->busy_mu);
+      ++server_->busy;
+    }
+    stream_.expires_never();  // the worker's time is not the client's
+    asio::post(*server_->workers, [self = shared_from_this(), request = std::move(request), version,
+                                  keep_alive]() mutable {
+      HttpResponse r = self->server_->handler(request);
+      asio::post(self->stream_.get_executor(), [self, r = std::move(r), version, keep_alive] {
+        self->Write(self->ToBeast(r, version, keep_alive), keep_alive);
+        std::lock_guard lock(self->server_->busy_mu);
+        --self->server_->busy;
+        self->server_->busy_cv.notify_all();
+      });
+    });
+  }
+
+  BeastResponse ToBeast(const HttpResponse& r, unsigned version, bool keep_alive) {
+    BeastResponse res{static_cast<http::status>(r.status), version};
+    res.set(http::field::server, "clientele");
+    if (!r.content_type.empty()) res.set(http::field::content_type, r.content_type);
+    for (const auto& [name, value] : r.headers) res.insert(name, value);
+    res.keep_alive(keep_alive);
+    res.body() = r.body;
+    res.prepare_payload();
+    return res;
+  }
+
+  void Write(BeastResponse res, bool keep_alive) {
+    response_ = std::make_shared<BeastResponse>(std::move(res));
+    stream_.expires_after(server_->options.write_timeout);
+    http::async_write(stream_, *response_,
+                      [self = shared_from_this(), keep_alive](beast::error_code ec, std::size_t) {
+                        self->response_.reset();
+                        if (ec || !keep_alive || self->server_->stopping.load()) {
+                          beast::error_code ignored;
+                          self->stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+                          return self->Finish();
+                        }
+                        self->first_ = false;
+                        self->Read();
+                      });
+  }
+
+  void Finish() {
+    beast::error_code ignored;
+    stream_.socket().close(ignored);
+    std::lock_guard lock(server_->sessions_mu);
+    server_->sessions.erase(shared_from_this());
+  }
+
+  Impl* server_;
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  std::shared_ptr<BeastResponse> response_;
+  bool first_ = true;
+};
+
+void HttpServer::Impl::Accept() {
+  acceptor.async_accept(asio::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
+    if (ec) {
+      if (stopping.load() || ec == asio::error::operation_aborted) return;
+      return Accept();
+    }
+    auto session = std::make_shared<Session>(this, std::move(socket));
+    {
+      std::lock_guard lock(sessions_mu);
+      sessions.insert(session);
+    }
+    session->Start();
+    Accept();
+  });
+}
+
+HttpServer::HttpServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+HttpServer::~HttpServer() { Stop(); }
+
+Result<std::unique_ptr<HttpServer>> HttpServer::Start(const ServerOptions& options,
+                                                      Handler handler) {
+  auto impl = std::make_unique<Impl>();
+  impl->options = options;
+  impl->handler = std::move(handler);
+  beast::error_code ec;
+  auto address = asio::ip::make_address(options.address, ec);
+  if (ec) {
+    return Error(Status::InvalidArgument("listen", "invalid_address",
+                                         "cannot listen on '" + options.address + "': " + ec.message()));
+  }
+  tcp::endpoint endpoint(address, options.port);
+  impl->acceptor.open(endpoint.protocol(), ec);
+  if (!ec) impl->acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) impl->acceptor.bind(endpoint, ec);
+  if (!ec) impl->acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    return Error(Status::Unavailable("cannot listen on " + options.address + ":" +
+                                     std::to_string(options.port) + ": " + ec.message()));
+  }
+  impl->workers = std::make_unique<asio::thread_pool>(
+      static_cast<std::size_t>(std::max(1, options.worker_threads)));
+  impl->work.emplace(asio::make_work_guard(impl->ioc));
+  impl->Accept();
+  int n = options.network_threads > 0 ? options.network_threads
+                                      : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  for (int i = 0; i < n; ++i) impl->threads.emplace_back([p = impl.get()] { p->ioc.run(); });
+  return std::unique_ptr<HttpServer>(new HttpServer(std::move(impl)));
+}
+
+std::uint16_t HttpServer::port() const { return impl_->acceptor.local_endpoint().port(); }
+
+void HttpServer::Stop(std::chrono::milliseconds grace) {
+  Impl& s = *impl_;
+  if (s.stopped.exchange(true)) return;
+  s.stopping = true;
+  asio::post(s.ioc, [&s] {
+    beast::error_code ignored;
+    s.acceptor.close(ignored);
+  });
+  {
+    std::unique_lock lock(s.busy_mu);
+    s.busy_cv.wait_for(lock, grace, [&] { return s.busy == 0; });
+  }
+  {
+    std::lock_guard lock(s.sessions_mu);
+    for (const auto& session : s.sessions) session->Close();
+  }
+  s.work.reset();
+  s.workers->join();
+  s.ioc.stop();
+  for (std::thread& t : s.threads) t.join();
+  std::lock_guard lock(s.sessions_mu);
+  s.sessions.clear();
+}
+
+}  // namespace clientele::api

@@ -1,0 +1,52 @@
+// The HTTP/1.1 server (Boost.Beast on Asio): keep-alive, a deadline on every
+// read and write, limits on header and body size, and a graceful stop.
+//
+// Requests are read on a few network threads (one per core) and answered on
+// a pool of worker threads, because answering a write waits for the log's
+// fsync: many requests in flight let the log group their syncs.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "api/http.h"
+#include "domain/status.h"
+
+namespace clientele::api {
+
+struct ServerOptions {
+  std::string address = "127.0.0.1";
+  std::uint16_t port = 8080;  // 0: any free port (see HttpServer::port)
+  int network_threads = 0;    // 0: one per core
+  int worker_threads = 64;
+  std::size_t max_body_bytes = 1 << 20;
+  std::size_t max_header_bytes = 16 << 10;
+  std::chrono::milliseconds read_timeout{10000};   // a whole request, headers and body
+  std::chrono::milliseconds write_timeout{10000};  // a whole response
+  std::chrono::milliseconds idle_timeout{60000};   // between requests on a kept-alive connection
+};
+
+class HttpServer {
+ public:
+  using Handler = std::function<HttpResponse(const HttpRequest&)>;
+
+  // Binds and starts serving. Unavailable if the address cannot be bound.
+  static Result<std::unique_ptr<HttpServer>> Start(const ServerOptions& options, Handler handler);
+  // Stops (as Stop) if still running.
+  ~HttpServer();
+
+  std::uint16_t port() const;
+  // Stops accepting, lets requests in progress finish (up to `grace`), closes
+  // every connection and joins the threads. Idempotent.
+  void Stop(std::chrono::milliseconds grace = std::chrono::milliseconds(10000));
+
+ private:
+  struct Impl;
+  explicit HttpServer(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace clientele::api

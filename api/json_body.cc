@@ -1,0 +1,93 @@
+#include "api/json_body.h"
+
+namespace clientele::api {
+
+std::expected<JsonBody, HttpResponse> JsonBody::Parse(std::string_view body,
+                                                      std::span<const std::string_view> fields) {
+  JsonBody out;
+  out.parser_ = std::make_unique<simdjson::dom::parser>();
+  if (out.parser_->allocate(std::max<std::size_t>(body.size(), 64), kMaxDepth)) {
+    return std::unexpected(Problem(413, "body_too_large", "the body cannot be parsed"));
+  }
+  simdjson::dom::element root;
+  if (auto err = out.parser_->parse(body.data(), body.size()).get(root); err) {
+    switch (err) {
+      case simdjson::UTF8_ERROR:
+        return std::unexpected(Problem(400, "invalid_utf8", "the body is not valid UTF-8"));
+      case simdjson::DEPTH_ERROR:
+        return std::unexpected(Problem(400, "too_deep",
+                                       "the body nests deeper than " + std::to_string(kMaxDepth) +
+                                           " levels"));
+      case simdjson::NUMBER_ERROR:
+        return std::unexpected(Problem(422, "too_large", "a number in the body is out of range"));
+      case simdjson::EMPTY:
+        return std::unexpected(Problem(400, "invalid_json", "the body is empty; send a JSON object"));
+      default:
+        return std::unexpected(Problem(400, "invalid_json", std::string("the body is not valid JSON: ") +
+                                                                simdjson::error_message(err)));
+    }
+  }
+  if (root.get_object().get(out.object_)) {
+    return std::unexpected(Problem(400, "not_an_object", "the body must be a JSON object"));
+  }
+  for (auto [key, value] : out.object_) {
+    bool known = false;
+    for (std::string_view f : fields) known = known || f == key;
+    if (!known) out.AddError(std::string(key), "unknown_field", "is not a field of this request");
+  }
+  return out;
+}
+
+std::optional<simdjson::dom::element> JsonBody::Get(std::string_view field, bool required) {
+  simdjson::dom::element e;
+  if (object_.at_key(field).get(e) || e.is_null()) {
+    if (required) AddError(std::string(field), "required", "is required");
+    return std::nullopt;
+  }
+  return e;
+}
+
+bool JsonBody::Has(std::string_view field) const {
+  simdjson::dom::element e;
+  return !object_.at_key(field).get(e);
+}
+
+std::optional<std::string> JsonBody::String(std::string_view field, bool required) {
+  auto e = Get(field, required);
+  if (!e) return std::nullopt;
+  std::string_view s;
+  if (e->get_string().get(s)) {
+    AddError(std::string(field), "wrong_type", "must be a string");
+    return std::nullopt;
+  }
+  return std::string(s);
+}
+
+std::optional<std::int64_t> JsonBody::Integer(std::string_view field, bool required) {
+  auto e = Get(field, required);
+  if (!e) return std::nullopt;
+  std::int64_t v;
+  const auto type = e->type();
+  if (type != simdjson::dom::element_type::INT64 && type != simdjson::dom::element_type::UINT64) {
+    AddError(std::string(field), "wrong_type", "must be a whole number");
+    return std::nullopt;
+  }
+  if (e->get_int64().get(v)) {
+    AddError(std::string(field), "too_large", "is out of range");
+    return std::nullopt;
+  }
+  return v;
+}
+
+std::optional<bool> JsonBody::Bool(std::string_view field, bool required) {
+  auto e = Get(field, required);
+  if (!e) return std::nullopt;
+  bool v;
+  if (e->get_bool().get(v)) {
+    AddError(std::string(field), "wrong_type", "must be true or false");
+    return std::nullopt;
+  }
+  return v;
+}
+
+}  // namespace clientele::api

@@ -1,0 +1,78 @@
+#include "api/metrics.h"
+
+#include <cstdio>
+
+namespace clientele::api {
+
+namespace {
+
+std::string Number(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%.17g", v);
+  return buf;
+}
+
+// Label values: backslash, quote and newline escaped.
+std::string Label(std::string_view v) {
+  std::string out;
+  for (char c : v) {
+    if (c == '\\' || c == '"') out += '\\';
+    if (c == '\n') {
+      out += "\\n";
+      continue;
+    }
+    out += c;
+  }
+  return out;
+}
+
+}  // namespace
+
+void Metrics::Observe(std::string_view route, std::string_view method, int status,
+                      double seconds) {
+  std::lock_guard lock(mu_);
+  ++requests_[{std::string(route), std::string(method), status}];
+  Histogram& h = latency_[{std::string(route), std::string(method)}];
+  std::size_t i = 0;
+  while (i < kBuckets.size() && seconds > kBuckets[i]) ++i;
+  if (i < kBuckets.size()) ++h.buckets[i];
+  ++h.count;
+  h.sum += seconds;
+}
+
+std::string Metrics::Render(const std::vector<Gauge>& gauges) const {
+  std::string out;
+  std::lock_guard lock(mu_);
+  out += "# HELP clientele_http_requests_total HTTP requests answered, by route, method and status.\n";
+  out += "# TYPE clientele_http_requests_total counter\n";
+  for (const auto& [key, n] : requests_) {
+    const auto& [route, method, status] = key;
+    out += "clientele_http_requests_total{route=\"" + Label(route) + "\",method=\"" +
+           Label(method) + "\",status=\"" + std::to_string(status) + "\"} " +
+           std::to_string(n) + "\n";
+  }
+  out += "# HELP clientele_http_request_duration_seconds Time to answer, by route and method.\n";
+  out += "# TYPE clientele_http_request_duration_seconds histogram\n";
+  for (const auto& [key, h] : latency_) {
+    const std::string labels =
+        "route=\"" + Label(key.first) + "\",method=\"" + Label(key.second) + "\"";
+    std::uint64_t cumulative = 0;
+    for (std::size_t i = 0; i < kBuckets.size(); ++i) {
+      cumulative += h.buckets[i];
+      out += "clientele_http_request_duration_seconds_bucket{" + labels + ",le=\"" +
+             Number(kBuckets[i]) + "\"} " + std::to_string(cumulative) + "\n";
+    }
+    out += "clientele_http_request_duration_seconds_bucket{" + labels + ",le=\"+Inf\"} " +
+           std::to_string(h.count) + "\n";
+    out += "clientele_http_request_duration_seconds_sum{" + labels + "} " + Number(h.sum) + "\n";
+    out += "clientele_http_request_duration_seconds_count{" + labels + "} " +
+           std::to_string(h.count) + "\n";
+  }
+  for (const Gauge& g : gauges) {
+    out += "# HELP " + g.name + " " + g.help + "\n# TYPE " + g.name + " gauge\n";
+    out += g.name + " " + Number(g.value) + "\n";
+  }
+  return out;
+}
+
+}  // namespace clientele::api

@@ -1,0 +1,93 @@
+#include "api/render.h"
+
+#include <boost/json.hpp>
+
+#include "projections/audit.h"
+
+namespace clientele::api {
+
+namespace {
+
+boost::json::value OrNull(const std::string& s) {
+  if (s.empty()) return nullptr;
+  return boost::json::value(s);
+}
+
+boost::json::value TimeOrNull(std::int64_t ms) {
+  if (ms == 0) return nullptr;
+  return boost::json::value(FormatTime(ms));
+}
+
+}  // namespace
+
+boost::json::object RenderCustomer(const CustomerRow& r, Visibility v) {
+  const CustomerDetails& d = r.details;
+  boost::json::object o;
+  o["id"] = r.id;
+  o["code"] = r.code;
+  o["first_name"] = d[DetailField::kFirstName];
+  o["last_name"] = d[DetailField::kLastName];
+  o["email"] = OrNull(d[DetailField::kEmail]);
+  o["phone"] = OrNull(d[DetailField::kPhone]);
+  o["tax_id"] = OrNull(d[DetailField::kTaxId]);
+  o["address"] = OrNull(d[DetailField::kAddress]);
+  o["notes"] = OrNull(d[DetailField::kNotes]);
+  o["origin_store"] = OrNull(r.origin_store);
+  o["active"] = r.active;
+  if (v.points) o["points"] = r.points;
+  if (v.credit) o["credit"] = r.credit;
+  o["total_spent"] = r.total_spent;
+  o["last_visit"] = TimeOrNull(r.last_visit_ms);
+  o["created_at"] = TimeOrNull(r.created_ms);
+  o["updated_at"] = TimeOrNull(r.updated_ms);
+  o["version"] = r.version;
+  return o;
+}
+
+boost::json::object RenderHistoryEntry(const HistoryEntry& e, Visibility v) {
+  const bool points = v.points && (e.points_change != 0 || e.credit_change == 0);
+  const bool credit = v.credit && (e.credit_change != 0 || e.points_change == 0);
+  boost::json::object o;
+  if (!points && !credit) return o;
+  o["position"] = e.position;
+  o["time"] = FormatTime(e.time_ms);
+  o["type"] = e.type;
+  if (v.points) {
+    o["points_change"] = e.points_change;
+    o["points_after"] = e.points_after;
+  }
+  if (v.credit) {
+    o["credit_change"] = e.credit_change;
+    o["credit_after"] = e.credit_after;
+  }
+  o["note"] = OrNull(e.note);
+  o["reference"] = OrNull(e.reference);
+  o["actor"] = e.actor;
+  o["store"] = e.store;
+  return o;
+}
+
+boost::json::object RenderEvent(const RecordedEvent& e) {
+  boost::json::object o;
+  o["position"] = e.position;
+  o["id"] = e.id;
+  o["stream"] = e.stream;
+  o["version"] = e.version;
+  o["type"] = e.type;
+  o["schema"] = e.schema;
+  o["time"] = FormatTime(e.time_ms);
+  o["origin"] = e.origin;
+  o["actor"] = e.actor;
+  o["correlation_id"] = OrNull(e.correlation_id);
+  o["causation_id"] = OrNull(e.causation_id);
+  boost::system::error_code ec;
+  boost::json::value data = boost::json::parse(e.data, ec);
+  if (ec) {
+    o["data_raw"] = e.data;
+  } else {
+    o["data"] = std::move(data);
+  }
+  return o;
+}
+
+}  // namespace clientele::api

@@ -1,0 +1,26 @@
+// The JSON the API answers with. Money is in integer minor units (cents),
+// times are RFC 3339 UTC strings. What a principal may not see (points without
+// customers.manage_loyalty, credit without customers.manage_credit, either
+// when its module is off) is left out entirely, not nulled.
+#pragma once
+
+#include <boost/json/object.hpp>
+
+#include "domain/loyalty.h"
+#include "eventstore/event.h"
+#include "projections/customer_row.h"
+
+namespace clientele::api {
+
+struct Visibility {
+  bool points = false;
+  bool credit = false;
+};
+
+boost::json::object RenderCustomer(const CustomerRow& row, Visibility v);
+// A history entry; nullopt-like empty object when the principal sees neither
+// of the entry's changes (the caller skips it).
+boost::json::object RenderHistoryEntry(const HistoryEntry& e, Visibility v);
+boost::json::object RenderEvent(const RecordedEvent& e);
+
+}  // namespace clientele::api

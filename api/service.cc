@@ -1,0 +1,231 @@
+#include "api/service.h"
+
+#include <boost/json.hpp>
+
+#include "api/problem.h"
+#include "api/service_internal.h"
+#include "projections/audit.h"
+
+#include <cmath>
+
+namespace clientele::api {
+
+namespace {
+
+std::vector<std::string> Split(std::string_view path) {
+  std::vector<std::string> out;
+  for (std::size_t at = 1; at <= path.size();) {
+    std::size_t end = path.find('/', at);
+    if (end == std::string_view::npos) end = path.size();
+    out.emplace_back(path.substr(at, end - at));
+    at = end + 1;
+  }
+  return out;
+}
+
+}  // namespace
+
+HttpResponse Json(const boost::json::value& v, int status) {
+  HttpResponse r;
+  r.status = status;
+  r.body = boost::json::serialize(v);
+  return r;
+}
+
+Service::Service(ServiceOptions options, EventStore* log, CommandHandler* commands,
+                 Projector* projector, Authenticator auth, Clock* clock)
+    : options_(std::move(options)),
+      log_(log),
+      commands_(commands),
+      projector_(projector),
+      table_(projector),
+      auth_(std::move(auth)),
+      clock_(clock) {
+  using S = Service;
+  Add("GET", "/healthz", {}, false, &S::Health);
+  Add("GET", "/readyz", {}, false, &S::Ready);
+  Add("GET", "/metrics", {}, false, &S::MetricsText);
+  Add("GET", "/v1/openapi.json", {}, false, &S::OpenApi);
+  Add("POST", "/v1/customers", {kCreate}, true, &S::CreateCustomer);
+  Add("GET", "/v1/customers", {kView}, false, &S::ListCustomers);
+  Add("GET", "/v1/customers/{ref}", {kView}, false, &S::GetCustomer);
+  Add("PATCH", "/v1/customers/{ref}", {kEdit}, true, &S::EditCustomer);
+  Add("DELETE", "/v1/customers/{ref}", {kManage}, true,
+      [](S* s, Context& c) { return s->Lifecycle(c, DeleteCustomer{}); });
+  Add("POST", "/v1/customers/{ref}/deactivate", {kManage}, true,
+      [](S* s, Context& c) { return s->Lifecycle(c, DeactivateCustomer{}); });
+  Add("POST", "/v1/customers/{ref}/reactivate", {kManage}, true,
+      [](S* s, Context& c) { return s->Lifecycle(c, ReactivateCustomer{}); });
+  Add("POST", "/v1/customers/{ref}/purchases", {kEdit}, true, &S::RecordPurchaseRoute);
+  Add("POST", "/v1/customers/{ref}/refunds", {kEdit}, true, &S::RefundRoute);
+  Add("POST", "/v1/customers/{ref}/points/redeem", {kManageLoyalty}, true,
+      [](S* s, Context& c) { return s->PointsRoute(c, false); });
+  Add("POST", "/v1/customers/{ref}/points/adjust", {kManageLoyalty}, true,
+      [](S* s, Context& c) { return s->PointsRoute(c, true); });
+  Add("POST", "/v1/customers/{ref}/credit/top-up", {kManageCredit}, true,
+      [](S* s, Context& c) { return s->CreditRoute(c, 0); });
+  Add("POST", "/v1/customers/{ref}/credit/deduct", {kManageCredit}, true,
+      [](S* s, Context& c) { return s->CreditRoute(c, 1); });
+  Add("POST", "/v1/customers/{ref}/credit/adjust", {kManageCredit}, true,
+      [](S* s, Context& c) { return s->CreditRoute(c, 2); });
+  Add("GET", "/v1/customers/{ref}/history", {kManageLoyalty, kManageCredit}, false, &S::History);
+  Add("GET", "/v1/customers/{ref}/audit", {kAuditRead}, false, &S::Audit);
+  Add("GET", "/v1/settings", {kView, kSettingsManage}, false, &S::GetSettings);
+  Add("PUT", "/v1/settings/loyalty-program", {kSettingsManage}, true, &S::SetProgram);
+  Add("PUT", "/v1/settings/modules/{module}", {kSettingsManage}, true, &S::SetModule);
+  Add("GET", "/v1/events", {kAuditRead, kSync}, false, &S::Events);
+}
+
+void Service::Add(std::string method, std::string pattern, std::vector<Permission> any_of,
+                  bool write, Fn fn) {
+  Route r{std::move(method), pattern, Split(pattern), std::move(any_of), write, std::move(fn)};
+  routes_.push_back(std::move(r));
+}
+
+std::vector<std::pair<std::string, std::string>> Service::Routes() const {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const Route& r : routes_) out.emplace_back(r.method, r.pattern);
+  return out;
+}
+
+HttpResponse Service::Handle(const HttpRequest& request) {
+  const auto start = std::chrono::steady_clock::now();
+  std::string route = "unmatched";
+  HttpResponse response = Dispatch(request, &route);
+  response.headers.emplace_back("X-Request-Id", request.request_id);
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  metrics_.Observe(route, request.method, response.status, seconds);
+  if (options_.log) {
+    options_.log(boost::json::serialize(boost::json::object{
+        {"time", FormatTime(clock_->NowMs())},
+        {"request_id", request.request_id},
+        {"method", request.method},
+        {"route", route},
+        {"status", response.status},
+        {"latency_us", static_cast<std::int64_t>(std::llround(seconds * 1e6))}}));
+  }
+  return response;
+}
+
+HttpResponse Service::Dispatch(const HttpRequest& request, std::string* route_name) {
+  const std::vector<std::string> segments = Split(request.path);
+  const Route* match = nullptr;
+  std::map<std::string, std::string> params;
+  bool path_known = false;
+  for (const Route& r : routes_) {
+    if (r.segments.size() != segments.size()) continue;
+    std::map<std::string, std::string> p;
+    bool ok = true;
+    for (std::size_t i = 0; ok && i < segments.size(); ++i) {
+      const std::string& want = r.segments[i];
+      if (want.size() > 2 && want.front() == '{' && want.back() == '}') {
+        ok = !segments[i].empty();
+        p[want.substr(1, want.size() - 2)] = segments[i];
+      } else {
+        ok = want == segments[i];
+      }
+    }
+    if (!ok) continue;
+    path_known = true;
+    if (r.method == request.method) {
+      match = &r;
+      params = std::move(p);
+      break;
+    }
+  }
+  if (match == nullptr) {
+    if (path_known) {
+      HttpResponse r = Problem(405, "method_not_allowed",
+                               request.method + " is not allowed on " + request.path);
+      std::string allow;
+      for (const Route& r2 : routes_) {
+        if (r2.segments.size() != segments.size()) continue;
+        bool same = true;
+        for (std::size_t i = 0; same && i < segments.size(); ++i) {
+          same = r2.segments[i].starts_with('{') || r2.segments[i] == segments[i];
+        }
+        if (same) allow += (allow.empty() ? "" : ", ") + r2.method;
+      }
+      r.headers.emplace_back("Allow", allow);
+      return r;
+    }
+    return Problem(404, "no_such_route", "there is no " + request.path);
+  }
+  *route_name = match->pattern;
+  Context ctx{request, {}, std::move(params), {}};
+  if (!match->any_of.empty()) {
+    auto principal = auth_.Authenticate(request.Header("authorization"));
+    if (!principal) return Problem(principal.error());
+    ctx.principal = std::move(*principal);
+    if (ctx.principal.node != "*" && ctx.principal.node != options_.node) {
+      return Problem(403, "wrong_node",
+                     "this token acts for node " + ctx.principal.node + ", and this is node " +
+                         options_.node);
+    }
+    bool allowed = false;
+    for (Permission p : match->any_of) allowed = allowed || ctx.principal.Can(p);
+    if (!allowed) {
+      std::string names;
+      for (Permission p : match->any_of) {
+        names += (names.empty() ? "" : " or ") + std::string(PermissionName(p));
+      }
+      return Problem(403, "permission_denied", "this needs the permission " + names);
+    }
+    auto settings = commands_->LoadSettings();
+    if (!settings) return Problem(settings.error());
+    ctx.settings = *settings;
+  }
+  if (match->write && request.Header("idempotency-key")) return Idempotent(ctx, *match);
+  return match->fn(this, ctx);
+}
+
+HttpResponse Service::Idempotent(Context& ctx, const Route& route) {
+  const std::string key = ctx.principal.name + '\n' + std::string(*ctx.req.Header("idempotency-key"));
+  if (key.size() > 300) {
+    return Problem(422, "invalid_idempotency_key", "Idempotency-Key is longer than 255 characters");
+  }
+  const std::string fingerprint =
+      ctx.req.method + ' ' + ctx.req.path + ' ' + HashToken(ctx.req.body);
+  const auto now = std::chrono::steady_clock::now();
+  {
+    std::lock_guard lock(idempotency_mu_);
+    while (!remembered_order_.empty() &&
+           (remembered_.size() > options_.max_idempotency_keys ||
+            remembered_.at(remembered_order_.front()).expires < now)) {
+      remembered_.erase(remembered_order_.front());
+      remembered_order_.pop_front();
+    }
+    auto it = remembered_.find(key);
+    if (it != remembered_.end()) {
+      if (it->second.fingerprint != fingerprint) {
+        return Problem(422, "idempotency_key_reused",
+                       "this Idempotency-Key was used with another request; use a new key");
+      }
+      if (!it->second.done) {
+        return Problem(409, "idempotency_in_flight",
+                       "a request with this Idempotency-Key is still being processed; retry");
+      }
+      HttpResponse replay = it->second.response;
+      replay.headers.emplace_back("Idempotent-Replayed", "true");
+      return replay;
+    }
+    remembered_[key] = {fingerprint, {}, now + options_.idempotency_lifetime, false};
+    remembered_order_.push_back(key);
+  }
+  HttpResponse response = route.fn(this, ctx);
+  std::lock_guard lock(idempotency_mu_);
+  auto it = remembered_.find(key);
+  if (it != remembered_.end()) {
+    if (response.status >= 500) {  // not an answer worth keeping: let a retry run again
+      remembered_.erase(it);
+      std::erase(remembered_order_, key);
+    } else {
+      it->second.response = response;
+      it->second.done = true;
+    }
+  }
+  return response;
+}
+
+}  // namespace clientele::api

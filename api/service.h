@@ -1,0 +1,144 @@
+// The API service: routes, authentication, permissions, idempotency and
+// metrics over the command handler (writes) and the projections (reads).
+// Free of the network library: api/http_server.h feeds it requests.
+//
+// Routes (all JSON; errors are problems, api/problem.h):
+//   GET    /healthz, /readyz, /metrics                       no token
+//   GET    /v1/openapi.json                                  no token
+//   POST   /v1/customers                                     customers.create
+//   GET    /v1/customers                                     customers.view    (the table)
+//   GET    /v1/customers/{ref}                               customers.view    (ref: id or code)
+//   PATCH  /v1/customers/{ref}                               customers.edit
+//   DELETE /v1/customers/{ref}                               customers.manage
+//   POST   /v1/customers/{ref}/deactivate | /reactivate      customers.manage
+//   POST   /v1/customers/{ref}/purchases | /refunds          customers.edit
+//   POST   /v1/customers/{ref}/points/redeem | /adjust       customers.manage_loyalty
+//   POST   /v1/customers/{ref}/credit/top-up | /deduct | /adjust   customers.manage_credit
+//   GET    /v1/customers/{ref}/history                       manage_loyalty or manage_credit
+//   GET    /v1/customers/{ref}/audit?as_of=TIME              audit.read
+//   GET    /v1/settings                                      customers.view or settings.manage
+//   PUT    /v1/settings/loyalty-program                      settings.manage
+//   PUT    /v1/settings/modules/{module}                     settings.manage
+//   GET    /v1/events?after=POSITION&limit=N                 audit.read or sync
+//
+// Writes answer with the resulting customer (after the projections have
+// caught up with the write) and its version as ETag; updates honour If-Match.
+// A write with an Idempotency-Key replays its first response for the same
+// key and body (per principal, kept 24 hours in memory), and is refused
+// (422) for the same key with another body.
+//
+// Thread-safe.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <list>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "api/auth.h"
+#include "api/http.h"
+#include "api/metrics.h"
+#include "app/command_handler.h"
+#include "domain/clock.h"
+#include "projections/customer_table.h"
+#include "projections/projector.h"
+
+namespace clientele::api {
+
+struct ServiceOptions {
+  std::string node = "hq";  // the node this server is
+  std::chrono::milliseconds read_your_write_timeout{5000};
+  std::size_t max_idempotency_keys = 100000;
+  std::chrono::hours idempotency_lifetime{24};
+  // Receives one JSON line per request: id, method, route, status, latency (µs).
+  // Never a path, query or body, which may hold personal data.
+  std::function<void(const std::string&)> log;
+};
+
+class Service {
+ public:
+  // Every pointer must outlive the service.
+  Service(ServiceOptions options, EventStore* log, CommandHandler* commands,
+          Projector* projector, Authenticator auth, Clock* clock);
+
+  HttpResponse Handle(const HttpRequest& request);
+
+  // Every route as (method, pattern), e.g. ("GET", "/v1/customers/{ref}").
+  std::vector<std::pair<std::string, std::string>> Routes() const;
+  Metrics& metrics() { return metrics_; }
+  // false once draining: /readyz answers 503.
+  void SetReady(bool ready) { ready_ = ready; }
+
+ private:
+  struct Context;
+  using Fn = std::function<HttpResponse(Service*, Context&)>;
+  struct Route {
+    std::string method;
+    std::string pattern;
+    std::vector<std::string> segments;
+    std::vector<Permission> any_of;  // empty: no token needed
+    bool write = false;
+    Fn fn;
+  };
+
+  void Add(std::string method, std::string pattern, std::vector<Permission> any_of, bool write,
+           Fn fn);
+  HttpResponse Dispatch(const HttpRequest& request, std::string* route_name);
+  HttpResponse Idempotent(Context& ctx, const Route& route);
+
+  // Route handlers (api/customer_routes.cc, api/admin_routes.cc).
+  HttpResponse CreateCustomer(Context& ctx);
+  HttpResponse GetCustomer(Context& ctx);
+  HttpResponse ListCustomers(Context& ctx);
+  HttpResponse EditCustomer(Context& ctx);
+  HttpResponse Lifecycle(Context& ctx, const CustomerCommand& cmd);
+  HttpResponse RecordPurchaseRoute(Context& ctx);
+  HttpResponse RefundRoute(Context& ctx);
+  HttpResponse PointsRoute(Context& ctx, bool adjust);
+  HttpResponse CreditRoute(Context& ctx, int kind);  // 0 top-up, 1 deduct, 2 adjust
+  HttpResponse History(Context& ctx);
+  HttpResponse Audit(Context& ctx);
+  HttpResponse GetSettings(Context& ctx);
+  HttpResponse SetProgram(Context& ctx);
+  HttpResponse SetModule(Context& ctx);
+  HttpResponse Events(Context& ctx);
+  HttpResponse Health(Context& ctx);
+  HttpResponse Ready(Context& ctx);
+  HttpResponse MetricsText(Context& ctx);
+  HttpResponse OpenApi(Context& ctx);
+
+  // Shared by the handlers.
+  Result<std::string> ResolveCustomer(const std::string& ref) const;
+  HttpResponse Execute(Context& ctx, const CustomerCommand& cmd);
+  HttpResponse CustomerAfter(Context& ctx, const std::string& id, std::uint64_t position,
+                             int status);
+
+  ServiceOptions options_;
+  EventStore* log_;
+  CommandHandler* commands_;
+  Projector* projector_;
+  CustomerTable table_;
+  Authenticator auth_;
+  Clock* clock_;
+  Metrics metrics_;
+  std::atomic<bool> ready_{true};
+  std::vector<Route> routes_;
+
+  struct Remembered {
+    std::string fingerprint;  // method, path and body hash
+    HttpResponse response;
+    std::chrono::steady_clock::time_point expires;
+    bool done = false;
+  };
+  std::mutex idempotency_mu_;
+  std::unordered_map<std::string, Remembered> remembered_;
+  std::list<std::string> remembered_order_;  // oldest first
+};
+
+}  // namespace clientele::api

@@ -1,0 +1,58 @@
+// The configuration of `clientele serve`.
+//
+// Sources, later ones winning field by field:
+//   1. built-in defaults (below): HQ, ./data, 127.0.0.1:8080;
+//   2. a TOML file (--config FILE, or CLIENTELE_CONFIG);
+//   3. environment variables CLIENTELE_<KEY> (e.g. CLIENTELE_LISTEN);
+//   4. command-line flags (--listen ...).
+//
+// Keys (TOML names; flags and variables use the same names):
+//   role         "hq" | "store" (default: store when node is a store id)
+//   node         "hq" for HQ; the store's id for a store ("s01")
+//   data         the data folder
+//   listen       "ADDRESS:PORT"
+//   principals   the principals file (default DATA/principals.json)
+//   [http] network_threads, worker_threads, max_body_bytes, max_header_bytes,
+//          read_timeout_ms, write_timeout_ms, idle_timeout_ms
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+
+#include "domain/status.h"
+
+namespace clientele {
+
+struct ServeConfig {
+  std::string role = "hq";
+  std::string node = "hq";
+  std::string data = "./data";
+  std::string address = "127.0.0.1";
+  std::uint16_t port = 8080;
+  std::string principals;  // "" until resolved: DATA/principals.json
+  int network_threads = 0;
+  int worker_threads = 64;
+  std::int64_t max_body_bytes = 1 << 20;
+  std::int64_t max_header_bytes = 16 << 10;
+  std::int64_t read_timeout_ms = 10000;
+  std::int64_t write_timeout_ms = 10000;
+  std::int64_t idle_timeout_ms = 60000;
+};
+
+// Values by key ("listen", "http.worker_threads", ...), as text.
+using ConfigValues = std::map<std::string, std::string>;
+
+// The CLIENTELE_* variables of `environ`, by key ("CLIENTELE_HTTP_WORKER_THREADS"
+// becomes "http.worker_threads").
+ConfigValues ConfigFromEnvironment(char** environ);
+
+// Builds the configuration from the file's TOML text (nullopt: no file), the
+// environment and the flags. InvalidArgument naming the key for a bad value,
+// an unknown key or an inconsistent role and node.
+Result<ServeConfig> LoadConfig(const std::optional<std::string>& toml_text,
+                               const std::string& file_name, const ConfigValues& environment,
+                               const ConfigValues& flags);
+
+}  // namespace clientele
