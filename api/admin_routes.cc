@@ -49,8 +49,10 @@ HttpResponse Service::SetProgram(Context& ctx) {
   p.per_amount = body->Integer("per_amount", true).value_or(0);
   if (auto r = body->String("rounding", true)) {
     auto parsed = ParseRounding(*r);
-    if (parsed) p.rounding = *parsed;
-    else body->AddError("rounding", "invalid_value", "must be floor, nearest or ceil");
+    if (parsed)
+      p.rounding = *parsed;
+    else
+      body->AddError("rounding", "invalid_value", "must be floor, nearest or ceil");
   }
   if (!body->errors().empty()) return Problem(body->errors());
   auto outcome = commands_->ExecuteSettings(SetLoyaltyProgram{p}, ctx.principal.name);
@@ -70,8 +72,8 @@ HttpResponse Service::SetModule(Context& ctx) {
   if (!body) return body.error();
   const bool enabled = body->Bool("enabled", true).value_or(false);
   if (!body->errors().empty()) return Problem(body->errors());
-  SettingsCommand cmd = enabled ? SettingsCommand(EnableModule{*module})
-                                : SettingsCommand(DisableModule{*module});
+  SettingsCommand cmd =
+      enabled ? SettingsCommand(EnableModule{*module}) : SettingsCommand(DisableModule{*module});
   auto outcome = commands_->ExecuteSettings(cmd, ctx.principal.name);
   if (!outcome) return Problem(outcome.error());
   auto settings = commands_->LoadSettings();
@@ -87,7 +89,8 @@ HttpResponse Service::Events(Context& ctx) {
     const char* end = value.data() + value.size();
     if (name == "after") {
       auto r = std::from_chars(value.data(), end, after);
-      if (r.ec != std::errc() || r.ptr != end) errors.push_back({"after", "wrong_type", "must be a log position"});
+      if (r.ec != std::errc() || r.ptr != end)
+        errors.push_back({"after", "wrong_type", "must be a log position"});
     } else if (name == "limit") {
       auto r = std::from_chars(value.data(), end, limit);
       if (r.ec != std::errc() || r.ptr != end || limit < 1 || limit > 1000) {
@@ -136,18 +139,22 @@ HttpResponse Service::MetricsText(Context&) {
 
 HttpResponse Service::OpenApi(Context&) {
   boost::json::object paths;
-  for (const auto& [method, pattern] : Routes()) {
-    std::string lower = method;
+  for (const RouteInfo& route : Routes()) {
+    const std::string& pattern = route.pattern;
+    std::string lower = route.method;
     for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    boost::json::object op{{"responses", boost::json::object{{"default", boost::json::object{{"description", "see the problem types"}}}}}};
+    boost::json::object op{
+        {"responses",
+         boost::json::object{
+             {"default", boost::json::object{{"description", "see the problem types"}}}}}};
     boost::json::value& path = paths[pattern];
     if (!path.is_object()) path.emplace_object();
     path.as_object()[lower] = std::move(op);
   }
-  return Json(boost::json::object{
-      {"openapi", "3.0.3"},
-      {"info", boost::json::object{{"title", "Clientele"}, {"version", "1"}}},
-      {"paths", std::move(paths)}});
+  return Json(
+      boost::json::object{{"openapi", "3.0.3"},
+                          {"info", boost::json::object{{"title", "Clientele"}, {"version", "1"}}},
+                          {"paths", std::move(paths)}});
 }
 
 }  // namespace clientele::api

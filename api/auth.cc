@@ -85,7 +85,8 @@ Result<Authenticator> Authenticator::Load(const std::string& path) {
     return Error(Bad(path, std::string("cannot be read as JSON: ") + simdjson::error_message(err)));
   }
   simdjson::dom::array list;
-  if (root["principals"].get_array().get(list)) return Error(Bad(path, "has no \"principals\" list"));
+  if (root["principals"].get_array().get(list))
+    return Error(Bad(path, "has no \"principals\" list"));
   std::vector<Entry> entries;
   for (simdjson::dom::element item : list) {
     Entry e;
@@ -96,7 +97,8 @@ Result<Authenticator> Authenticator::Load(const std::string& path) {
       return Error(Bad(path, "has a principal without name, token_sha256 or permissions"));
     }
     if (hash.size() != 64 || hash.find_first_not_of("0123456789abcdef") != std::string_view::npos) {
-      return Error(Bad(path, "gives " + std::string(name) + " a token_sha256 that is not 64 lower-case hex digits"));
+      return Error(Bad(path, "gives " + std::string(name) +
+                                 " a token_sha256 that is not 64 lower-case hex digits"));
     }
     if (!item["node"].get_string().get(node) && node != "*") {
       if (Status s = ValidateNodeId(node, "node"); !s.ok()) {
@@ -105,7 +107,8 @@ Result<Authenticator> Authenticator::Load(const std::string& path) {
     }
     for (simdjson::dom::element p : perms) {
       std::string_view pname;
-      if (p.get_string().get(pname)) return Error(Bad(path, "lists a permission that is not a string"));
+      if (p.get_string().get(pname))
+        return Error(Bad(path, "lists a permission that is not a string"));
       if (pname == "*") {
         e.principal.permissions = kAllPermissions;
         continue;
@@ -136,8 +139,8 @@ Result<std::string> Authenticator::CreateFirst(const std::string& path, const st
     out << text.str();
     if (!out.flush()) return Error(Status::Unavailable("cannot write " + tmp));
   }
-  std::filesystem::permissions(tmp, std::filesystem::perms::owner_read |
-                                        std::filesystem::perms::owner_write);
+  std::filesystem::permissions(
+      tmp, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
   std::error_code ec;
   std::filesystem::rename(tmp, path, ec);
   if (ec) return Error(Status::Unavailable("cannot create " + path + ": " + ec.message()));
@@ -146,8 +149,8 @@ Result<std::string> Authenticator::CreateFirst(const std::string& path, const st
 
 Result<Principal> Authenticator::Authenticate(std::optional<std::string_view> authorization) const {
   if (!authorization) {
-    return Error(Status::Unauthenticated(
-        "missing_token", "send an Authorization: Bearer <token> header"));
+    return Error(
+        Status::Unauthenticated("missing_token", "send an Authorization: Bearer <token> header"));
   }
   std::string_view value = *authorization;
   constexpr std::string_view kBearer = "Bearer ";

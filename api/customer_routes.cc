@@ -1,6 +1,6 @@
 // The customer routes of the service (api/service.h).
-#include <boost/json.hpp>
 #include <array>
+#include <boost/json.hpp>
 #include <charconv>
 #include <set>
 
@@ -100,7 +100,8 @@ HttpResponse Service::GetCustomer(Context& ctx) {
   auto id = ResolveCustomer(ctx.params["ref"]);
   if (!id) return Problem(id.error());
   auto row = projector_->Customer(*id);
-  if (!row || row->deleted) return Problem(404, "customer_not_found", "there is no customer " + ctx.params["ref"]);
+  if (!row || row->deleted)
+    return Problem(404, "customer_not_found", "there is no customer " + ctx.params["ref"]);
   return CustomerAfter(ctx, *id, 0, 200);
 }
 
@@ -115,40 +116,56 @@ HttpResponse Service::ListCustomers(Context& ctx) {
   for (const auto& [name, value] : q) {
     static const std::set<std::string> kKnown = {"search", "has_points", "has_credit", "status",
                                                  "sort",   "order",      "limit",      "cursor"};
-    if (!kKnown.contains(name)) errors.push_back({name, "unknown_parameter", "is not a parameter of the table"});
+    if (!kKnown.contains(name))
+      errors.push_back({name, "unknown_parameter", "is not a parameter of the table"});
   }
   if (auto v = get("search")) tq.search = *v;
   auto flag = [&](const char* name, bool* out) {
     if (auto v = get(name)) {
-      if (*v == "true" || *v == "1") *out = true;
-      else if (*v == "false" || *v == "0") *out = false;
-      else errors.push_back({name, "wrong_type", "must be true or false"});
+      if (*v == "true" || *v == "1")
+        *out = true;
+      else if (*v == "false" || *v == "0")
+        *out = false;
+      else
+        errors.push_back({name, "wrong_type", "must be true or false"});
     }
   };
   flag("has_points", &tq.has_points);
   flag("has_credit", &tq.has_credit);
   if (auto v = get("status")) {
-    if (*v == "active") tq.status = StatusFilter::kActive;
-    else if (*v == "inactive") tq.status = StatusFilter::kInactive;
-    else if (*v == "all") tq.status = StatusFilter::kAll;
-    else errors.push_back({"status", "invalid_value", "must be active, inactive or all"});
+    if (*v == "active")
+      tq.status = StatusFilter::kActive;
+    else if (*v == "inactive")
+      tq.status = StatusFilter::kInactive;
+    else if (*v == "all")
+      tq.status = StatusFilter::kAll;
+    else
+      errors.push_back({"status", "invalid_value", "must be active, inactive or all"});
   }
   if (auto v = get("sort")) {
     auto f = ParseSortField(*v);
-    if (f) tq.sort = *f;
-    else errors.push_back({"sort", "invalid_value", "must be first_name, last_name, points, credit or last_visit"});
+    if (f)
+      tq.sort = *f;
+    else
+      errors.push_back(
+          {"sort", "invalid_value", "must be first_name, last_name, points, credit or last_visit"});
   }
   if (auto v = get("order")) {
-    if (*v == "asc") tq.descending = false;
-    else if (*v == "desc") tq.descending = true;
-    else errors.push_back({"order", "invalid_value", "must be asc or desc"});
+    if (*v == "asc")
+      tq.descending = false;
+    else if (*v == "desc")
+      tq.descending = true;
+    else
+      errors.push_back({"order", "invalid_value", "must be asc or desc"});
   }
   const Visibility vis = ctx.visibility();
   if ((tq.sort == SortField::kPoints || tq.has_points) && !vis.points) {
-    errors.push_back({tq.has_points ? "has_points" : "sort", "not_visible", "points are not visible to you"});
+    errors.push_back(
+        {tq.has_points ? "has_points" : "sort", "not_visible", "points are not visible to you"});
   }
   if ((tq.sort == SortField::kCredit || tq.has_credit) && !vis.credit) {
-    errors.push_back({tq.has_credit ? "has_credit" : "sort", "not_visible", "credit is not visible to you"});
+    errors.push_back(
+        {tq.has_credit ? "has_credit" : "sort", "not_visible", "credit is not visible to you"});
   }
   if (auto limit = ParseCount(q, "limit", 50, &errors)) tq.limit = *limit;
   if (auto v = get("cursor")) tq.cursor = *v;
@@ -191,7 +208,8 @@ HttpResponse Service::Lifecycle(Context& ctx, const CustomerCommand& cmd) {
     std::optional<std::int64_t> if_version;
     if (auto h = ctx.req.Header("if-match"); h && *h != "*") {
       if_version = ParseVersion(*h);
-      if (!if_version) return Problem(400, "invalid_if_match", "If-Match must be the customer's ETag, like \"3\"");
+      if (!if_version)
+        return Problem(400, "invalid_if_match", "If-Match must be the customer's ETag, like \"3\"");
     }
     auto outcome = commands_->Execute(*id, cmd, ctx.principal.name, if_version);
     if (!outcome) return Problem(outcome.error());
@@ -212,8 +230,10 @@ HttpResponse Service::RecordPurchaseRoute(Context& ctx) {
   cmd.amount = body->Integer("amount", true).value_or(0);
   if (auto at = body->String("paid_at")) {
     auto ms = ParseTime(*at, clock_->NowMs());
-    if (!ms) body->AddError("paid_at", "invalid_time", "must be a time like 2026-11-23T10:15:00Z");
-    else cmd.paid_at_ms = *ms;
+    if (!ms)
+      body->AddError("paid_at", "invalid_time", "must be a time like 2026-11-23T10:15:00Z");
+    else
+      cmd.paid_at_ms = *ms;
   } else {
     cmd.paid_at_ms = clock_->NowMs();
   }

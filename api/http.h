@@ -13,8 +13,8 @@
 namespace clientele::api {
 
 struct HttpRequest {
-  std::string method;  // "GET", "POST", ...
-  std::string path;    // percent-decoded, without the query
+  std::string method;                          // "GET", "POST", ...
+  std::string path;                            // percent-decoded, without the query
   std::map<std::string, std::string> query;    // decoded; the last of repeated names
   std::map<std::string, std::string> headers;  // names in lower case
   std::string body;

@@ -1,10 +1,9 @@
 #include "api/http_server.h"
 
+#include <atomic>
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-
-#include <atomic>
 #include <cctype>
 #include <condition_variable>
 #include <mutex>
@@ -29,8 +28,8 @@ using BeastResponse = http::response<http::string_body>;
 
 std::string NextRequestId() {
   static std::atomic<std::uint64_t> counter{0};
-  static const std::uint64_t boot = static_cast<std::uint64_t>(
-      std::chrono::system_clock::now().time_since_epoch().count());
+  static const std::uint64_t boot =
+      static_cast<std::uint64_t>(std::chrono::system_clock::now().time_since_epoch().count());
   char buf[40];
   std::snprintf(buf, sizeof(buf), "%08llx-%llu", static_cast<unsigned long long>(boot & 0xffffffff),
                 static_cast<unsigned long long>(++counter));
@@ -62,13 +61,15 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
 
 class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(Impl* server, tcp::socket socket) : server_(server), stream_(std::move(socket)) {}
+  Session(Impl* server, tcp::socket socket)
+      : server_(server), stream_(std::move(socket)), timer_(stream_.get_executor()) {}
 
   void Start() { Read(); }
 
   void Close() {
     asio::post(stream_.get_executor(), [self = shared_from_this()] {
       beast::error_code ec;
+      self->timer_.cancel();
       self->stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
       self->stream_.close();
     });
@@ -79,34 +80,55 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
     parser_.emplace();
     parser_->body_limit(server_->options.max_body_bytes);
     parser_->header_limit(static_cast<std::uint32_t>(server_->options.max_header_bytes));
-    stream_.expires_after(first_ ? server_->options.read_timeout : server_->options.idle_timeout);
-    // The idle wait ends when a request starts; from then on the whole
-    // request must arrive within read_timeout.
+    // A kept-alive connection may wait idle_timeout for its next request;
+    // once a request starts, all of it must arrive within read_timeout.
+    stream_.expires_never();
+    Deadline(first_ ? server_->options.read_timeout : server_->options.idle_timeout);
     http::async_read_header(stream_, buffer_, *parser_,
                             beast::bind_front_handler(&Session::OnHeader, shared_from_this()));
   }
 
+  // Cancels the read in progress when `timeout` passes.
+  void Deadline(std::chrono::milliseconds timeout) {
+    timer_.expires_after(timeout);
+    timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
+      if (ec) return;  // cancelled: the read finished in time
+      self->timed_out_ = true;
+      beast::error_code ignored;
+      self->stream_.socket().cancel(ignored);
+    });
+  }
+
   void OnHeader(beast::error_code ec, std::size_t) {
     if (ec) return OnReadError(ec);
-    stream_.expires_after(server_->options.read_timeout);
+    if (!first_) Deadline(server_->options.read_timeout);  // the idle wait is over
     http::async_read(stream_, buffer_, *parser_,
                      beast::bind_front_handler(&Session::OnRead, shared_from_this()));
   }
 
   void OnReadError(beast::error_code ec) {
-    if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
-        ec == asio::error::operation_aborted || ec == asio::error::eof ||
-        ec == asio::error::connection_reset) {
+    timer_.cancel();
+    if (timed_out_ && parser_->got_some()) {  // a request too slow to arrive: say so, then close
+      HttpResponse r = Problem(408, "request_timeout",
+                               "the request did not arrive within " +
+                                   std::to_string(server_->options.read_timeout.count()) + " ms");
+      return Write(ToBeast(r, 11, false), false);
+    }
+    if (timed_out_ || ec == http::error::end_of_stream || ec == asio::error::operation_aborted ||
+        ec == asio::error::eof || ec == asio::error::connection_reset) {
       return Finish();
     }
     int status = 400;
-    std::string reason = "malformed_request", detail = "the request is not valid HTTP/1.1: " + ec.message();
+    std::string reason = "malformed_request",
+                detail = "the request is not valid HTTP/1.1: " + ec.message();
     if (ec == http::error::body_limit) {
       status = 413, reason = "body_too_large";
-      detail = "the body is larger than " + std::to_string(server_->options.max_body_bytes) + " bytes";
+      detail =
+          "the body is larger than " + std::to_string(server_->options.max_body_bytes) + " bytes";
     } else if (ec == http::error::header_limit) {
       status = 431, reason = "headers_too_large";
-      detail = "the headers are larger than " + std::to_string(server_->options.max_header_bytes) + " bytes";
+      detail = "the headers are larger than " + std::to_string(server_->options.max_header_bytes) +
+               " bytes";
     }
     HttpResponse r = Problem(status, reason, detail);
     Write(ToBeast(r, 11, false), false);
@@ -114,6 +136,7 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
 
   void OnRead(beast::error_code ec, std::size_t) {
     if (ec) return OnReadError(ec);
+    timer_.cancel();
     BeastRequest req = parser_->release();
     const bool keep_alive = req.keep_alive() && !server_->stopping.load();
     const unsigned version = req.version();
@@ -137,7 +160,7 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
     }
     stream_.expires_never();  // the worker's time is not the client's
     asio::post(*server_->workers, [self = shared_from_this(), request = std::move(request), version,
-                                  keep_alive]() mutable {
+                                   keep_alive]() mutable {
       HttpResponse r = self->server_->handler(request);
       asio::post(self->stream_.get_executor(), [self, r = std::move(r), version, keep_alive] {
         self->Write(self->ToBeast(r, version, keep_alive), keep_alive);
@@ -168,14 +191,38 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
                         if (ec || !keep_alive || self->server_->stopping.load()) {
                           beast::error_code ignored;
                           self->stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
-                          return self->Finish();
+                          return ec ? self->Finish() : self->Drain();
                         }
                         self->first_ = false;
                         self->Read();
                       });
   }
 
+  // Reads and drops what the client still sends (the rest of a refused
+  // body) for a moment before closing: closing with unread data would reset
+  // the connection and the client might never see the answer.
+  void Drain() {
+    constexpr std::size_t kMaxDrain = 64 << 20;
+    if (drained_ == 0) {
+      timer_.expires_after(std::chrono::seconds(2));
+      timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
+        if (ec) return;
+        beast::error_code ignored;
+        self->stream_.socket().cancel(ignored);
+      });
+    }
+    drain_buffer_.resize(64 << 10);
+    stream_.socket().async_read_some(
+        asio::buffer(drain_buffer_),
+        [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+          self->drained_ += n + 1;
+          if (ec || self->drained_ > kMaxDrain) return self->Finish();
+          self->Drain();
+        });
+  }
+
   void Finish() {
+    timer_.cancel();
     beast::error_code ignored;
     stream_.socket().close(ignored);
     std::lock_guard lock(server_->sessions_mu);
@@ -184,6 +231,10 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
 
   Impl* server_;
   beast::tcp_stream stream_;
+  asio::steady_timer timer_;
+  bool timed_out_ = false;
+  std::vector<char> drain_buffer_;
+  std::size_t drained_ = 0;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::shared_ptr<BeastResponse> response_;
@@ -218,8 +269,9 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(const ServerOptions& optio
   beast::error_code ec;
   auto address = asio::ip::make_address(options.address, ec);
   if (ec) {
-    return Error(Status::InvalidArgument("listen", "invalid_address",
-                                         "cannot listen on '" + options.address + "': " + ec.message()));
+    return Error(
+        Status::InvalidArgument("listen", "invalid_address",
+                                "cannot listen on '" + options.address + "': " + ec.message()));
   }
   tcp::endpoint endpoint(address, options.port);
   impl->acceptor.open(endpoint.protocol(), ec);
@@ -234,8 +286,9 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(const ServerOptions& optio
       static_cast<std::size_t>(std::max(1, options.worker_threads)));
   impl->work.emplace(asio::make_work_guard(impl->ioc));
   impl->Accept();
-  int n = options.network_threads > 0 ? options.network_threads
-                                      : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  int n = options.network_threads > 0
+              ? options.network_threads
+              : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   for (int i = 0; i < n; ++i) impl->threads.emplace_back([p = impl.get()] { p->ioc.run(); });
   return std::unique_ptr<HttpServer>(new HttpServer(std::move(impl)));
 }

@@ -15,16 +15,18 @@ std::expected<JsonBody, HttpResponse> JsonBody::Parse(std::string_view body,
       case simdjson::UTF8_ERROR:
         return std::unexpected(Problem(400, "invalid_utf8", "the body is not valid UTF-8"));
       case simdjson::DEPTH_ERROR:
-        return std::unexpected(Problem(400, "too_deep",
-                                       "the body nests deeper than " + std::to_string(kMaxDepth) +
-                                           " levels"));
+        return std::unexpected(
+            Problem(400, "too_deep",
+                    "the body nests deeper than " + std::to_string(kMaxDepth) + " levels"));
       case simdjson::NUMBER_ERROR:
         return std::unexpected(Problem(422, "too_large", "a number in the body is out of range"));
       case simdjson::EMPTY:
-        return std::unexpected(Problem(400, "invalid_json", "the body is empty; send a JSON object"));
+        return std::unexpected(
+            Problem(400, "invalid_json", "the body is empty; send a JSON object"));
       default:
-        return std::unexpected(Problem(400, "invalid_json", std::string("the body is not valid JSON: ") +
-                                                                simdjson::error_message(err)));
+        return std::unexpected(
+            Problem(400, "invalid_json",
+                    std::string("the body is not valid JSON: ") + simdjson::error_message(err)));
     }
   }
   if (root.get_object().get(out.object_)) {

@@ -28,8 +28,7 @@ std::string Label(std::string_view v) {
 
 }  // namespace
 
-void Metrics::Observe(std::string_view route, std::string_view method, int status,
-                      double seconds) {
+void Metrics::Observe(std::string_view route, std::string_view method, int status, double seconds) {
   std::lock_guard lock(mu_);
   ++requests_[{std::string(route), std::string(method), status}];
   Histogram& h = latency_[{std::string(route), std::string(method)}];
@@ -43,13 +42,14 @@ void Metrics::Observe(std::string_view route, std::string_view method, int statu
 std::string Metrics::Render(const std::vector<Gauge>& gauges) const {
   std::string out;
   std::lock_guard lock(mu_);
-  out += "# HELP clientele_http_requests_total HTTP requests answered, by route, method and status.\n";
+  out +=
+      "# HELP clientele_http_requests_total HTTP requests answered, by route, method and status.\n";
   out += "# TYPE clientele_http_requests_total counter\n";
   for (const auto& [key, n] : requests_) {
     const auto& [route, method, status] = key;
     out += "clientele_http_requests_total{route=\"" + Label(route) + "\",method=\"" +
-           Label(method) + "\",status=\"" + std::to_string(status) + "\"} " +
-           std::to_string(n) + "\n";
+           Label(method) + "\",status=\"" + std::to_string(status) + "\"} " + std::to_string(n) +
+           "\n";
   }
   out += "# HELP clientele_http_request_duration_seconds Time to answer, by route and method.\n";
   out += "# TYPE clientele_http_request_duration_seconds histogram\n";

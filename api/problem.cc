@@ -18,6 +18,8 @@ std::string_view TitleFor(int status) {
       return "Not found";
     case 405:
       return "Method not allowed";
+    case 408:
+      return "Request too slow";
     case 409:
       return "Refused by the current state";
     case 412:
@@ -75,7 +77,8 @@ HttpResponse Problem(int status, std::string_view reason, std::string_view detai
   if (!errors.empty()) {
     boost::json::array list;
     for (const FieldError& e : errors) {
-      list.push_back(boost::json::object{{"field", e.field}, {"reason", e.reason}, {"detail", e.detail}});
+      list.push_back(
+          boost::json::object{{"field", e.field}, {"reason", e.reason}, {"detail", e.detail}});
     }
     o["errors"] = std::move(list);
   }
@@ -96,8 +99,8 @@ HttpResponse Problem(const Status& s) {
 }
 
 HttpResponse Problem(const std::vector<FieldError>& errors) {
-  std::string detail = errors.size() == 1 ? errors[0].detail
-                                          : std::to_string(errors.size()) + " fields are invalid";
+  std::string detail =
+      errors.size() == 1 ? errors[0].detail : std::to_string(errors.size()) + " fields are invalid";
   return Problem(422, errors.size() == 1 ? errors[0].reason : "validation_failed", detail, errors);
 }
 

@@ -1,12 +1,11 @@
 #include "api/service.h"
 
 #include <boost/json.hpp>
+#include <cmath>
 
 #include "api/problem.h"
 #include "api/service_internal.h"
 #include "projections/audit.h"
-
-#include <cmath>
 
 namespace clientele::api {
 
@@ -82,9 +81,9 @@ void Service::Add(std::string method, std::string pattern, std::vector<Permissio
   routes_.push_back(std::move(r));
 }
 
-std::vector<std::pair<std::string, std::string>> Service::Routes() const {
-  std::vector<std::pair<std::string, std::string>> out;
-  for (const Route& r : routes_) out.emplace_back(r.method, r.pattern);
+std::vector<Service::RouteInfo> Service::Routes() const {
+  std::vector<RouteInfo> out;
+  for (const Route& r : routes_) out.push_back({r.method, r.pattern, r.any_of, r.write});
   return out;
 }
 
@@ -136,8 +135,8 @@ HttpResponse Service::Dispatch(const HttpRequest& request, std::string* route_na
   }
   if (match == nullptr) {
     if (path_known) {
-      HttpResponse r = Problem(405, "method_not_allowed",
-                               request.method + " is not allowed on " + request.path);
+      HttpResponse r =
+          Problem(405, "method_not_allowed", request.method + " is not allowed on " + request.path);
       std::string allow;
       for (const Route& r2 : routes_) {
         if (r2.segments.size() != segments.size()) continue;
@@ -159,9 +158,9 @@ HttpResponse Service::Dispatch(const HttpRequest& request, std::string* route_na
     if (!principal) return Problem(principal.error());
     ctx.principal = std::move(*principal);
     if (ctx.principal.node != "*" && ctx.principal.node != options_.node) {
-      return Problem(403, "wrong_node",
-                     "this token acts for node " + ctx.principal.node + ", and this is node " +
-                         options_.node);
+      return Problem(
+          403, "wrong_node",
+          "this token acts for node " + ctx.principal.node + ", and this is node " + options_.node);
     }
     bool allowed = false;
     for (Permission p : match->any_of) allowed = allowed || ctx.principal.Can(p);
@@ -181,7 +180,8 @@ HttpResponse Service::Dispatch(const HttpRequest& request, std::string* route_na
 }
 
 HttpResponse Service::Idempotent(Context& ctx, const Route& route) {
-  const std::string key = ctx.principal.name + '\n' + std::string(*ctx.req.Header("idempotency-key"));
+  const std::string key =
+      ctx.principal.name + '\n' + std::string(*ctx.req.Header("idempotency-key"));
   if (key.size() > 300) {
     return Problem(422, "invalid_idempotency_key", "Idempotency-Key is longer than 255 characters");
   }

@@ -64,13 +64,18 @@ struct ServiceOptions {
 class Service {
  public:
   // Every pointer must outlive the service.
-  Service(ServiceOptions options, EventStore* log, CommandHandler* commands,
-          Projector* projector, Authenticator auth, Clock* clock);
+  Service(ServiceOptions options, EventStore* log, CommandHandler* commands, Projector* projector,
+          Authenticator auth, Clock* clock);
 
   HttpResponse Handle(const HttpRequest& request);
 
-  // Every route as (method, pattern), e.g. ("GET", "/v1/customers/{ref}").
-  std::vector<std::pair<std::string, std::string>> Routes() const;
+  struct RouteInfo {
+    std::string method;              // "GET"
+    std::string pattern;             // "/v1/customers/{ref}"
+    std::vector<Permission> any_of;  // a token holding one of these; empty: no token
+    bool write = false;
+  };
+  std::vector<RouteInfo> Routes() const;
   Metrics& metrics() { return metrics_; }
   // false once draining: /readyz answers 503.
   void SetReady(bool ready) { ready_ = ready; }

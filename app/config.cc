@@ -1,9 +1,10 @@
 #include "app/config.h"
 
+#include <toml++/toml.h>
+
 #include <charconv>
 #include <cstring>
 #include <utility>
-#include <toml++/toml.h>
 
 #include "domain/ids.h"
 
@@ -15,8 +16,8 @@ Status Bad(const std::string& key, const std::string& what) {
   return Status::InvalidArgument(key, "invalid_config", key + " " + what);
 }
 
-Status ParseInt(const std::string& key, const std::string& text, std::int64_t min,
-                std::int64_t max, std::int64_t* out) {
+Status ParseInt(const std::string& key, const std::string& text, std::int64_t min, std::int64_t max,
+                std::int64_t* out) {
   std::int64_t v = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
   if (ec != std::errc() || end != text.data() + text.size() || v < min || v > max) {
@@ -115,10 +116,10 @@ Result<ServeConfig> LoadConfig(const std::optional<std::string>& toml_text,
     try {
       table = toml::parse(*toml_text, file_name);
     } catch (const toml::parse_error& err) {
-      return Error(Status::InvalidArgument(
-          "config", "invalid_config",
-          file_name + ":" + std::to_string(err.source().begin.line) + ": " +
-              std::string(err.description())));
+      return Error(Status::InvalidArgument("config", "invalid_config",
+                                           file_name + ":" +
+                                               std::to_string(err.source().begin.line) + ": " +
+                                               std::string(err.description())));
     }
     if (Status s = Flatten(table, "", &from_file); !s.ok()) return Error(s);
   }

@@ -34,10 +34,10 @@ Result<api::Authenticator> Principals(const ServeConfig& c) {
       std::ofstream out(token_file, std::ios::trunc);
       out << *token << "\n";
     }
-    std::filesystem::permissions(token_file, std::filesystem::perms::owner_read |
-                                                 std::filesystem::perms::owner_write);
-    std::printf("created %s with an 'admin' principal; its token is in %s\n",
-                default_path.c_str(), token_file.c_str());
+    std::filesystem::permissions(
+        token_file, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+    std::printf("created %s with an 'admin' principal; its token is in %s\n", default_path.c_str(),
+                token_file.c_str());
   }
   return api::Authenticator::Load(c.principals);
 }

@@ -1,0 +1,113 @@
+// A whole node serving HTTP on a loopback port: log, command handler,
+// projections, service and server, with one principal per permission mix.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <mutex>
+
+#include "api/http_server.h"
+#include "api/service.h"
+#include "eventstore/system_clock.h"
+#include "tests/api/http_client.h"
+#include "tests/test_util.h"
+
+namespace clientele::testing {
+
+class ApiTest : public ::testing::Test {
+ protected:
+  // Tokens: "admin" (everything), "viewer" (customers.view), "cashier"
+  // (view, create, edit), "store" (everything, node s01), "no-<permission>"
+  // (everything but that one permission).
+  static std::vector<api::Authenticator::Entry> Principals() {
+    std::vector<api::Authenticator::Entry> out;
+    auto add = [&](const std::string& token, std::uint32_t perms, const std::string& node) {
+      out.push_back({api::HashToken(token), api::Principal{token, perms, node}});
+    };
+    add("admin", api::kAllPermissions, "*");
+    add("viewer", api::kView, "*");
+    add("cashier", api::kView | api::kCreate | api::kEdit, "*");
+    add("store", api::kAllPermissions, "s01");
+    for (std::uint32_t bit = 1; bit < api::kAllPermissions; bit <<= 1) {
+      const auto p = static_cast<api::Permission>(bit);
+      // customers.manage implies create and edit: drop it too when they go.
+      std::uint32_t perms = api::kAllPermissions & ~bit;
+      if (p == api::kCreate || p == api::kEdit) perms &= ~api::kManage;
+      add("no-" + std::string(api::PermissionName(p)), perms, "*");
+    }
+    return out;
+  }
+
+  void SetUp() override { Boot(); }
+  void TearDown() override { Shutdown(); }
+
+  void Boot(api::ServerOptions server_options = {}) {
+    auto store = EventStore::Open({.path = dir_.path(), .origin = "hq"});
+    ASSERT_TRUE(store) << store.error().ToString();
+    store_ = std::move(*store);
+    commands_ = std::make_unique<CommandHandler>(store_.get(), "hq");
+    ASSERT_TRUE(commands_->Init().ok());
+    auto projector = Projector::Open(store_.get(), dir_.sub("projections"));
+    ASSERT_TRUE(projector) << projector.error().ToString();
+    projector_ = std::move(*projector);
+    ASSERT_TRUE(projector_->CatchUp().ok());
+    projector_->Start();
+    api::ServiceOptions options;
+    options.log = [this](const std::string& line) {
+      std::lock_guard lock(log_mu_);
+      log_lines_.push_back(line);
+    };
+    service_ = std::make_unique<api::Service>(options, store_.get(), commands_.get(),
+                                              projector_.get(), api::Authenticator(Principals()),
+                                              &clock_);
+    server_options.port = 0;
+    server_options.worker_threads = 8;
+    auto server = api::HttpServer::Start(
+        server_options, [this](const api::HttpRequest& r) { return service_->Handle(r); });
+    ASSERT_TRUE(server) << server.error().ToString();
+    server_ = std::move(*server);
+    client_ = std::make_unique<HttpClient>(server_->port());
+  }
+
+  void Shutdown() {
+    client_.reset();
+    if (server_) server_->Stop();
+    server_.reset();
+    service_.reset();
+    projector_.reset();
+    commands_.reset();
+    store_.reset();
+  }
+
+  Reply Call(const std::string& method, const std::string& target, const std::string& body = "",
+             const std::string& token = "admin", std::map<std::string, std::string> headers = {}) {
+    if (!token.empty()) headers["Authorization"] = "Bearer " + token;
+    return client_->Call(method, target, body, headers);
+  }
+
+  // Creates a customer; returns its JSON.
+  boost::json::object Create(const std::string& first, const std::string& last,
+                             const std::string& extra = "") {
+    Reply r = Call("POST", "/v1/customers",
+                   R"({"first_name":")" + first + R"(","last_name":")" + last + "\"" + extra + "}");
+    EXPECT_EQ(r.status, 201) << r.body;
+    auto v = r.json();
+    return v.is_object() ? v.as_object() : boost::json::object();
+  }
+
+  std::uint64_t Head() const { return store_->Head(); }
+
+  TempDir dir_;
+  SystemClock clock_;
+  std::unique_ptr<EventStore> store_;
+  std::unique_ptr<CommandHandler> commands_;
+  std::unique_ptr<Projector> projector_;
+  std::unique_ptr<api::Service> service_;
+  std::unique_ptr<api::HttpServer> server_;
+  std::unique_ptr<HttpClient> client_;
+  std::mutex log_mu_;
+  std::vector<std::string> log_lines_;
+};
+
+}  // namespace clientele::testing
