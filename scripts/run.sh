@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Installs what is missing, builds, and runs Clientele with embedded defaults:
-# the node's log lives in ./data (override with DATA=...).
-# Until the HTTP API lands this runs the event-log demo and verifies the log.
+# Installs what is missing, builds, and runs an HQ node with embedded defaults:
+# data in ./data (DATA=...), HTTP on 127.0.0.1:8080 (LISTEN=ADDRESS:PORT).
+# On the first start the admin token is written to DATA/first-token.
+# Stop it with Ctrl-C (or SIGTERM): requests in progress finish first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 bash scripts/build.sh build -DCMAKE_BUILD_TYPE=RelWithDebInfo
-./build/app/clientele demo --data "${DATA:-./data}"
+exec ./build/app/clientele serve --data "${DATA:-./data}" --listen "${LISTEN:-127.0.0.1:8080}"
