@@ -2,7 +2,7 @@
 # Installs every Debian 12 package Clientele needs to build, test and run.
 # Safe to run again: packages already present are skipped.
 #   bash scripts/setup.sh            build + test dependencies
-#   bash scripts/setup.sh --bench    also the benchmark tools (PostgreSQL server)
+#   bash scripts/setup.sh --bench    also the benchmark tools (PostgreSQL server, wrk)
 set -euo pipefail
 
 packages=(
@@ -10,10 +10,10 @@ packages=(
   libboost1.81-dev libboost-json1.81-dev
   librocksdb-dev librdkafka-dev libsimdjson-dev
   libssl-dev uuid-dev libcli11-dev libutf8proc-dev libtomlplusplus-dev
-  libgtest-dev libgmock-dev
+  libgtest-dev libgmock-dev clang-16 libclang-rt-16-dev
 )
 if [[ "${1:-}" == "--bench" ]]; then
-  packages+=(postgresql libpq-dev)
+  packages+=(postgresql libpq-dev wrk)
 fi
 
 missing=()
