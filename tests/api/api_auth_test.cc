@@ -41,7 +41,8 @@ TEST_F(ApiTest, EveryRouteRefusesEachMissingPermissionAndBadTokens) {
       bool allowed = false;
       for (api::Permission need : route.any_of) allowed = allowed || p.Can(need);
       if (allowed) continue;
-      Reply denied = Call(route.method, path, "{}", "no-" + std::string(api::PermissionName(missing)));
+      Reply denied =
+          Call(route.method, path, "{}", "no-" + std::string(api::PermissionName(missing)));
       EXPECT_EQ(denied.status, 403) << denied.body;
       EXPECT_EQ(denied.reason(), "permission_denied");
       ++checked_403;
@@ -57,8 +58,10 @@ TEST_F(ApiTest, EveryRouteRefusesEachMissingPermissionAndBadTokens) {
 
 TEST_F(ApiTest, PointsAndCreditAreAbsentForThoseWhoMayNotSeeThem) {
   const std::string id(Create("Ada", "Lovelace").at("id").as_string());
-  ASSERT_EQ(Call("POST", "/v1/customers/" + id + "/credit/top-up",
-                 R"({"amount":500,"payment_ref":"p"})").status, 200);
+  ASSERT_EQ(
+      Call("POST", "/v1/customers/" + id + "/credit/top-up", R"({"amount":500,"payment_ref":"p"})")
+          .status,
+      200);
   auto admin = Call("GET", "/v1/customers/" + id).json().as_object();
   EXPECT_TRUE(admin.contains("points"));
   EXPECT_TRUE(admin.contains("credit"));
@@ -66,7 +69,8 @@ TEST_F(ApiTest, PointsAndCreditAreAbsentForThoseWhoMayNotSeeThem) {
   EXPECT_FALSE(cashier.contains("points"));
   EXPECT_FALSE(cashier.contains("credit"));
   EXPECT_TRUE(cashier.contains("total_spent"));
-  auto no_credit = Call("GET", "/v1/customers/" + id, "", "no-customers.manage_credit").json().as_object();
+  auto no_credit =
+      Call("GET", "/v1/customers/" + id, "", "no-customers.manage_credit").json().as_object();
   EXPECT_TRUE(no_credit.contains("points"));
   EXPECT_FALSE(no_credit.contains("credit"));
   auto table = Call("GET", "/v1/customers?status=all", "", "cashier").json();
@@ -77,7 +81,8 @@ TEST_F(ApiTest, PointsAndCreditAreAbsentForThoseWhoMayNotSeeThem) {
   Reply sort_by_credit = Call("GET", "/v1/customers?sort=credit", "", "cashier");
   EXPECT_EQ(sort_by_credit.status, 422) << "sorting by a hidden field would reveal it";
   // A points-only history reader sees no credit entries or fields.
-  auto history = Call("GET", "/v1/customers/" + id + "/history", "", "no-customers.manage_credit").json();
+  auto history =
+      Call("GET", "/v1/customers/" + id + "/history", "", "no-customers.manage_credit").json();
   for (const auto& e : history.at("entries").as_array()) {
     EXPECT_FALSE(e.as_object().contains("credit_change"));
     EXPECT_NE(e.at("type").as_string(), "credit.topped_up");

@@ -37,7 +37,9 @@ TEST_F(ApiTest, AnIdempotencyKeyReplaysTheFirstAnswer) {
 TEST_F(ApiTest, AStaleIfMatchIsRefusedWith412) {
   const std::string id(Create("Ada", "Lovelace").at("id").as_string());
   ASSERT_EQ(Call("PATCH", "/v1/customers/" + id, R"({"email":"a@example.com"})", "admin",
-                 {{"If-Match", "\"1\""}}).status, 200);
+                 {{"If-Match", "\"1\""}})
+                .status,
+            200);
   const std::uint64_t head = Head();
   Reply stale = Call("PATCH", "/v1/customers/" + id, R"({"email":"b@example.com"})", "admin",
                      {{"If-Match", "\"1\""}});

@@ -58,9 +58,9 @@ class ApiTest : public ::testing::Test {
       std::lock_guard lock(log_mu_);
       log_lines_.push_back(line);
     };
-    service_ = std::make_unique<api::Service>(options, store_.get(), commands_.get(),
-                                              projector_.get(), api::Authenticator(Principals()),
-                                              &clock_);
+    service_ =
+        std::make_unique<api::Service>(options, store_.get(), commands_.get(), projector_.get(),
+                                       api::Authenticator(Principals()), &clock_);
     server_options.port = 0;
     server_options.worker_threads = 8;
     auto server = api::HttpServer::Start(

@@ -23,8 +23,9 @@ TEST_F(ApiTest, CustomersFromCreationToDeletion) {
   ASSERT_EQ(by_code.status, 200);
   EXPECT_EQ(by_code.json().at("id").as_string(), id);
 
-  Reply edited = Call("PATCH", "/v1/customers/" + id, R"({"phone":"+41 79 000 00 00","notes":null})",
-                      "admin", {{"If-Match", "\"1\""}});
+  Reply edited =
+      Call("PATCH", "/v1/customers/" + id, R"({"phone":"+41 79 000 00 00","notes":null})", "admin",
+           {{"If-Match", "\"1\""}});
   ASSERT_EQ(edited.status, 200) << edited.body;
   EXPECT_EQ(edited.json().at("phone").as_string(), "+41 79 000 00 00");
   EXPECT_EQ(edited.header("etag"), "\"2\"");
@@ -51,7 +52,8 @@ TEST_F(ApiTest, PurchasesPointsCreditAndHistory) {
   EXPECT_EQ(Int(bought.json().as_object(), "total_spent"), 4250);
   EXPECT_EQ(bought.json().at("last_visit").as_string(), "2026-11-20T10:00:00.000Z");
 
-  Reply refunded = Call("POST", base + "/refunds", R"({"refund_id":"r-1","tab_id":"tab-1","amount":1000})");
+  Reply refunded =
+      Call("POST", base + "/refunds", R"({"refund_id":"r-1","tab_id":"tab-1","amount":1000})");
   ASSERT_EQ(refunded.status, 200) << refunded.body;
   EXPECT_EQ(Int(refunded.json().as_object(), "total_spent"), 3250);
 
@@ -79,8 +81,9 @@ TEST_F(ApiTest, PurchasesPointsCreditAndHistory) {
   EXPECT_EQ(entries[0].at("type").as_string(), "credit.adjusted");
   EXPECT_EQ(Int(entries[0].as_object(), "credit_after"), 3000);
   ASSERT_TRUE(history.json().at("next_before").is_number());
-  Reply older = Call("GET", base + "/history?limit=50&before=" +
-                                std::to_string(history.json().at("next_before").to_number<std::uint64_t>()));
+  Reply older =
+      Call("GET", base + "/history?limit=50&before=" +
+                      std::to_string(history.json().at("next_before").to_number<std::uint64_t>()));
   ASSERT_EQ(older.status, 200);
   EXPECT_GE(older.json().at("entries").as_array().size(), 4u);
 
@@ -102,7 +105,8 @@ TEST_F(ApiTest, TheTableSearchesFiltersSortsAndPages) {
   std::string cursor(page.at("next_cursor").as_string());
   int seen = 2;
   while (!cursor.empty()) {
-    Reply next = Call("GET", "/v1/customers?search=nunez&sort=last_name&order=desc&limit=2&cursor=" + cursor);
+    Reply next = Call(
+        "GET", "/v1/customers?search=nunez&sort=last_name&order=desc&limit=2&cursor=" + cursor);
     ASSERT_EQ(next.status, 200) << next.body;
     seen += static_cast<int>(next.json().at("customers").as_array().size());
     auto c = next.json().at("next_cursor");
@@ -145,9 +149,10 @@ TEST_F(ApiTest, HealthReadinessMetricsAndTheRequestLog) {
   Create("Ada", "Lovelace", R"(,"email":"ada@secret.example")");
   Reply metrics = Call("GET", "/metrics", "", "");
   ASSERT_EQ(metrics.status, 200);
-  EXPECT_NE(metrics.body.find(
-                R"(clientele_http_requests_total{route="/v1/customers",method="POST",status="201"} 1)"),
-            std::string::npos)
+  EXPECT_NE(
+      metrics.body.find(
+          R"(clientele_http_requests_total{route="/v1/customers",method="POST",status="201"} 1)"),
+      std::string::npos)
       << metrics.body;
   EXPECT_NE(metrics.body.find("clientele_log_position "), std::string::npos);
   EXPECT_NE(metrics.body.find("clientele_projection_lag_events "), std::string::npos);

@@ -6,7 +6,6 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/json.hpp>
-
 #include <cctype>
 #include <map>
 #include <optional>
@@ -43,7 +42,7 @@ class HttpClient {
              const std::map<std::string, std::string>& headers = {}) {
     namespace http = boost::beast::http;
     for (int attempt = 0; attempt < 2; ++attempt) {
-      if (!stream_) Connect();
+      if (!stream_ && !Connect()) return Reply{};
       http::request<http::string_body> req{http::string_to_verb(method), target, 11};
       req.set(http::field::host, "127.0.0.1");
       if (!body.empty()) req.set(http::field::content_type, "application/json");
@@ -73,10 +72,14 @@ class HttpClient {
   }
 
  private:
-  void Connect() {
+  bool Connect() {
     stream_.emplace(ioc_);
-    stream_->connect(boost::asio::ip::tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), port_));
+    boost::beast::error_code ec;
+    stream_->socket().connect(
+        boost::asio::ip::tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), port_), ec);
     buffer_.clear();
+    if (ec) stream_.reset();
+    return !ec;
   }
 
   unsigned short port_;

@@ -1,0 +1,159 @@
+// `clientele serve` as a real process: it starts, answers, stops cleanly on
+// SIGTERM, and loses no acknowledged write to kill -9.
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <fstream>
+#include <mutex>
+#include <regex>
+#include <thread>
+
+#include "tests/api/http_client.h"
+#include "tests/test_util.h"
+#include "tests/test_util_process.h"
+
+namespace clientele::testing {
+namespace {
+
+class ServeProcess {
+ public:
+  explicit ServeProcess(const std::string& data) {
+    int out[2];
+    EXPECT_EQ(::pipe(out), 0);
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      ::dup2(out[1], 1);
+      ::dup2(out[1], 2);
+      ::close(out[0]);
+      ::execl(CLIENTELE_BIN, CLIENTELE_BIN, "serve", "--data", data.c_str(), "--listen",
+              "127.0.0.1:0", static_cast<char*>(nullptr));
+      ::_exit(127);
+    }
+    ::close(out[1]);
+    out_ = out[0];
+    ::fcntl(out_, F_SETFL, O_NONBLOCK);
+    // Waits for "listening on http://127.0.0.1:PORT".
+    const std::regex listening(R"(listening on http://127\.0\.0\.1:(\d+))");
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    std::smatch m;
+    while (std::chrono::steady_clock::now() < deadline) {
+      Drain();
+      if (std::regex_search(output_, m, listening)) {
+        port_ = static_cast<unsigned short>(std::stoi(m[1]));
+        return;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    ADD_FAILURE() << "the server did not start: " << output_;
+  }
+  ~ServeProcess() {
+    if (pid_ > 0) {
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, nullptr, 0);
+    }
+    ::close(out_);
+  }
+
+  unsigned short port() const { return port_; }
+  // Sends `sig` and returns the exit status (or -signal) and the output.
+  int StopWith(int sig) {
+    ::kill(pid_, sig);
+    int status = 0;
+    ::waitpid(pid_, &status, 0);
+    pid_ = -1;
+    Drain();
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
+  }
+  const std::string& output() {
+    Drain();
+    return output_;
+  }
+
+ private:
+  void Drain() {
+    char buf[4096];
+    ssize_t n;
+    while ((n = ::read(out_, buf, sizeof(buf))) > 0) output_.append(buf, static_cast<std::size_t>(n));
+  }
+
+  pid_t pid_ = -1;
+  int out_ = -1;
+  unsigned short port_ = 0;
+  std::string output_;
+};
+
+std::string Token(const TempDir& dir) {
+  std::ifstream in(dir.sub("first-token"));
+  std::string token;
+  in >> token;
+  return token;
+}
+
+TEST(ServeProcess, StartsAnswersAndStopsCleanlyOnSigterm) {
+  TempDir dir;
+  ServeProcess node(dir.path());
+  ASSERT_NE(node.port(), 0);
+  const std::string auth = "Bearer " + Token(dir);
+  ASSERT_EQ(auth.size(), 7u + 64u) << "the first token was written";
+  HttpClient client(node.port());
+  Reply created = client.Call("POST", "/v1/customers", R"({"first_name":"Ada","last_name":"Lovelace"})",
+                              {{"Authorization", auth}});
+  ASSERT_EQ(created.status, 201) << created.body;
+  EXPECT_EQ(node.StopWith(SIGTERM), 0) << node.output();
+  EXPECT_NE(node.output().find("stopped cleanly"), std::string::npos) << node.output();
+  auto verify = RunCommand(std::string(CLIENTELE_BIN) + " verify --data " + dir.path());
+  EXPECT_EQ(verify.exit_code, 0) << verify.output;
+  EXPECT_NE(verify.output.find("ok: 1 events"), std::string::npos) << verify.output;
+}
+
+TEST(ServeProcess, KillNineLosesNoAcknowledgedWrite) {
+  TempDir dir;
+  std::vector<std::string> acknowledged;
+  std::string auth;
+  {
+    ServeProcess node(dir.path());
+    auth = "Bearer " + Token(dir);
+    std::atomic<bool> stop{false};
+    std::mutex mu;
+    std::vector<std::thread> writers;
+    for (int w = 0; w < 4; ++w) {
+      writers.emplace_back([&, w] {
+        HttpClient client(node.port());
+        for (int i = 0; !stop.load(); ++i) {
+          Reply r = client.Call("POST", "/v1/customers",
+                                R"({"first_name":"W)" + std::to_string(w) + R"(","last_name":"N)" +
+                                    std::to_string(i) + "\"}",
+                                {{"Authorization", auth}});
+          if (r.status != 201) return;  // the process is gone
+          std::lock_guard lock(mu);
+          acknowledged.push_back(std::string(r.json().at("id").as_string()));
+        }
+      });
+    }
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (std::chrono::steady_clock::now() < deadline) {
+      {
+        std::lock_guard lock(mu);
+        if (acknowledged.size() >= 200) break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    EXPECT_EQ(node.StopWith(SIGKILL), -SIGKILL);
+    stop = true;
+    for (auto& t : writers) t.join();
+  }
+  ASSERT_GE(acknowledged.size(), 50u);
+  ServeProcess again(dir.path());
+  HttpClient client(again.port());
+  for (const std::string& id : acknowledged) {
+    ASSERT_EQ(client.Call("GET", "/v1/customers/" + id, "", {{"Authorization", auth}}).status, 200)
+        << "acknowledged customer " << id << " is missing after kill -9";
+  }
+}
+
+}  // namespace
+}  // namespace clientele::testing
