@@ -4,6 +4,7 @@
 #include <charconv>
 
 #include "api/json_body.h"
+#include "api/openapi_document.h"
 #include "api/problem.h"
 #include "api/service_internal.h"
 #include "projections/audit.h"
@@ -138,23 +139,9 @@ HttpResponse Service::MetricsText(Context&) {
 }
 
 HttpResponse Service::OpenApi(Context&) {
-  boost::json::object paths;
-  for (const RouteInfo& route : Routes()) {
-    const std::string& pattern = route.pattern;
-    std::string lower = route.method;
-    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    boost::json::object op{
-        {"responses",
-         boost::json::object{
-             {"default", boost::json::object{{"description", "see the problem types"}}}}}};
-    boost::json::value& path = paths[pattern];
-    if (!path.is_object()) path.emplace_object();
-    path.as_object()[lower] = std::move(op);
-  }
-  return Json(
-      boost::json::object{{"openapi", "3.0.3"},
-                          {"info", boost::json::object{{"title", "Clientele"}, {"version", "1"}}},
-                          {"paths", std::move(paths)}});
+  HttpResponse r;
+  r.body = std::string(OpenApiDocument());
+  return r;
 }
 
 }  // namespace clientele::api

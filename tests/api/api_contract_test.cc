@@ -84,6 +84,35 @@ TEST_F(ApiTest, TheOpenApiDocumentListsExactlyTheRoutes) {
   }
   for (const auto& r : service_->Routes()) served.insert(r.method + " " + r.pattern);
   EXPECT_EQ(documented, served);
+
+  // Each operation names the permissions the server checks, its answers and
+  // its errors as problems.
+  for (const auto& r : service_->Routes()) {
+    std::string method = r.method;
+    for (char& c : method) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    const auto* op = json.at("paths").at(r.pattern).as_object().if_contains(method);
+    ASSERT_NE(op, nullptr) << r.pattern;
+    SCOPED_TRACE(r.method + " " + r.pattern);
+    std::set<std::string> said, checked;
+    if (const auto* perms = op->as_object().if_contains("x-permissions")) {
+      for (const auto& p : perms->as_array()) said.insert(std::string(p.as_string()));
+    }
+    for (api::Permission p : r.any_of) checked.insert(std::string(api::PermissionName(p)));
+    EXPECT_EQ(said, checked);
+    const auto& responses = op->at("responses").as_object();
+    EXPECT_TRUE(responses.contains("200") || responses.contains("201") ||
+                responses.contains("204"));
+    if (!r.any_of.empty()) {
+      for (const char* code : {"401", "403"}) {
+        ASSERT_TRUE(responses.contains(code)) << code;
+        EXPECT_TRUE(
+            responses.at(code).at("content").as_object().contains("application/problem+json"));
+      }
+    }
+    if (r.write && r.pattern.find("{ref}") != std::string::npos) {
+      EXPECT_TRUE(responses.contains("412")) << "writes honour If-Match";
+    }
+  }
 }
 
 }  // namespace

@@ -77,7 +77,8 @@ class ServeProcess {
   void Drain() {
     char buf[4096];
     ssize_t n;
-    while ((n = ::read(out_, buf, sizeof(buf))) > 0) output_.append(buf, static_cast<std::size_t>(n));
+    while ((n = ::read(out_, buf, sizeof(buf))) > 0)
+      output_.append(buf, static_cast<std::size_t>(n));
   }
 
   pid_t pid_ = -1;
@@ -100,8 +101,9 @@ TEST(ServeProcess, StartsAnswersAndStopsCleanlyOnSigterm) {
   const std::string auth = "Bearer " + Token(dir);
   ASSERT_EQ(auth.size(), 7u + 64u) << "the first token was written";
   HttpClient client(node.port());
-  Reply created = client.Call("POST", "/v1/customers", R"({"first_name":"Ada","last_name":"Lovelace"})",
-                              {{"Authorization", auth}});
+  Reply created =
+      client.Call("POST", "/v1/customers", R"({"first_name":"Ada","last_name":"Lovelace"})",
+                  {{"Authorization", auth}});
   ASSERT_EQ(created.status, 201) << created.body;
   EXPECT_EQ(node.StopWith(SIGTERM), 0) << node.output();
   EXPECT_NE(node.output().find("stopped cleanly"), std::string::npos) << node.output();

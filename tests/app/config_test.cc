@@ -26,8 +26,9 @@ TEST(Config, FileThenEnvironmentThenFlags) {
     worker_threads = 12
     read_timeout_ms = 2500
   )";
-  auto c = LoadConfig(file, "node.toml", {{"listen", "0.0.0.0:9100"}, {"http.worker_threads", "20"}},
-                      {{"listen", "[::1]:9200"}});
+  auto c =
+      LoadConfig(file, "node.toml", {{"listen", "0.0.0.0:9100"}, {"http.worker_threads", "20"}},
+                 {{"listen", "[::1]:9200"}});
   ASSERT_TRUE(c) << c.error().ToString();
   EXPECT_EQ(c->data, "/srv/a") << "from the file";
   EXPECT_EQ(c->role, "store") << "a store id makes a store";
@@ -67,7 +68,8 @@ TEST(Config, BadValuesAreNamed) {
   }
   auto broken = LoadConfig("listen = ", "bad.toml", {}, {});
   ASSERT_FALSE(broken);
-  EXPECT_NE(broken.error().message().find("bad.toml:1"), std::string::npos) << broken.error().message();
+  EXPECT_NE(broken.error().message().find("bad.toml:1"), std::string::npos)
+      << broken.error().message();
 }
 
 }  // namespace
