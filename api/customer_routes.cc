@@ -97,12 +97,15 @@ HttpResponse Service::CreateCustomer(Context& ctx) {
 }
 
 HttpResponse Service::GetCustomer(Context& ctx) {
-  auto id = ResolveCustomer(ctx.params["ref"]);
-  if (!id) return Problem(id.error());
-  auto row = projector_->Customer(*id);
-  if (!row || row->deleted)
-    return Problem(404, "customer_not_found", "there is no customer " + ctx.params["ref"]);
-  return CustomerAfter(ctx, *id, 0, 200);
+  const std::string& ref = ctx.params["ref"];
+  auto id = ParseUuid(ref, "ref");
+  auto row = id ? projector_->Customer(*id) : projector_->CustomerByCode(ref);
+  if (!row || row->deleted) {
+    return Problem(404, "customer_not_found", "there is no customer " + ref);
+  }
+  HttpResponse r = Json(RenderCustomer(*row, ctx.visibility()));
+  r.headers.emplace_back("ETag", "\"" + std::to_string(row->version) + "\"");
+  return r;
 }
 
 HttpResponse Service::ListCustomers(Context& ctx) {

@@ -154,6 +154,10 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
       r.headers.emplace_back("X-Request-Id", request.request_id);
       return Write(ToBeast(r, version, keep_alive), keep_alive);
     }
+    if (server_->options.answer_inline && server_->options.answer_inline(request)) {
+      HttpResponse r = server_->handler(request);
+      return Write(ToBeast(r, version, keep_alive), keep_alive);
+    }
     {
       std::lock_guard lock(server_->busy_mu);
       ++server_->busy;

@@ -27,6 +27,10 @@ struct ServerOptions {
   std::chrono::milliseconds read_timeout{10000};   // a whole request, headers and body
   std::chrono::milliseconds write_timeout{10000};  // a whole response
   std::chrono::milliseconds idle_timeout{60000};   // between requests on a kept-alive connection
+  // Requests for which this returns true are answered on the network thread
+  // that read them, saving two thread hops: only for answers that never
+  // block (in-memory reads).
+  std::function<bool(const HttpRequest&)> answer_inline;
 };
 
 class HttpServer {

@@ -68,6 +68,9 @@ class Service {
           Authenticator auth, Clock* clock);
 
   HttpResponse Handle(const HttpRequest& request);
+  // True for requests answered from memory without waiting on storage: a
+  // server may answer them on its network threads.
+  static bool AnswersFromMemory(const HttpRequest& request);
 
   struct RouteInfo {
     std::string method;              // "GET"

@@ -12,12 +12,12 @@ namespace {
 
 constexpr int kMaxAttempts = 16;
 
+// The stream's state: `state` at `version` plus the events after it.
 template <typename State>
-Result<std::pair<State, std::int64_t>> Load(EventStore* store, const std::string& stream) {
-  auto events = store->ReadStream(stream, 1, SIZE_MAX);
+Result<std::pair<State, std::int64_t>> Load(EventStore* store, const std::string& stream,
+                                            State state = {}, std::int64_t version = 0) {
+  auto events = store->ReadStream(stream, version + 1, SIZE_MAX);
   if (!events) return Error(events.error());
-  State state;
-  std::int64_t version = 0;
   for (const RecordedEvent& e : *events) {
     version = e.version;
     if constexpr (std::is_same_v<State, CustomerState>) {
@@ -66,7 +66,7 @@ Result<CommandOutcome> CommandHandler::Run(const std::string& stream, const Comm
                                            DecideFn decide, const std::string& actor,
                                            std::optional<std::int64_t> if_version) {
   for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
-    auto loaded = Load<State>(store_, stream);
+    auto loaded = LoadCached<State>(stream);
     if (!loaded) return Error(loaded.error());
     auto& [state, version] = *loaded;
     if (if_version && *if_version != version) {
@@ -149,16 +149,32 @@ Result<CommandOutcome> CommandHandler::ExecuteSettings(const SettingsCommand& cm
       [](const SettingsState& s, const SettingsCommand& c) { return Decide(s, c); }, actor);
 }
 
+template <typename State>
+Result<std::pair<State, std::int64_t>> CommandHandler::LoadCached(const std::string& stream) {
+  StateCache<State>* cache;
+  if constexpr (std::is_same_v<State, CustomerState>) {
+    cache = &customers_;
+  } else {
+    cache = &settings_;
+  }
+  auto cached = cache->Get(stream);
+  const std::int64_t from = cached ? cached->second : 0;
+  auto loaded = cached ? Load<State>(store_, stream, std::move(cached->first), from)
+                       : Load<State>(store_, stream);
+  if (loaded && loaded->second > from) cache->Put(stream, loaded->first, loaded->second);
+  return loaded;
+}
+
 Result<CustomerState> CommandHandler::LoadCustomer(const std::string& customer_id) {
   auto id = ParseUuid(customer_id, "id");
   if (!id) return Error(id.error());
-  auto loaded = Load<CustomerState>(store_, CustomerStream(*id));
+  auto loaded = LoadCached<CustomerState>(CustomerStream(*id));
   if (!loaded) return Error(loaded.error());
   return loaded->first;
 }
 
 Result<SettingsState> CommandHandler::LoadSettings() {
-  auto loaded = Load<SettingsState>(store_, std::string(kSettingsStream));
+  auto loaded = LoadCached<SettingsState>(std::string(kSettingsStream));
   if (!loaded) return Error(loaded.error());
   return loaded->first;
 }

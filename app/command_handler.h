@@ -4,7 +4,9 @@
 // the domain to Decide, and appends the resulting events with the stream's
 // version as the expected version. If another writer got there first the
 // whole cycle is retried, so concurrent commands on one customer serialize
-// without locks. Customer codes come from this node's CodeAllocator.
+// without locks. States are cached (app/state_cache.h): a command reads only
+// the events appended since the cached version. Customer codes come from this
+// node's CodeAllocator.
 //
 // Thread-safe.
 #pragma once
@@ -15,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "app/state_cache.h"
 #include "domain/clock.h"
 #include "domain/commands.h"
 #include "domain/customer.h"
@@ -58,8 +61,14 @@ class CommandHandler {
                              const std::string& actor,
                              std::optional<std::int64_t> if_version = std::nullopt);
 
+  // The stream's state through the cache: only newer events are read.
+  template <typename State>
+  Result<std::pair<State, std::int64_t>> LoadCached(const std::string& stream);
+
   EventStore* store_;
   std::string node_;
+  StateCache<CustomerState> customers_{100000};
+  StateCache<SettingsState> settings_{1};
   std::mutex codes_mu_;
   CodeAllocator codes_;
 };

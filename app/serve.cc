@@ -4,11 +4,11 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
-#include <mutex>
 
 #include "api/http_server.h"
 #include "api/service.h"
 #include "app/command_handler.h"
+#include "app/line_log.h"
 #include "eventstore/event_store.h"
 #include "eventstore/system_clock.h"
 #include "projections/projector.h"
@@ -66,13 +66,10 @@ int RunServe(const ServeConfig& c) {
   auto auth = Principals(c);
   if (!auth) return Fail(auth.error());
 
-  std::mutex log_mu;
+  LineLog request_log;
   api::ServiceOptions options;
   options.node = c.node;
-  options.log = [&log_mu](const std::string& line) {
-    std::lock_guard lock(log_mu);
-    std::fprintf(stderr, "%s\n", line.c_str());
-  };
+  options.log = [&request_log](const std::string& line) { request_log.Write(line); };
   api::Service service(options, log->get(), &commands, projector->get(), std::move(*auth), &clock);
   api::ServerOptions server_options;
   server_options.address = c.address;
@@ -84,6 +81,7 @@ int RunServe(const ServeConfig& c) {
   server_options.read_timeout = std::chrono::milliseconds(c.read_timeout_ms);
   server_options.write_timeout = std::chrono::milliseconds(c.write_timeout_ms);
   server_options.idle_timeout = std::chrono::milliseconds(c.idle_timeout_ms);
+  server_options.answer_inline = &api::Service::AnswersFromMemory;
   auto server = api::HttpServer::Start(
       server_options, [&service](const api::HttpRequest& r) { return service.Handle(r); });
   if (!server) return Fail(server.error());

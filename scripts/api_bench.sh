@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# The API benchmark: wrk against `clientele serve` (GET a customer, a table
+# query, a durable POST purchase) and, in the same run, against a bare Beast
+# server answering a fixed body as large as the GET answer: the ceiling.
+#   bash scripts/api_bench.sh         DURATION=10 CONNECTIONS=64 RUNS=3 WRK_THREADS=2
+# Prints `figure: NAME VALUE UNIT` lines (medians over RUNS).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh --bench >/dev/null
+bash scripts/build.sh build-bench -DCMAKE_BUILD_TYPE=Release -DCLIENTELE_BENCH=ON >/dev/null
+
+duration=${DURATION:-10}
+connections=${CONNECTIONS:-64}
+runs=${RUNS:-3}
+wrk_threads=${WRK_THREADS:-2}
+api_port=18181
+bare_port=18182
+data=$(mktemp -d /tmp/clientele-api-bench-XXXX)
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$data"
+}
+trap cleanup EXIT
+
+wait_for_port() {
+  for _ in $(seq 200); do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then return 0; fi
+    sleep 0.05
+  done
+  echo "nothing listening on port $1" >&2
+  exit 1
+}
+
+./build-bench/app/clientele serve --data "$data/node" --listen "127.0.0.1:$api_port" >"$data/serve.log" 2>/dev/null &
+pids+=($!)
+wait_for_port "$api_port"
+token=$(cat "$data/node/first-token")
+auth="Authorization: Bearer $token"
+
+# GET with bash's /dev/tcp: prints the body.
+http_get() {
+  exec 3<>"/dev/tcp/127.0.0.1/$api_port"
+  printf 'GET %s HTTP/1.1\r\nHost: bench\r\n%s\r\nConnection: close\r\n\r\n' "$1" "$auth" >&3
+  sed '1,/^\r$/d' <&3
+  exec 3<&-
+}
+
+echo "seeding customers..."
+wrk -t1 -c8 -d3s -s bench/wrk/create.lua -H "$auth" "http://127.0.0.1:$api_port" >/dev/null
+ids=$(http_get "/v1/customers?status=all&limit=500" | grep -o '"id":"[^"]*"' | cut -d'"' -f4)
+count=$(echo "$ids" | wc -l)
+echo "return {" >"$data/ids.lua"
+echo "$ids" | sed 's/.*/"&",/' >>"$data/ids.lua"
+echo "}" >>"$data/ids.lua"
+one=$(echo "$ids" | head -n 1)
+get_body=$(http_get "/v1/customers/$one")
+echo "seeded; $count customer ids for the purchases; GET answer is ${#get_body} bytes"
+
+./build-bench/bench/bare_server --port "$bare_port" --body-bytes "${#get_body}" >/dev/null &
+pids+=($!)
+wait_for_port "$bare_port"
+
+# Runs wrk and prints "REQ_PER_S P50_MS P99_MS".
+measure() {
+  local out
+  out=$(wrk -t"$wrk_threads" -c"$connections" -d"${duration}s" --latency "$@")
+  echo "$out" | awk '
+    function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }
+    /Requests\/sec/ { rps = $2 }
+    $1 == "50%" { p50 = ms($2) }
+    $1 == "99%" { p99 = ms($2) }
+    /Non-2xx/ { bad = $NF }
+    END { printf "%.0f %.3f %.3f %s\n", rps, p50, p99, (bad == "" ? 0 : bad) }'
+}
+
+median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+
+declare -A results
+workloads=(bare get_customer table_query post_purchase)
+for run in $(seq "$runs"); do
+  for w in "${workloads[@]}"; do
+    case $w in
+      bare) r=$(measure "http://127.0.0.1:$bare_port/") ;;
+      get_customer) r=$(measure -H "$auth" "http://127.0.0.1:$api_port/v1/customers/$one") ;;
+      table_query) r=$(measure -H "$auth" "http://127.0.0.1:$api_port/v1/customers?search=ada1&sort=last_name&limit=20") ;;
+      post_purchase) r=$(IDS_FILE="$data/ids.lua" measure -H "$auth" -s bench/wrk/purchase.lua "http://127.0.0.1:$api_port") ;;
+    esac
+    echo "run $run $w: $r (req/s p50_ms p99_ms non2xx)"
+    results[$w]+="$r"$'\n'
+  done
+done
+
+for w in "${workloads[@]}"; do
+  rps=$(echo -n "${results[$w]}" | cut -d' ' -f1 | median)
+  p50=$(echo -n "${results[$w]}" | cut -d' ' -f2 | median)
+  p99=$(echo -n "${results[$w]}" | cut -d' ' -f3 | median)
+  echo "figure: ${w}_throughput $rps req/s"
+  echo "figure: ${w}_p50 $p50 ms"
+  echo "figure: ${w}_p99 $p99 ms"
+  declare "rps_$w=$rps"
+done
+echo "figure: get_customer_vs_bare $(awk -v a="$rps_get_customer" -v b="$rps_bare" 'BEGIN { printf "%.1f", 100 * a / b }') %"
+echo "figure: table_query_vs_bare $(awk -v a="$rps_table_query" -v b="$rps_bare" 'BEGIN { printf "%.1f", 100 * a / b }') %"
