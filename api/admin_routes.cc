@@ -25,6 +25,15 @@ boost::json::object RenderSettings(const SettingsState& s) {
 
 }  // namespace
 
+HttpResponse Service::SettingsAfter(std::uint64_t position) {
+  if (position > 0 && !projector_->WaitFor(position, options_.read_your_write_timeout)) {
+    return Problem(503, "projections_behind",
+                   "the change was recorded (log position " + std::to_string(position) +
+                       ") but has not reached the read side yet; read it again shortly");
+  }
+  return Json(RenderSettings(projector_->Settings()));
+}
+
 HttpResponse Service::Audit(Context& ctx) {
   auto it = ctx.req.query.find("as_of");
   auto as_of = ParseTime(it == ctx.req.query.end() ? "now" : it->second, clock_->NowMs());
@@ -58,9 +67,7 @@ HttpResponse Service::SetProgram(Context& ctx) {
   if (!body->errors().empty()) return Problem(body->errors());
   auto outcome = commands_->ExecuteSettings(SetLoyaltyProgram{p}, ctx.principal.name);
   if (!outcome) return Problem(outcome.error());
-  auto settings = commands_->LoadSettings();
-  if (!settings) return Problem(settings.error());
-  return Json(RenderSettings(*settings));
+  return SettingsAfter(outcome->last_position);
 }
 
 HttpResponse Service::SetModule(Context& ctx) {
@@ -77,9 +84,7 @@ HttpResponse Service::SetModule(Context& ctx) {
       enabled ? SettingsCommand(EnableModule{*module}) : SettingsCommand(DisableModule{*module});
   auto outcome = commands_->ExecuteSettings(cmd, ctx.principal.name);
   if (!outcome) return Problem(outcome.error());
-  auto settings = commands_->LoadSettings();
-  if (!settings) return Problem(settings.error());
-  return Json(RenderSettings(*settings));
+  return SettingsAfter(outcome->last_position);
 }
 
 HttpResponse Service::Events(Context& ctx) {

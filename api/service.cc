@@ -178,9 +178,7 @@ HttpResponse Service::Dispatch(const HttpRequest& request, std::string* route_na
       }
       return Problem(403, "permission_denied", "this needs the permission " + names);
     }
-    auto settings = commands_->LoadSettings();
-    if (!settings) return Problem(settings.error());
-    ctx.settings = *settings;
+    ctx.settings = projector_->Settings();
   }
   if (match->write && request.Header("idempotency-key")) return Idempotent(ctx, *match);
   return match->fn(this, ctx);

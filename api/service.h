@@ -126,6 +126,7 @@ class Service {
   HttpResponse Execute(Context& ctx, const CustomerCommand& cmd);
   HttpResponse CustomerAfter(Context& ctx, const std::string& id, std::uint64_t position,
                              int status);
+  HttpResponse SettingsAfter(std::uint64_t position);
 
   ServiceOptions options_;
   EventStore* log_;

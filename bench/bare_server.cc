@@ -4,10 +4,10 @@
 // no storage.
 //
 //   bare_server --port P --body-bytes N [--threads T]
+#include <CLI/CLI.hpp>
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <CLI/CLI.hpp>
 #include <cstdio>
 #include <memory>
 #include <thread>
@@ -23,7 +23,8 @@ class Session : public std::enable_shared_from_this<Session> {
   Session(tcp::socket socket, const std::string* body) : stream_(std::move(socket)), body_(body) {}
   void Read() {
     req_ = {};
-    http::async_read(stream_, buffer_, req_, beast::bind_front_handler(&Session::OnRead, shared_from_this()));
+    http::async_read(stream_, buffer_, req_,
+                     beast::bind_front_handler(&Session::OnRead, shared_from_this()));
   }
 
  private:
@@ -34,9 +35,10 @@ class Session : public std::enable_shared_from_this<Session> {
     res_.keep_alive(req_.keep_alive());
     res_.body() = *body_;
     res_.prepare_payload();
-    http::async_write(stream_, res_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
-      if (!ec && self->res_.keep_alive()) self->Read();
-    });
+    http::async_write(stream_, res_,
+                      [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                        if (!ec && self->res_.keep_alive()) self->Read();
+                      });
   }
 
   beast::tcp_stream stream_;
@@ -47,10 +49,11 @@ class Session : public std::enable_shared_from_this<Session> {
 };
 
 void Accept(tcp::acceptor& acceptor, asio::io_context& ioc, const std::string* body) {
-  acceptor.async_accept(asio::make_strand(ioc), [&acceptor, &ioc, body](beast::error_code ec, tcp::socket s) {
-    if (!ec) std::make_shared<Session>(std::move(s), body)->Read();
-    Accept(acceptor, ioc, body);
-  });
+  acceptor.async_accept(asio::make_strand(ioc),
+                        [&acceptor, &ioc, body](beast::error_code ec, tcp::socket s) {
+                          if (!ec) std::make_shared<Session>(std::move(s), body)->Read();
+                          Accept(acceptor, ioc, body);
+                        });
 }
 
 int main(int argc, char** argv) {
@@ -62,11 +65,13 @@ int main(int argc, char** argv) {
   app.add_option("--body-bytes", body_bytes);
   app.add_option("--threads", threads);
   CLI11_PARSE(app, argc, argv);
-  std::string body = "{\"pad\":\"" + std::string(body_bytes > 11 ? body_bytes - 11 : 0, 'x') + "\"}";
+  std::string body =
+      "{\"pad\":\"" + std::string(body_bytes > 11 ? body_bytes - 11 : 0, 'x') + "\"}";
   asio::io_context ioc{threads};
   tcp::acceptor acceptor(ioc, {asio::ip::make_address("127.0.0.1"), port});
   Accept(acceptor, ioc, &body);
-  std::printf("bare_server on 127.0.0.1:%u, %zu-byte body, %d threads\n", port, body.size(), threads);
+  std::printf("bare_server on 127.0.0.1:%u, %zu-byte body, %d threads\n", port, body.size(),
+              threads);
   std::fflush(stdout);
   std::vector<std::thread> pool;
   for (int i = 1; i < threads; ++i) pool.emplace_back([&] { ioc.run(); });

@@ -17,6 +17,7 @@
 #include <tuple>
 #include <unordered_map>
 
+#include "domain/event_codec.h"
 #include "domain/ids.h"
 #include "eventstore/coding.h"
 #include "projections/row_ids.h"
@@ -95,6 +96,11 @@ struct Projector::Impl {
   std::atomic<bool> stopping{false};
   std::thread follower;
 
+  // The settings as of the events applied (kept in memory only: Open reads
+  // the settings stream, which is short).
+  mutable std::mutex settings_mu;
+  SettingsState settings;
+
   // During a rebuild, history entries gather here to be written in key order.
   struct RebuildHistory {
     struct Ref {
@@ -138,6 +144,14 @@ struct Projector::Impl {
     }
     if (!it->status().ok()) return FromRocksDb(it->status(), "loading the customer table failed");
     index.Maintain(/*force=*/true);
+    // The settings up to the checkpoint; later ones come with the catch-up.
+    auto events = log->ReadStream(kSettingsStream, 1, SIZE_MAX);
+    if (!events) return events.error();
+    for (const RecordedEvent& e : *events) {
+      if (e.position > position.load()) break;
+      auto decoded = DecodeSettingsEvent(e.type, e.schema, e.data);
+      if (decoded) settings = Evolve(std::move(settings), *decoded);
+    }
     if (position.load() > log->Head()) {
       return Status::FailedPrecondition(
           "", "projections_ahead_of_log",
@@ -169,6 +183,13 @@ struct Projector::Impl {
   void ApplyOne(const RecordedEvent& e, Pending* p) {
     p->last = e.position;
     ++p->events;
+    if (e.stream == kSettingsStream) {
+      auto decoded = DecodeSettingsEvent(e.type, e.schema, e.data);
+      if (!decoded) return Skip(e, decoded.error().ToString());
+      std::lock_guard lock(settings_mu);
+      settings = Evolve(std::move(settings), *decoded);
+      return;
+    }
     if (!e.stream.starts_with(kCustomerStreamPrefix)) return;
     std::string_view id = std::string_view(e.stream).substr(kCustomerStreamPrefix.size());
     auto [it, inserted] = p->touched.try_emplace(std::string(id));
@@ -488,6 +509,11 @@ Result<HistoryPage> Projector::History(std::string_view id, std::uint64_t before
   }
   if (!it->status().ok()) return Error(FromRocksDb(it->status(), "reading history failed"));
   return page;
+}
+
+SettingsState Projector::Settings() const {
+  std::lock_guard lock(impl_->settings_mu);
+  return impl_->settings;
 }
 
 ProjectorStats Projector::stats() const {

@@ -32,6 +32,7 @@
 #include <string_view>
 #include <vector>
 
+#include "domain/settings.h"
 #include "domain/status.h"
 #include "eventstore/event_store.h"
 #include "projections/customer_row.h"
@@ -90,6 +91,9 @@ class Projector {
   // Up to `limit` history entries of the customer with position < `before`
   // (0: from the newest), newest first.
   Result<HistoryPage> History(std::string_view id, std::uint64_t before, std::size_t limit) const;
+
+  // The loyalty program and modules as of position().
+  SettingsState Settings() const;
 
   ProjectorStats stats() const;
 
