@@ -154,25 +154,28 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
       r.headers.emplace_back("X-Request-Id", request.request_id);
       return Write(ToBeast(r, version, keep_alive), keep_alive);
     }
-    if (server_->options.answer_inline && server_->options.answer_inline(request)) {
-      HttpResponse r = server_->handler(request);
-      return Write(ToBeast(r, version, keep_alive), keep_alive);
-    }
-    {
+    {  // busy until the answer is written: a graceful stop waits for it
       std::lock_guard lock(server_->busy_mu);
       ++server_->busy;
+    }
+    if (server_->options.answer_inline && server_->options.answer_inline(request)) {
+      HttpResponse r = server_->handler(request);
+      return Write(ToBeast(r, version, keep_alive), keep_alive, /*counted=*/true);
     }
     stream_.expires_never();  // the worker's time is not the client's
     asio::post(*server_->workers, [self = shared_from_this(), request = std::move(request), version,
                                    keep_alive]() mutable {
       HttpResponse r = self->server_->handler(request);
       asio::post(self->stream_.get_executor(), [self, r = std::move(r), version, keep_alive] {
-        self->Write(self->ToBeast(r, version, keep_alive), keep_alive);
-        std::lock_guard lock(self->server_->busy_mu);
-        --self->server_->busy;
-        self->server_->busy_cv.notify_all();
+        self->Write(self->ToBeast(r, version, keep_alive), keep_alive, /*counted=*/true);
       });
     });
+  }
+
+  void Done() {
+    std::lock_guard lock(server_->busy_mu);
+    --server_->busy;
+    server_->busy_cv.notify_all();
   }
 
   BeastResponse ToBeast(const HttpResponse& r, unsigned version, bool keep_alive) {
@@ -186,20 +189,23 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
     return res;
   }
 
-  void Write(BeastResponse res, bool keep_alive) {
+  // Writes an answer; `counted`: it was counted busy, and is done once written.
+  void Write(BeastResponse res, bool keep_alive, bool counted = false) {
     response_ = std::make_shared<BeastResponse>(std::move(res));
     stream_.expires_after(server_->options.write_timeout);
-    http::async_write(stream_, *response_,
-                      [self = shared_from_this(), keep_alive](beast::error_code ec, std::size_t) {
-                        self->response_.reset();
-                        if (ec || !keep_alive || self->server_->stopping.load()) {
-                          beast::error_code ignored;
-                          self->stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
-                          return ec ? self->Finish() : self->Drain();
-                        }
-                        self->first_ = false;
-                        self->Read();
-                      });
+    http::async_write(
+        stream_, *response_,
+        [self = shared_from_this(), keep_alive, counted](beast::error_code ec, std::size_t) {
+          self->response_.reset();
+          if (counted) self->Done();
+          if (ec || !keep_alive || self->server_->stopping.load()) {
+            beast::error_code ignored;
+            self->stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+            return ec ? self->Finish() : self->Drain();
+          }
+          self->first_ = false;
+          self->Read();
+        });
   }
 
   // Reads and drops what the client still sends (the rest of a refused

@@ -112,6 +112,51 @@ TEST(ServeProcess, StartsAnswersAndStopsCleanlyOnSigterm) {
   EXPECT_NE(verify.output.find("ok: 1 events"), std::string::npos) << verify.output;
 }
 
+TEST(ServeProcess, SigtermMidTrafficAnswersWhatItAcceptedAndLosesNothing) {
+  TempDir dir;
+  std::string auth, id;
+  std::atomic<int> acknowledged{0};
+  {
+    ServeProcess node(dir.path());
+    auth = "Bearer " + Token(dir);
+    HttpClient setup(node.port());
+    Reply created = setup.Call("POST", "/v1/customers", R"({"first_name":"Ada","last_name":"L"})",
+                               {{"Authorization", auth}});
+    ASSERT_EQ(created.status, 201);
+    id = std::string(created.json().at("id").as_string());
+    std::atomic<bool> stop{false};
+    std::vector<std::thread> writers;
+    for (int w = 0; w < 8; ++w) {
+      writers.emplace_back([&, w] {
+        HttpClient client(node.port());
+        for (int i = 0; !stop.load(); ++i) {
+          Reply r = client.Call("POST", "/v1/customers/" + id + "/purchases",
+                                R"({"tab_id":"t-)" + std::to_string(w) + "-" + std::to_string(i) +
+                                    R"(","amount":100})",
+                                {{"Authorization", auth}});
+          if (r.status != 200) return;  // stopped: refused or closed
+          ++acknowledged;
+        }
+      });
+    }
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (acknowledged.load() < 100 && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    EXPECT_EQ(node.StopWith(SIGTERM), 0) << node.output();
+    stop = true;
+    for (auto& t : writers) t.join();
+    EXPECT_NE(node.output().find("stopped cleanly"), std::string::npos) << node.output();
+  }
+  ASSERT_GE(acknowledged.load(), 100);
+  ServeProcess again(dir.path());
+  HttpClient client(again.port());
+  Reply row = client.Call("GET", "/v1/customers/" + id, "", {{"Authorization", auth}});
+  ASSERT_EQ(row.status, 200);
+  EXPECT_GE(row.json().at("total_spent").to_number<std::int64_t>(), 100 * acknowledged.load())
+      << "every acknowledged purchase is there";
+}
+
 TEST(ServeProcess, KillNineLosesNoAcknowledgedWrite) {
   TempDir dir;
   std::vector<std::string> acknowledged;
