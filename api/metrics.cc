@@ -30,8 +30,19 @@ std::string Label(std::string_view v) {
 
 void Metrics::Observe(std::string_view route, std::string_view method, int status, double seconds) {
   std::lock_guard lock(mu_);
-  ++requests_[{std::string(route), std::string(method), status}];
-  Histogram& h = latency_[{std::string(route), std::string(method)}];
+  // Found without building strings; added once per route, method and status.
+  auto r = requests_.find(std::make_tuple(route, method, status));
+  if (r == requests_.end()) {
+    r = requests_.emplace(std::make_tuple(std::string(route), std::string(method), status), 0)
+            .first;
+  }
+  ++r->second;
+  auto l = latency_.find(std::make_tuple(route, method));
+  if (l == latency_.end()) {
+    l = latency_.emplace(std::make_tuple(std::string(route), std::string(method)), Histogram{})
+            .first;
+  }
+  Histogram& h = l->second;
   std::size_t i = 0;
   while (i < kBuckets.size() && seconds > kBuckets[i]) ++i;
   if (i < kBuckets.size()) ++h.buckets[i];
@@ -55,7 +66,7 @@ std::string Metrics::Render(const std::vector<Gauge>& gauges) const {
   out += "# TYPE clientele_http_request_duration_seconds histogram\n";
   for (const auto& [key, h] : latency_) {
     const std::string labels =
-        "route=\"" + Label(key.first) + "\",method=\"" + Label(key.second) + "\"";
+        "route=\"" + Label(std::get<0>(key)) + "\",method=\"" + Label(std::get<1>(key)) + "\"";
     std::uint64_t cumulative = 0;
     for (std::size_t i = 0; i < kBuckets.size(); ++i) {
       cumulative += h.buckets[i];
