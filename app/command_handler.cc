@@ -65,21 +65,32 @@ template <typename State, typename Command, typename DecideFn>
 Result<CommandOutcome> CommandHandler::Run(const std::string& stream, const Command& cmd,
                                            DecideFn decide, const std::string& actor,
                                            std::optional<std::int64_t> if_version) {
+  StateCache<State>& cache = Cache<State>();
   for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
-    auto loaded = LoadCached<State>(stream);
+    // The cached state is taken, not copied, and put back on every way out,
+    // advanced by the events appended.
+    auto taken = cache.Take(stream);
+    const std::int64_t from = taken ? taken->second : 0;
+    auto loaded = taken ? Load<State>(store_, stream, std::move(taken->first), from)
+                        : Load<State>(store_, stream);
     if (!loaded) return Error(loaded.error());
     auto& [state, version] = *loaded;
+    auto put_back = [&] { cache.Put(stream, std::move(state), version); };
     if (if_version && *if_version != version) {
+      put_back();
       return Error(Status::FailedPrecondition(
           "If-Match", "version_mismatch",
           "the customer is at version " + std::to_string(version) + ", not " +
               std::to_string(*if_version) + "; reload it and try again"));
     }
     auto events = decide(state, cmd);
-    if (!events) return Error(events.error());
     CommandOutcome outcome;
     outcome.version = version;
-    if (events->empty()) return outcome;
+    if (!events || events->empty()) {
+      put_back();
+      if (!events) return Error(events.error());
+      return outcome;
+    }
     std::vector<NewEvent> batch;
     const std::string correlation = NewUuid();
     for (const auto& event : *events) {
@@ -95,9 +106,12 @@ Result<CommandOutcome> CommandHandler::Run(const std::string& stream, const Comm
     }
     auto appended = store_->Append(stream, ExpectedVersion::Exact(version), std::move(batch));
     if (!appended) {
+      put_back();
       if (appended.error().reason() == "wrong_expected_version") continue;
       return Error(appended.error());
     }
+    for (const auto& event : *events) state = Evolve(std::move(state), event);
+    cache.Put(stream, std::move(state), appended->stream_version);
     outcome.last_position = appended->positions.back();
     outcome.version = appended->stream_version;
     return outcome;
@@ -151,12 +165,7 @@ Result<CommandOutcome> CommandHandler::ExecuteSettings(const SettingsCommand& cm
 
 template <typename State>
 Result<std::pair<State, std::int64_t>> CommandHandler::LoadCached(const std::string& stream) {
-  StateCache<State>* cache;
-  if constexpr (std::is_same_v<State, CustomerState>) {
-    cache = &customers_;
-  } else {
-    cache = &settings_;
-  }
+  StateCache<State>* cache = &Cache<State>();
   auto cached = cache->Get(stream);
   const std::int64_t from = cached ? cached->second : 0;
   auto loaded = cached ? Load<State>(store_, stream, std::move(cached->first), from)

@@ -15,6 +15,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "app/state_cache.h"
@@ -61,13 +62,21 @@ class CommandHandler {
                              const std::string& actor,
                              std::optional<std::int64_t> if_version = std::nullopt);
 
-  // The stream's state through the cache: only newer events are read.
+  // The stream's state through the cache (a copy): only newer events are read.
   template <typename State>
   Result<std::pair<State, std::int64_t>> LoadCached(const std::string& stream);
+  template <typename State>
+  StateCache<State>& Cache() {
+    if constexpr (std::is_same_v<State, CustomerState>) {
+      return customers_;
+    } else {
+      return settings_;
+    }
+  }
 
   EventStore* store_;
   std::string node_;
-  StateCache<CustomerState> customers_{100000};
+  StateCache<CustomerState> customers_{20000};
   StateCache<SettingsState> settings_{1};
   std::mutex codes_mu_;
   CodeAllocator codes_;

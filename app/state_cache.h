@@ -29,6 +29,18 @@ class StateCache {
     return std::pair<State, std::int64_t>{it->second.state, it->second.version};
   }
 
+  // Moves the stream's cached state out (no copy), if cached: the caller
+  // works on it and puts it back.
+  std::optional<std::pair<State, std::int64_t>> Take(const std::string& stream) {
+    std::lock_guard lock(mu_);
+    auto it = entries_.find(stream);
+    if (it == entries_.end()) return std::nullopt;
+    std::pair<State, std::int64_t> out{std::move(it->second.state), it->second.version};
+    order_.erase(it->second.lru);
+    entries_.erase(it);
+    return out;
+  }
+
   // Remembers `state` at `version`, unless a newer version is cached.
   void Put(const std::string& stream, State state, std::int64_t version) {
     std::lock_guard lock(mu_);

@@ -3,7 +3,8 @@
 # query, a durable POST purchase) and, in the same run, against a bare Beast
 # server answering a fixed body as large as the GET answer: the ceiling.
 #   bash scripts/api_bench.sh         DURATION=10 CONNECTIONS=64 RUNS=3 WRK_THREADS=2
-# Prints `figure: NAME VALUE UNIT` lines (medians over RUNS).
+# Prints `figure: NAME VALUE UNIT` lines: medians over RUNS; the ratios are the
+# median of each run's ratio to the bare server measured just before it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh --bench >/dev/null
@@ -78,6 +79,8 @@ measure() {
 median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
 declare -A results
+ratios_get=""
+ratios_table=""
 workloads=(bare get_customer table_query post_purchase)
 for run in $(seq "$runs"); do
   for w in "${workloads[@]}"; do
@@ -89,7 +92,11 @@ for run in $(seq "$runs"); do
     esac
     echo "run $run $w: $r (req/s p50_ms p99_ms non2xx)"
     results[$w]+="$r"$'\n'
+    declare "last_$w=${r%% *}"
   done
+  # Each run's ratios, against the bare server measured just before.
+  ratios_get+="$(awk -v a="$last_get_customer" -v b="$last_bare" 'BEGIN { printf "%.1f", 100 * a / b }')"$'\n'
+  ratios_table+="$(awk -v a="$last_table_query" -v b="$last_bare" 'BEGIN { printf "%.1f", 100 * a / b }')"$'\n'
 done
 
 for w in "${workloads[@]}"; do
@@ -101,5 +108,5 @@ for w in "${workloads[@]}"; do
   echo "figure: ${w}_p99 $p99 ms"
   declare "rps_$w=$rps"
 done
-echo "figure: get_customer_vs_bare $(awk -v a="$rps_get_customer" -v b="$rps_bare" 'BEGIN { printf "%.1f", 100 * a / b }') %"
-echo "figure: table_query_vs_bare $(awk -v a="$rps_table_query" -v b="$rps_bare" 'BEGIN { printf "%.1f", 100 * a / b }') %"
+echo "figure: get_customer_vs_bare $(echo -n "$ratios_get" | median) %"
+echo "figure: table_query_vs_bare $(echo -n "$ratios_table" | median) %"

@@ -114,10 +114,15 @@ TEST_F(ProjectorTest, RandomCommandsProjectToWhatTheLogSays) {
   EXPECT_GT(refusals, 100) << "the sequence should include plenty of refusals";
   WaitForLog();
 
+  // The handler decided from cached states; a fresh one reads every stream
+  // whole and must find the same states.
+  CommandHandler fresh(store_.get(), "hq");
+  ASSERT_TRUE(fresh.Init().ok());
   int with_history = 0;
   for (const std::string& id : ids) {
     auto state = handler_->LoadCustomer(id);
     ASSERT_TRUE(state);
+    EXPECT_EQ(*state, *fresh.LoadCustomer(id)) << id;
     auto row = projector_->Customer(id);
     ASSERT_TRUE(row) << id;
     EXPECT_EQ(row->code, state->code);
