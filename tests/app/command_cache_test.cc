@@ -33,9 +33,10 @@ TEST(CommandCache, ConcurrentCommandsNeverOverdrawAndMatchAFreshRead) {
       std::mt19937 rng(static_cast<unsigned>(t));
       for (int i = 0; i < 300; ++i) {
         const std::string& id = ids[rng() % ids.size()];
-        CustomerCommand cmd = rng() % 2 ? CustomerCommand(TopUpCredit{
-                                              100, "p-" + std::to_string(t) + "-" + std::to_string(i), ""})
-                                        : CustomerCommand(DeductCredit{150, "", ""});
+        CustomerCommand cmd =
+            rng() % 2 ? CustomerCommand(TopUpCredit{
+                            100, "p-" + std::to_string(t) + "-" + std::to_string(i), ""})
+                      : CustomerCommand(DeductCredit{150, "", ""});
         auto r = handler.Execute(id, cmd, "t");
         if (r) {
           ++accepted;
