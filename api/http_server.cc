@@ -112,7 +112,7 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
       HttpResponse r = Problem(408, "request_timeout",
                                "the request did not arrive within " +
                                    std::to_string(server_->options.read_timeout.count()) + " ms");
-      return Write(ToBeast(r, 11, false), false);
+      return Write(ToBeast(std::move(r), 11, false), false);
     }
     if (timed_out_ || ec == http::error::end_of_stream || ec == asio::error::operation_aborted ||
         ec == asio::error::eof || ec == asio::error::connection_reset) {
@@ -131,7 +131,7 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
                " bytes";
     }
     HttpResponse r = Problem(status, reason, detail);
-    Write(ToBeast(r, 11, false), false);
+    Write(ToBeast(std::move(r), 11, false), false);
   }
 
   void OnRead(beast::error_code ec, std::size_t) {
@@ -152,7 +152,7 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
     if (!ParseTarget(req.target(), &request.path, &request.query)) {
       HttpResponse r = Problem(400, "malformed_target", "the request target is not a valid path");
       r.headers.emplace_back("X-Request-Id", request.request_id);
-      return Write(ToBeast(r, version, keep_alive), keep_alive);
+      return Write(ToBeast(std::move(r), version, keep_alive), keep_alive);
     }
     {  // busy until the answer is written: a graceful stop waits for it
       std::lock_guard lock(server_->busy_mu);
@@ -160,14 +160,14 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
     }
     if (server_->options.answer_inline && server_->options.answer_inline(request)) {
       HttpResponse r = server_->handler(request);
-      return Write(ToBeast(r, version, keep_alive), keep_alive, /*counted=*/true);
+      return Write(ToBeast(std::move(r), version, keep_alive), keep_alive, /*counted=*/true);
     }
     stream_.expires_never();  // the worker's time is not the client's
     asio::post(*server_->workers, [self = shared_from_this(), request = std::move(request), version,
                                    keep_alive]() mutable {
       HttpResponse r = self->server_->handler(request);
-      asio::post(self->stream_.get_executor(), [self, r = std::move(r), version, keep_alive] {
-        self->Write(self->ToBeast(r, version, keep_alive), keep_alive, /*counted=*/true);
+      asio::post(self->stream_.get_executor(), [self, r = std::move(r), version, keep_alive]() mutable {
+        self->Write(self->ToBeast(std::move(r), version, keep_alive), keep_alive, /*counted=*/true);
       });
     });
   }
@@ -178,13 +178,13 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
     server_->busy_cv.notify_all();
   }
 
-  BeastResponse ToBeast(const HttpResponse& r, unsigned version, bool keep_alive) {
+  BeastResponse ToBeast(HttpResponse&& r, unsigned version, bool keep_alive) {
     BeastResponse res{static_cast<http::status>(r.status), version};
     res.set(http::field::server, "clientele");
     if (!r.content_type.empty()) res.set(http::field::content_type, r.content_type);
     for (const auto& [name, value] : r.headers) res.insert(name, value);
     res.keep_alive(keep_alive);
-    res.body() = r.body;
+    res.body() = std::move(r.body);
     res.prepare_payload();
     return res;
   }
