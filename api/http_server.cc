@@ -166,7 +166,8 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
     asio::post(*server_->workers, [self = shared_from_this(), request = std::move(request), version,
                                    keep_alive]() mutable {
       HttpResponse r = self->server_->handler(request);
-      asio::post(self->stream_.get_executor(), [self, r = std::move(r), version, keep_alive]() mutable {
+      asio::post(self->stream_.get_executor(), [self, r = std::move(r), version,
+                                                keep_alive]() mutable {
         self->Write(self->ToBeast(std::move(r), version, keep_alive), keep_alive, /*counted=*/true);
       });
     });
