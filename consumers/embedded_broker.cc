@@ -41,7 +41,8 @@ Result<std::unique_ptr<EmbeddedBroker>> EmbeddedBroker::Start(int brokers) {
 }
 
 Status EmbeddedBroker::CreateTopic(const std::string& name, int partitions) {
-  rd_kafka_resp_err_t e = rd_kafka_mock_topic_create(handles_->cluster, name.c_str(), partitions, 1);
+  rd_kafka_resp_err_t e =
+      rd_kafka_mock_topic_create(handles_->cluster, name.c_str(), partitions, 1);
   if (e != RD_KAFKA_RESP_ERR_NO_ERROR) {
     return Status::Unavailable("embedded broker: cannot create topic " + name + ": " +
                                rd_kafka_err2str(e));

@@ -1,0 +1,228 @@
+#include "consumers/outbox_publisher.h"
+
+#include <librdkafka/rdkafka.h>
+
+#include <sys/types.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "domain/ids.h"
+#include "projections/audit.h"
+
+namespace clientele {
+
+namespace {
+
+Result<std::uint64_t> ReadCursor(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return std::uint64_t{0};  // never published
+  std::uint64_t position = 0;
+  if (!(in >> position)) {
+    return Error(Status::Corruption("the outbox cursor " + path + " does not hold a position"));
+  }
+  return position;
+}
+
+Status WriteCursor(const std::string& path, std::uint64_t position) {
+  const std::string tmp = path + ".tmp";
+  std::FILE* f = std::fopen(tmp.c_str(), "w");
+  if (f == nullptr) return Status::Unavailable("cannot write " + tmp);
+  std::fprintf(f, "%llu\n", static_cast<unsigned long long>(position));
+  const bool ok = std::fflush(f) == 0 && ::fsync(fileno(f)) == 0;
+  std::fclose(f);
+  std::error_code ec;
+  if (ok) std::filesystem::rename(tmp, path, ec);
+  if (!ok || ec) return Status::Unavailable("cannot save the outbox cursor " + path);
+  return Status::OK();
+}
+
+}  // namespace
+
+struct OutboxPublisher::Impl {
+  EventStore* log = nullptr;
+  PublisherOptions options;
+  rd_kafka_t* producer = nullptr;
+
+  mutable std::mutex mu;
+  std::set<std::uint64_t> in_flight;  // produced, not yet acknowledged
+  std::uint64_t produced = 0;         // the last position handed over (or skipped)
+  std::uint64_t saved = 0;            // the cursor on disk
+  bool failed = false;                // a delivery failed: resume from the cursor
+
+  std::atomic<bool> stopping{false};
+  std::thread thread;
+
+  ~Impl() {
+    stopping = true;
+    if (thread.joinable()) thread.join();
+    if (producer != nullptr) {
+      rd_kafka_flush(producer, 5000);
+      rd_kafka_poll(producer, 0);
+      SaveCursor();
+      rd_kafka_destroy(producer);
+    }
+  }
+
+  std::uint64_t Cursor() const {
+    std::lock_guard lock(mu);
+    return in_flight.empty() ? produced : *in_flight.begin() - 1;
+  }
+
+  void SaveCursor() {
+    const std::uint64_t c = Cursor();
+    if (c == saved) return;
+    if (Status s = WriteCursor(options.cursor_path, c); !s.ok()) {
+      std::fprintf(stderr, "clientele: outbox: %s\n", s.ToString().c_str());
+      return;
+    }
+    saved = c;
+  }
+
+  static void OnDelivery(rd_kafka_t*, const rd_kafka_message_t* m, void* opaque) {
+    auto* self = static_cast<Impl*>(opaque);
+    const auto position = reinterpret_cast<std::uintptr_t>(m->_private);
+    std::lock_guard lock(self->mu);
+    if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      std::fprintf(stderr, "clientele: outbox: event %llu not delivered: %s\n",
+                   static_cast<unsigned long long>(position), rd_kafka_err2str(m->err));
+      self->failed = true;  // stays in flight: the cursor stops before it
+      return;
+    }
+    self->in_flight.erase(position);
+  }
+
+  // Hands one event to librdkafka. False if the producer refused it.
+  bool Produce(const RecordedEvent& e) {
+    std::string_view key = e.stream;
+    if (key.starts_with(kCustomerStreamPrefix)) key.remove_prefix(kCustomerStreamPrefix.size());
+    const std::string source = "/clientele/" + e.origin;
+    const std::string time = FormatTime(e.time_ms);
+    const std::string schema = std::to_string(e.schema);
+    rd_kafka_headers_t* h = rd_kafka_headers_new(12);
+    auto add = [&](const char* name, std::string_view value) {
+      rd_kafka_header_add(h, name, -1, value.data(), static_cast<ssize_t>(value.size()));
+    };
+    add("ce_specversion", "1.0");
+    add("ce_id", e.id);
+    add("ce_type", e.type);
+    add("ce_source", source);
+    add("ce_time", time);
+    add("content-type", "application/json");
+    add("ce_stream", e.stream);
+    add("ce_schema", schema);
+    add("ce_actor", e.actor);
+    if (!e.correlation_id.empty()) add("ce_correlationid", e.correlation_id);
+    if (!e.causation_id.empty()) add("ce_causationid", e.causation_id);
+    {
+      std::lock_guard lock(mu);
+      in_flight.insert(e.position);
+    }
+    rd_kafka_resp_err_t err = rd_kafka_producev(
+        producer, RD_KAFKA_V_TOPIC(options.topic.c_str()),
+        RD_KAFKA_V_KEY(key.data(), key.size()),
+        RD_KAFKA_V_VALUE(const_cast<char*>(e.data.data()), e.data.size()),
+        RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_HEADERS(h),
+        RD_KAFKA_V_OPAQUE(reinterpret_cast<void*>(static_cast<std::uintptr_t>(e.position))),
+        RD_KAFKA_V_END);
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      rd_kafka_headers_destroy(h);  // not handed over
+      std::lock_guard lock(mu);
+      in_flight.erase(e.position);
+      return false;
+    }
+    return true;
+  }
+
+  void Run() {
+    auto sub = log->Subscribe(Cursor());
+    auto last_save = std::chrono::steady_clock::now();
+    while (!stopping.load()) {
+      rd_kafka_poll(producer, 0);
+      bool resume = false;
+      std::size_t waiting = 0;
+      {
+        std::lock_guard lock(mu);
+        resume = failed;
+        waiting = in_flight.size();
+      }
+      if (resume) {  // start again from the cursor: the failed events go out again
+        rd_kafka_flush(producer, 1000);
+        std::lock_guard lock(mu);
+        failed = false;
+        produced = in_flight.empty() ? produced : *in_flight.begin() - 1;
+        in_flight.clear();
+        sub = log->Subscribe(produced);
+        continue;
+      }
+      if (waiting < options.max_in_flight) {
+        auto events = sub->Next(1024, std::chrono::milliseconds(50));
+        if (events) {
+          for (const RecordedEvent& e : *events) {
+            const bool publish = options.only_origin.empty() || e.origin == options.only_origin;
+            while (publish && !Produce(e) && !stopping.load()) rd_kafka_poll(producer, 100);
+            std::lock_guard lock(mu);
+            produced = e.position;
+          }
+        }
+      } else {
+        rd_kafka_poll(producer, 50);
+      }
+      if (std::chrono::steady_clock::now() - last_save > std::chrono::milliseconds(100)) {
+        SaveCursor();
+        last_save = std::chrono::steady_clock::now();
+      }
+    }
+  }
+};
+
+OutboxPublisher::OutboxPublisher(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+OutboxPublisher::~OutboxPublisher() = default;
+
+Result<std::unique_ptr<OutboxPublisher>> OutboxPublisher::Start(EventStore* log,
+                                                                PublisherOptions options) {
+  auto impl = std::make_unique<Impl>();
+  impl->log = log;
+  impl->options = std::move(options);
+  auto cursor = ReadCursor(impl->options.cursor_path);
+  if (!cursor) return Error(cursor.error());
+  impl->produced = impl->saved = *cursor;
+  char err[512];
+  rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  std::map<std::string, std::string> settings = {
+      {"bootstrap.servers", impl->options.bootstrap},
+      {"enable.idempotence", "true"},
+      {"message.timeout.ms", "0"},  // never give up on a message: the broker may be down long
+      {"linger.ms", "5"},
+  };
+  for (const auto& [k, v] : impl->options.kafka) settings[k] = v;
+  for (const auto& [k, v] : settings) {
+    if (rd_kafka_conf_set(conf, k.c_str(), v.c_str(), err, sizeof(err)) != RD_KAFKA_CONF_OK) {
+      rd_kafka_conf_destroy(conf);
+      return Error(Status::InvalidArgument("kafka." + k, "invalid_kafka_setting", err));
+    }
+  }
+  rd_kafka_conf_set_dr_msg_cb(conf, &Impl::OnDelivery);
+  rd_kafka_conf_set_opaque(conf, impl.get());
+  impl->producer = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof(err));
+  if (impl->producer == nullptr) {
+    return Error(Status::Unavailable(std::string("cannot create the Kafka producer: ") + err));
+  }
+  Impl* raw = impl.get();
+  impl->thread = std::thread([raw] { raw->Run(); });
+  return std::unique_ptr<OutboxPublisher>(new OutboxPublisher(std::move(impl)));
+}
+
+std::uint64_t OutboxPublisher::cursor() const { return impl_->Cursor(); }
+
+std::uint64_t OutboxPublisher::lag() const {
+  const std::uint64_t head = impl_->log->Head(), c = impl_->Cursor();
+  return head > c ? head - c : 0;
+}
+
+}  // namespace clientele

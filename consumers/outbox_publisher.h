@@ -1,0 +1,63 @@
+// The outbox publisher: tails this node's log and publishes its events to a
+// Kafka topic, at least once, in log order per customer.
+//
+// It reads from a durable cursor (the position of the last event all of whose
+// predecessors Kafka has acknowledged), produces with librdkafka's idempotent
+// producer, and moves the cursor only on delivery reports. While the broker is
+// down the events wait in the log (at most `max_in_flight` are handed to
+// librdkafka); a restart resumes from the cursor, so an event may be
+// published twice but never lost: consumers drop duplicates by event id.
+//
+// Messages follow the CloudEvents Kafka binding in binary mode:
+//   key      the customer id ("settings" for the settings stream)
+//   value    the event's JSON payload
+//   headers  ce_specversion "1.0", ce_id (event id), ce_type, ce_source
+//            ("/clientele/<origin node>"), ce_time (RFC 3339), content-type
+//            "application/json", and the extensions ce_stream, ce_schema,
+//            ce_actor, ce_correlationid, ce_causationid.
+//
+// Thread-safe.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "domain/status.h"
+#include "eventstore/event_store.h"
+
+namespace clientele {
+
+struct PublisherOptions {
+  std::string bootstrap;   // bootstrap.servers
+  std::string topic;       // "clientele.events" (HQ) or "clientele.upstream" (a store)
+  std::string only_origin;  // if set, only events that originated at this node
+  std::string cursor_path;  // the durable cursor file
+  std::map<std::string, std::string> kafka;  // extra librdkafka properties (TLS, SASL, ...)
+  std::size_t max_in_flight = 100000;
+};
+
+class OutboxPublisher {
+ public:
+  // Reads the cursor and starts publishing on a background thread. `log`
+  // must outlive the publisher.
+  static Result<std::unique_ptr<OutboxPublisher>> Start(EventStore* log, PublisherOptions options);
+  // Stops: waits up to a few seconds for deliveries, saves the cursor.
+  ~OutboxPublisher();
+  OutboxPublisher(const OutboxPublisher&) = delete;
+  OutboxPublisher& operator=(const OutboxPublisher&) = delete;
+
+  // The durable cursor: every event up to here is acknowledged by Kafka.
+  std::uint64_t cursor() const;
+  // Events in the log after the cursor.
+  std::uint64_t lag() const;
+
+ private:
+  struct Impl;
+  explicit OutboxPublisher(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace clientele
