@@ -43,6 +43,16 @@ std::optional<std::size_t> ParseCount(const std::map<std::string, std::string>& 
 
 }  // namespace
 
+namespace {
+
+// A malformed If-Match is a 400, like any malformed request header.
+HttpResponse CommandProblem(const Status& s) {
+  if (s.reason() == "invalid_if_match") return Problem(400, s.reason(), s.message());
+  return Problem(s);
+}
+
+}  // namespace
+
 Result<std::string> Service::ResolveCustomer(const std::string& ref) const {
   if (auto id = ParseUuid(ref, "ref")) {
     if (projector_->Customer(*id)) return *id;
@@ -67,19 +77,24 @@ HttpResponse Service::CustomerAfter(Context& ctx, const std::string& id, std::ui
   return r;
 }
 
-HttpResponse Service::Execute(Context& ctx, const CustomerCommand& cmd) {
+Result<CommandOutcome> Service::RunCommand(Context& ctx, const CustomerCommand& cmd) {
   auto id = ResolveCustomer(ctx.params["ref"]);
-  if (!id) return Problem(id.error());
+  if (!id) return Error(id.error());
   std::optional<std::int64_t> if_version;
   if (auto h = ctx.req.Header("if-match"); h && *h != "*") {
     if_version = ParseVersion(*h);
     if (!if_version) {
-      return Problem(400, "invalid_if_match", "If-Match must be the customer's ETag, like \"3\"");
+      return Error(Status::InvalidArgument("If-Match", "invalid_if_match",
+                                           "If-Match must be the customer's ETag, like \"3\""));
     }
   }
-  auto outcome = commands_->Execute(*id, cmd, ctx.principal.name, if_version);
-  if (!outcome) return Problem(outcome.error());
-  return CustomerAfter(ctx, *id, outcome->last_position, 200);
+  return commands_->Execute(*id, cmd, ctx.principal.name, if_version);
+}
+
+HttpResponse Service::Execute(Context& ctx, const CustomerCommand& cmd) {
+  auto outcome = RunCommand(ctx, cmd);
+  if (!outcome) return CommandProblem(outcome.error());
+  return CustomerAfter(ctx, outcome->customer_id, outcome->last_position, 200);
 }
 
 HttpResponse Service::CreateCustomer(Context& ctx) {
@@ -206,16 +221,8 @@ HttpResponse Service::Lifecycle(Context& ctx, const CustomerCommand& cmd) {
     if (!body->errors().empty()) return Problem(body->errors());
   }
   if (std::holds_alternative<DeleteCustomer>(cmd)) {
-    auto id = ResolveCustomer(ctx.params["ref"]);
-    if (!id) return Problem(id.error());
-    std::optional<std::int64_t> if_version;
-    if (auto h = ctx.req.Header("if-match"); h && *h != "*") {
-      if_version = ParseVersion(*h);
-      if (!if_version)
-        return Problem(400, "invalid_if_match", "If-Match must be the customer's ETag, like \"3\"");
-    }
-    auto outcome = commands_->Execute(*id, cmd, ctx.principal.name, if_version);
-    if (!outcome) return Problem(outcome.error());
+    auto outcome = RunCommand(ctx, cmd);
+    if (!outcome) return CommandProblem(outcome.error());
     projector_->WaitFor(outcome->last_position, options_.read_your_write_timeout);
     HttpResponse r;
     r.status = 204;

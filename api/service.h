@@ -123,6 +123,8 @@ class Service {
 
   // Shared by the handlers.
   Result<std::string> ResolveCustomer(const std::string& ref) const;
+  // Resolves the {ref} customer, honours If-Match and runs the command.
+  Result<CommandOutcome> RunCommand(Context& ctx, const CustomerCommand& cmd);
   HttpResponse Execute(Context& ctx, const CustomerCommand& cmd);
   HttpResponse CustomerAfter(Context& ctx, const std::string& id, std::uint64_t position,
                              int status);

@@ -1,7 +1,6 @@
 #include "consumers/outbox_publisher.h"
 
 #include <librdkafka/rdkafka.h>
-
 #include <sys/types.h>
 #include <unistd.h>
 
@@ -124,8 +123,7 @@ struct OutboxPublisher::Impl {
       in_flight.insert(e.position);
     }
     rd_kafka_resp_err_t err = rd_kafka_producev(
-        producer, RD_KAFKA_V_TOPIC(options.topic.c_str()),
-        RD_KAFKA_V_KEY(key.data(), key.size()),
+        producer, RD_KAFKA_V_TOPIC(options.topic.c_str()), RD_KAFKA_V_KEY(key.data(), key.size()),
         RD_KAFKA_V_VALUE(const_cast<char*>(e.data.data()), e.data.size()),
         RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_HEADERS(h),
         RD_KAFKA_V_OPAQUE(reinterpret_cast<void*>(static_cast<std::uintptr_t>(e.position))),

@@ -31,8 +31,8 @@
 namespace clientele {
 
 struct PublisherOptions {
-  std::string bootstrap;   // bootstrap.servers
-  std::string topic;       // "clientele.events" (HQ) or "clientele.upstream" (a store)
+  std::string bootstrap;    // bootstrap.servers
+  std::string topic;        // "clientele.events" (HQ) or "clientele.upstream" (a store)
   std::string only_origin;  // if set, only events that originated at this node
   std::string cursor_path;  // the durable cursor file
   std::map<std::string, std::string> kafka;  // extra librdkafka properties (TLS, SASL, ...)

@@ -1,36 +1,27 @@
 #include "projections/row_ids.h"
 
+#include <uuid/uuid.h>
+
 #include <algorithm>
 
 namespace clientele {
 
-namespace {
-
-int Hex(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  return -1;
+bool RowIds::ToKey(std::string_view id, Key* key) {
+  // Only the canonical form: 36 characters, lower case (domain/ids.h).
+  if (id.size() != 36) return false;
+  for (char c : id) {
+    if (c >= 'A' && c <= 'Z') return false;
+  }
+  char text[37];
+  id.copy(text, 36);
+  text[36] = '\0';
+  return uuid_parse(text, key->data()) == 0;
 }
 
-constexpr bool IsDash(std::size_t i) { return i == 8 || i == 13 || i == 18 || i == 23; }
-
-}  // namespace
-
-bool RowIds::ToKey(std::string_view id, Key* key) {
-  if (id.size() != 36) return false;
-  std::size_t out = 0;
-  for (std::size_t i = 0; i < 36;) {
-    if (IsDash(i)) {
-      if (id[i] != '-') return false;
-      ++i;
-      continue;
-    }
-    int hi = Hex(id[i]), lo = Hex(id[i + 1]);
-    if (hi < 0 || lo < 0) return false;
-    (*key)[out++] = static_cast<std::uint8_t>(hi << 4 | lo);
-    i += 2;
-  }
-  return true;
+std::string RowIds::ToText(const Key& key) {
+  char text[37];
+  uuid_unparse_lower(key.data(), text);
+  return std::string(text, 36);
 }
 
 std::uint64_t RowIds::Hash(const Key& key) {
@@ -80,18 +71,6 @@ std::uint32_t RowIds::Add(std::string_view id) {
     slots_[Find(key, h)] = {row, static_cast<std::uint32_t>(h >> 32)};
   }
   return row;
-}
-
-std::string RowIds::ToText(const Key& key) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(36);
-  for (std::size_t i = 0; i < 16; ++i) {
-    if (i == 4 || i == 6 || i == 8 || i == 10) out += '-';
-    out += kDigits[key[i] >> 4];
-    out += kDigits[key[i] & 15];
-  }
-  return out;
 }
 
 std::vector<std::uint32_t> RowIds::SortedRows() const {

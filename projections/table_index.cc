@@ -424,14 +424,8 @@ int TableIndex::CompareKey(SortField sort, std::uint32_t a, std::uint32_t b, boo
   return Cmp(current[a], built_b ? built_num_[k][b] : current[b]);
 }
 
-int TableIndex::Compare(SortField sort, std::uint32_t a, std::uint32_t b) const {
-  int c = CompareKey(sort, a, b, /*built_b=*/false);
-  if (c != 0) return c;
-  return ids_->Less(a, b) ? -1 : ids_->Less(b, a) ? 1 : 0;
-}
-
-int TableIndex::CompareWithBuilt(SortField sort, std::uint32_t a, std::uint32_t b) const {
-  int c = CompareKey(sort, a, b, /*built_b=*/true);
+int TableIndex::Compare(SortField sort, std::uint32_t a, std::uint32_t b, bool built_b) const {
+  int c = CompareKey(sort, a, b, built_b);
   if (c != 0) return c;
   return ids_->Less(a, b) ? -1 : ids_->Less(b, a) ? 1 : 0;
 }
@@ -453,12 +447,11 @@ std::vector<std::uint32_t> TableIndex::Walk(const TableSearch& q,
             [&](std::uint32_t a, std::uint32_t b) { return Compare(f, a, b) < 0; });
   std::vector<std::size_t> at(extra.size());
   for (std::size_t j = 0; j < extra.size(); ++j) {
-    at[j] =
-        static_cast<std::size_t>(std::partition_point(order.begin(), order.end(),
-                                                      [&](std::uint32_t b) {
-                                                        return CompareWithBuilt(f, extra[j], b) > 0;
-                                                      }) -
-                                 order.begin());
+    at[j] = static_cast<std::size_t>(
+        std::partition_point(
+            order.begin(), order.end(),
+            [&](std::uint32_t b) { return Compare(f, extra[j], b, /*built_b=*/true) > 0; }) -
+        order.begin());
   }
 
   std::vector<std::uint32_t> out;

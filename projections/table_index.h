@@ -114,10 +114,9 @@ class TableIndex {
   // Compares row a's current value of `sort` with row b's, current or as last
   // built; ids aside.
   int CompareKey(SortField sort, std::uint32_t a, std::uint32_t b, bool built_b) const;
-  // Orders rows by the current values of `sort` (ties by id), ascending.
-  int Compare(SortField sort, std::uint32_t a, std::uint32_t b) const;
-  // Compares row `a`'s current value with row `b`'s value when last built.
-  int CompareWithBuilt(SortField sort, std::uint32_t a, std::uint32_t b) const;
+  // Orders rows by `sort` (ties by id), ascending: row a's current value
+  // against row b's, current or as last built.
+  int Compare(SortField sort, std::uint32_t a, std::uint32_t b, bool built_b = false) const;
   std::vector<std::uint32_t> Walk(const TableSearch& q,
                                   const std::vector<std::uint64_t>* bits) const;
 
