@@ -134,12 +134,16 @@ HttpResponse Service::MetricsText(Context&) {
   const auto at = static_cast<double>(projector_->position());
   HttpResponse r;
   r.content_type = "text/plain; version=0.0.4";
-  r.body = metrics_.Render({
+  std::vector<Gauge> gauges = {
       {"clientele_log_position", "The position of the last event in the log.", head},
       {"clientele_projection_position", "The last log position the projections applied.", at},
       {"clientele_projection_lag_events", "Events in the log not yet in the projections.",
        head - at},
-  });
+  };
+  if (options_.gauges) {
+    for (Gauge& g : options_.gauges()) gauges.push_back(std::move(g));
+  }
+  r.body = metrics_.Render(gauges);
   return r;
 }
 

@@ -59,6 +59,8 @@ struct ServiceOptions {
   // Receives one JSON line per request: id, method, route, status, latency (µs).
   // Never a path, query or body, which may hold personal data.
   std::function<void(const std::string&)> log;
+  // More gauges for /metrics (e.g. the Kafka sync's lag and counts).
+  std::function<std::vector<Gauge>()> gauges;
 };
 
 class Service {

@@ -47,8 +47,10 @@ std::string NewUuid() {
   return std::string(text, 36);
 }
 
-CommandHandler::CommandHandler(EventStore* store, std::string node)
-    : store_(store), node_(node), codes_(std::move(node)) {}
+CommandHandler::CommandHandler(EventStore* store, std::string node, Clock* clock)
+    : store_(store), clock_(clock), node_(node), codes_(std::move(node)) {
+  if (clock_ == nullptr) clock_ = SystemClock::Default();
+}
 
 Status CommandHandler::Init() {
   std::lock_guard lock(codes_mu_);
@@ -97,7 +99,11 @@ Result<CommandOutcome> CommandHandler::Run(const std::string& stream, const Comm
       NewEvent e;
       e.id = NewUuid();
       e.type = std::string(EventTypeName(event));
-      e.schema = kCurrentSchema;
+      if constexpr (std::is_same_v<State, CustomerState>) {
+        e.schema = SchemaOf(event);
+      } else {
+        e.schema = kCurrentSchema;
+      }
       e.data = EncodePayload(event);
       e.actor = actor;
       e.correlation_id = correlation;
@@ -150,7 +156,11 @@ Result<CommandOutcome> CommandHandler::Execute(const std::string& customer_id,
   if (!settings) return Error(settings.error());
   auto outcome = Run<CustomerState>(
       CustomerStream(*id), cmd,
-      [&](const CustomerState& s, const CustomerCommand& c) { return Decide(s, *settings, c); },
+      [&](const CustomerState& s, const CustomerCommand& c) {
+        auto events = Decide(s, *settings, c);
+        if (events) StampEdits(s, clock_->NowMs(), node_, &*events);
+        return events;
+      },
       actor, if_version);
   if (outcome) outcome->customer_id = *id;
   return outcome;

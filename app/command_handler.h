@@ -25,6 +25,7 @@
 #include "domain/customer_code.h"
 #include "domain/settings.h"
 #include "eventstore/event_store.h"
+#include "eventstore/system_clock.h"
 
 namespace clientele {
 
@@ -37,7 +38,8 @@ struct CommandOutcome {
 
 class CommandHandler {
  public:
-  CommandHandler(EventStore* store, std::string node);
+  // `clock` (default: the system clock) stamps edits (domain/stamp.h).
+  CommandHandler(EventStore* store, std::string node, Clock* clock = nullptr);
 
   // Reads the log once to learn the highest code this node issued.
   Status Init();
@@ -75,6 +77,7 @@ class CommandHandler {
   }
 
   EventStore* store_;
+  Clock* clock_;
   std::string node_;
   StateCache<CustomerState> customers_{20000};
   StateCache<SettingsState> settings_{1};

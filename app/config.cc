@@ -65,6 +65,17 @@ Status Set(ServeConfig* c, const std::string& key, const std::string& value) {
     if (Status s = ParseInt(key, value, 100, 3600000, &c->write_timeout_ms); !s.ok()) return s;
   } else if (key == "http.idle_timeout_ms") {
     if (Status s = ParseInt(key, value, 100, 3600000, &c->idle_timeout_ms); !s.ok()) return s;
+  } else if (key == "kafka.bootstrap") {
+    c->kafka_bootstrap = value;
+  } else if (key == "kafka.partitions") {
+    if (Status s = ParseInt(key, value, 1, 256, &c->kafka_partitions); !s.ok()) return s;
+  } else if (key.starts_with("kafka.") && key.size() > 6) {
+    c->kafka[key.substr(6)] = value;
+  } else if (key == "sync.hq_url") {
+    if (!value.starts_with("http://")) return Bad(key, "must be http://HOST:PORT");
+    c->hq_url = value;
+  } else if (key == "sync.token_file") {
+    c->sync_token_file = value;
   } else {
     return Status::InvalidArgument(key, "unknown_config", "unknown configuration key " + key);
   }
@@ -100,7 +111,9 @@ ConfigValues ConfigFromEnvironment(char** environ) {
     std::string name(entry.substr(kPrefix.size(), eq - kPrefix.size()));
     if (name == "CONFIG" || name == "CRASH_CYCLES") continue;  // not settings
     for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    if (name.starts_with("http_")) name[4] = '.';
+    for (std::string_view section : {"http_", "kafka_", "sync_"}) {
+      if (name.starts_with(section)) name[section.size() - 1] = '.';
+    }
     out[name] = std::string(entry.substr(eq + 1));
   }
   return out;

@@ -14,6 +14,14 @@
 //   principals   the principals file (default DATA/principals.json)
 //   [http] network_threads, worker_threads, max_body_bytes, max_header_bytes,
 //          read_timeout_ms, write_timeout_ms, idle_timeout_ms
+//   [kafka] bootstrap   Kafka's bootstrap servers ("" : run the embedded
+//                       broker); flag --kafka, variable CLIENTELE_KAFKA_BOOTSTRAP
+//           partitions  of the topics the embedded broker creates (default 4)
+//           "<property>" any other librdkafka property, passed through
+//                       (security.protocol, sasl.*, ssl.*, ...)
+//   [sync] hq_url       a store's way to HQ's HTTP events feed, used when its
+//                       log is empty (a new store, a lost disk)
+//          token_file   the file holding the bearer token for that feed
 #pragma once
 
 #include <cstdint>
@@ -39,6 +47,11 @@ struct ServeConfig {
   std::int64_t read_timeout_ms = 10000;
   std::int64_t write_timeout_ms = 10000;
   std::int64_t idle_timeout_ms = 60000;
+  std::string kafka_bootstrap;               // "": embedded broker
+  std::int64_t kafka_partitions = 4;         // embedded broker's topics
+  std::map<std::string, std::string> kafka;  // librdkafka properties passed through
+  std::string hq_url;                        // "http://HOST:PORT"
+  std::string sync_token_file;
 };
 
 // Values by key ("listen", "http.worker_threads", ...), as text.

@@ -205,6 +205,15 @@ int main(int argc, char** argv) {
         std::string("Overrides '") + key + "' (see clientele serve --help and OPERATIONS.md)");
   }
   serve->add_option_function<std::string>(
+      "--kafka", [&](const std::string& v) { flag_values["kafka.bootstrap"] = v; },
+      "Kafka bootstrap servers (default: run an embedded broker and print its address)");
+  serve->add_option_function<std::string>(
+      "--hq-url", [&](const std::string& v) { flag_values["sync.hq_url"] = v; },
+      "A store's way to HQ's events feed (http://HOST:PORT), read when its log is empty");
+  serve->add_option_function<std::string>(
+      "--sync-token-file", [&](const std::string& v) { flag_values["sync.token_file"] = v; },
+      "The file holding the token for HQ's events feed");
+  serve->add_option_function<std::string>(
       "--worker-threads", [&](const std::string& v) { flag_values["http.worker_threads"] = v; },
       "Threads answering requests");
 

@@ -5,10 +5,16 @@
 #include <filesystem>
 #include <fstream>
 
+#include "api/feed_client.h"
 #include "api/http_server.h"
 #include "api/service.h"
 #include "app/command_handler.h"
 #include "app/line_log.h"
+#include "consumers/catch_up.h"
+#include "consumers/embedded_broker.h"
+#include "consumers/outbox_publisher.h"
+#include "consumers/overdraft.h"
+#include "consumers/replicator.h"
 #include "eventstore/event_store.h"
 #include "eventstore/system_clock.h"
 #include "projections/projector.h"
@@ -42,6 +48,113 @@ Result<api::Authenticator> Principals(const ServeConfig& c) {
   return api::Authenticator::Load(c.principals);
 }
 
+constexpr const char* kEventsTopic = "clientele.events";
+constexpr const char* kUpstreamTopic = "clientele.upstream";
+constexpr const char* kDeadLetterTopic = "clientele.dead-letter";
+
+// A store with an empty log copies HQ's log through HQ's events feed.
+Status JoinFromHq(const ServeConfig& c, EventStore* log) {
+  if (c.role != "store" || c.hq_url.empty() || log->Head() != 0) return Status::OK();
+  std::string token;
+  if (!c.sync_token_file.empty()) {
+    std::ifstream in(c.sync_token_file);
+    if (!in || !(in >> token)) {
+      return Status::InvalidArgument("sync.token_file", "invalid_config",
+                                     "cannot read a token from " + c.sync_token_file);
+    }
+  }
+  std::printf("clientele: empty log: copying HQ's log from %s\n", c.hq_url.c_str());
+  std::fflush(stdout);
+  auto copied =
+      CatchUpFromFeed(log, api::HttpFeed(c.hq_url, token), [](std::uint64_t n, std::uint64_t head) {
+        if (n % 100000 < 1000 || n >= head) {
+          std::printf("clientele: copied %llu of %llu events\n", static_cast<unsigned long long>(n),
+                      static_cast<unsigned long long>(head));
+          std::fflush(stdout);
+        }
+      });
+  if (!copied) return copied.error();
+  std::printf("clientele: joined: %llu events copied from HQ\n",
+              static_cast<unsigned long long>(*copied));
+  return Status::OK();
+}
+
+// Kafka sync: the embedded broker when none is configured, this node's outbox
+// publisher and its replicator.
+struct Sync {
+  std::unique_ptr<EmbeddedBroker> broker;
+  std::unique_ptr<OutboxPublisher> publisher;
+  std::unique_ptr<Replicator> replicator;
+
+  Status Start(const ServeConfig& c, EventStore* log) {
+    std::string bootstrap = c.kafka_bootstrap;
+    if (bootstrap.empty()) {
+      auto started = EmbeddedBroker::Start();
+      if (!started) return started.error();
+      broker = std::move(*started);
+      for (const char* topic : {kEventsTopic, kUpstreamTopic, kDeadLetterTopic}) {
+        if (Status s = broker->CreateTopic(topic, static_cast<int>(c.kafka_partitions)); !s.ok()) {
+          return s;
+        }
+      }
+      bootstrap = broker->bootstrap();
+      std::printf("clientele: embedded Kafka broker at %s (other nodes join with --kafka %s)\n",
+                  bootstrap.c_str(), bootstrap.c_str());
+    }
+    const bool hq = c.role == "hq";
+    PublisherOptions p;
+    p.bootstrap = bootstrap;
+    p.topic = hq ? kEventsTopic : kUpstreamTopic;
+    p.only_origin = hq ? "" : c.node;  // HQ passes every event on; a store only its own
+    p.cursor_path = c.data + "/outbox-cursor";
+    p.kafka = c.kafka;
+    auto publishing = OutboxPublisher::Start(log, std::move(p));
+    if (!publishing) return publishing.error();
+    publisher = std::move(*publishing);
+    ReplicatorOptions r;
+    r.bootstrap = bootstrap;
+    r.topic = hq ? kUpstreamTopic : kEventsTopic;
+    r.group_id = "clientele-" + c.node;
+    r.node = c.node;
+    r.dead_letter_topic = kDeadLetterTopic;
+    r.kafka = c.kafka;
+    if (hq) {
+      r.after_append = [log](const std::vector<RecordedEvent>& fresh) {
+        auto found = RecordOverdrafts(log, fresh);
+        if (!found) {
+          std::fprintf(stderr, "clientele: overdraft check failed: %s\n",
+                       found.error().ToString().c_str());
+        } else if (*found > 0) {
+          std::printf("clientele: %d credit overdraft(s) detected and recorded\n", *found);
+          std::fflush(stdout);
+        }
+      };
+    }
+    auto replicating = Replicator::Start(log, std::move(r));
+    if (!replicating) return replicating.error();
+    replicator = std::move(*replicating);
+    return Status::OK();
+  }
+
+  std::vector<api::Gauge> Gauges() const {
+    const ReplicatorStats r = replicator->stats();
+    auto d = [](std::uint64_t v) { return static_cast<double>(v); };
+    return {
+        {"clientele_outbox_cursor", "The last log position Kafka acknowledged.",
+         d(publisher->cursor())},
+        {"clientele_outbox_lag_events", "Events in the log not yet acknowledged by Kafka.",
+         d(publisher->lag())},
+        {"clientele_replicated_messages", "Messages consumed from other nodes.", d(r.messages)},
+        {"clientele_replicated_appended", "Replicated events new to this log.", d(r.appended)},
+        {"clientele_replicated_duplicates", "Replicated events already in the log (echoes too).",
+         d(r.duplicates)},
+        {"clientele_dead_letters", "Messages sent to the dead-letter topic.", d(r.dead_letters)},
+        {"clientele_replication_storage_retries", "Appends of replicated events retried.",
+         d(r.storage_retries)},
+    };
+  }
+};
+
 }  // namespace
 
 int RunServe(const ServeConfig& c) {
@@ -58,6 +171,7 @@ int RunServe(const ServeConfig& c) {
   auto log = EventStore::Open({.path = c.data, .origin = c.node});
   if (!log) return Fail(log.error());
   CommandHandler commands(log->get(), c.node);
+  if (Status s = JoinFromHq(c, log->get()); !s.ok()) return Fail(s);
   if (Status s = commands.Init(); !s.ok()) return Fail(s);
   auto projector = Projector::Open(log->get(), c.data + "/projections");
   if (!projector) return Fail(projector.error());
@@ -65,11 +179,14 @@ int RunServe(const ServeConfig& c) {
   (*projector)->Start();
   auto auth = Principals(c);
   if (!auth) return Fail(auth.error());
+  Sync sync;
+  if (Status s = sync.Start(c, log->get()); !s.ok()) return Fail(s);
 
   LineLog request_log;
   api::ServiceOptions options;
   options.node = c.node;
   options.log = [&request_log](const std::string& line) { request_log.Write(line); };
+  options.gauges = [&sync] { return sync.Gauges(); };
   api::Service service(options, log->get(), &commands, projector->get(), std::move(*auth), &clock);
   api::ServerOptions server_options;
   server_options.address = c.address;
@@ -97,6 +214,9 @@ int RunServe(const ServeConfig& c) {
   service.SetReady(false);
   (*server)->Stop();
   server->reset();
+  sync.replicator.reset();
+  sync.publisher.reset();
+  sync.broker.reset();
   projector->reset();
   log->reset();
   std::printf("clientele: stopped cleanly\n");

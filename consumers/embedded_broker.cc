@@ -37,7 +37,9 @@ Result<std::unique_ptr<EmbeddedBroker>> EmbeddedBroker::Start(int brokers) {
   if (h->cluster == nullptr) {
     return Error(Status::Unavailable("embedded broker: the mock cluster did not start"));
   }
-  return std::unique_ptr<EmbeddedBroker>(new EmbeddedBroker(std::move(h)));
+  auto broker = std::unique_ptr<EmbeddedBroker>(new EmbeddedBroker(std::move(h)));
+  broker->brokers_ = brokers;
+  return broker;
 }
 
 Status EmbeddedBroker::CreateTopic(const std::string& name, int partitions) {
@@ -48,6 +50,16 @@ Status EmbeddedBroker::CreateTopic(const std::string& name, int partitions) {
                                rd_kafka_err2str(e));
   }
   return Status::OK();
+}
+
+void EmbeddedBroker::SetUp(bool up) {
+  for (int id = 1; id <= brokers_; ++id) {
+    if (up) {
+      rd_kafka_mock_broker_set_up(handles_->cluster, id);
+    } else {
+      rd_kafka_mock_broker_set_down(handles_->cluster, id);
+    }
+  }
 }
 
 }  // namespace clientele

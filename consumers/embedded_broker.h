@@ -25,12 +25,16 @@ class EmbeddedBroker {
   const std::string& bootstrap() const { return bootstrap_; }
   // Creates a topic (the mock broker has no admin API).
   Status CreateTopic(const std::string& name, int partitions);
+  // Takes every broker down (connections dropped, new ones refused) or brings
+  // them back, keeping the topics: an outage without losing the broker.
+  void SetUp(bool up);
 
  private:
   struct Handles;
   explicit EmbeddedBroker(std::unique_ptr<Handles> handles);
   std::unique_ptr<Handles> handles_;
   std::string bootstrap_;
+  int brokers_ = 1;
 };
 
 }  // namespace clientele

@@ -11,8 +11,7 @@
 #include <set>
 #include <thread>
 
-#include "domain/ids.h"
-#include "projections/audit.h"
+#include "consumers/cloud_event.h"
 
 namespace clientele {
 
@@ -98,26 +97,8 @@ struct OutboxPublisher::Impl {
 
   // Hands one event to librdkafka. False if the producer refused it.
   bool Produce(const RecordedEvent& e) {
-    std::string_view key = e.stream;
-    if (key.starts_with(kCustomerStreamPrefix)) key.remove_prefix(kCustomerStreamPrefix.size());
-    const std::string source = "/clientele/" + e.origin;
-    const std::string time = FormatTime(e.time_ms);
-    const std::string schema = std::to_string(e.schema);
-    rd_kafka_headers_t* h = rd_kafka_headers_new(12);
-    auto add = [&](const char* name, std::string_view value) {
-      rd_kafka_header_add(h, name, -1, value.data(), static_cast<ssize_t>(value.size()));
-    };
-    add("ce_specversion", "1.0");
-    add("ce_id", e.id);
-    add("ce_type", e.type);
-    add("ce_source", source);
-    add("ce_time", time);
-    add("content-type", "application/json");
-    add("ce_stream", e.stream);
-    add("ce_schema", schema);
-    add("ce_actor", e.actor);
-    if (!e.correlation_id.empty()) add("ce_correlationid", e.correlation_id);
-    if (!e.causation_id.empty()) add("ce_causationid", e.causation_id);
+    const std::string_view key = MessageKey(e);
+    rd_kafka_headers_t* h = ToHeaders(e);
     {
       std::lock_guard lock(mu);
       in_flight.insert(e.position);

@@ -8,13 +8,7 @@
 // librdkafka); a restart resumes from the cursor, so an event may be
 // published twice but never lost: consumers drop duplicates by event id.
 //
-// Messages follow the CloudEvents Kafka binding in binary mode:
-//   key      the customer id ("settings" for the settings stream)
-//   value    the event's JSON payload
-//   headers  ce_specversion "1.0", ce_id (event id), ce_type, ce_source
-//            ("/clientele/<origin node>"), ce_time (RFC 3339), content-type
-//            "application/json", and the extensions ce_stream, ce_schema,
-//            ce_actor, ce_correlationid, ce_causationid.
+// Messages follow the CloudEvents Kafka binding (consumers/cloud_event.h).
 //
 // Thread-safe.
 #pragma once

@@ -345,11 +345,17 @@ CustomerState Evolve(CustomerState s, const CustomerEvent& event) {
           },
           [&](const CustomerDetailsChanged& e) {
             for (DetailField f : kAllDetailFields) {
-              if (e.changes[f]) s.details[f] = *e.changes[f];
+              if (e.changes[f] && s.stamps.Take(static_cast<int>(f), e.stamp)) {
+                s.details[f] = *e.changes[f];
+              }
             }
           },
-          [&](const CustomerDeactivated&) { s.active = false; },
-          [&](const CustomerReactivated&) { s.active = true; },
+          [&](const CustomerDeactivated& e) {
+            if (s.stamps.Take(kActiveStamp, e.stamp)) s.active = false;
+          },
+          [&](const CustomerReactivated& e) {
+            if (s.stamps.Take(kActiveStamp, e.stamp)) s.active = true;
+          },
           [&](const CustomerDeleted&) { s.deleted = true; },
           [&](const PurchaseRecorded& e) { s.purchases[e.tab_id].amount = e.amount; },
           [&](const PurchaseRefunded& e) {
@@ -363,6 +369,23 @@ CustomerState Evolve(CustomerState s, const CustomerEvent& event) {
       },
       event);
   return s;
+}
+
+void StampEdits(const CustomerState& state, std::int64_t now_ms, std::string_view node,
+                std::vector<CustomerEvent>* events) {
+  std::int64_t seen = state.stamps.max_hlc;
+  for (CustomerEvent& event : *events) {
+    Stamp* stamp = std::visit(Overloaded{
+                                  [](CustomerDetailsChanged& e) { return &e.stamp; },
+                                  [](CustomerDeactivated& e) { return &e.stamp; },
+                                  [](CustomerReactivated& e) { return &e.stamp; },
+                                  [](auto&) -> Stamp* { return nullptr; },
+                              },
+                              event);
+    if (stamp == nullptr) continue;
+    *stamp = NextStamp(seen, now_ms, node);
+    seen = stamp->hlc;
+  }
 }
 
 }  // namespace clientele

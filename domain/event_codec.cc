@@ -28,6 +28,11 @@ void PutDetails(json::object& o, const CustomerDetails& d) {
   }
 }
 
+void PutStamp(json::object& o, const Stamp& s) {
+  o["hlc"] = s.hlc;
+  o["node"] = s.node;
+}
+
 json::object ToJson(const CustomerEvent& event) {
   json::object o;
   std::visit(Overloaded{
@@ -41,9 +46,10 @@ json::object ToJson(const CustomerEvent& event) {
                    for (DetailField f : kAllDetailFields) {
                      if (e.changes[f]) o[DetailFieldName(f)] = *e.changes[f];
                    }
+                   PutStamp(o, e.stamp);
                  },
-                 [&](const CustomerDeactivated&) {},
-                 [&](const CustomerReactivated&) {},
+                 [&](const CustomerDeactivated& e) { PutStamp(o, e.stamp); },
+                 [&](const CustomerReactivated& e) { PutStamp(o, e.stamp); },
                  [&](const CustomerDeleted&) {},
                  [&](const PurchaseRecorded& e) {
                    o["tab_id"] = e.tab_id;
@@ -87,6 +93,11 @@ json::object ToJson(const CustomerEvent& event) {
                    o["delta"] = e.delta;
                    o["note"] = e.note;
                  },
+                 [&](const CreditOverdraftDetected& e) {
+                   o["deduction_id"] = e.deduction_id;
+                   o["store"] = e.store;
+                   o["shortfall"] = e.shortfall;
+                 },
              },
              event);
   return o;
@@ -114,6 +125,15 @@ class Reader {
     if (obj_[key].get_int64().get(v) != simdjson::SUCCESS) Fail(key);
     return v;
   }
+  // The stamp of a schema-2 edit; schema 1 had none.
+  Stamp ReadStamp() {
+    if (schema_ < 2) return Stamp{};
+    Stamp s;
+    s.hlc = Int("hlc");
+    s.node = Str("node");
+    return s;
+  }
+  void set_schema(std::uint32_t schema) { schema_ = schema; }
   bool ok() const { return bad_.empty(); }
   const std::string& bad_field() const { return bad_; }
 
@@ -123,6 +143,7 @@ class Reader {
   }
   simdjson::dom::object obj_;
   std::string bad_;
+  std::uint32_t schema_ = 1;
 };
 
 CustomerDetails ReadDetails(Reader& r) {
@@ -137,6 +158,7 @@ CustomerDetails ReadDetails(Reader& r) {
 struct CustomerType {
   std::string_view name;
   CustomerEvent (*read)(Reader&);
+  std::uint32_t schema = 1;  // the newest; older ones are upcast by `read`
 };
 
 // Indexed like the CustomerEvent variant.
@@ -154,10 +176,14 @@ const CustomerType kCustomerTypes[] = {
      [](Reader& r) -> CustomerEvent {
        CustomerDetailsChanged e;
        for (DetailField f : kAllDetailFields) e.changes[f] = r.OptStr(DetailFieldName(f));
+       e.stamp = r.ReadStamp();
        return e;
-     }},
-    {"customer.deactivated", [](Reader&) -> CustomerEvent { return CustomerDeactivated{}; }},
-    {"customer.reactivated", [](Reader&) -> CustomerEvent { return CustomerReactivated{}; }},
+     },
+     2},
+    {"customer.deactivated",
+     [](Reader& r) -> CustomerEvent { return CustomerDeactivated{r.ReadStamp()}; }, 2},
+    {"customer.reactivated",
+     [](Reader& r) -> CustomerEvent { return CustomerReactivated{r.ReadStamp()}; }, 2},
     {"customer.deleted", [](Reader&) -> CustomerEvent { return CustomerDeleted{}; }},
     {"purchase.recorded",
      [](Reader& r) -> CustomerEvent {
@@ -195,6 +221,10 @@ const CustomerType kCustomerTypes[] = {
      [](Reader& r) -> CustomerEvent {
        return CreditAdjusted{r.Int("delta"), r.Str("note")};
      }},
+    {"credit.overdraft_detected",
+     [](Reader& r) -> CustomerEvent {
+       return CreditOverdraftDetected{r.Str("deduction_id"), r.Str("store"), r.Int("shortfall")};
+     }},
 };
 static_assert(std::size(kCustomerTypes) == std::variant_size_v<CustomerEvent>);
 
@@ -204,8 +234,9 @@ static_assert(std::size(kSettingsTypes) == std::variant_size_v<SettingsEvent>);
 
 // Parses `json` as an object and runs `read` on it, mapping every failure to a Status.
 template <typename T, typename F>
-Result<T> Parse(std::string_view type, std::uint32_t schema, std::string_view json, F read) {
-  if (schema != kCurrentSchema) {
+Result<T> Parse(std::string_view type, std::uint32_t schema, std::string_view json, F read,
+                std::uint32_t newest = kCurrentSchema) {
+  if (schema < 1 || schema > newest) {
     return Error(Status::InvalidArgument(
         "schema", "unknown_schema",
         std::string(type) + " has no schema version " + std::to_string(schema)));
@@ -216,6 +247,7 @@ Result<T> Parse(std::string_view type, std::uint32_t schema, std::string_view js
     return Error(Status::Corruption("payload of " + std::string(type) + " is not a JSON object"));
   }
   Reader reader(obj);
+  reader.set_schema(schema);
   T event = read(reader);
   if (!reader.ok()) {
     return Error(Status::Corruption("payload of " + std::string(type) + " has a missing or bad '" +
@@ -263,11 +295,13 @@ bool IsSettingsEventType(std::string_view type) {
 Result<CustomerEvent> DecodeCustomerEvent(std::string_view type, std::uint32_t schema,
                                           std::string_view json) {
   for (const auto& t : kCustomerTypes) {
-    if (t.name == type) return Parse<CustomerEvent>(type, schema, json, t.read);
+    if (t.name == type) return Parse<CustomerEvent>(type, schema, json, t.read, t.schema);
   }
   return Error(Status::InvalidArgument("type", "unknown_event_type",
                                        "unknown customer event type '" + std::string(type) + "'"));
 }
+
+std::uint32_t SchemaOf(const CustomerEvent& e) { return kCustomerTypes[e.index()].schema; }
 
 Result<SettingsEvent> DecodeSettingsEvent(std::string_view type, std::uint32_t schema,
                                           std::string_view json) {

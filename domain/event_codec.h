@@ -6,8 +6,9 @@
 //
 //   customer.registered        {"customer_id","code","first_name","last_name",
 //                                [email, phone, tax_id, address, notes], ["origin_store"]}
-//   customer.details_changed   {any of the seven detail fields; "" clears}
-//   customer.deactivated | .reactivated | .deleted    {}
+//   customer.details_changed   {any of the seven detail fields; "" clears, "hlc", "node"}
+//   customer.deactivated | .reactivated               {"hlc","node"}
+//   customer.deleted                                  {}
 //   purchase.recorded          {"tab_id","amount","paid_at"}
 //   purchase.refunded          {"refund_id","tab_id","amount"}
 //   loyalty.points_earned      {"tab_id","points"}
@@ -17,11 +18,13 @@
 //   credit.topped_up           {"amount","payment_ref",["note"]}
 //   credit.deducted            {"amount",["note"],["reference"]}
 //   credit.adjusted            {"delta","note"}
+//   credit.overdraft_detected  {"deduction_id","store","shortfall"}
 //   settings.loyalty_program_set {"points","per_amount","rounding"}
 //   settings.module_enabled | .module_disabled        {"module"}
 //
-// Every type is at schema 1. Decoding takes the schema version so an older
-// payload can be upcast when a type evolves.
+// Every type is at schema 1 except the stamped edits (details_changed,
+// deactivated, reactivated) at schema 2 (domain/stamp.h); their schema-1
+// payloads, without "hlc" and "node", decode with the zero stamp.
 #pragma once
 
 #include <cstdint>

@@ -14,6 +14,7 @@
 //   purchase.recorded, purchase.refunded
 //   loyalty.points_earned / _reversed / _redeemed / _adjusted
 //   credit.topped_up / .deducted / .adjusted
+//   credit.overdraft_detected
 #pragma once
 
 #include <cstdint>
@@ -24,6 +25,7 @@
 #include "domain/details.h"
 #include "domain/loyalty.h"
 #include "domain/money.h"
+#include "domain/stamp.h"
 
 namespace clientele {
 
@@ -36,12 +38,15 @@ struct CustomerRegistered {
 };
 struct CustomerDetailsChanged {
   DetailsPatch changes;  // only the fields that changed, with their new values
+  Stamp stamp;           // domain/stamp.h
   bool operator==(const CustomerDetailsChanged&) const = default;
 };
 struct CustomerDeactivated {
+  Stamp stamp;
   bool operator==(const CustomerDeactivated&) const = default;
 };
 struct CustomerReactivated {
+  Stamp stamp;
   bool operator==(const CustomerReactivated&) const = default;
 };
 struct CustomerDeleted {
@@ -99,10 +104,22 @@ struct CreditAdjusted {
   bool operator==(const CreditAdjusted&) const = default;
 };
 
-using CustomerEvent = std::variant<CustomerRegistered, CustomerDetailsChanged, CustomerDeactivated,
-                                   CustomerReactivated, CustomerDeleted, PurchaseRecorded,
-                                   PurchaseRefunded, PointsEarned, PointsReversed, PointsRedeemed,
-                                   PointsAdjusted, CreditToppedUp, CreditDeducted, CreditAdjusted>;
+// Appended by HQ when, merging what stores did offline, it finds a credit
+// deduction took the balance below zero (the same credit spent at two stores).
+// The deduction stands (the money left the drawer); this records it for
+// auditors and moves no balance.
+struct CreditOverdraftDetected {
+  std::string deduction_id;  // the event id of the deduction
+  std::string store;         // where that deduction was made
+  Money shortfall = 0;       // how far below zero it took the balance
+  bool operator==(const CreditOverdraftDetected&) const = default;
+};
+
+using CustomerEvent =
+    std::variant<CustomerRegistered, CustomerDetailsChanged, CustomerDeactivated,
+                 CustomerReactivated, CustomerDeleted, PurchaseRecorded, PurchaseRefunded,
+                 PointsEarned, PointsReversed, PointsRedeemed, PointsAdjusted, CreditToppedUp,
+                 CreditDeducted, CreditAdjusted, CreditOverdraftDetected>;
 
 struct LoyaltyProgramSet {
   LoyaltyProgram program;
@@ -123,7 +140,9 @@ using SettingsEvent = std::variant<LoyaltyProgramSet, ModuleEnabled, ModuleDisab
 std::string_view EventTypeName(const CustomerEvent& e);
 std::string_view EventTypeName(const SettingsEvent& e);
 
-// The schema version of the payload this build writes for each type.
-inline constexpr std::uint32_t kCurrentSchema = 1;
+// The schema version of the payload this build writes for each type: 2 for
+// the stamped edits (details_changed, deactivated, reactivated), else 1.
+std::uint32_t SchemaOf(const CustomerEvent& e);
+inline constexpr std::uint32_t kCurrentSchema = 1;  // settings events
 
 }  // namespace clientele

@@ -4,6 +4,17 @@
 
 namespace clientele {
 
+std::string DerivedUuid(std::string_view name) {
+  // The namespace of Clientele's derived ids (itself a random UUID, fixed forever).
+  static const uuid_t kNamespace = {0x6c, 0x1e, 0x5b, 0x0a, 0x93, 0x4f, 0x4d, 0x2e,
+                                    0xa8, 0x71, 0x3c, 0x55, 0x0f, 0xd2, 0x19, 0xe4};
+  uuid_t bin;
+  uuid_generate_sha1(bin, kNamespace, name.data(), name.size());
+  char out[37];
+  uuid_unparse_lower(bin, out);
+  return std::string(out, 36);
+}
+
 Result<std::string> ParseUuid(std::string_view text, std::string_view field) {
   if (text.size() != 36) {
     return Error(Status::InvalidArgument(std::string(field), "invalid_uuid",

@@ -21,6 +21,11 @@ inline constexpr std::string_view kCustomerStreamPrefix = "customer-";
 // else InvalidArgument naming `field`.
 Result<std::string> ParseUuid(std::string_view text, std::string_view field);
 
+// A name-based (version 5, SHA-1) UUID: the same name always gives the same
+// id, so an event derived from another is appended once however often it is
+// derived.
+std::string DerivedUuid(std::string_view name);
+
 // OK if `node` is "hq" or a valid store id; else InvalidArgument naming `field`.
 Status ValidateNodeId(std::string_view node, std::string_view field = "node");
 

@@ -55,6 +55,12 @@ LedgerEffect EffectOf(const CustomerEvent& event) {
                    f.entry = f.history = true;
                    f.note = e.note;
                  },
+                 [&](const CreditOverdraftDetected& e) {
+                   f.entry = f.history = true;
+                   f.note = "overdraft of " + FormatMoney(e.shortfall) +
+                            " detected: credit spent at " + e.store + " beyond the balance";
+                   f.reference = e.deduction_id;
+                 },
                  [](const auto&) {},
              },
              event);

@@ -21,11 +21,17 @@ Result<std::optional<HistoryEntry>> Apply(const RecordedEvent& event, CustomerRo
                  },
                  [&](const CustomerDetailsChanged& e) {
                    for (DetailField f : kAllDetailFields) {
-                     if (e.changes[f]) row->details[f] = *e.changes[f];
+                     if (e.changes[f] && row->stamps.Take(static_cast<int>(f), e.stamp)) {
+                       row->details[f] = *e.changes[f];
+                     }
                    }
                  },
-                 [&](const CustomerDeactivated&) { row->active = false; },
-                 [&](const CustomerReactivated&) { row->active = true; },
+                 [&](const CustomerDeactivated& e) {
+                   if (row->stamps.Take(kActiveStamp, e.stamp)) row->active = false;
+                 },
+                 [&](const CustomerReactivated& e) {
+                   if (row->stamps.Take(kActiveStamp, e.stamp)) row->active = true;
+                 },
                  [&](const CustomerDeleted&) { row->deleted = true; },
                  [](const auto&) {},
              },
@@ -47,10 +53,13 @@ Result<std::optional<HistoryEntry>> Apply(const RecordedEvent& event, CustomerRo
 // row   := fmt:u8(=1) lp(id) lp(code) lp(detail)*7 lp(origin_store) flags:u8
 //          points:le64 credit:le64 spent:le64 last_visit:le64 created:le64
 //          updated:le64 version:le64 position:le64
+//          [fmt 2 only: max_hlc:le64 n:u8 (field:u8 hlc:le64 lp(node))*n]
+// Format 2 adds the stamps of an edited row; a row never edited stays at 1.
 std::string EncodeRow(const CustomerRow& r) {
+  const bool stamped = r.stamps != FieldStamps{};
   std::string out;
   out.reserve(160);
-  out.push_back(1);
+  out.push_back(stamped ? 2 : 1);
   coding::PutLp(&out, r.id);
   coding::PutLp(&out, r.code);
   for (DetailField f : kAllDetailFields) coding::PutLp(&out, r.details[f]);
@@ -61,17 +70,46 @@ std::string EncodeRow(const CustomerRow& r) {
     coding::PutLe64(&out, static_cast<std::uint64_t>(v));
   }
   coding::PutLe64(&out, r.position);
+  if (stamped) {
+    coding::PutLe64(&out, static_cast<std::uint64_t>(r.stamps.max_hlc));
+    const std::size_t count_at = out.size();
+    out.push_back(0);
+    for (std::size_t i = 0; i < r.stamps.at.size(); ++i) {
+      if (r.stamps.at[i] == Stamp{}) continue;
+      ++out[count_at];
+      out.push_back(static_cast<char>(i));
+      coding::PutLe64(&out, static_cast<std::uint64_t>(r.stamps.at[i].hlc));
+      coding::PutLp(&out, r.stamps.at[i].node);
+    }
+  }
   return out;
 }
 
 Status DecodeRow(std::string_view bytes, CustomerRow* r) {
   coding::Decoder in(bytes);
   std::string_view fmt, flags;
-  bool ok = in.View(1, &fmt) && fmt[0] == 1 && in.Lp(&r->id) && in.Lp(&r->code);
+  bool ok = in.View(1, &fmt) && (fmt[0] == 1 || fmt[0] == 2) && in.Lp(&r->id) && in.Lp(&r->code);
   for (DetailField f : kAllDetailFields) ok = ok && in.Lp(&r->details[f]);
   ok = ok && in.Lp(&r->origin_store) && in.View(1, &flags);
   std::uint64_t v[8] = {};
   for (auto& x : v) ok = ok && in.Le64(&x);
+  r->stamps = FieldStamps{};
+  if (ok && fmt[0] == 2) {
+    std::uint64_t max_hlc = 0;
+    std::string_view count;
+    ok = in.Le64(&max_hlc) && in.View(1, &count);
+    r->stamps.max_hlc = static_cast<std::int64_t>(max_hlc);
+    for (int n = ok ? static_cast<unsigned char>(count[0]) : 0; ok && n > 0; --n) {
+      std::string_view field;
+      std::uint64_t hlc = 0;
+      ok = in.View(1, &field) && static_cast<unsigned char>(field[0]) < r->stamps.at.size() &&
+           in.Le64(&hlc);
+      if (!ok) break;
+      Stamp& s = r->stamps.at[static_cast<unsigned char>(field[0])];
+      s.hlc = static_cast<std::int64_t>(hlc);
+      ok = in.Lp(&s.node);
+    }
+  }
   if (!ok || !in.empty()) return Status::Corruption("a customer row does not parse");
   r->active = flags[0] & 1;
   r->deleted = flags[0] & 2;

@@ -9,6 +9,7 @@
 
 #include "domain/details.h"
 #include "domain/money.h"
+#include "domain/stamp.h"
 #include "domain/status.h"
 #include "eventstore/event.h"
 
@@ -29,6 +30,7 @@ struct CustomerRow {
   std::int64_t updated_ms = 0;
   std::int64_t version = 0;    // the stream version of the last event applied
   std::uint64_t position = 0;  // the log position of the last event applied
+  FieldStamps stamps;          // which edit set each field (domain/stamp.h)
 
   bool operator==(const CustomerRow&) const = default;
 };

@@ -71,9 +71,9 @@ TEST(EventCodec, EveryCustomerEventRoundTrips) {
   patch[DetailField::kPhone] = "+1 555";
   std::vector<CustomerEvent> all = {
       CustomerRegistered{"0b8a7c1e-4f3d-4c2a-9e1f-2d3c4b5a6978", "CUST-S01-00001", d, "s01"},
-      CustomerDetailsChanged{patch},
-      CustomerDeactivated{},
-      CustomerReactivated{},
+      CustomerDetailsChanged{patch, Stamp{1'700'000'000'000 * kHlcTicksPerMs + 3, "s01"}},
+      CustomerDeactivated{Stamp{42, "hq"}},
+      CustomerReactivated{Stamp{43, "s02"}},
       CustomerDeleted{},
       PurchaseRecorded{"t1", 123, 1'700'000'000'123},
       PurchaseRefunded{"r1", "t1", 23},
@@ -84,16 +84,31 @@ TEST(EventCodec, EveryCustomerEventRoundTrips) {
       CreditToppedUp{100, "p1", ""},
       CreditDeducted{50, "", "x"},
       CreditAdjusted{-1, "why"},
+      CreditOverdraftDetected{"0b8a7c1e-4f3d-4c2a-9e1f-2d3c4b5a6979", "s02", 700},
   };
   ASSERT_EQ(all.size(), std::variant_size_v<CustomerEvent>);
   for (const auto& e : all) {
     std::string json = EncodePayload(e);
     EXPECT_EQ(EncodePayload(e), json) << "encoding is deterministic";
-    auto back = DecodeCustomerEvent(EventTypeName(e), kCurrentSchema, json);
+    auto back = DecodeCustomerEvent(EventTypeName(e), SchemaOf(e), json);
     ASSERT_TRUE(back) << EventTypeName(e) << ": " << back.error().ToString();
     EXPECT_EQ(*back, e) << json;
     EXPECT_TRUE(IsCustomerEventType(EventTypeName(e)));
   }
+}
+
+TEST(EventCodec, SchemaOneEditsDecodeWithTheZeroStamp) {
+  auto changed = DecodeCustomerEvent("customer.details_changed", 1, R"({"email":"a@b.c"})");
+  ASSERT_TRUE(changed) << changed.error().ToString();
+  EXPECT_EQ(std::get<CustomerDetailsChanged>(*changed).stamp, Stamp{});
+  EXPECT_EQ(std::get<CustomerDetailsChanged>(*changed).changes[DetailField::kEmail], "a@b.c");
+  auto deactivated = DecodeCustomerEvent("customer.deactivated", 1, "{}");
+  ASSERT_TRUE(deactivated);
+  EXPECT_EQ(std::get<CustomerDeactivated>(*deactivated).stamp, Stamp{});
+  // Schema 2 requires the stamp; schema 3 does not exist.
+  EXPECT_FALSE(DecodeCustomerEvent("customer.deactivated", 2, "{}"));
+  EXPECT_FALSE(DecodeCustomerEvent("customer.deactivated", 3, R"({"hlc":1,"node":"hq"})"));
+  EXPECT_FALSE(DecodeCustomerEvent("credit.deducted", 2, R"({"amount":1})"));
 }
 
 TEST(EventCodec, SettingsEventsRoundTrip) {

@@ -1,0 +1,128 @@
+#include "consumers/cloud_event.h"
+
+#include <librdkafka/rdkafka.h>
+
+#include "domain/event_codec.h"
+#include "domain/ids.h"
+#include "projections/audit.h"
+
+namespace clientele {
+
+namespace {
+
+constexpr std::string_view kSourcePrefix = "/clientele/";
+
+Status Bad(std::string field, std::string detail) {
+  return Status::InvalidArgument(std::move(field), "malformed_message", std::move(detail));
+}
+
+// The value of header `name`, or nullopt.
+std::optional<std::string> Header(rd_kafka_headers_t* headers, const char* name) {
+  const void* value = nullptr;
+  size_t size = 0;
+  if (headers == nullptr || rd_kafka_header_get_last(headers, name, &value, &size) != 0) {
+    return std::nullopt;
+  }
+  return std::string(static_cast<const char*>(value), size);
+}
+
+}  // namespace
+
+std::string_view MessageKey(const RecordedEvent& e) {
+  std::string_view key = e.stream;
+  if (key.starts_with(kCustomerStreamPrefix)) key.remove_prefix(kCustomerStreamPrefix.size());
+  return key;
+}
+
+rd_kafka_headers_t* ToHeaders(const RecordedEvent& e) {
+  rd_kafka_headers_t* h = rd_kafka_headers_new(12);
+  auto add = [&](const char* name, std::string_view value) {
+    rd_kafka_header_add(h, name, -1, value.data(), static_cast<ssize_t>(value.size()));
+  };
+  add("ce_specversion", "1.0");
+  add("ce_id", e.id);
+  add("ce_type", e.type);
+  add("ce_source", std::string(kSourcePrefix) + e.origin);
+  add("ce_time", FormatTime(e.time_ms));
+  add("content-type", "application/json");
+  add("ce_stream", e.stream);
+  add("ce_schema", std::to_string(e.schema));
+  add("ce_actor", e.actor);
+  if (!e.correlation_id.empty()) add("ce_correlationid", e.correlation_id);
+  if (!e.causation_id.empty()) add("ce_causationid", e.causation_id);
+  return h;
+}
+
+Result<RecordedEvent> FromMessage(const rd_kafka_message_t* m) {
+  rd_kafka_headers_t* h = nullptr;
+  if (rd_kafka_message_headers(m, &h) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    return Error(Bad("headers", "the message has no CloudEvents headers"));
+  }
+  auto need = [&](const char* name) -> Result<std::string> {
+    auto v = Header(h, name);
+    if (!v) return Error(Bad(name, std::string("the header ") + name + " is missing"));
+    return *v;
+  };
+  RecordedEvent e;
+  auto spec = need("ce_specversion");
+  if (!spec) return Error(spec.error());
+  if (*spec != "1.0") return Error(Bad("ce_specversion", "ce_specversion is not 1.0"));
+  auto id = need("ce_id");
+  if (!id) return Error(id.error());
+  auto canonical = ParseUuid(*id, "ce_id");
+  if (!canonical || *canonical != *id) {
+    return Error(Bad("ce_id", "ce_id is not a canonical (lower-case) UUID"));
+  }
+  e.id = *canonical;
+  auto type = need("ce_type");
+  if (!type) return Error(type.error());
+  e.type = *type;
+  auto source = need("ce_source");
+  if (!source) return Error(source.error());
+  if (!source->starts_with(kSourcePrefix)) {
+    return Error(Bad("ce_source", "ce_source is not /clientele/<node>"));
+  }
+  e.origin = source->substr(kSourcePrefix.size());
+  if (Status s = ValidateNodeId(e.origin, "ce_source"); !s.ok()) return Error(s);
+  auto time = need("ce_time");
+  if (!time) return Error(time.error());
+  auto ms = ParseTime(*time, 0);
+  if (!ms || *time == "now") return Error(Bad("ce_time", "ce_time is not an RFC 3339 time"));
+  e.time_ms = *ms;
+  auto stream = need("ce_stream");
+  if (!stream) return Error(stream.error());
+  e.stream = *stream;
+  auto schema = need("ce_schema");
+  if (!schema) return Error(schema.error());
+  if (schema->empty() || schema->size() > 3 ||
+      schema->find_first_not_of("0123456789") != std::string::npos) {
+    return Error(Bad("ce_schema", "ce_schema is not a number"));
+  }
+  e.schema = static_cast<std::uint32_t>(std::stoul(*schema));
+  e.actor = Header(h, "ce_actor").value_or("");
+  e.correlation_id = Header(h, "ce_correlationid").value_or("");
+  e.causation_id = Header(h, "ce_causationid").value_or("");
+  if (m->payload != nullptr) e.data.assign(static_cast<const char*>(m->payload), m->len);
+
+  // The payload must be an event this node understands, on the right stream.
+  if (e.stream == kSettingsStream) {
+    if (auto decoded = DecodeSettingsEvent(e.type, e.schema, e.data); !decoded) {
+      return Error(Bad("value", decoded.error().message()));
+    }
+  } else if (e.stream.starts_with(kCustomerStreamPrefix)) {
+    auto customer = ParseUuid(MessageKey(e), "ce_stream");
+    if (!customer || CustomerStream(*customer) != e.stream) {
+      return Error(Bad("ce_stream", "ce_stream is not customer-<canonical uuid>"));
+    }
+    if (auto decoded = DecodeCustomerEvent(e.type, e.schema, e.data); !decoded) {
+      return Error(Bad("value", decoded.error().message()));
+    }
+  } else {
+    return Error(Bad("ce_stream", "unknown stream '" + e.stream + "'"));
+  }
+  const std::string_view key(static_cast<const char*>(m->key), m->key == nullptr ? 0 : m->key_len);
+  if (key != MessageKey(e)) return Error(Bad("key", "the message key does not match ce_stream"));
+  return e;
+}
+
+}  // namespace clientele
