@@ -316,16 +316,25 @@ HttpResponse Service::History(Context& ctx) {
   if (!id) return Problem(id.error());
   std::vector<FieldError> errors;
   auto limit = ParseCount(ctx.req.query, "limit", 50, &errors);
-  auto before = ParseCount(ctx.req.query, "before", 0, &errors);
+  std::string next;
+  if (auto it = ctx.req.query.find("before"); it != ctx.req.query.end() && !it->second.empty()) {
+    auto before = ParseUuid(it->second, "before");
+    if (!before) {
+      errors.push_back({"before", "invalid_before", "before must be a next_before value (a UUID)"});
+    } else {
+      next = *before;
+    }
+  }
   if (limit && (*limit < 1 || *limit > 500)) {
     errors.push_back({"limit", "invalid_limit", "limit must be between 1 and 500"});
   }
   if (!errors.empty()) return Problem(errors);
   const Visibility vis = ctx.visibility();
   boost::json::array entries;
-  std::uint64_t next = *before;
+  bool first = true;
   // Entries the principal cannot see are skipped; pages stay full when they can.
-  while (entries.size() < *limit) {
+  while (entries.size() < *limit && (first || !next.empty())) {
+    first = false;
     auto page = projector_->History(*id, next, *limit - entries.size());
     if (!page) return Problem(page.error());
     for (const HistoryEntry& e : page->entries) {
@@ -333,10 +342,9 @@ HttpResponse Service::History(Context& ctx) {
       if (!o.empty()) entries.push_back(std::move(o));
     }
     next = page->next_before;
-    if (next == 0) break;
   }
   boost::json::object o{{"entries", std::move(entries)}};
-  o["next_before"] = next == 0 ? boost::json::value(nullptr) : boost::json::value(next);
+  o["next_before"] = next.empty() ? boost::json::value(nullptr) : boost::json::value(next);
   return Json(o);
 }
 

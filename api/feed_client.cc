@@ -102,9 +102,9 @@ FetchFeed HttpFeed(std::string base_url, std::string token) {
   std::string host = colon == std::string::npos ? hostport : hostport.substr(0, colon);
   std::string port = colon == std::string::npos ? "80" : hostport.substr(colon + 1);
   return [host, port, token](std::uint64_t after, std::size_t limit) -> Result<FeedPage> {
-    auto body = Get(host, port,
-                    "/v1/events?after=" + std::to_string(after) + "&limit=" + std::to_string(limit),
-                    token);
+    auto body =
+        Get(host, port,
+            "/v1/events?after=" + std::to_string(after) + "&limit=" + std::to_string(limit), token);
     if (!body) return Error(body.error());
     return Parse(*body);
   };

@@ -45,11 +45,15 @@ boost::json::object RenderCustomer(const CustomerRow& r, Visibility v) {
 }
 
 boost::json::object RenderHistoryEntry(const HistoryEntry& e, Visibility v) {
-  const bool points = v.points && (e.points_change != 0 || e.credit_change == 0);
-  const bool credit = v.credit && (e.credit_change != 0 || e.points_change == 0);
+  // An entry that moves neither balance (an overdraft found) belongs to its kind.
+  const bool neither = e.points_change == 0 && e.credit_change == 0;
+  const bool points =
+      v.points && (e.points_change != 0 || (neither && e.type.starts_with("loyalty.")));
+  const bool credit =
+      v.credit && (e.credit_change != 0 || (neither && e.type.starts_with("credit.")));
   boost::json::object o;
   if (!points && !credit) return o;
-  o["position"] = e.position;
+  o["id"] = e.event_id;
   o["time"] = FormatTime(e.time_ms);
   o["type"] = e.type;
   if (v.points) {

@@ -68,6 +68,9 @@ Result<CommandOutcome> CommandHandler::Run(const std::string& stream, const Comm
                                            DecideFn decide, const std::string& actor,
                                            std::optional<std::int64_t> if_version) {
   StateCache<State>& cache = Cache<State>();
+  // Commands on one stream take turns here; the version check below then only
+  // has to catch appends from elsewhere (replication), which are rare.
+  std::lock_guard turn(stripes_[std::hash<std::string>{}(stream) % stripes_.size()]);
   for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
     // The cached state is taken, not copied, and put back on every way out,
     // advanced by the events appended.

@@ -2,15 +2,16 @@
 //
 // For each command it loads the stream's state (Evolve over its events), asks
 // the domain to Decide, and appends the resulting events with the stream's
-// version as the expected version. If another writer got there first the
-// whole cycle is retried, so concurrent commands on one customer serialize
-// without locks. States are cached (app/state_cache.h): a command reads only
+// version as the expected version. Commands on one stream take turns (a
+// striped lock); if another writer (replication) got there first the whole
+// cycle is retried. States are cached (app/state_cache.h): a command reads only
 // the events appended since the cached version. Customer codes come from this
 // node's CodeAllocator.
 //
 // Thread-safe.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <mutex>
 #include <optional>
@@ -81,6 +82,7 @@ class CommandHandler {
   std::string node_;
   StateCache<CustomerState> customers_{20000};
   StateCache<SettingsState> settings_{1};
+  std::array<std::mutex, 64> stripes_;  // by stream: one command per stream at a time
   std::mutex codes_mu_;
   CodeAllocator codes_;
 };

@@ -17,6 +17,7 @@
 #include <map>
 #include <optional>
 
+#include "app/broker.h"
 #include "app/command_handler.h"
 #include "app/config.h"
 #include "app/serve.h"
@@ -193,6 +194,13 @@ int main(int argc, char** argv) {
       app.add_subcommand("rebuild", "Rebuild the projections from the log (stop the node first)");
   rebuild->add_option("--data", data, "The node's data folder")->required();
 
+  auto* broker = app.add_subcommand(
+      "broker", "Run the embedded Kafka-protocol broker alone (stdin: 'down' / 'up')");
+  int partitions = 4;
+  broker->add_option("--partitions", partitions, "Partitions per topic")
+      ->check(CLI::Range(1, 256))
+      ->capture_default_str();
+
   auto* serve = app.add_subcommand(
       "serve", "Run the node's HTTP service (configuration: file < CLIENTELE_* variables < flags)");
   std::string config_file;
@@ -237,6 +245,7 @@ int main(int argc, char** argv) {
     if (!config) return clientele::Fail(config.error());
     return clientele::RunServe(*config);
   }
+  if (broker->parsed()) return clientele::RunBroker(partitions);
   if (verify->parsed()) return clientele::RunVerify(data);
   if (audit->parsed()) return clientele::RunAudit(data, customer, as_of);
   if (rebuild->parsed()) return clientele::RunRebuild(data);

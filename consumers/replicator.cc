@@ -75,8 +75,8 @@ struct Replicator::Impl {
                                 ? rd_kafka_headers_copy(original)
                                 : rd_kafka_headers_new(4);
     const std::string topic = rd_kafka_topic_name(m->rkt);
-    const std::string where = topic + "/" + std::to_string(m->partition) + "@" +
-                              std::to_string(m->offset);
+    const std::string where =
+        topic + "/" + std::to_string(m->partition) + "@" + std::to_string(m->offset);
     rd_kafka_header_add(h, "clientele_error", -1, reason.data(),
                         static_cast<ssize_t>(reason.size()));
     rd_kafka_header_add(h, "clientele_source", -1, where.data(),
@@ -112,7 +112,8 @@ struct Replicator::Impl {
       Count(&ReplicatorStats::storage_retries);
       Log("appending " + std::to_string(events->size()) +
           " replicated events failed, retrying: " + appended.error().ToString());
-      std::this_thread::sleep_for(std::chrono::milliseconds(std::min(1000, 50 << std::min(attempt, 4))));
+      std::this_thread::sleep_for(
+          std::chrono::milliseconds(std::min(1000, 50 << std::min(attempt, 4))));
     }
     return false;
   }
@@ -222,7 +223,8 @@ Result<std::unique_ptr<Replicator>> Replicator::Start(EventStore* log, Replicato
   rd_kafka_resp_err_t e = rd_kafka_subscribe(impl->consumer, topics);
   rd_kafka_topic_partition_list_destroy(topics);
   if (e != RD_KAFKA_RESP_ERR_NO_ERROR) {
-    return Error(Status::Unavailable("cannot subscribe to " + o.topic + ": " + rd_kafka_err2str(e)));
+    return Error(
+        Status::Unavailable("cannot subscribe to " + o.topic + ": " + rd_kafka_err2str(e)));
   }
   Impl* raw = impl.get();
   impl->thread = std::thread([raw] { raw->Run(); });

@@ -59,6 +59,7 @@ Result<AuditReport> AuditCustomer(EventStore* log, std::string_view customer,
     return Error(Status::NotFound("customer_not_found", "no customer " + std::string(customer) +
                                                             " existed by " + FormatTime(as_of_ms)));
   }
+  OrderHistory(&report.entries);
   report.events_checked = verified->events_checked;
   return report;
 }

@@ -16,7 +16,7 @@ namespace clientele {
 
 struct AuditReport {
   CustomerRow customer;               // as of the moment: details and balances
-  std::vector<HistoryEntry> entries;  // points and credit changes up to then, oldest first
+  std::vector<HistoryEntry> entries;  // points and credit changes up to then, in history order
   std::int64_t as_of_ms = 0;
   std::uint64_t events_checked = 0;  // links of the hash chain verified (the whole log)
 };

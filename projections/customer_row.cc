@@ -1,5 +1,8 @@
 #include "projections/customer_row.h"
 
+#include <algorithm>
+#include <tuple>
+
 #include "domain/event_codec.h"
 #include "domain/ledger.h"
 #include "domain/overloaded.h"
@@ -41,13 +44,13 @@ Result<std::optional<HistoryEntry>> Apply(const RecordedEvent& event, CustomerRo
   row->credit += f.credit;
   row->total_spent += f.spent;
   if (f.visit_ms > row->last_visit_ms) row->last_visit_ms = f.visit_ms;
-  row->updated_ms = event.time_ms;
+  row->updated_ms = std::max(row->updated_ms, event.time_ms);  // the same whatever the order
   row->version = event.version;
   row->position = event.position;
   if (!f.entry) return std::optional<HistoryEntry>();
-  return std::optional<HistoryEntry>(HistoryEntry{event.position, event.time_ms, event.type,
-                                                  f.points, f.credit, row->points, row->credit,
-                                                  f.note, f.reference, event.actor, event.origin});
+  return std::optional<HistoryEntry>(HistoryEntry{
+      event.id, event.position, event.version, event.time_ms, event.type, f.points, f.credit,
+      row->points, row->credit, f.note, f.reference, event.actor, event.origin});
 }
 
 // row   := fmt:u8(=1) lp(id) lp(code) lp(detail)*7 lp(origin_store) flags:u8
@@ -120,15 +123,34 @@ Status DecodeRow(std::string_view bytes, CustomerRow* r) {
   return Status::OK();
 }
 
-// entry := fmt:u8(=1) position:le64 time:le64 points_change:le64 credit_change:le64
-//          points_after:le64 credit_after:le64 lp(type) lp(note) lp(reference)
+void SetBalancesAfter(std::vector<HistoryEntry>* entries) {
+  Points points = 0;
+  Money credit = 0;
+  for (HistoryEntry& e : *entries) {
+    e.points_after = points += e.points_change;
+    e.credit_after = credit += e.credit_change;
+  }
+}
+
+bool HistoryBefore(const HistoryEntry& a, const HistoryEntry& b) {
+  return std::tie(a.time_ms, a.store, a.version) < std::tie(b.time_ms, b.store, b.version);
+}
+
+void OrderHistory(std::vector<HistoryEntry>* entries) {
+  std::stable_sort(entries->begin(), entries->end(), HistoryBefore);
+  SetBalancesAfter(entries);
+}
+
+// entry := fmt:u8(=2) lp(event_id) position:le64 version:le64 time:le64
+//          points_change:le64 credit_change:le64 lp(type) lp(note) lp(reference)
 //          lp(actor) lp(store)
+// The balances after are not stored: they follow from the history's order.
 std::string EncodeEntry(const HistoryEntry& e) {
   std::string out;
-  out.push_back(1);
+  out.push_back(2);
+  coding::PutLp(&out, e.event_id);
   coding::PutLe64(&out, e.position);
-  for (std::int64_t v :
-       {e.time_ms, e.points_change, e.credit_change, e.points_after, e.credit_after}) {
+  for (std::int64_t v : {e.version, e.time_ms, e.points_change, e.credit_change}) {
     coding::PutLe64(&out, static_cast<std::uint64_t>(v));
   }
   for (const std::string* s : {&e.type, &e.note, &e.reference, &e.actor, &e.store}) {
@@ -140,19 +162,19 @@ std::string EncodeEntry(const HistoryEntry& e) {
 Status DecodeEntry(std::string_view bytes, HistoryEntry* e) {
   coding::Decoder in(bytes);
   std::string_view fmt;
-  std::uint64_t v[6] = {};
-  bool ok = in.View(1, &fmt) && fmt[0] == 1;
+  std::uint64_t v[5] = {};
+  bool ok = in.View(1, &fmt) && fmt[0] == 2 && in.Lp(&e->event_id);
   for (auto& x : v) ok = ok && in.Le64(&x);
   for (std::string* s : {&e->type, &e->note, &e->reference, &e->actor, &e->store}) {
     ok = ok && in.Lp(s);
   }
   if (!ok || !in.empty()) return Status::Corruption("a history entry does not parse");
   e->position = v[0];
-  e->time_ms = static_cast<std::int64_t>(v[1]);
-  e->points_change = static_cast<std::int64_t>(v[2]);
-  e->credit_change = static_cast<std::int64_t>(v[3]);
-  e->points_after = static_cast<std::int64_t>(v[4]);
-  e->credit_after = static_cast<std::int64_t>(v[5]);
+  e->version = static_cast<std::int64_t>(v[1]);
+  e->time_ms = static_cast<std::int64_t>(v[2]);
+  e->points_change = static_cast<std::int64_t>(v[3]);
+  e->credit_change = static_cast<std::int64_t>(v[4]);
+  e->points_after = e->credit_after = 0;
   return Status::OK();
 }
 

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "domain/details.h"
 #include "domain/money.h"
@@ -35,9 +36,15 @@ struct CustomerRow {
   bool operator==(const CustomerRow&) const = default;
 };
 
-// One change of points or credit, with the balances right after it.
+// One change of points or credit, with the balances right after it. A
+// customer's history is ordered by time, then the node it was made at, then
+// stream order. Every node sees one node's events of a customer in the same
+// order, so every node's history has the same order, whatever order
+// replication brought the events in.
 struct HistoryEntry {
-  std::uint64_t position = 0;
+  std::string event_id;
+  std::uint64_t position = 0;  // in this node's log
+  std::int64_t version = 0;    // in this node's copy of the stream
   std::int64_t time_ms = 0;
   std::string type;  // the event type, e.g. "credit.topped_up"
   Points points_change = 0;
@@ -52,12 +59,20 @@ struct HistoryEntry {
   bool operator==(const HistoryEntry&) const = default;
 };
 
+// True if `a` comes before `b` in a history.
+bool HistoryBefore(const HistoryEntry& a, const HistoryEntry& b);
+
 // Applies one recorded event of a customer stream to `row` (empty for a new
 // customer). Returns the history entry the event makes, if it is a points or
 // credit change. Events of other types leave the row as it is.
 // InvalidArgument for an event that is not a customer event; Corruption if its
 // payload does not parse.
 Result<std::optional<HistoryEntry>> Apply(const RecordedEvent& event, CustomerRow* row);
+
+// Sorts `entries` into history order and sets the balances after each.
+void OrderHistory(std::vector<HistoryEntry>* entries);
+// Sets the balances after each of `entries`, which are in history order.
+void SetBalancesAfter(std::vector<HistoryEntry>* entries);
 
 std::string EncodeRow(const CustomerRow& row);
 Status DecodeRow(std::string_view bytes, CustomerRow* row);

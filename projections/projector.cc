@@ -37,10 +37,37 @@ Status FromRocksDb(const rocksdb::Status& s, std::string_view what) {
   return Status::Unavailable(msg);
 }
 
-std::string HistoryKey(std::string_view id, std::uint64_t position) {
+constexpr char kFormatKey[] = "format";
+constexpr char kFormat[] = "2";
+constexpr std::size_t kIdSize = 36;
+
+// customer id, time, origin, version: the history's order (HistoryBefore).
+std::string HistoryKey(std::string_view id, std::int64_t time_ms, std::string_view origin,
+                       std::int64_t version) {
   std::string k(id);
-  coding::PutBe64(&k, position);
+  k.reserve(kIdSize + 8 + origin.size() + 1 + 8);
+  coding::PutBe64(&k, static_cast<std::uint64_t>(time_ms));
+  k.append(origin);
+  k.push_back('\0');
+  coding::PutBe64(&k, static_cast<std::uint64_t>(version));
   return k;
+}
+
+std::pair<std::uint64_t, std::uint64_t> Halves(std::string_view uuid) {
+  RowIds::Key key{};
+  (void)RowIds::ToKey(uuid, &key);
+  std::uint64_t hi = 0, lo = 0;
+  for (int i = 0; i < 8; ++i) hi = hi << 8 | key[i], lo = lo << 8 | key[i + 8];
+  return {hi, lo};
+}
+
+RowIds::Key FromHalves(std::uint64_t hi, std::uint64_t lo) {
+  RowIds::Key key;
+  for (int i = 0; i < 8; ++i) {
+    key[i] = static_cast<std::uint8_t>(hi >> (56 - 8 * i));
+    key[i + 8] = static_cast<std::uint8_t>(lo >> (56 - 8 * i));
+  }
+  return key;
 }
 
 bool SameCode(std::string_view a, std::string_view b) {
@@ -104,11 +131,22 @@ struct Projector::Impl {
   // During a rebuild, history entries gather here to be written in key order.
   struct RebuildHistory {
     struct Ref {
-      std::uint64_t id_hi, id_lo, position;  // the key: id bytes, then position
-      std::uint64_t at;                      // the encoded entry, in `bytes`
+      std::uint64_t id_hi, id_lo;  // the key: customer id bytes,
+      std::int64_t time;           // time,
+      std::uint32_t origin;        // origin (in `origins`),
+      std::int64_t version;        // version
+      std::uint64_t at;            // the encoded entry, in `bytes`
     };
     std::string bytes;
     std::vector<Ref> refs;
+    std::vector<std::string> origins;  // the few nodes events came from
+    std::uint32_t Origin(const std::string& node) {
+      for (std::uint32_t i = 0; i < origins.size(); ++i) {
+        if (origins[i] == node) return i;
+      }
+      origins.push_back(node);
+      return static_cast<std::uint32_t>(origins.size() - 1);
+    }
   };
   std::unique_ptr<RebuildHistory> rebuild_history;
 
@@ -122,7 +160,30 @@ struct Projector::Impl {
     }
   }
 
+  // Clears projections an older build wrote in another layout, so that they
+  // are rebuilt from the log; then records this build's layout.
+  Status CheckFormat() {
+    std::string format, checkpoint;
+    rocksdb::Status f = db->Get(rocksdb::ReadOptions(), meta_cf(), kFormatKey, &format);
+    rocksdb::Status c = db->Get(rocksdb::ReadOptions(), meta_cf(), kCheckpointKey, &checkpoint);
+    if (f.ok() && format == kFormat) return Status::OK();
+    if (c.ok()) {
+      std::fprintf(stderr,
+                   "clientele: the projections were written by an older build; rebuilding\n");
+      for (auto* cf : {meta_cf(), customers_cf(), history_cf()}) {
+        std::string first(1, '\0'), last(256, '\xff');
+        rocksdb::Status d = db->DeleteRange(rocksdb::WriteOptions(), cf, first, last);
+        if (!d.ok()) return FromRocksDb(d, "clearing outdated projections failed");
+      }
+    }
+    rocksdb::WriteOptions sync;
+    sync.sync = true;
+    rocksdb::Status w = db->Put(sync, meta_cf(), kFormatKey, kFormat);
+    return w.ok() ? Status::OK() : FromRocksDb(w, "writing the projections' format failed");
+  }
+
   Status Load() {
+    if (Status st = CheckFormat(); !st.ok()) return st;
     std::string value;
     rocksdb::Status s = db->Get(rocksdb::ReadOptions(), meta_cf(), kCheckpointKey, &value);
     if (s.ok() && value.size() == 8) {
@@ -214,14 +275,13 @@ struct Projector::Impl {
     if (t.data.id.empty()) t.data.id = id;  // an event before the registration reached us
     if (!*entry) return;
     if (rebuild_history) {
-      RowIds::Key key;
-      (void)RowIds::ToKey(id, &key);
-      std::uint64_t hi = 0, lo = 0;
-      for (int i = 0; i < 8; ++i) hi = hi << 8 | key[i], lo = lo << 8 | key[i + 8];
-      rebuild_history->refs.push_back({hi, lo, e.position, rebuild_history->bytes.size()});
-      coding::PutLp(&rebuild_history->bytes, EncodeEntry(**entry));
+      const auto [hi, lo] = Halves(id);
+      RebuildHistory& h = *rebuild_history;
+      h.refs.push_back({hi, lo, e.time_ms, h.Origin(e.origin), e.version, h.bytes.size()});
+      coding::PutLp(&h.bytes, EncodeEntry(**entry));
     } else {
-      p->batch.Put(history_cf(), HistoryKey(id, e.position), EncodeEntry(**entry));
+      p->batch.Put(history_cf(), HistoryKey(id, e.time_ms, e.origin, e.version),
+                   EncodeEntry(**entry));
     }
   }
 
@@ -311,21 +371,28 @@ struct Projector::Impl {
     rocksdb::Status s;
     RebuildHistory& h = *rebuild_history;
     if (!h.refs.empty()) {
-      std::sort(h.refs.begin(), h.refs.end(), [](const auto& a, const auto& b) {
-        return std::tie(a.id_hi, a.id_lo, a.position) < std::tie(b.id_hi, b.id_lo, b.position);
+      // Origins ranked as their keys' bytes compare (the name, then the 0).
+      std::vector<std::uint32_t> rank(h.origins.size());
+      {
+        std::vector<std::string> sorted;
+        for (const std::string& o : h.origins) sorted.push_back(o + '\0');
+        std::sort(sorted.begin(), sorted.end());
+        for (std::size_t i = 0; i < h.origins.size(); ++i) {
+          rank[i] = static_cast<std::uint32_t>(
+              std::lower_bound(sorted.begin(), sorted.end(), h.origins[i] + '\0') - sorted.begin());
+        }
+      }
+      std::sort(h.refs.begin(), h.refs.end(), [&](const auto& a, const auto& b) {
+        return std::tie(a.id_hi, a.id_lo, a.time, rank[a.origin], a.version) <
+               std::tie(b.id_hi, b.id_lo, b.time, rank[b.origin], b.version);
       });
       s = write(history_cf(), history_file, [&](rocksdb::SstFileWriter& w) {
         std::string key, value;
         for (const RebuildHistory::Ref& ref : h.refs) {
           coding::Decoder in(std::string_view(h.bytes).substr(ref.at));
           if (!in.Lp(&value)) return rocksdb::Status::Corruption("rebuild history");
-          RowIds::Key id;
-          for (int i = 0; i < 8; ++i) {
-            id[i] = static_cast<std::uint8_t>(ref.id_hi >> (56 - 8 * i));
-            id[i + 8] = static_cast<std::uint8_t>(ref.id_lo >> (56 - 8 * i));
-          }
-          key = RowIds::ToText(id);
-          coding::PutBe64(&key, ref.position);
+          key = HistoryKey(RowIds::ToText(FromHalves(ref.id_hi, ref.id_lo)), ref.time,
+                           h.origins[ref.origin], ref.version);
           rocksdb::Status put = w.Put(key, value);
           if (!put.ok()) return put;
         }
@@ -487,27 +554,36 @@ CustomerRow Projector::CustomerAt(std::uint32_t row) const {
   return out;
 }
 
-Result<HistoryPage> Projector::History(std::string_view id, std::uint64_t before,
+Result<HistoryPage> Projector::History(std::string_view id, std::string_view before,
                                        std::size_t limit) const {
-  HistoryPage page;
+  // The whole history, oldest first, for the balances after each entry.
+  std::vector<HistoryEntry> all;
   std::unique_ptr<rocksdb::Iterator> it(
       impl_->db->NewIterator(rocksdb::ReadOptions(), impl_->history_cf()));
-  const std::string start = HistoryKey(id, before == 0 ? UINT64_MAX : before - 1);
-  HistoryEntry entry;
-  for (it->SeekForPrev(start); it->Valid(); it->Prev()) {
+  for (it->Seek(id); it->Valid(); it->Next()) {
     std::string_view key(it->key().data(), it->key().size());
-    if (key.size() != id.size() + 8 || !key.starts_with(id)) break;
-    if (page.entries.size() == limit) {
-      page.next_before = page.entries.back().position;
-      break;
-    }
+    if (key.size() <= kIdSize + 8 || !key.starts_with(id)) break;
+    HistoryEntry& entry = all.emplace_back();
     if (Status s = DecodeEntry(std::string_view(it->value().data(), it->value().size()), &entry);
         !s.ok()) {
       return Error(s);
     }
-    page.entries.push_back(entry);
   }
   if (!it->status().ok()) return Error(FromRocksDb(it->status(), "reading history failed"));
+  SetBalancesAfter(&all);
+  std::size_t end = all.size();  // entries [0, end) come before `before`
+  if (!before.empty()) {
+    auto at = std::find_if(all.begin(), all.end(),
+                           [&](const HistoryEntry& e) { return e.event_id == before; });
+    if (at == all.end()) {
+      return Error(
+          Status::NotFound("invalid_before", "before must be the id of an entry of this history"));
+    }
+    end = static_cast<std::size_t>(at - all.begin());
+  }
+  HistoryPage page;
+  while (end > 0 && page.entries.size() < limit) page.entries.push_back(std::move(all[--end]));
+  if (end > 0 && !page.entries.empty()) page.next_before = page.entries.back().event_id;
   return page;
 }
 

@@ -3,7 +3,10 @@
 // Data: <data>/projections, a RocksDB database
 //   family default    "checkpoint"                 -> position:be64 (last event applied)
 //   family customers  customer id (36 bytes)       -> row    (projections/customer_row.h)
-//   family history    customer id, position:be64   -> entry
+//   family default    "format"                     -> the layout version ("2")
+//   family history    customer id, time:be64, origin node, 0, version:be64 -> entry
+// A history is kept in that order, the same on every node (see HistoryEntry).
+// Projections written by an older layout are cleared and rebuilt.
 // Each batch of events is applied with one WriteBatch holding the rows it
 // changed, the history entries it made and the new checkpoint, so the tables
 // never run ahead of or behind their checkpoint. The batch goes through the WAL
@@ -42,7 +45,7 @@ namespace clientele {
 
 struct HistoryPage {
   std::vector<HistoryEntry> entries;  // newest first
-  std::uint64_t next_before = 0;      // pass as `before` for the next page; 0: no more
+  std::string next_before;            // pass as `before` for the next page; "": no more
 };
 
 struct ProjectorStats {
@@ -88,9 +91,12 @@ class Projector {
   std::vector<std::uint32_t> FindRows(const TableSearch& search) const;
   // The customer at a row number FindRows gave.
   CustomerRow CustomerAt(std::uint32_t row) const;
-  // Up to `limit` history entries of the customer with position < `before`
+  // Up to `limit` history entries of the customer that come before the entry
+  // whose event id is `before` ("": from the newest), newest first, with the
+  // balances after each. NotFound ("invalid_before") for an unknown `before`.
   // (0: from the newest), newest first.
-  Result<HistoryPage> History(std::string_view id, std::uint64_t before, std::size_t limit) const;
+  Result<HistoryPage> History(std::string_view id, std::string_view before,
+                              std::size_t limit) const;
 
   // The loyalty program and modules as of position().
   SettingsState Settings() const;

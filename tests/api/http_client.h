@@ -37,6 +37,7 @@ struct Reply {
 class HttpClient {
  public:
   explicit HttpClient(unsigned short port) : port_(port) {}
+  unsigned short port() const { return port_; }
 
   Reply Call(const std::string& method, const std::string& target, const std::string& body = "",
              const std::map<std::string, std::string>& headers = {}) {

@@ -51,7 +51,7 @@ TEST_F(AuditTest, HistoryBalancesMatchTheReplayAtEveryMoment) {
   auto projector = Projector::Open(store_.get(), dir_.sub("node/projections"));
   ASSERT_TRUE(projector);
   ASSERT_TRUE((*projector)->CatchUp().ok());
-  auto page = (*projector)->History(id, 0, 100);
+  auto page = (*projector)->History(id, "", 100);
   ASSERT_TRUE(page);
   ASSERT_EQ(page->entries.size(), 7u);
   for (const HistoryEntry& h : page->entries) {

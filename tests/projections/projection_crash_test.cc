@@ -25,7 +25,7 @@ void ExpectSame(const Projector& a, const Projector& b) {
   std::sort(rows_b.begin(), rows_b.end(), by_id);
   ASSERT_EQ(rows_a, rows_b);
   for (const CustomerRow& row : rows_a) {
-    auto ha = a.History(row.id, 0, SIZE_MAX), hb = b.History(row.id, 0, SIZE_MAX);
+    auto ha = a.History(row.id, "", SIZE_MAX), hb = b.History(row.id, "", SIZE_MAX);
     ASSERT_TRUE(ha && hb);
     ASSERT_EQ(ha->entries, hb->entries) << row.id;
   }

@@ -23,14 +23,14 @@ CustomerDetails Person(int i) {
 std::vector<HistoryEntry> FullHistory(const Projector& p, const std::string& id,
                                       std::size_t page_size = 7) {
   std::vector<HistoryEntry> all;
-  std::uint64_t before = 0;
+  std::string before;
   do {
     auto page = p.History(id, before, page_size);
     EXPECT_TRUE(page);
     if (!page) break;
     all.insert(all.end(), page->entries.begin(), page->entries.end());
     before = page->next_before;
-  } while (before != 0);
+  } while (!before.empty());
   std::reverse(all.begin(), all.end());
   return all;
 }
@@ -175,7 +175,7 @@ TEST_F(ProjectorTest, AWriterReadsItsOwnWrite) {
   ASSERT_TRUE(topped);
   ASSERT_TRUE(projector_->WaitFor(topped->last_position, std::chrono::seconds(10)));
   EXPECT_EQ(projector_->Customer(created->customer_id)->credit, 2500);
-  auto page = projector_->History(created->customer_id, 0, 10);
+  auto page = projector_->History(created->customer_id, "", 10);
   ASSERT_TRUE(page);
   ASSERT_EQ(page->entries.size(), 1u);
   const HistoryEntry& e = page->entries[0];
@@ -197,18 +197,19 @@ TEST_F(ProjectorTest, HistoryPagesNewestFirstWithoutSkipsOrRepeats) {
   WaitForLog();
   std::vector<std::size_t> sizes;
   std::vector<std::string> notes;
-  std::uint64_t before = 0;
+  std::string before;
   do {
     auto page = projector_->History(c->customer_id, before, 10);
     ASSERT_TRUE(page);
     sizes.push_back(page->entries.size());
     for (const auto& e : page->entries) notes.push_back(e.note);
     before = page->next_before;
-  } while (before != 0);
+  } while (!before.empty());
   EXPECT_EQ(sizes, (std::vector<std::size_t>{10, 10, 5}));
   ASSERT_EQ(notes.size(), 25u);
   for (int i = 0; i < 25; ++i) EXPECT_EQ(notes[i], "n" + std::to_string(25 - i));
-  EXPECT_TRUE(projector_->History(NewUuid(), 0, 10)->entries.empty());
+  EXPECT_TRUE(projector_->History(NewUuid(), "", 10)->entries.empty());
+  EXPECT_EQ(projector_->History(c->customer_id, NewUuid(), 10).error().reason(), "invalid_before");
 }
 
 TEST_F(ProjectorTest, RestartResumesFromTheCheckpoint) {

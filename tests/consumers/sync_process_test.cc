@@ -1,0 +1,333 @@
+// HQ and two stores as real `clientele serve` processes syncing through a real
+// Kafka-protocol broker (`clientele broker`, the embedded one, in its own
+// process so that the test can take it down and bring it back).
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <set>
+
+#include "tests/api/http_client.h"
+#include "tests/test_util.h"
+#include "tests/test_util_process.h"
+
+namespace clientele::testing {
+namespace {
+
+using namespace std::chrono_literals;
+namespace json = boost::json;
+
+// Polls `done` until it holds or `timeout` passes.
+template <typename F>
+bool Eventually(F done, std::chrono::seconds timeout = 60s) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (done()) return true;
+    std::this_thread::sleep_for(50ms);
+  }
+  return done();
+}
+
+// A number field; INT64_MIN when `v` is not an object (not there yet).
+std::int64_t Int(const json::value& v, const char* key) {
+  if (!v.is_object()) return INT64_MIN;
+  const json::value* f = v.as_object().if_contains(key);
+  return f == nullptr || f->is_null() ? 0 : f->to_number<std::int64_t>();
+}
+
+struct Node {
+  std::string name, data;
+  std::unique_ptr<ChildProcess> process;
+  std::unique_ptr<HttpClient> http;
+  std::string token;
+
+  Reply Call(const std::string& method, const std::string& target, const std::string& body = "") {
+    return http->Call(method, target, body, {{"authorization", "Bearer " + token}});
+  }
+  // Creates a customer; returns its JSON.
+  json::value Create(const std::string& body) {
+    Reply r = Call("POST", "/v1/customers", body);
+    EXPECT_EQ(r.status, 201) << name << ": " << r.body;
+    return r.json();
+  }
+  json::value Get(const std::string& id) {
+    Reply r = Call("GET", "/v1/customers/" + id);
+    return r.status == 200 ? r.json() : json::value();
+  }
+  bool Has(const std::string& id) { return Get(id).is_object(); }
+
+  // Every customer with its fields, balances and whole history: what must be
+  // identical on every node once they have converged.
+  std::string Export() {
+    std::vector<std::string> ids;
+    std::string cursor;
+    do {
+      Reply page = Call("GET", "/v1/customers?status=all&limit=200" +
+                                   (cursor.empty() ? "" : "&cursor=" + cursor));
+      if (page.status != 200) return "table: " + page.body;
+      const json::value body = page.json();
+      for (const auto& c : body.at("customers").as_array()) {
+        ids.push_back(std::string(c.at("id").as_string()));
+      }
+      const json::value& next = body.at("next_cursor");
+      cursor = next.is_null() ? "" : std::string(next.as_string());
+    } while (!cursor.empty());
+    std::map<std::string, std::string> by_code;
+    for (const std::string& id : ids) {
+      json::value c = Get(id);
+      if (!c.is_object()) return "customer " + id + " vanished";
+      Reply history = Call("GET", "/v1/customers/" + id + "/history?limit=500");
+      c.as_object()["history"] = history.json().at("entries");
+      by_code[std::string(c.at("code").as_string())] = json::serialize(c);
+    }
+    std::string out;
+    for (const auto& [code, text] : by_code) out += text + "\n";
+    return out;
+  }
+};
+
+class SyncTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    broker_ = std::make_unique<ChildProcess>(
+        std::vector<std::string>{CLIENTELE_BIN, "broker", "--partitions", "3"});
+    bootstrap_ = broker_->WaitFor(R"(Kafka broker at (\S+))", 30s);
+    ASSERT_FALSE(bootstrap_.empty()) << broker_->output();
+  }
+
+  // Starts (or restarts) a node on its data folder.
+  Node& Start(const std::string& name, std::vector<std::string> extra = {}) {
+    Node& n = nodes_[name];
+    n.name = name;
+    n.data = dir_.sub(name);
+    n.http.reset();
+    n.process.reset();
+    std::vector<std::string> argv = {CLIENTELE_BIN, "serve",  "--node",  name,
+                                     "--data",      n.data,   "--listen", "127.0.0.1:0",
+                                     "--kafka",     bootstrap_};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    n.process = std::make_unique<ChildProcess>(argv);
+    const std::string port = n.process->WaitFor(R"(listening on http://127\.0\.0\.1:(\d+))", 120s);
+    EXPECT_FALSE(port.empty()) << name << ": " << n.process->output();
+    n.http = std::make_unique<HttpClient>(static_cast<unsigned short>(std::stoi(port.empty() ? "0" : port)));
+    std::ifstream token(n.data + "/first-token");
+    token >> n.token;
+    return n;
+  }
+
+  Node& hq() { return nodes_["hq"]; }
+  Node& s1() { return nodes_["s01"]; }
+  Node& s2() { return nodes_["s02"]; }
+
+  void StartChain() {
+    Start("hq");
+    Start("s01");
+    Start("s02");
+  }
+
+  // Waits until every running node's export is the same; returns it.
+  std::string Converged(std::chrono::seconds timeout = 90s) {
+    std::string first;
+    bool same = Eventually(
+        [&] {
+          first = hq().Export();
+          for (auto& [name, n] : nodes_) {
+            if (n.process && n.Export() != first) return false;
+          }
+          return true;
+        },
+        timeout);
+    if (!same) {
+      for (auto& [name, n] : nodes_) ADD_FAILURE() << name << " exports:\n" << n.Export();
+    }
+    return first;
+  }
+
+  void BrokerDown() {
+    broker_->WriteLine("down");
+    ASSERT_FALSE(broker_->WaitFor("broker down", 10s).empty());
+  }
+  void BrokerUp() {
+    broker_->WriteLine("up");
+    ASSERT_FALSE(broker_->WaitFor("broker up", 10s).empty());
+  }
+
+  TempDir dir_;
+  std::unique_ptr<ChildProcess> broker_;
+  std::string bootstrap_;
+  std::map<std::string, Node> nodes_;
+};
+
+TEST_F(SyncTest, CustomersEditsAndBalancesReachEveryNode) {
+  StartChain();
+  // Created at HQ: visible at both stores.
+  json::value ada = hq().Create(R"({"first_name":"Ada","last_name":"Müller"})");
+  const std::string a = std::string(ada.at("id").as_string());
+  EXPECT_TRUE(Eventually([&] { return s1().Has(a) && s2().Has(a); }));
+  // Created at store 1: reaches HQ, then store 2.
+  json::value bob = s1().Create(R"({"first_name":"Bob","last_name":"Store"})");
+  const std::string b = std::string(bob.at("id").as_string());
+  EXPECT_EQ(bob.at("code").as_string(), "CUST-S01-00001");
+  EXPECT_TRUE(Eventually([&] { return hq().Has(b) && s2().Has(b); }));
+  EXPECT_EQ(s2().Get(b).at("origin_store").as_string(), "s01");
+  // An edit at store 2 of HQ's customer flows up and across.
+  EXPECT_EQ(s2().Call("PATCH", "/v1/customers/" + a, R"({"email":"ada@example.com"})").status,
+            200);
+  EXPECT_TRUE(Eventually([&] {
+    return hq().Get(a).at("email") == "ada@example.com" &&
+           s1().Get(a).at("email") == "ada@example.com";
+  }));
+  // An edit at HQ of store 1's customer flows down to both stores.
+  EXPECT_EQ(hq().Call("PATCH", "/v1/customers/" + b, R"({"phone":"+1 555 0100"})").status, 200);
+  EXPECT_TRUE(Eventually([&] { return s1().Get(b).at("phone") == "+1 555 0100"; }));
+  // Balances: a purchase at store 1, a top-up at HQ, a deduction at store 2.
+  EXPECT_EQ(
+      s1().Call("POST", "/v1/customers/" + b + "/purchases", R"({"tab_id":"t1","amount":4250})")
+          .status,
+      200);
+  EXPECT_EQ(hq().Call("POST", "/v1/customers/" + a + "/credit/top-up",
+                      R"({"amount":5000,"payment_ref":"p1"})")
+                .status,
+            200);
+  ASSERT_TRUE(Eventually([&] { return Int(s2().Get(a), "credit") == 5000; }));
+  EXPECT_EQ(s2().Call("POST", "/v1/customers/" + a + "/credit/deduct", R"({"amount":1200})").status,
+            200);
+  EXPECT_TRUE(Eventually([&] {
+    return Int(hq().Get(a), "credit") == 3800 && Int(s1().Get(a), "credit") == 3800 &&
+           Int(hq().Get(b), "points") == 42 && Int(s2().Get(b), "points") == 42;
+  }));
+  const std::string all = Converged();
+  EXPECT_NE(all.find("CUST-00001"), std::string::npos);
+  EXPECT_NE(all.find("CUST-S01-00001"), std::string::npos);
+}
+
+TEST_F(SyncTest, OfflineStoresConvergeWithDistinctCodesAndAnOverdraft) {
+  StartChain();
+  json::value eve = hq().Create(R"({"first_name":"Eve","last_name":"Shared"})");
+  const std::string e = std::string(eve.at("id").as_string());
+  ASSERT_EQ(hq().Call("POST", "/v1/customers/" + e + "/credit/top-up",
+                      R"({"amount":10000,"payment_ref":"p1"})")
+                .status,
+            200);
+  ASSERT_TRUE(Eventually([&] {
+    return Int(s1().Get(e), "credit") == 10000 && Int(s2().Get(e), "credit") == 10000;
+  }));
+
+  BrokerDown();
+  // Offline: each store creates the same person, both edit Eve, both spend her credit.
+  const std::string same = R"({"first_name":"Zoë","last_name":"Twin","email":"twin@example.com"})";
+  json::value t1 = s1().Create(same);
+  json::value t2 = s2().Create(same);
+  EXPECT_EQ(s1().Call("PATCH", "/v1/customers/" + e, R"({"phone":"111","notes":"from s01"})")
+                .status,
+            200);
+  std::this_thread::sleep_for(5ms);  // the later edit of `notes` is s02's
+  EXPECT_EQ(s2().Call("PATCH", "/v1/customers/" + e, R"({"address":"2 Road","notes":"from s02"})")
+                .status,
+            200);
+  EXPECT_EQ(
+      s1().Call("POST", "/v1/customers/" + e + "/credit/deduct", R"({"amount":8000})").status, 200);
+  EXPECT_EQ(
+      s2().Call("POST", "/v1/customers/" + e + "/credit/deduct", R"({"amount":7000})").status, 200);
+  // HQ edits too, while apart.
+  EXPECT_EQ(hq().Call("PATCH", "/v1/customers/" + e, R"({"email":"eve@example.com"})").status, 200);
+  BrokerUp();
+
+  const std::string all = Converged();
+  // Both offline customers exist, with different codes.
+  EXPECT_EQ(t1.at("code").as_string(), "CUST-S01-00001");
+  EXPECT_EQ(t2.at("code").as_string(), "CUST-S02-00001");
+  EXPECT_TRUE(hq().Has(std::string(t1.at("id").as_string())));
+  EXPECT_TRUE(hq().Has(std::string(t2.at("id").as_string())));
+  // Every field edit survived; on the field both changed, the later edit won.
+  json::value merged = hq().Get(e);
+  EXPECT_EQ(merged.at("phone"), "111");
+  EXPECT_EQ(merged.at("address"), "2 Road");
+  EXPECT_EQ(merged.at("email"), "eve@example.com");
+  EXPECT_EQ(merged.at("notes"), "from s02");
+  // Both deductions stand; HQ recorded the overdraft.
+  EXPECT_EQ(Int(merged, "credit"), 10000 - 8000 - 7000);
+  Reply history = hq().Call("GET", "/v1/customers/" + e + "/history?limit=500");
+  const json::value entries = history.json().at("entries");
+  int overdrafts = 0;
+  std::int64_t credit_sum = 0;
+  for (const auto& entry : entries.as_array()) {
+    credit_sum += Int(entry, "credit_change");
+    if (entry.at("type") == "credit.overdraft_detected") ++overdrafts;
+  }
+  EXPECT_EQ(overdrafts, 1) << history.body;
+  EXPECT_EQ(credit_sum, Int(merged, "credit")) << "the balance is the sum of its ledger";
+  // The newest entry's balance after is the balance.
+  EXPECT_EQ(Int(entries.as_array()[0], "credit_after"), Int(merged, "credit"));
+}
+
+TEST_F(SyncTest, ABrokerOutageMidTrafficLosesNothingAndAppliesNothingTwice) {
+  StartChain();
+  json::value c = hq().Create(R"({"first_name":"Busy","last_name":"Buyer"})");
+  const std::string id = std::string(c.at("id").as_string());
+  ASSERT_TRUE(Eventually([&] { return s1().Has(id); }));
+  int acknowledged = 0;
+  for (int i = 0; i < 60; ++i) {
+    if (i == 20) BrokerDown();
+    if (i == 40) BrokerUp();
+    Reply r = s1().Call("POST", "/v1/customers/" + id + "/purchases",
+                        R"({"tab_id":"tab-)" + std::to_string(i) + R"(","amount":100})");
+    if (r.status == 200) ++acknowledged;
+  }
+  EXPECT_EQ(acknowledged, 60) << "a store keeps selling while Kafka is down";
+  EXPECT_TRUE(Eventually([&] {
+    return Int(hq().Get(id), "total_spent") == 6000 && Int(s2().Get(id), "total_spent") == 6000;
+  }));
+  Converged();
+  // Applied once each: 60 purchases, 60 points entries, nothing more.
+  Reply history = s2().Call("GET", "/v1/customers/" + id + "/history?limit=500");
+  EXPECT_EQ(history.json().at("entries").as_array().size(), 60u);
+  EXPECT_EQ(Int(hq().Get(id), "points"), 60);
+}
+
+TEST_F(SyncTest, AStoreKilledDuringReplicationRestartsAndConverges) {
+  StartChain();
+  std::atomic<int> created{0};
+  // HQ keeps creating customers while store 2 is killed and restarted.
+  std::thread hq_writer([&] {
+    Node& h = hq();
+    for (int i = 0; i < 200; ++i) {
+      json::value c = h.Create(R"({"first_name":"K)" + std::to_string(i) + R"(","last_name":"Nine"})");
+      if (c.is_object()) ++created;
+    }
+  });
+  ASSERT_TRUE(Eventually([&] { return created.load() >= 60; }));
+  EXPECT_EQ(s2().process->Stop(SIGKILL), -SIGKILL);
+  ASSERT_TRUE(Eventually([&] { return created.load() >= 120; }));
+  Start("s02");
+  hq_writer.join();
+  const std::string all = Converged();
+  EXPECT_EQ(static_cast<int>(std::count(all.begin(), all.end(), '\n')), created.load());
+}
+
+TEST_F(SyncTest, AStoreWithAnEmptyDataFolderJoinsFromHq) {
+  Start("hq");
+  for (int i = 0; i < 1500; ++i) {
+    hq().Create(R"({"first_name":"Early)" + std::to_string(i) + R"(","last_name":"Bird"})");
+  }
+  json::value c = hq().Create(R"({"first_name":"Late","last_name":"Comer"})");
+  const std::string id = std::string(c.at("id").as_string());
+  ASSERT_EQ(hq().Call("POST", "/v1/customers/" + id + "/credit/top-up",
+                      R"({"amount":700,"payment_ref":"p1"})")
+                .status,
+            200);
+  std::ofstream(dir_.sub("hq-token")) << hq().token << "\n";
+  Node& s3 = Start("s03", {"--hq-url", "http://127.0.0.1:" + std::to_string(hq().http->port()),
+                           "--sync-token-file", dir_.sub("hq-token")});
+  EXPECT_NE(s3.process->output().find("joined: "), std::string::npos) << s3.process->output();
+  EXPECT_EQ(Int(s3.Get(id), "credit"), 700);
+  // And from then on it follows Kafka.
+  hq().Call("PATCH", "/v1/customers/" + id, R"({"email":"late@example.com"})");
+  EXPECT_TRUE(Eventually([&] { return s3.Get(id).at("email") == "late@example.com"; }));
+  Converged();
+}
+
+}  // namespace
+}  // namespace clientele::testing
