@@ -195,6 +195,10 @@ Result<std::unique_ptr<Replicator>> Replicator::Start(EventStore* log, Replicato
       {"auto.commit.interval.ms", "1000"},
       {"auto.offset.reset", "earliest"},
       {"fetch.wait.max.ms", "10"},
+      // One consumer per node: after a crash its partitions come back to it
+      // when it restarts, or after this long.
+      {"session.timeout.ms", "10000"},
+      {"heartbeat.interval.ms", "1000"},
       {"log_level", "3"},
   };
   std::map<std::string, std::string> producer_settings = {

@@ -104,14 +104,15 @@ class SyncTest : public ::testing::Test {
     n.data = dir_.sub(name);
     n.http.reset();
     n.process.reset();
-    std::vector<std::string> argv = {CLIENTELE_BIN, "serve",  "--node",  name,
-                                     "--data",      n.data,   "--listen", "127.0.0.1:0",
+    std::vector<std::string> argv = {CLIENTELE_BIN, "serve",   "--node",   name,
+                                     "--data",      n.data,    "--listen", "127.0.0.1:0",
                                      "--kafka",     bootstrap_};
     argv.insert(argv.end(), extra.begin(), extra.end());
     n.process = std::make_unique<ChildProcess>(argv);
     const std::string port = n.process->WaitFor(R"(listening on http://127\.0\.0\.1:(\d+))", 120s);
     EXPECT_FALSE(port.empty()) << name << ": " << n.process->output();
-    n.http = std::make_unique<HttpClient>(static_cast<unsigned short>(std::stoi(port.empty() ? "0" : port)));
+    n.http = std::make_unique<HttpClient>(
+        static_cast<unsigned short>(std::stoi(port.empty() ? "0" : port)));
     std::ifstream token(n.data + "/first-token");
     token >> n.token;
     return n;
@@ -173,8 +174,7 @@ TEST_F(SyncTest, CustomersEditsAndBalancesReachEveryNode) {
   EXPECT_TRUE(Eventually([&] { return hq().Has(b) && s2().Has(b); }));
   EXPECT_EQ(s2().Get(b).at("origin_store").as_string(), "s01");
   // An edit at store 2 of HQ's customer flows up and across.
-  EXPECT_EQ(s2().Call("PATCH", "/v1/customers/" + a, R"({"email":"ada@example.com"})").status,
-            200);
+  EXPECT_EQ(s2().Call("PATCH", "/v1/customers/" + a, R"({"email":"ada@example.com"})").status, 200);
   EXPECT_TRUE(Eventually([&] {
     return hq().Get(a).at("email") == "ada@example.com" &&
            s1().Get(a).at("email") == "ada@example.com";
@@ -211,26 +211,25 @@ TEST_F(SyncTest, OfflineStoresConvergeWithDistinctCodesAndAnOverdraft) {
                       R"({"amount":10000,"payment_ref":"p1"})")
                 .status,
             200);
-  ASSERT_TRUE(Eventually([&] {
-    return Int(s1().Get(e), "credit") == 10000 && Int(s2().Get(e), "credit") == 10000;
-  }));
+  ASSERT_TRUE(Eventually(
+      [&] { return Int(s1().Get(e), "credit") == 10000 && Int(s2().Get(e), "credit") == 10000; }));
 
   BrokerDown();
   // Offline: each store creates the same person, both edit Eve, both spend her credit.
   const std::string same = R"({"first_name":"Zoë","last_name":"Twin","email":"twin@example.com"})";
   json::value t1 = s1().Create(same);
   json::value t2 = s2().Create(same);
-  EXPECT_EQ(s1().Call("PATCH", "/v1/customers/" + e, R"({"phone":"111","notes":"from s01"})")
-                .status,
-            200);
+  EXPECT_EQ(
+      s1().Call("PATCH", "/v1/customers/" + e, R"({"phone":"111","notes":"from s01"})").status,
+      200);
   std::this_thread::sleep_for(5ms);  // the later edit of `notes` is s02's
-  EXPECT_EQ(s2().Call("PATCH", "/v1/customers/" + e, R"({"address":"2 Road","notes":"from s02"})")
-                .status,
+  EXPECT_EQ(
+      s2().Call("PATCH", "/v1/customers/" + e, R"({"address":"2 Road","notes":"from s02"})").status,
+      200);
+  EXPECT_EQ(s1().Call("POST", "/v1/customers/" + e + "/credit/deduct", R"({"amount":8000})").status,
             200);
-  EXPECT_EQ(
-      s1().Call("POST", "/v1/customers/" + e + "/credit/deduct", R"({"amount":8000})").status, 200);
-  EXPECT_EQ(
-      s2().Call("POST", "/v1/customers/" + e + "/credit/deduct", R"({"amount":7000})").status, 200);
+  EXPECT_EQ(s2().Call("POST", "/v1/customers/" + e + "/credit/deduct", R"({"amount":7000})").status,
+            200);
   // HQ edits too, while apart.
   EXPECT_EQ(hq().Call("PATCH", "/v1/customers/" + e, R"({"email":"eve@example.com"})").status, 200);
   BrokerUp();
@@ -294,7 +293,8 @@ TEST_F(SyncTest, AStoreKilledDuringReplicationRestartsAndConverges) {
   std::thread hq_writer([&] {
     Node& h = hq();
     for (int i = 0; i < 200; ++i) {
-      json::value c = h.Create(R"({"first_name":"K)" + std::to_string(i) + R"(","last_name":"Nine"})");
+      json::value c =
+          h.Create(R"({"first_name":"K)" + std::to_string(i) + R"(","last_name":"Nine"})");
       if (c.is_object()) ++created;
     }
   });

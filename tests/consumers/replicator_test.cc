@@ -1,0 +1,251 @@
+// The replicator over the embedded broker: foreign events are appended once,
+// echoes and duplicates change nothing, bad messages go to the dead-letter
+// topic without holding up the partition, and committed offsets survive a
+// restart. Also HQ's overdraft check.
+#include "consumers/replicator.h"
+
+#include <gtest/gtest.h>
+#include <librdkafka/rdkafka.h>
+
+#include <thread>
+
+#include "app/command_handler.h"
+#include "consumers/cloud_event.h"
+#include "consumers/embedded_broker.h"
+#include "consumers/overdraft.h"
+#include "domain/event_codec.h"
+#include "domain/ids.h"
+#include "tests/consumers/kafka_test_util.h"
+#include "tests/test_util.h"
+
+namespace clientele::testing {
+namespace {
+
+using namespace std::chrono_literals;
+
+template <typename F>
+bool Eventually(F done, std::chrono::seconds timeout = 30s) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (done()) return true;
+    std::this_thread::sleep_for(20ms);
+  }
+  return done();
+}
+
+// An event as another node recorded it.
+RecordedEvent Foreign(const std::string& customer, const CustomerEvent& event,
+                      const std::string& origin = "hq") {
+  RecordedEvent e;
+  e.id = NewUuid();
+  e.stream = CustomerStream(customer);
+  e.type = std::string(EventTypeName(event));
+  e.schema = SchemaOf(event);
+  e.data = EncodePayload(event);
+  e.origin = origin;
+  e.actor = "someone";
+  e.time_ms = 1'700'000'000'000;
+  return e;
+}
+
+CustomerRegistered Registration(const std::string& id) {
+  CustomerDetails d;
+  d[DetailField::kFirstName] = "Ada";
+  d[DetailField::kLastName] = "Lovelace";
+  return CustomerRegistered{id, "CUST-00001", d, ""};
+}
+
+class Producer {
+ public:
+  explicit Producer(const std::string& bootstrap) {
+    char err[512];
+    rd_kafka_conf_t* conf = rd_kafka_conf_new();
+    rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap.c_str(), err, sizeof(err));
+    rk_ = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof(err));
+  }
+  ~Producer() { rd_kafka_destroy(rk_); }
+  // Sends an event as the publisher would.
+  void Send(const RecordedEvent& e) {
+    const std::string_view key = MessageKey(e);
+    Raw(std::string(key), e.data, ToHeaders(e));
+  }
+  // Sends anything; `headers` may be null.
+  void Raw(const std::string& key, const std::string& value, rd_kafka_headers_t* headers) {
+    if (headers == nullptr) headers = rd_kafka_headers_new(0);
+    ASSERT_EQ(rd_kafka_producev(rk_, RD_KAFKA_V_TOPIC("clientele.events"),
+                                RD_KAFKA_V_KEY(key.data(), key.size()),
+                                RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()),
+                                RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                                RD_KAFKA_V_HEADERS(headers), RD_KAFKA_V_END),
+              RD_KAFKA_RESP_ERR_NO_ERROR);
+    ASSERT_EQ(rd_kafka_flush(rk_, 10000), RD_KAFKA_RESP_ERR_NO_ERROR);
+  }
+
+ private:
+  rd_kafka_t* rk_ = nullptr;
+};
+
+class ReplicatorTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto broker = EmbeddedBroker::Start();
+    ASSERT_TRUE(broker);
+    broker_ = std::move(*broker);
+    ASSERT_TRUE(broker_->CreateTopic("clientele.events", 2).ok());
+    ASSERT_TRUE(broker_->CreateTopic("clientele.dead-letter", 1).ok());
+    auto store = EventStore::Open({.path = dir_.sub("s01"), .origin = "s01", .sync = false});
+    ASSERT_TRUE(store);
+    store_ = std::move(*store);
+  }
+
+  std::unique_ptr<Replicator> StartReplicator() {
+    ReplicatorOptions o;
+    o.bootstrap = broker_->bootstrap();
+    o.topic = "clientele.events";
+    o.group_id = "clientele-s01";
+    o.node = "s01";
+    o.log = [this](std::string_view line) {
+      std::lock_guard lock(mu_);
+      lines_.emplace_back(line);
+    };
+    auto r = Replicator::Start(store_.get(), std::move(o));
+    EXPECT_TRUE(r) << r.error().ToString();
+    return r ? std::move(*r) : nullptr;
+  }
+
+  TempDir dir_;
+  std::unique_ptr<EmbeddedBroker> broker_;
+  std::unique_ptr<EventStore> store_;
+  std::mutex mu_;
+  std::vector<std::string> lines_;
+};
+
+TEST_F(ReplicatorTest, AppendsOnceSkipsEchoesAndDeadLettersWhatItCannotRead) {
+  const std::string customer = NewUuid();
+  Producer producer(broker_->bootstrap());
+  // This store's own event, already in its log, will come back as an echo.
+  NewEvent own;
+  own.id = NewUuid();
+  own.type = "customer.registered";
+  own.data = EncodePayload(CustomerEvent(Registration(NewUuid())));
+  auto local = store_->Append(CustomerStream(NewUuid()), ExpectedVersion::Any(), {own});
+  ASSERT_TRUE(local);
+  auto own_recorded = store_->FindById(own.id);
+  ASSERT_TRUE(own_recorded);
+
+  RecordedEvent registered = Foreign(customer, Registration(customer));
+  RecordedEvent topped = Foreign(customer, CreditToppedUp{500, "p1", ""});
+  producer.Send(registered);
+  producer.Send(registered);  // a duplicate
+  producer.Send(*own_recorded);
+  // Bad messages on the same key, so on the same partition, before a good one.
+  producer.Raw(customer, "{}", nullptr);  // no CloudEvents headers at all
+  RecordedEvent unknown = Foreign(customer, CreditToppedUp{1, "x", ""});
+  unknown.type = "credit.exploded";
+  producer.Send(unknown);
+  RecordedEvent garbled = Foreign(customer, CreditToppedUp{1, "y", ""});
+  garbled.data = "not json";
+  producer.Send(garbled);
+  RecordedEvent misfiled = Foreign(customer, CreditToppedUp{1, "z", ""});
+  misfiled.stream = CustomerStream(NewUuid());  // the key no longer matches
+  producer.Raw(customer, misfiled.data, ToHeaders(misfiled));
+  producer.Send(topped);  // must still get through
+
+  auto replicator = StartReplicator();
+  ASSERT_TRUE(replicator);
+  ASSERT_TRUE(Eventually([&] { return replicator->stats().messages == 8; }))
+      << replicator->stats().messages;
+  ASSERT_TRUE(Eventually([&] { return store_->FindById(topped.id).has_value(); }));
+  const ReplicatorStats stats = replicator->stats();
+  EXPECT_EQ(stats.appended, 2u);
+  EXPECT_EQ(stats.echoes, 1u);
+  EXPECT_EQ(stats.duplicates, 2u);  // the second copy and the echo
+  EXPECT_EQ(stats.dead_letters, 4u);
+  EXPECT_EQ(store_->Head(), 3u) << "the own event and the two foreign ones, once each";
+  auto stream = store_->ReadStream(CustomerStream(customer), 1, 100);
+  ASSERT_TRUE(stream);
+  ASSERT_EQ(stream->size(), 2u);
+  EXPECT_EQ((*stream)[0].id, registered.id);
+  EXPECT_EQ((*stream)[0].origin, "hq");
+  EXPECT_EQ((*stream)[0].time_ms, registered.time_ms);
+  EXPECT_EQ((*stream)[1].data, topped.data);
+
+  auto dead = Consume(broker_->bootstrap(), "clientele.dead-letter", 4, "reader");
+  ASSERT_EQ(dead.size(), 4u);
+  std::vector<std::string> reasons;
+  for (const Received& r : dead) {
+    EXPECT_EQ(r.key, customer);
+    EXPECT_EQ(r.headers.at("clientele_node"), "s01");
+    EXPECT_TRUE(r.headers.at("clientele_source").starts_with("clientele.events/"));
+    reasons.push_back(r.headers.at("clientele_error"));
+  }
+  EXPECT_NE(reasons[0].find("CloudEvents headers"), std::string::npos) << reasons[0];
+  EXPECT_NE(reasons[1].find("credit.exploded"), std::string::npos) << reasons[1];
+  EXPECT_NE(reasons[2].find("not a JSON object"), std::string::npos) << reasons[2];
+  EXPECT_NE(reasons[3].find("key"), std::string::npos) << reasons[3];
+  std::lock_guard lock(mu_);
+  EXPECT_EQ(lines_.size(), 4u) << "one log line per dead letter";
+}
+
+TEST_F(ReplicatorTest, ARestartResumesAfterTheCommittedOffsets) {
+  const std::string customer = NewUuid();
+  Producer producer(broker_->bootstrap());
+  RecordedEvent registered = Foreign(customer, Registration(customer));
+  producer.Send(registered);
+  {
+    auto replicator = StartReplicator();
+    ASSERT_TRUE(Eventually([&] { return store_->FindById(registered.id).has_value(); }));
+  }  // closing commits the offsets stored after the durable append
+  RecordedEvent topped = Foreign(customer, CreditToppedUp{500, "p1", ""});
+  producer.Send(topped);
+  auto replicator = StartReplicator();
+  ASSERT_TRUE(Eventually([&] { return store_->FindById(topped.id).has_value(); }));
+  // Same key, same partition: a redelivered registration would have come first.
+  EXPECT_EQ(replicator->stats().messages, 1u);
+  EXPECT_EQ(replicator->stats().duplicates, 0u);
+}
+
+TEST(Overdraft, HqRecordsCreditSpentTwiceOnceAndOnlyThen) {
+  TempDir dir;
+  auto log = EventStore::Open({.path = dir.path(), .origin = "hq", .sync = false});
+  ASSERT_TRUE(log);
+  EventStore& hq = **log;
+  const std::string id = NewUuid();
+  auto local = [&](const CustomerEvent& e) {
+    NewEvent n;
+    n.id = NewUuid();
+    n.type = std::string(EventTypeName(e));
+    n.schema = SchemaOf(e);
+    n.data = EncodePayload(e);
+    ASSERT_TRUE(hq.Append(CustomerStream(id), ExpectedVersion::Any(), {n}));
+  };
+  local(Registration(id));
+  local(CreditToppedUp{10000, "p1", ""});
+  // Each store spent what it saw: 80.00 at s01, then 70.00 at s02.
+  RecordedEvent first = Foreign(id, CreditDeducted{8000, "", ""}, "s01");
+  RecordedEvent second = Foreign(id, CreditDeducted{7000, "", ""}, "s02");
+  ASSERT_TRUE(hq.AppendReplicated({first}));
+  auto found = RecordOverdrafts(&hq, {first});
+  ASSERT_TRUE(found);
+  EXPECT_EQ(*found, 0) << "20.00 left: no overdraft";
+  ASSERT_TRUE(hq.AppendReplicated({second}));
+  found = RecordOverdrafts(&hq, {second});
+  ASSERT_TRUE(found);
+  EXPECT_EQ(*found, 1);
+  found = RecordOverdrafts(&hq, {first, second});
+  ASSERT_TRUE(found);
+  EXPECT_EQ(*found, 0) << "seen again (a redelivery): recorded once";
+  auto stream = hq.ReadStream(CustomerStream(id), 1, 100);
+  ASSERT_TRUE(stream);
+  ASSERT_EQ(stream->size(), 5u);
+  const RecordedEvent& last = stream->back();
+  EXPECT_EQ(last.type, "credit.overdraft_detected");
+  EXPECT_EQ(last.causation_id, second.id);
+  auto decoded = DecodeCustomerEvent(last.type, last.schema, last.data);
+  ASSERT_TRUE(decoded);
+  EXPECT_EQ(std::get<CreditOverdraftDetected>(*decoded),
+            (CreditOverdraftDetected{second.id, "s02", 5000}));
+}
+
+}  // namespace
+}  // namespace clientele::testing
