@@ -7,6 +7,7 @@
 #include "api/openapi_document.h"
 #include "api/problem.h"
 #include "api/service_internal.h"
+#include "domain/ids.h"
 #include "projections/audit.h"
 
 namespace clientele::api {
@@ -51,7 +52,17 @@ HttpResponse Service::Audit(Context& ctx) {
 
 HttpResponse Service::GetSettings(Context& ctx) { return Json(RenderSettings(ctx.settings)); }
 
+// The chain's settings have one writer, HQ, so that every node applies the
+// same changes in the same order.
+std::optional<HttpResponse> Service::RefuseSettingsAtStore() const {
+  if (options_.node == kHqNode) return std::nullopt;
+  return Problem(Status::FailedPrecondition(
+      "", "settings_managed_at_hq",
+      "the chain's settings are changed at HQ; they reach this store by sync"));
+}
+
 HttpResponse Service::SetProgram(Context& ctx) {
+  if (auto refused = RefuseSettingsAtStore()) return *refused;
   auto body = JsonBody::Parse(ctx.req.body, {"points", "per_amount", "rounding"});
   if (!body) return body.error();
   LoyaltyProgram p;
@@ -71,6 +82,7 @@ HttpResponse Service::SetProgram(Context& ctx) {
 }
 
 HttpResponse Service::SetModule(Context& ctx) {
+  if (auto refused = RefuseSettingsAtStore()) return *refused;
   auto module = ParseModule(ctx.params["module"]);
   if (!module) {
     return Problem(404, "no_such_module",

@@ -37,6 +37,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -131,6 +132,8 @@ class Service {
   HttpResponse CustomerAfter(Context& ctx, const std::string& id, std::uint64_t position,
                              int status);
   HttpResponse SettingsAfter(std::uint64_t position);
+
+  std::optional<HttpResponse> RefuseSettingsAtStore() const;
 
   ServiceOptions options_;
   EventStore* log_;

@@ -17,7 +17,7 @@ struct Received {
 
 // Reads `topic` from the start until `count` messages came or 30 s passed.
 inline std::vector<Received> Consume(const std::string& bootstrap, const std::string& topic,
-                              std::size_t count, const std::string& group) {
+                                     std::size_t count, const std::string& group) {
   char err[512];
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
   rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap.c_str(), err, sizeof(err));

@@ -198,6 +198,16 @@ TEST_F(SyncTest, CustomersEditsAndBalancesReachEveryNode) {
     return Int(hq().Get(a), "credit") == 3800 && Int(s1().Get(a), "credit") == 3800 &&
            Int(hq().Get(b), "points") == 42 && Int(s2().Get(b), "points") == 42;
   }));
+  // Settings: HQ's to change, every store's to follow.
+  const std::string program = R"({"points":2,"per_amount":100,"rounding":"floor"})";
+  Reply refused = s1().Call("PUT", "/v1/settings/loyalty-program", program);
+  EXPECT_EQ(refused.status, 409);
+  EXPECT_EQ(refused.reason(), "settings_managed_at_hq");
+  EXPECT_EQ(hq().Call("PUT", "/v1/settings/loyalty-program", program).status, 200);
+  EXPECT_TRUE(Eventually([&] {
+    json::value settings = s2().Call("GET", "/v1/settings").json();
+    return settings.is_object() && Int(settings.at("loyalty_program"), "points") == 2;
+  }));
   const std::string all = Converged();
   EXPECT_NE(all.find("CUST-00001"), std::string::npos);
   EXPECT_NE(all.find("CUST-S01-00001"), std::string::npos);
