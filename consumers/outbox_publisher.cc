@@ -170,6 +170,15 @@ Result<std::unique_ptr<OutboxPublisher>> OutboxPublisher::Start(EventStore* log,
   impl->options = std::move(options);
   auto cursor = ReadCursor(impl->options.cursor_path);
   if (!cursor) return Error(cursor.error());
+  if (*cursor > log->Head()) {
+    // The log was restored from a backup older than the cursor: everything up
+    // to its head was published then; what comes next must not be skipped.
+    std::fprintf(stderr, "clientele: outbox: cursor %llu is past the log's head %llu; using %llu\n",
+                 static_cast<unsigned long long>(*cursor),
+                 static_cast<unsigned long long>(log->Head()),
+                 static_cast<unsigned long long>(log->Head()));
+    *cursor = log->Head();
+  }
   impl->produced = impl->saved = *cursor;
   char err[512];
   rd_kafka_conf_t* conf = rd_kafka_conf_new();

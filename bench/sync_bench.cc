@@ -1,0 +1,295 @@
+// sync_bench: Kafka sync figures, through the embedded Kafka-protocol broker.
+//
+//   sync_bench --data DIR --clientele PATH/TO/clientele
+//              [--publish-events N] [--rate R] [--seconds S] [--customers C]
+//
+// 1. publish throughput: N events already in a log, published by the outbox
+//    publisher until Kafka acknowledged the last one;
+// 2. replication lag at R events/s for S seconds, HQ -> store and
+//    store -> HQ -> store: HQ and two stores in this process, each with its
+//    own durable log, publisher and replicator, all through one broker; the
+//    lag of an event is from the moment its append is asked for at its node of
+//    origin to the moment it is durable in store 2's log;
+// 3. late join: HQ (a `clientele serve` process) holds C customers; a store
+//    with an empty data folder starts and copies them through HQ's events
+//    feed; timed until the store's projections hold all of HQ's log.
+//
+// Prints `figure: NAME VALUE UNIT` lines.
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <random>
+#include <thread>
+
+#include "app/command_handler.h"
+#include "consumers/embedded_broker.h"
+#include "consumers/outbox_publisher.h"
+#include "consumers/overdraft.h"
+#include "consumers/replicator.h"
+#include "domain/event_codec.h"
+#include "domain/ids.h"
+#include "tests/test_util_process.h"
+
+namespace clientele {
+namespace {
+
+using SteadyClock = std::chrono::steady_clock;
+
+double Seconds(SteadyClock::time_point since) {
+  return std::chrono::duration<double>(SteadyClock::now() - since).count();
+}
+
+void Figure(const std::string& name, double value, const char* unit) {
+  std::printf("figure: %s %.*f %s\n", name.c_str(), value < 100 ? 2 : 0, value, unit);
+  std::fflush(stdout);
+}
+
+[[noreturn]] void Die(const std::string& what) {
+  std::fprintf(stderr, "sync_bench: %s\n", what.c_str());
+  std::exit(1);
+}
+
+template <typename T>
+T Must(Result<T> r, const char* what) {
+  if (!r) Die(std::string(what) + ": " + r.error().ToString());
+  return std::move(*r);
+}
+
+template <typename F>
+bool Eventually(F done, std::chrono::seconds timeout) {
+  const auto deadline = SteadyClock::now() + timeout;
+  while (SteadyClock::now() < deadline) {
+    if (done()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  return done();
+}
+
+// A points adjustment: a real customer event, cheap to replicate.
+NewEvent Adjustment(int n) {
+  const CustomerEvent e = PointsAdjusted{1, "bench " + std::to_string(n)};
+  NewEvent out;
+  out.id = NewUuid();
+  out.type = std::string(EventTypeName(e));
+  out.schema = SchemaOf(e);
+  out.data = EncodePayload(e);
+  out.actor = "bench";
+  return out;
+}
+
+std::unique_ptr<EventStore> OpenLog(const std::string& path, const std::string& origin,
+                                    bool sync) {
+  return Must(EventStore::Open({.path = path, .origin = origin, .sync = sync}), "opening a log");
+}
+
+void PublishThroughput(const std::string& dir, int events) {
+  auto log = OpenLog(dir + "/publish", "hq", false);
+  std::vector<std::string> customers;
+  for (int i = 0; i < 1000; ++i) customers.push_back(NewUuid());
+  for (int i = 0; i < events; i += 1000) {
+    for (int j = 0; j < 1000 && i + j < events; ++j) {
+      (void)Must(log->Append(CustomerStream(customers[j]), ExpectedVersion::Any(),
+                             {Adjustment(i + j)}),
+                 "append");
+    }
+  }
+  auto broker = Must(EmbeddedBroker::Start(), "starting the broker");
+  if (Status s = broker->CreateTopic("clientele.events", 4); !s.ok()) Die(s.ToString());
+  const std::uint64_t head = log->Head();
+  const auto start = SteadyClock::now();
+  PublisherOptions p;
+  p.bootstrap = broker->bootstrap();
+  p.topic = "clientele.events";
+  p.cursor_path = dir + "/publish-cursor";
+  auto publisher = Must(OutboxPublisher::Start(log.get(), p), "starting the publisher");
+  if (!Eventually([&] { return publisher->cursor() >= head; }, std::chrono::seconds(600))) {
+    Die("the publisher did not finish");
+  }
+  Figure("publish_throughput", static_cast<double>(head) / Seconds(start), "events/s");
+}
+
+struct Node {
+  std::unique_ptr<EventStore> log;
+  std::unique_ptr<OutboxPublisher> publisher;
+  std::unique_ptr<Replicator> replicator;
+};
+
+Node StartNode(const std::string& dir, const std::string& node, const std::string& bootstrap) {
+  Node n;
+  const bool hq = node == kHqNode;
+  n.log = OpenLog(dir + "/" + node, node, true);
+  PublisherOptions p;
+  p.bootstrap = bootstrap;
+  p.topic = hq ? "clientele.events" : "clientele.upstream";
+  p.only_origin = hq ? "" : node;
+  p.cursor_path = dir + "/" + node + "/outbox-cursor";
+  n.publisher = Must(OutboxPublisher::Start(n.log.get(), p), "starting a publisher");
+  ReplicatorOptions r;
+  r.bootstrap = bootstrap;
+  r.topic = hq ? "clientele.upstream" : "clientele.events";
+  r.group_id = "clientele-" + node;
+  r.node = node;
+  EventStore* log = n.log.get();
+  if (hq) r.after_append = [log](const std::vector<RecordedEvent>& f) { (void)RecordOverdrafts(log, f); };
+  n.replicator = Must(Replicator::Start(n.log.get(), r), "starting a replicator");
+  return n;
+}
+
+double Quantile(std::vector<double> v, double q) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  return v[std::min(v.size() - 1, static_cast<std::size_t>(q * v.size()))];
+}
+
+void ReplicationLag(const std::string& dir, int rate, int seconds) {
+  auto broker = Must(EmbeddedBroker::Start(), "starting the broker");
+  for (const char* t : {"clientele.events", "clientele.upstream", "clientele.dead-letter"}) {
+    if (Status s = broker->CreateTopic(t, 4); !s.ok()) Die(s.ToString());
+  }
+  Node hq = StartNode(dir, "hq", broker->bootstrap());
+  Node s1 = StartNode(dir, "s01", broker->bootstrap());
+  Node s2 = StartNode(dir, "s02", broker->bootstrap());
+
+  // When each event's append was asked for, and when store 2 had it.
+  std::mutex mu;
+  std::map<std::string, SteadyClock::time_point> sent;
+  std::map<std::string, double> lag_ms;
+  std::atomic<bool> stop{false};
+  std::thread observer([&] {
+    auto sub = s2.log->Subscribe(0);
+    while (!stop.load()) {
+      auto events = sub->Next(1000, std::chrono::milliseconds(20));
+      if (!events) continue;
+      const auto now = SteadyClock::now();
+      std::lock_guard lock(mu);
+      for (const RecordedEvent& e : *events) {
+        if (auto it = sent.find(e.id); it != sent.end()) {
+          lag_ms[e.id] = std::chrono::duration<double, std::milli>(now - it->second).count();
+        }
+      }
+    }
+  });
+  std::vector<std::string> customers;
+  for (int i = 0; i < 1000; ++i) customers.push_back(NewUuid());
+  // Sends `count` events at `rate`/s from `origin`; returns their ids.
+  auto run = [&](EventStore* origin, int count) {
+    std::vector<std::string> ids;
+    const auto start = SteadyClock::now();
+    for (int i = 0; i < count; ++i) {
+      std::this_thread::sleep_until(start + std::chrono::microseconds(1'000'000LL * i / rate));
+      NewEvent e = Adjustment(i);
+      ids.push_back(e.id);
+      {
+        std::lock_guard lock(mu);
+        sent[e.id] = SteadyClock::now();
+      }
+      origin->AppendAsync(CustomerStream(customers[i % customers.size()]), ExpectedVersion::Any(),
+                          {std::move(e)}, [](const Result<AppendResult>&) {});
+    }
+    return ids;
+  };
+  auto arrived = [&](const std::vector<std::string>& ids) {
+    std::lock_guard lock(mu);
+    return std::all_of(ids.begin(), ids.end(), [&](const auto& id) { return lag_ms.contains(id); });
+  };
+  // Warm up: consumer groups joined, connections open, both paths once.
+  for (EventStore* origin : {hq.log.get(), s1.log.get()}) {
+    auto ids = run(origin, 50);
+    if (!Eventually([&] { return arrived(ids); }, std::chrono::seconds(120))) {
+      Die("warm-up events did not reach store 2");
+    }
+  }
+  const struct {
+    const char* name;
+    EventStore* origin;
+  } paths[] = {{"hq_to_store", hq.log.get()}, {"store_to_hq_to_store", s1.log.get()}};
+  for (const auto& path : paths) {
+    auto ids = run(path.origin, rate * seconds);
+    if (!Eventually([&] { return arrived(ids); }, std::chrono::seconds(120))) {
+      Die(std::string(path.name) + ": not every event reached store 2");
+    }
+    std::vector<double> lags;
+    {
+      std::lock_guard lock(mu);
+      for (const auto& id : ids) lags.push_back(lag_ms[id]);
+    }
+    const std::string prefix = std::string("replication_lag_") + path.name + "_" +
+                               std::to_string(rate) + "_per_s";
+    Figure(prefix + "_p50", Quantile(lags, 0.50), "ms");
+    Figure(prefix + "_p99", Quantile(lags, 0.99), "ms");
+  }
+  stop = true;
+  observer.join();
+}
+
+void LateJoin(const std::string& dir, const std::string& bin, int customers) {
+  // HQ's log: C customers registered through the command handler.
+  {
+    auto log = OpenLog(dir + "/join-hq", "hq", false);
+    CommandHandler commands(log.get(), "hq");
+    if (Status s = commands.Init(); !s.ok()) Die(s.ToString());
+    std::mt19937 rng(42);
+    for (int i = 0; i < customers; ++i) {
+      CustomerDetails d;
+      d[DetailField::kFirstName] = "First" + std::to_string(rng() % 5000);
+      d[DetailField::kLastName] = "Last" + std::to_string(i);
+      d[DetailField::kEmail] = "c" + std::to_string(i) + "@example.com";
+      (void)Must(commands.Register(d, "bench"), "registering");
+    }
+    if (Status s = log->Flush(); !s.ok()) Die(s.ToString());
+  }
+  using testing::ChildProcess;
+  ChildProcess hq({bin, "serve", "--data", dir + "/join-hq", "--listen", "127.0.0.1:0"});
+  const std::string port = hq.WaitFor(R"(listening on http://127\.0\.0\.1:(\d+))", std::chrono::seconds(300));
+  const std::string broker = hq.WaitFor(R"(embedded Kafka broker at (\S+) )", std::chrono::seconds(5));
+  if (port.empty() || broker.empty()) Die("HQ did not start: " + hq.output());
+  const std::uint64_t head = static_cast<std::uint64_t>(customers);
+  const auto start = SteadyClock::now();
+  ChildProcess store({bin, "serve", "--node", "s09", "--data", dir + "/join-s09", "--listen",
+                      "127.0.0.1:0", "--kafka", broker, "--hq-url", "http://127.0.0.1:" + port,
+                      "--sync-token-file", dir + "/join-hq/first-token"});
+  const std::string store_port =
+      store.WaitFor(R"(listening on http://127\.0\.0\.1:(\d+))", std::chrono::seconds(600));
+  if (store_port.empty()) Die("the store did not start: " + store.output());
+  // Converged: the store's projections hold all of HQ's log.
+  const std::regex at(R"("projection_position":(\d+))");
+  const bool done = Eventually(
+      [&] {
+        auto r = testing::RunCommand("curl -s http://127.0.0.1:" + store_port + "/readyz");
+        std::smatch m;
+        return std::regex_search(r.output, m, at) && std::stoull(m[1]) >= head;
+      },
+      std::chrono::seconds(600));
+  if (!done) Die("the store did not converge");
+  Figure("late_join_" + std::to_string(customers) + "_customers", Seconds(start), "s");
+  Figure("late_join_" + std::to_string(customers) + "_customers_rate",
+         static_cast<double>(head) / Seconds(start), "events/s");
+}
+
+}  // namespace
+}  // namespace clientele
+
+int main(int argc, char** argv) {
+  CLI::App app("Kafka sync benchmarks");
+  std::string data, bin;
+  int publish_events = 200000, rate = 1000, seconds = 10, customers = 100000;
+  app.add_option("--data", data, "A scratch folder (emptied first)")->required();
+  app.add_option("--clientele", bin, "The clientele executable (for the late join)")->required();
+  app.add_option("--publish-events", publish_events)->capture_default_str();
+  app.add_option("--rate", rate, "Events per second for the lag figures")->capture_default_str();
+  app.add_option("--seconds", seconds, "Seconds of traffic per lag figure")->capture_default_str();
+  app.add_option("--customers", customers, "Customers at HQ for the late join")->capture_default_str();
+  CLI11_PARSE(app, argc, argv);
+  std::filesystem::remove_all(data);
+  std::filesystem::create_directories(data);
+  clientele::PublishThroughput(data, publish_events);
+  clientele::ReplicationLag(data, rate, seconds);
+  clientele::LateJoin(data, bin, customers);
+  std::filesystem::remove_all(data);
+  return 0;
+}
