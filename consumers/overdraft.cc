@@ -30,6 +30,7 @@ Result<int> RecordOverdrafts(EventStore* log, const std::vector<RecordedEvent>& 
       CreditOverdraftDetected found{e.id, e.origin, std::min(deduction.amount, -state.credit)};
       NewEvent out;
       out.id = DerivedUuid("credit.overdraft_detected:" + e.id);
+      if (log->FindById(out.id)) continue;  // found before (a redelivery)
       out.type = std::string(EventTypeName(CustomerEvent(found)));
       out.schema = SchemaOf(found);
       out.data = EncodePayload(found);
