@@ -82,8 +82,7 @@ NewEvent Adjustment(int n) {
   return out;
 }
 
-std::unique_ptr<EventStore> OpenLog(const std::string& path, const std::string& origin,
-                                    bool sync) {
+std::unique_ptr<EventStore> OpenLog(const std::string& path, const std::string& origin, bool sync) {
   return Must(EventStore::Open({.path = path, .origin = origin, .sync = sync}), "opening a log");
 }
 
@@ -93,9 +92,9 @@ void PublishThroughput(const std::string& dir, int events) {
   for (int i = 0; i < 1000; ++i) customers.push_back(NewUuid());
   for (int i = 0; i < events; i += 1000) {
     for (int j = 0; j < 1000 && i + j < events; ++j) {
-      (void)Must(log->Append(CustomerStream(customers[j]), ExpectedVersion::Any(),
-                             {Adjustment(i + j)}),
-                 "append");
+      (void)Must(
+          log->Append(CustomerStream(customers[j]), ExpectedVersion::Any(), {Adjustment(i + j)}),
+          "append");
     }
   }
   auto broker = Must(EmbeddedBroker::Start(), "starting the broker");
@@ -135,7 +134,8 @@ Node StartNode(const std::string& dir, const std::string& node, const std::strin
   r.group_id = "clientele-" + node;
   r.node = node;
   EventStore* log = n.log.get();
-  if (hq) r.after_append = [log](const std::vector<RecordedEvent>& f) { (void)RecordOverdrafts(log, f); };
+  if (hq)
+    r.after_append = [log](const std::vector<RecordedEvent>& f) { (void)RecordOverdrafts(log, f); };
   n.replicator = Must(Replicator::Start(n.log.get(), r), "starting a replicator");
   return n;
 }
@@ -218,8 +218,8 @@ void ReplicationLag(const std::string& dir, int rate, int seconds) {
       std::lock_guard lock(mu);
       for (const auto& id : ids) lags.push_back(lag_ms[id]);
     }
-    const std::string prefix = std::string("replication_lag_") + path.name + "_" +
-                               std::to_string(rate) + "_per_s";
+    const std::string prefix =
+        std::string("replication_lag_") + path.name + "_" + std::to_string(rate) + "_per_s";
     Figure(prefix + "_p50", Quantile(lags, 0.50), "ms");
     Figure(prefix + "_p99", Quantile(lags, 0.99), "ms");
   }
@@ -245,8 +245,10 @@ void LateJoin(const std::string& dir, const std::string& bin, int customers) {
   }
   using testing::ChildProcess;
   ChildProcess hq({bin, "serve", "--data", dir + "/join-hq", "--listen", "127.0.0.1:0"});
-  const std::string port = hq.WaitFor(R"(listening on http://127\.0\.0\.1:(\d+))", std::chrono::seconds(300));
-  const std::string broker = hq.WaitFor(R"(embedded Kafka broker at (\S+) )", std::chrono::seconds(5));
+  const std::string port =
+      hq.WaitFor(R"(listening on http://127\.0\.0\.1:(\d+))", std::chrono::seconds(300));
+  const std::string broker =
+      hq.WaitFor(R"(embedded Kafka broker at (\S+) )", std::chrono::seconds(5));
   if (port.empty() || broker.empty()) Die("HQ did not start: " + hq.output());
   const std::uint64_t head = static_cast<std::uint64_t>(customers);
   const auto start = SteadyClock::now();
@@ -283,7 +285,8 @@ int main(int argc, char** argv) {
   app.add_option("--publish-events", publish_events)->capture_default_str();
   app.add_option("--rate", rate, "Events per second for the lag figures")->capture_default_str();
   app.add_option("--seconds", seconds, "Seconds of traffic per lag figure")->capture_default_str();
-  app.add_option("--customers", customers, "Customers at HQ for the late join")->capture_default_str();
+  app.add_option("--customers", customers, "Customers at HQ for the late join")
+      ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
   std::filesystem::remove_all(data);
   std::filesystem::create_directories(data);

@@ -7,7 +7,9 @@
 #include <fstream>
 #include <map>
 #include <memory>
+#include <regex>
 #include <set>
+#include <sstream>
 
 #include "tests/api/http_client.h"
 #include "tests/test_util.h"
@@ -245,6 +247,20 @@ TEST_F(SyncTest, OfflineStoresConvergeWithDistinctCodesAndAnOverdraft) {
   BrokerUp();
 
   const std::string all = Converged();
+  // Every balance is the sum of its ledger, on every customer.
+  std::istringstream lines(all);
+  int customers = 0;
+  for (std::string line; std::getline(lines, line); ++customers) {
+    json::value c = json::parse(line);
+    std::int64_t points = 0, credit = 0;
+    for (const auto& entry : c.at("history").as_array()) {
+      points += Int(entry, "points_change");
+      credit += Int(entry, "credit_change");
+    }
+    EXPECT_EQ(points, Int(c, "points")) << line;
+    EXPECT_EQ(credit, Int(c, "credit")) << line;
+  }
+  EXPECT_EQ(customers, 3);
   // Both offline customers exist, with different codes.
   EXPECT_EQ(t1.at("code").as_string(), "CUST-S01-00001");
   EXPECT_EQ(t2.at("code").as_string(), "CUST-S02-00001");
@@ -280,7 +296,15 @@ TEST_F(SyncTest, ABrokerOutageMidTrafficLosesNothingAndAppliesNothingTwice) {
   int acknowledged = 0;
   for (int i = 0; i < 60; ++i) {
     if (i == 20) BrokerDown();
-    if (i == 40) BrokerUp();
+    if (i == 40) {
+      // While Kafka is away the events wait in the log, and /metrics says how many.
+      Reply metrics = s1().Call("GET", "/metrics");
+      const std::regex lag(R"(clientele_outbox_lag_events (\d+))");
+      std::smatch m;
+      ASSERT_TRUE(std::regex_search(metrics.body, m, lag)) << metrics.body;
+      EXPECT_GE(std::stoi(m[1]), 20) << "the 20 purchases made while the broker was down";
+      BrokerUp();
+    }
     Reply r = s1().Call("POST", "/v1/customers/" + id + "/purchases",
                         R"({"tab_id":"tab-)" + std::to_string(i) + R"(","amount":100})");
     if (r.status == 200) ++acknowledged;
