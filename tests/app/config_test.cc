@@ -49,6 +49,37 @@ TEST(Config, EnvironmentVariablesMapToKeys) {
   EXPECT_EQ(v, (ConfigValues{{"listen", "1.2.3.4:5"}, {"http.max_body_bytes", "4096"}}));
 }
 
+TEST(Config, KafkaAndSyncSettings) {
+  const std::string file = R"(
+    node = "s01"
+    [kafka]
+    bootstrap = "k1:9093,k2:9093"
+    partitions = 6
+    "security.protocol" = "SASL_SSL"
+    "sasl.username" = "clientele-s01"
+    [sync]
+    hq_url = "http://hq.internal:8080"
+    token_file = "/etc/clientele/hq-sync-token"
+  )";
+  char env0[] = "CLIENTELE_KAFKA_BOOTSTRAP=k3:9093";
+  char env1[] = "CLIENTELE_SYNC_TOKEN_FILE=/run/secrets/token";
+  char* environ_[] = {env0, env1, nullptr};
+  auto c = LoadConfig(file, "store.toml", ConfigFromEnvironment(environ_), {});
+  ASSERT_TRUE(c) << c.error().ToString();
+  EXPECT_EQ(c->kafka_bootstrap, "k3:9093") << "the environment beats the file";
+  EXPECT_EQ(c->kafka_partitions, 6);
+  EXPECT_EQ(c->kafka, (std::map<std::string, std::string>{{"security.protocol", "SASL_SSL"},
+                                                          {"sasl.username", "clientele-s01"}}));
+  EXPECT_EQ(c->hq_url, "http://hq.internal:8080");
+  EXPECT_EQ(c->sync_token_file, "/run/secrets/token");
+  auto flag = LoadConfig(std::nullopt, "", {}, {{"kafka.bootstrap", "127.0.0.1:39293"}});
+  ASSERT_TRUE(flag);
+  EXPECT_EQ(flag->kafka_bootstrap, "127.0.0.1:39293");
+  auto bad = LoadConfig(std::nullopt, "", {}, {{"sync.hq_url", "hq:8080"}});
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().field(), "sync.hq_url");
+}
+
 TEST(Config, BadValuesAreNamed) {
   struct Case {
     ConfigValues flags;
