@@ -17,21 +17,29 @@ namespace clientele {
 
 namespace {
 
-Result<std::uint64_t> ReadCursor(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return std::uint64_t{0};  // never published
+// The cursor file: the position, then the id of the Kafka cluster it counts
+// for (absent in files written before the id was kept).
+struct SavedCursor {
   std::uint64_t position = 0;
-  if (!(in >> position)) {
+  std::string cluster;
+};
+
+Result<SavedCursor> ReadCursor(const std::string& path) {
+  std::ifstream in(path);
+  SavedCursor c;
+  if (!in) return c;  // never published
+  if (!(in >> c.position)) {
     return Error(Status::Corruption("the outbox cursor " + path + " does not hold a position"));
   }
-  return position;
+  in >> c.cluster;
+  return c;
 }
 
-Status WriteCursor(const std::string& path, std::uint64_t position) {
+Status WriteCursor(const std::string& path, std::uint64_t position, const std::string& cluster) {
   const std::string tmp = path + ".tmp";
   std::FILE* f = std::fopen(tmp.c_str(), "w");
   if (f == nullptr) return Status::Unavailable("cannot write " + tmp);
-  std::fprintf(f, "%llu\n", static_cast<unsigned long long>(position));
+  std::fprintf(f, "%llu\n%s\n", static_cast<unsigned long long>(position), cluster.c_str());
   const bool ok = std::fflush(f) == 0 && ::fsync(fileno(f)) == 0;
   std::fclose(f);
   std::error_code ec;
@@ -52,6 +60,8 @@ struct OutboxPublisher::Impl {
   std::uint64_t produced = 0;         // the last position handed over (or skipped)
   std::uint64_t saved = 0;            // the cursor on disk
   bool failed = false;                // a delivery failed: resume from the cursor
+  std::string saved_cluster;          // the cluster the saved cursor counts for
+  std::string cluster;                // the cluster met (set by the publishing thread)
 
   std::atomic<bool> stopping{false};
   std::thread thread;
@@ -74,8 +84,8 @@ struct OutboxPublisher::Impl {
 
   void SaveCursor() {
     const std::uint64_t c = Cursor();
-    if (c == saved) return;
-    if (Status s = WriteCursor(options.cursor_path, c); !s.ok()) {
+    if (c == saved || cluster.empty()) return;
+    if (Status s = WriteCursor(options.cursor_path, c, cluster); !s.ok()) {
       std::fprintf(stderr, "clientele: outbox: %s\n", s.ToString().c_str());
       return;
     }
@@ -118,7 +128,31 @@ struct OutboxPublisher::Impl {
     return true;
   }
 
+  // Learns which Kafka cluster this is. A cursor counts for the cluster it
+  // was saved for: a different one (an embedded broker started afresh, a
+  // cluster rebuilt) has none of the events, so they all go out again;
+  // consumers drop what they already have by event id.
+  bool MeetCluster() {
+    const char* id = rd_kafka_clusterid(producer, 1000);
+    if (id == nullptr) return false;  // unreachable for now: the events wait
+    std::string now(id);
+    rd_kafka_mem_free(producer, const_cast<char*>(id));
+    std::lock_guard lock(mu);
+    if (!saved_cluster.empty() && saved_cluster != now && produced > 0) {
+      std::fprintf(stderr,
+                   "clientele: outbox: Kafka cluster %s is not %s, which the cursor was for; "
+                   "publishing the whole log again\n",
+                   now.c_str(), saved_cluster.c_str());
+      produced = 0;
+      saved = UINT64_MAX;  // save the reset cursor
+    }
+    cluster = std::move(now);
+    return true;
+  }
+
   void Run() {
+    while (!stopping.load() && !MeetCluster()) {
+    }
     auto sub = log->Subscribe(Cursor());
     auto last_save = std::chrono::steady_clock::now();
     while (!stopping.load()) {
@@ -170,16 +204,17 @@ Result<std::unique_ptr<OutboxPublisher>> OutboxPublisher::Start(EventStore* log,
   impl->options = std::move(options);
   auto cursor = ReadCursor(impl->options.cursor_path);
   if (!cursor) return Error(cursor.error());
-  if (*cursor > log->Head()) {
+  if (cursor->position > log->Head()) {
     // The log was restored from a backup older than the cursor: everything up
     // to its head was published then; what comes next must not be skipped.
     std::fprintf(stderr, "clientele: outbox: cursor %llu is past the log's head %llu; using %llu\n",
-                 static_cast<unsigned long long>(*cursor),
+                 static_cast<unsigned long long>(cursor->position),
                  static_cast<unsigned long long>(log->Head()),
                  static_cast<unsigned long long>(log->Head()));
-    *cursor = log->Head();
+    cursor->position = log->Head();
   }
-  impl->produced = impl->saved = *cursor;
+  impl->produced = impl->saved = cursor->position;
+  impl->saved_cluster = cursor->cluster;
   char err[512];
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
   std::map<std::string, std::string> settings = {

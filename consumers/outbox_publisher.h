@@ -1,6 +1,10 @@
 // The outbox publisher: tails this node's log and publishes its events to a
 // Kafka topic, at least once, in log order per customer.
 //
+// The cursor counts for one Kafka cluster (its id is saved with it): met with
+// another cluster, for instance an embedded broker started afresh, the
+// publisher sends the whole log again.
+//
 // It reads from a durable cursor (the position of the last event all of whose
 // predecessors Kafka has acknowledged), produces with librdkafka's idempotent
 // producer, and moves the cursor only on delivery reports. While the broker is

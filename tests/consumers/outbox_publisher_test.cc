@@ -105,5 +105,32 @@ TEST(OutboxPublisher, AStorePublishesOnlyItsOwnEvents) {
   for (const Received& r : got) EXPECT_EQ(r.headers.at("ce_source"), "/clientele/s01");
 }
 
+TEST(OutboxPublisher, ANewClusterGetsTheWholeLogAgain) {
+  TempDir dir;
+  auto store = EventStore::Open({.path = dir.sub("node"), .origin = "hq", .sync = false});
+  ASSERT_TRUE(store);
+  const std::string id = NewUuid();
+  AppendEvents(store->get(), {id}, 12, 0);
+  // Started first so that, alive at the same time, the two clusters get different ids.
+  auto second = EmbeddedBroker::Start();
+  ASSERT_TRUE(second);
+  {
+    auto first = EmbeddedBroker::Start();
+    ASSERT_TRUE(first);
+    ASSERT_TRUE((*first)->CreateTopic("clientele.events", 1).ok());
+    PublisherOptions options{(*first)->bootstrap(), "clientele.events", "", dir.sub("cursor")};
+    auto publisher = OutboxPublisher::Start(store->get(), options);
+    ASSERT_TRUE(publisher);
+    ASSERT_TRUE(WaitForCursor(**publisher, 12));
+  }  // that broker, and every message it held, is gone (an embedded broker restarted)
+  ASSERT_TRUE((*second)->CreateTopic("clientele.events", 1).ok());
+  PublisherOptions options{(*second)->bootstrap(), "clientele.events", "", dir.sub("cursor")};
+  auto publisher = OutboxPublisher::Start(store->get(), options);
+  ASSERT_TRUE(publisher);
+  ASSERT_TRUE(WaitForCursor(**publisher, 12));
+  auto got = Consume((*second)->bootstrap(), "clientele.events", 12, "check");
+  EXPECT_EQ(got.size(), 12u) << "the cursor counted for the first cluster only";
+}
+
 }  // namespace
 }  // namespace clientele::testing
