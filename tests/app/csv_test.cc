@@ -1,0 +1,74 @@
+// CSV as spreadsheets write it: read back field for field, line numbers in errors,
+// and formulas defused on the way out.
+#include "app/csv.h"
+
+#include <gtest/gtest.h>
+
+#include <sstream>
+
+namespace clientele {
+namespace {
+
+using Rows = std::vector<std::vector<std::string>>;
+
+Result<Rows> ReadAll(const std::string& text) {
+  std::istringstream in(text);
+  CsvReader reader(&in);
+  Rows rows;
+  for (;;) {
+    auto row = reader.Next();
+    if (!row) return Error(row.error());
+    if (!*row) return rows;
+    rows.push_back(std::move(**row));
+  }
+}
+
+TEST(Csv, ReadsWhatSpreadsheetsWrite) {
+  auto rows = ReadAll(
+      "\xEF\xBB\xBF"
+      "First Name,E-mail,Address 1\r\n"
+      "Zoë,\"zoe@example.com\",\"1 Rue, \"\"Haut\"\"\r\nBâtiment B\"\r\n"
+      "Bob,,\n"
+      "\"\",x,y");
+  ASSERT_TRUE(rows) << rows.error().ToString();
+  EXPECT_EQ(*rows, (Rows{{"First Name", "E-mail", "Address 1"},
+                         {"Zoë", "zoe@example.com", "1 Rue, \"Haut\"\r\nBâtiment B"},
+                         {"Bob", "", ""},
+                         {"", "x", "y"}}));
+}
+
+TEST(Csv, RecordsKnowTheLineTheyStartOn) {
+  std::istringstream in("a,b\n\"multi\nline\",c\nlast,d\n");
+  CsvReader reader(&in);
+  std::vector<std::int64_t> lines;
+  for (auto row = reader.Next(); row && *row; row = reader.Next()) lines.push_back(reader.line());
+  EXPECT_EQ(lines, (std::vector<std::int64_t>{1, 2, 4}));
+}
+
+TEST(Csv, MalformedInputNamesItsLine) {
+  auto unclosed = ReadAll("a,b\nc,\"never closed\nmore\n");
+  ASSERT_FALSE(unclosed);
+  EXPECT_EQ(unclosed.error().message(), "line 2: a quoted field is never closed");
+  auto stray = ReadAll("a,b\nc,d\"e\n");
+  ASSERT_FALSE(stray);
+  EXPECT_EQ(stray.error().message(), "line 2: a quote inside an unquoted field");
+  auto after = ReadAll("a\n\"x\"y,z\n");
+  ASSERT_FALSE(after);
+  EXPECT_EQ(after.error().message(), "line 2: text after the closing quote of a field");
+}
+
+TEST(Csv, WritesRfc4180AndDefusesFormulas) {
+  std::string out;
+  CsvWriter::Row({"Ada", "Müller, Jr.", "say \"hi\"", "line\nbreak", ""}, &out);
+  CsvWriter::Row({"=HYPERLINK(\"x\")", "+1 555", "-5", "@SUM(A1)", "\tx", "a=b"}, &out);
+  EXPECT_EQ(out,
+            "Ada,\"Müller, Jr.\",\"say \"\"hi\"\"\",\"line\nbreak\",\r\n"
+            "\"'=HYPERLINK(\"\"x\"\")\",\"'+1 555\",\"'-5\",\"'@SUM(A1)\",\"'\tx\",a=b\r\n");
+  auto back = ReadAll(out);
+  ASSERT_TRUE(back);
+  EXPECT_EQ((*back)[0][3], "line\nbreak");
+  EXPECT_EQ((*back)[1][0], "'=HYPERLINK(\"x\")");
+}
+
+}  // namespace
+}  // namespace clientele
