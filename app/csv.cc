@@ -23,8 +23,8 @@ Result<std::optional<std::vector<std::string>>> CsvReader::Next() {
       in_->read(bom.data(), 3);
       bytes_ += static_cast<std::uint64_t>(in_->gcount());
       if (bom != "\xEF\xBB\xBF") {
-        return Error(Status::InvalidArgument("file", "invalid_csv",
-                                             "line 1: the file starts with bytes that are not UTF-8"));
+        return Error(Status::InvalidArgument(
+            "file", "invalid_csv", "line 1: the file starts with bytes that are not UTF-8"));
       }
     }
   }

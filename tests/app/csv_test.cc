@@ -1,10 +1,12 @@
-// CSV as spreadsheets write it: read back field for field, line numbers in errors,
-// and formulas defused on the way out.
+// CSV as spreadsheets write it, and customer files' headers: read back field for field, line
+// numbers in errors, and formulas defused on the way out.
 #include "app/csv.h"
 
 #include <gtest/gtest.h>
 
 #include <sstream>
+
+#include "app/customer_csv.h"
 
 namespace clientele {
 namespace {
@@ -68,6 +70,29 @@ TEST(Csv, WritesRfc4180AndDefusesFormulas) {
   ASSERT_TRUE(back);
   EXPECT_EQ((*back)[0][3], "line\nbreak");
   EXPECT_EQ((*back)[1][0], "'=HYPERLINK(\"x\")");
+}
+
+TEST(CustomerCsv, HeadersInAnyCaseOrderAndAlias) {
+  auto map = MapHeader({"E-mail", "Phone Number", "SURNAME", "first_name", "Address 1", "Note",
+                        "Loyalty Tier", "Customer Code"});
+  ASSERT_TRUE(map) << map.error().ToString();
+  EXPECT_EQ(map->at, (std::array<std::optional<std::size_t>, kCsvColumnCount>{3, 2, 0, 1, 4, 7, 5,
+                                                                              std::nullopt}));
+  EXPECT_EQ(map->ignored, (std::vector<std::string>{"Loyalty Tier"}));
+  auto ours = MapHeader(ExportHeader());
+  ASSERT_TRUE(ours);
+  EXPECT_TRUE(ours->ignored.empty());
+  EXPECT_EQ(*(*ours)[CsvColumn::kCode], 5u);
+  EXPECT_TRUE(MapHeader({"Email Address", "Address1", "First", "Last"}));
+}
+
+TEST(CustomerCsv, BadHeadersSayWhy) {
+  auto missing = MapHeader({"Email", "Phone"});
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().reason(), "invalid_header");
+  auto twice = MapHeader({"First Name", "Last Name", "Email", "E-mail"});
+  ASSERT_FALSE(twice);
+  EXPECT_EQ(twice.error().message(), "columns 'Email' and 'E-mail' both hold the same field");
 }
 
 }  // namespace

@@ -1,0 +1,76 @@
+#include "app/customer_csv.h"
+
+#include <cctype>
+#include <utility>
+
+namespace clientele {
+
+namespace {
+
+// Lower case, without spaces, dashes, underscores and dots.
+std::string Key(const std::string& name) {
+  std::string k;
+  for (unsigned char c : name) {
+    if (c == ' ' || c == '-' || c == '_' || c == '.' || c == '\t') continue;
+    k.push_back(static_cast<char>(std::tolower(c)));
+  }
+  return k;
+}
+
+const std::pair<const char*, CsvColumn> kAliases[] = {
+    {"firstname", CsvColumn::kFirstName},    {"first", CsvColumn::kFirstName},
+    {"givenname", CsvColumn::kFirstName},    {"forename", CsvColumn::kFirstName},
+    {"lastname", CsvColumn::kLastName},      {"last", CsvColumn::kLastName},
+    {"surname", CsvColumn::kLastName},       {"familyname", CsvColumn::kLastName},
+    {"email", CsvColumn::kEmail},            {"emailaddress", CsvColumn::kEmail},
+    {"mail", CsvColumn::kEmail},             {"phone", CsvColumn::kPhone},
+    {"phonenumber", CsvColumn::kPhone},      {"telephone", CsvColumn::kPhone},
+    {"tel", CsvColumn::kPhone},              {"mobile", CsvColumn::kPhone},
+    {"mobilephone", CsvColumn::kPhone},      {"cell", CsvColumn::kPhone},
+    {"address", CsvColumn::kAddress},        {"address1", CsvColumn::kAddress},
+    {"addressline1", CsvColumn::kAddress},   {"street", CsvColumn::kAddress},
+    {"streetaddress", CsvColumn::kAddress},  {"code", CsvColumn::kCode},
+    {"customercode", CsvColumn::kCode},      {"customerid", CsvColumn::kCode},
+    {"note", CsvColumn::kNotes},             {"notes", CsvColumn::kNotes},
+    {"comment", CsvColumn::kNotes},          {"comments", CsvColumn::kNotes},
+    {"taxid", CsvColumn::kTaxId},            {"vat", CsvColumn::kTaxId},
+    {"vatnumber", CsvColumn::kTaxId},        {"taxnumber", CsvColumn::kTaxId},
+};
+
+}  // namespace
+
+const std::vector<std::string>& ExportHeader() {
+  static const std::vector<std::string> kHeader = {"First Name", "Last Name", "Email",
+                                                   "Phone",      "Address",   "Code"};
+  return kHeader;
+}
+
+Result<ColumnMap> MapHeader(const std::vector<std::string>& header) {
+  ColumnMap map;
+  for (std::size_t i = 0; i < header.size(); ++i) {
+    const std::string key = Key(header[i]);
+    std::optional<CsvColumn> column;
+    for (const auto& [alias, c] : kAliases) {
+      if (key == alias) column = c;
+    }
+    if (!column) {
+      if (!header[i].empty()) map.ignored.push_back(header[i]);
+      continue;
+    }
+    auto& slot = map.at[static_cast<int>(*column)];
+    if (slot) {
+      return Error(Status::InvalidArgument(
+          "header", "invalid_header",
+          "columns '" + header[*slot] + "' and '" + header[i] + "' both hold the same field"));
+    }
+    slot = i;
+  }
+  if (!map[CsvColumn::kFirstName] || !map[CsvColumn::kLastName]) {
+    return Error(Status::InvalidArgument(
+        "header", "invalid_header",
+        "the first line must name the columns, with at least First Name and Last Name"));
+  }
+  return map;
+}
+
+}  // namespace clientele
