@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "domain/details.h"
 #include "domain/status.h"
 
 namespace clientele {
@@ -26,7 +27,7 @@ const std::vector<std::string>& ExportHeader();
 
 struct ColumnMap {
   std::array<std::optional<std::size_t>, kCsvColumnCount> at;  // field index of each column
-  std::vector<std::string> ignored;                              // header names not recognised
+  std::vector<std::string> ignored;                            // header names not recognised
 
   const std::optional<std::size_t>& operator[](CsvColumn c) const {
     return at[static_cast<int>(c)];
@@ -36,5 +37,29 @@ struct ColumnMap {
 // Maps a header row. InvalidArgument ("invalid_header") when the first or last
 // name column is missing or a column appears twice.
 Result<ColumnMap> MapHeader(const std::vector<std::string>& header);
+
+// One problem with one cell of the file.
+struct RowError {
+  std::int64_t line = 0;  // where the record starts in the file
+  std::string column;     // the header's name for the column ("" for the whole row)
+  std::string reason;     // e.g. "invalid_email"
+  std::string detail;
+};
+
+// One record of a customer file, read against its header.
+struct ImportRow {
+  std::int64_t line = 0;
+  bool blank = false;  // every cell empty: skipped
+  std::string code;    // "" when the file gives none
+  // The details the row sets; an empty cell sets nothing (the field stays as
+  // it is on an existing customer).
+  DetailsPatch patch;
+  std::vector<RowError> errors;  // every bad cell, not just the first
+};
+
+// Reads `fields` (a record that started on `line`) through `map`, checking
+// every cell with the rules of domain/details.h.
+ImportRow ReadImportRow(const std::vector<std::string>& fields, const ColumnMap& map,
+                        const std::vector<std::string>& header, std::int64_t line);
 
 }  // namespace clientele

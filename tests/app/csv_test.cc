@@ -95,5 +95,27 @@ TEST(CustomerCsv, BadHeadersSayWhy) {
   EXPECT_EQ(twice.error().message(), "columns 'Email' and 'E-mail' both hold the same field");
 }
 
+TEST(CustomerCsv, RowsSetWhatTheyHoldAndReportEveryBadCell) {
+  const std::vector<std::string> header = {"Code", "First Name", "Last Name", "Email", "Phone"};
+  auto map = MapHeader(header);
+  ASSERT_TRUE(map);
+  ImportRow good =
+      ReadImportRow({"cust-00042", " Zoë ", "Núñez", "", "+1 555 0100"}, *map, header, 7);
+  EXPECT_TRUE(good.errors.empty());
+  EXPECT_EQ(good.code, "CUST-00042");
+  EXPECT_EQ(good.patch[DetailField::kFirstName], "Zoë");
+  EXPECT_FALSE(good.patch[DetailField::kEmail]) << "an empty cell leaves the field as it was";
+  EXPECT_EQ(good.patch[DetailField::kPhone], "+1 555 0100");
+  ImportRow bad = ReadImportRow({"NOPE", "Ann", "Lee", "not-an-email", "phone?"}, *map, header, 9);
+  ASSERT_EQ(bad.errors.size(), 3u);
+  EXPECT_EQ(bad.errors[0].column, "Code");
+  EXPECT_EQ(bad.errors[1].column, "Email");
+  EXPECT_EQ(bad.errors[2].column, "Phone");
+  for (const RowError& e : bad.errors) EXPECT_EQ(e.line, 9);
+  ImportRow short_row = ReadImportRow({"", "Ann"}, *map, header, 3);
+  EXPECT_TRUE(short_row.errors.empty()) << "missing trailing cells are empty cells";
+  EXPECT_TRUE(ReadImportRow({"", " ", ""}, *map, header, 4).blank);
+}
+
 }  // namespace
 }  // namespace clientele
