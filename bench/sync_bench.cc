@@ -39,6 +39,8 @@ namespace clientele {
 namespace {
 
 using SteadyClock = std::chrono::steady_clock;
+using testing::Eventually;
+constexpr std::chrono::milliseconds kPoll(1);  // fine-grained: these waits are timed
 
 double Seconds(SteadyClock::time_point since) {
   return std::chrono::duration<double>(SteadyClock::now() - since).count();
@@ -58,16 +60,6 @@ template <typename T>
 T Must(Result<T> r, const char* what) {
   if (!r) Die(std::string(what) + ": " + r.error().ToString());
   return std::move(*r);
-}
-
-template <typename F>
-bool Eventually(F done, std::chrono::seconds timeout) {
-  const auto deadline = SteadyClock::now() + timeout;
-  while (SteadyClock::now() < deadline) {
-    if (done()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
-  return done();
 }
 
 // A points adjustment: a real customer event, cheap to replicate.
@@ -106,7 +98,7 @@ void PublishThroughput(const std::string& dir, int events) {
   p.topic = "clientele.events";
   p.cursor_path = dir + "/publish-cursor";
   auto publisher = Must(OutboxPublisher::Start(log.get(), p), "starting the publisher");
-  if (!Eventually([&] { return publisher->cursor() >= head; }, std::chrono::seconds(600))) {
+  if (!Eventually([&] { return publisher->cursor() >= head; }, std::chrono::seconds(600), kPoll)) {
     Die("the publisher did not finish");
   }
   Figure("publish_throughput", static_cast<double>(head) / Seconds(start), "events/s");
@@ -200,7 +192,7 @@ void ReplicationLag(const std::string& dir, int rate, int seconds) {
   // Warm up: consumer groups joined, connections open, both paths once.
   for (EventStore* origin : {hq.log.get(), s1.log.get()}) {
     auto ids = run(origin, 50);
-    if (!Eventually([&] { return arrived(ids); }, std::chrono::seconds(120))) {
+    if (!Eventually([&] { return arrived(ids); }, std::chrono::seconds(120), kPoll)) {
       Die("warm-up events did not reach store 2");
     }
   }
@@ -210,7 +202,7 @@ void ReplicationLag(const std::string& dir, int rate, int seconds) {
   } paths[] = {{"hq_to_store", hq.log.get()}, {"store_to_hq_to_store", s1.log.get()}};
   for (const auto& path : paths) {
     auto ids = run(path.origin, rate * seconds);
-    if (!Eventually([&] { return arrived(ids); }, std::chrono::seconds(120))) {
+    if (!Eventually([&] { return arrived(ids); }, std::chrono::seconds(120), kPoll)) {
       Die(std::string(path.name) + ": not every event reached store 2");
     }
     std::vector<double> lags;
@@ -266,7 +258,7 @@ void LateJoin(const std::string& dir, const std::string& bin, int customers) {
         std::smatch m;
         return std::regex_search(r.output, m, at) && std::stoull(m[1]) >= head;
       },
-      std::chrono::seconds(600));
+      std::chrono::seconds(600), kPoll);
   if (!done) Die("the store did not converge");
   Figure("late_join_" + std::to_string(customers) + "_customers", Seconds(start), "s");
   Figure("late_join_" + std::to_string(customers) + "_customers_rate",

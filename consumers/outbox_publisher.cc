@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "consumers/cloud_event.h"
+#include "consumers/kafka_conf.h"
 
 namespace clientele {
 
@@ -215,21 +216,17 @@ Result<std::unique_ptr<OutboxPublisher>> OutboxPublisher::Start(EventStore* log,
   }
   impl->produced = impl->saved = cursor->position;
   impl->saved_cluster = cursor->cluster;
+  auto made = KafkaConf(
+      {
+          {"bootstrap.servers", impl->options.bootstrap},
+          {"enable.idempotence", "true"},
+          {"message.timeout.ms", "0"},  // never give up on a message: the broker may be down long
+          {"linger.ms", "5"},
+      },
+      impl->options.kafka);
+  if (!made) return Error(made.error());
+  rd_kafka_conf_t* conf = *made;
   char err[512];
-  rd_kafka_conf_t* conf = rd_kafka_conf_new();
-  std::map<std::string, std::string> settings = {
-      {"bootstrap.servers", impl->options.bootstrap},
-      {"enable.idempotence", "true"},
-      {"message.timeout.ms", "0"},  // never give up on a message: the broker may be down long
-      {"linger.ms", "5"},
-  };
-  for (const auto& [k, v] : impl->options.kafka) settings[k] = v;
-  for (const auto& [k, v] : settings) {
-    if (rd_kafka_conf_set(conf, k.c_str(), v.c_str(), err, sizeof(err)) != RD_KAFKA_CONF_OK) {
-      rd_kafka_conf_destroy(conf);
-      return Error(Status::InvalidArgument("kafka." + k, "invalid_kafka_setting", err));
-    }
-  }
   rd_kafka_conf_set_dr_msg_cb(conf, &Impl::OnDelivery);
   rd_kafka_conf_set_opaque(conf, impl.get());
   impl->producer = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof(err));

@@ -9,25 +9,13 @@
 #include <unordered_set>
 
 #include "consumers/cloud_event.h"
+#include "consumers/kafka_conf.h"
 
 namespace clientele {
 
 namespace {
 
 constexpr std::size_t kMaxBatch = 1000;
-
-// Sets every property of `settings` on a new configuration.
-Result<rd_kafka_conf_t*> MakeConf(const std::map<std::string, std::string>& settings) {
-  char err[512];
-  rd_kafka_conf_t* conf = rd_kafka_conf_new();
-  for (const auto& [k, v] : settings) {
-    if (rd_kafka_conf_set(conf, k.c_str(), v.c_str(), err, sizeof(err)) != RD_KAFKA_CONF_OK) {
-      rd_kafka_conf_destroy(conf);
-      return Error(Status::InvalidArgument("kafka." + k, "invalid_kafka_setting", err));
-    }
-  }
-  return conf;
-}
 
 }  // namespace
 
@@ -187,35 +175,36 @@ Result<std::unique_ptr<Replicator>> Replicator::Start(EventStore* log, Replicato
   impl->log = log;
   impl->options = std::move(options);
   const ReplicatorOptions& o = impl->options;
-  std::map<std::string, std::string> consumer_settings = {
-      {"bootstrap.servers", o.bootstrap},
-      {"group.id", o.group_id},
-      {"enable.auto.offset.store", "false"},  // stored only once durable
-      {"enable.auto.commit", "true"},
-      {"auto.commit.interval.ms", "1000"},
-      {"auto.offset.reset", "earliest"},
-      {"fetch.wait.max.ms", "10"},
-      // One consumer per node: after a crash its partitions come back to it
-      // when it restarts, or after this long.
-      {"session.timeout.ms", "10000"},
-      {"heartbeat.interval.ms", "1000"},
-      {"log_level", "3"},
-  };
-  std::map<std::string, std::string> producer_settings = {
-      {"bootstrap.servers", o.bootstrap},
-      {"enable.idempotence", "true"},
-      {"message.timeout.ms", "0"},
-      {"log_level", "3"},
-  };
-  for (const auto& [k, v] : o.kafka) consumer_settings[k] = producer_settings[k] = v;
-  char err[512];
-  auto producer_conf = MakeConf(producer_settings);
+  auto producer_conf = KafkaConf(
+      {
+          {"bootstrap.servers", o.bootstrap},
+          {"enable.idempotence", "true"},
+          {"message.timeout.ms", "0"},
+          {"log_level", "3"},
+      },
+      o.kafka);
   if (!producer_conf) return Error(producer_conf.error());
+  char err[512];
   impl->dead_letters = rd_kafka_new(RD_KAFKA_PRODUCER, *producer_conf, err, sizeof(err));
   if (impl->dead_letters == nullptr) {
     return Error(Status::Unavailable(std::string("cannot create the Kafka producer: ") + err));
   }
-  auto consumer_conf = MakeConf(consumer_settings);
+  auto consumer_conf = KafkaConf(
+      {
+          {"bootstrap.servers", o.bootstrap},
+          {"group.id", o.group_id},
+          {"enable.auto.offset.store", "false"},  // stored only once durable
+          {"enable.auto.commit", "true"},
+          {"auto.commit.interval.ms", "1000"},
+          {"auto.offset.reset", "earliest"},
+          {"fetch.wait.max.ms", "10"},
+          // One consumer per node: after a crash its partitions come back to it
+          // when it restarts, or after this long.
+          {"session.timeout.ms", "10000"},
+          {"heartbeat.interval.ms", "1000"},
+          {"log_level", "3"},
+      },
+      o.kafka);
   if (!consumer_conf) return Error(consumer_conf.error());
   impl->consumer = rd_kafka_new(RD_KAFKA_CONSUMER, *consumer_conf, err, sizeof(err));
   if (impl->consumer == nullptr) {

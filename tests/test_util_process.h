@@ -39,6 +39,19 @@ inline CommandResult RunCommand(const std::string& command) {
 
 namespace clientele::testing {
 
+// Polls `done` every `poll` until it holds or `timeout` passes; returns
+// whether it holds.
+template <typename F>
+bool Eventually(F done, std::chrono::milliseconds timeout = std::chrono::seconds(60),
+                std::chrono::milliseconds poll = std::chrono::milliseconds(20)) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (done()) return true;
+    std::this_thread::sleep_for(poll);
+  }
+  return done();
+}
+
 // A child process with its output captured and a pipe to its standard input.
 // Killed with SIGKILL when destroyed, unless it was stopped before.
 class ChildProcess {

@@ -1,15 +1,11 @@
 // `clientele serve` as a real process: it starts, answers, stops cleanly on
 // SIGTERM, and loses no acknowledged write to kill -9.
-#include <fcntl.h>
 #include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
 #include <fstream>
 #include <mutex>
-#include <regex>
 #include <thread>
 
 #include "tests/api/http_client.h"
@@ -19,72 +15,28 @@
 namespace clientele::testing {
 namespace {
 
+// `clientele serve` on `data`, listening on a port the system picks.
 class ServeProcess {
  public:
-  explicit ServeProcess(const std::string& data) {
-    int out[2];
-    EXPECT_EQ(::pipe(out), 0);
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      ::dup2(out[1], 1);
-      ::dup2(out[1], 2);
-      ::close(out[0]);
-      ::execl(CLIENTELE_BIN, CLIENTELE_BIN, "serve", "--data", data.c_str(), "--listen",
-              "127.0.0.1:0", static_cast<char*>(nullptr));
-      ::_exit(127);
+  explicit ServeProcess(const std::string& data)
+      : process_({CLIENTELE_BIN, "serve", "--data", data, "--listen", "127.0.0.1:0"}) {
+    const std::string port =
+        process_.WaitFor(R"(listening on http://127\.0\.0\.1:(\d+))", std::chrono::seconds(30));
+    if (port.empty()) {
+      ADD_FAILURE() << "the server did not start: " << process_.output();
+      return;
     }
-    ::close(out[1]);
-    out_ = out[0];
-    ::fcntl(out_, F_SETFL, O_NONBLOCK);
-    // Waits for "listening on http://127.0.0.1:PORT".
-    const std::regex listening(R"(listening on http://127\.0\.0\.1:(\d+))");
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-    std::smatch m;
-    while (std::chrono::steady_clock::now() < deadline) {
-      Drain();
-      if (std::regex_search(output_, m, listening)) {
-        port_ = static_cast<unsigned short>(std::stoi(m[1]));
-        return;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    ADD_FAILURE() << "the server did not start: " << output_;
-  }
-  ~ServeProcess() {
-    if (pid_ > 0) {
-      ::kill(pid_, SIGKILL);
-      ::waitpid(pid_, nullptr, 0);
-    }
-    ::close(out_);
+    port_ = static_cast<unsigned short>(std::stoi(port));
   }
 
   unsigned short port() const { return port_; }
-  // Sends `sig` and returns the exit status (or -signal) and the output.
-  int StopWith(int sig) {
-    ::kill(pid_, sig);
-    int status = 0;
-    ::waitpid(pid_, &status, 0);
-    pid_ = -1;
-    Drain();
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
-  }
-  const std::string& output() {
-    Drain();
-    return output_;
-  }
+  // Sends `sig` and returns the exit status (or -signal).
+  int StopWith(int sig) { return process_.Stop(sig); }
+  const std::string& output() { return process_.output(); }
 
  private:
-  void Drain() {
-    char buf[4096];
-    ssize_t n;
-    while ((n = ::read(out_, buf, sizeof(buf))) > 0)
-      output_.append(buf, static_cast<std::size_t>(n));
-  }
-
-  pid_t pid_ = -1;
-  int out_ = -1;
+  ChildProcess process_;
   unsigned short port_ = 0;
-  std::string output_;
 };
 
 std::string Token(const TempDir& dir) {

@@ -17,21 +17,12 @@
 #include "domain/ids.h"
 #include "tests/consumers/kafka_test_util.h"
 #include "tests/test_util.h"
+#include "tests/test_util_process.h"
 
 namespace clientele::testing {
 namespace {
 
 using namespace std::chrono_literals;
-
-template <typename F>
-bool Eventually(F done, std::chrono::seconds timeout = 30s) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (done()) return true;
-    std::this_thread::sleep_for(20ms);
-  }
-  return done();
-}
 
 // An event as another node recorded it.
 RecordedEvent Foreign(const std::string& customer, const CustomerEvent& event,

@@ -21,17 +21,6 @@ namespace {
 using namespace std::chrono_literals;
 namespace json = boost::json;
 
-// Polls `done` until it holds or `timeout` passes.
-template <typename F>
-bool Eventually(F done, std::chrono::seconds timeout = 60s) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (done()) return true;
-    std::this_thread::sleep_for(50ms);
-  }
-  return done();
-}
-
 // A number field; INT64_MIN when `v` is not an object (not there yet).
 std::int64_t Int(const json::value& v, const char* key) {
   if (!v.is_object()) return INT64_MIN;
