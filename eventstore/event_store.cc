@@ -29,6 +29,8 @@ Status IndexBehind() {
   return Status::Unavailable("the stream and id indexes are behind the log; try again");
 }
 
+}  // namespace
+
 Status ValidateStream(std::string_view stream) {
   if (stream.empty() || stream.size() > 200) {
     return Status::InvalidArgument("stream", "invalid_stream",
@@ -43,7 +45,6 @@ Status ValidateStream(std::string_view stream) {
   return Status::OK();
 }
 
-// Checks a batch of ids: each a UUID, none twice. Fills the 16-byte keys.
 Status ValidateIds(const std::vector<std::string_view>& ids, std::vector<std::string>* keys) {
   keys->resize(ids.size());
   if (ids.size() == 1) {
@@ -72,8 +73,6 @@ Status ValidateType(std::string_view type) {
   }
   return Status::OK();
 }
-
-}  // namespace
 
 EventStore::Impl::~Impl() {
   // Each stage drains what the one before handed it, then stops.
@@ -219,6 +218,9 @@ Result<std::unique_ptr<EventStore>> EventStore::Open(EventStoreOptions options) 
     if (Status st = impl->LoadIndexCheckpoint(); !st.ok()) return Error(st);
   }
   if (!impl->options.read_only) {
+    // A bulk append cut short by a crash left only its staging files.
+    std::error_code ignored;
+    std::filesystem::remove_all(impl->options.path + "/bulk", ignored);
     // Index what the last run wrote but did not index, before taking appends.
     while (impl->indexed.load() < impl->head.load()) {
       if (Status st = impl->IndexUpTo(impl->head.load(), 65536); !st.ok()) return Error(st);

@@ -26,6 +26,7 @@
 
 #include "domain/clock.h"
 #include "domain/status.h"
+#include "eventstore/bulk_append.h"
 #include "eventstore/event.h"
 
 namespace rocksdb {
@@ -98,6 +99,21 @@ class EventStore {
   // (its original position is reported). Expected version is always "any".
   // Atomic: all new events of the call are written together or none.
   Result<AppendResult> AppendReplicated(std::vector<RecordedEvent> events);
+
+  // A new, empty bulk append (eventstore/bulk_append.h), staged in
+  // <path>/bulk. Unavailable if its staging file cannot be created.
+  Result<std::unique_ptr<BulkAppend>> StartBulk();
+  // Appends everything added to `bulk` as one: every event or none. Events are
+  // local (this node's origin, the clock's time), given positions in the
+  // order added. Returns where they landed, or
+  //   Conflict("wrong_expected_version") - a stream is not where its Add said;
+  //   Conflict("event_id_reused")        - an id is already in the log;
+  //   Unavailable                        - writing failed; nothing was appended.
+  // If the first event is already in the log with the same content, the bulk
+  // was committed before: nothing is written and `duplicate` is set.
+  // Other appends wait while the bulk is checked, written and indexed (about
+  // a few seconds per million events).
+  Result<BulkResult> CommitBulk(std::unique_ptr<BulkAppend> bulk);
 
   // Append and AppendReplicated without waiting: `done` is called once with
   // what the blocking call would return, after the events are durable. Input

@@ -40,12 +40,21 @@ void EventStore::Impl::CommitLoop() {
       queue_cv.wait(lock, [&] { return stopping || !queue.empty(); });
       if (queue.empty()) return;  // stopping and drained
       std::size_t events = 0;
-      while (!queue.empty() &&
-             (batch.empty() || events + queue.front()->events.size() <= options.max_batch_events)) {
-        events += queue.front()->events.size();
-        batch.push_back(queue.front());
+      while (!queue.empty()) {
+        Request* next = queue.front();
+        if (!batch.empty() &&
+            (next->bulk != nullptr || events + next->events.size() > options.max_batch_events)) {
+          break;
+        }
+        events += next->events.size();
+        batch.push_back(next);
         queue.pop_front();
+        if (next->bulk != nullptr) break;  // a bulk goes alone
       }
+    }
+    if (batch.front()->bulk != nullptr) {
+      CommitBulk(batch.front());
+      continue;
     }
     if (failed.load()) {
       for (Request* r : batch) {

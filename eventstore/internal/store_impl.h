@@ -38,6 +38,12 @@
 
 namespace clientele {
 
+// Input checks shared by the ways to append (event_store.cc).
+Status ValidateStream(std::string_view stream);
+// Checks a batch of ids: each a UUID, none twice. Fills the 16-byte keys.
+Status ValidateIds(const std::vector<std::string_view>& ids, std::vector<std::string>* keys);
+Status ValidateType(std::string_view type);
+
 // Maps a RocksDB status to ours: Corruption stays Corruption, the rest is
 // Unavailable. `what` says what was being done.
 Status FromRocks(const rocksdb::Status& s, std::string_view what);
@@ -46,6 +52,8 @@ struct EventStore::Impl {
   // One append waiting for the committer.
   struct Request {
     bool replicated = false;
+    BulkAppend* bulk = nullptr;  // a bulk append: committed alone (bulk_commit.cc)
+    BulkResult* bulk_result = nullptr;  // where a bulk append's outcome goes
     std::string stream;
     ExpectedVersion expected;
     std::vector<RecordedEvent> events;  // local ones get their envelope at commit
@@ -90,6 +98,12 @@ struct EventStore::Impl {
   void ForgetIndexed();
   Result<std::int64_t> ReadIndexedVersion(std::string_view stream);
   Status ReadAt(std::uint64_t position, RecordedEvent* out);
+
+  // --- bulk_commit.cc
+  // Checks the staged events of r->bulk, writes them as one table file and
+  // ingests it, with every other writer held off; then waits for the indexer.
+  void CommitBulk(Request* r);
+  Result<BulkResult> WriteBulk(Request* r, const std::string& table_file);
 
   // --- syncer.cc
   void SyncLoop();
