@@ -139,15 +139,17 @@ Result<CommandOutcome> CommandHandler::Register(const CustomerDetails& details,
   if (auto normalized = NormalizeDetails(details); !normalized) return Error(normalized.error());
   RegisterCustomer cmd;
   cmd.customer_id = NewUuid();
-  {
-    std::lock_guard lock(codes_mu_);
-    cmd.code = codes_.Next();
-  }
+  cmd.code = NextCode();
   cmd.details = details;
   cmd.origin_store = node_ == kHqNode ? "" : node_;
   auto outcome = Execute(cmd.customer_id, cmd, actor);
   if (outcome) outcome->customer_id = cmd.customer_id;
   return outcome;
+}
+
+std::string CommandHandler::NextCode() {
+  std::lock_guard lock(codes_mu_);
+  return codes_.Next();
 }
 
 Result<CommandOutcome> CommandHandler::Execute(const std::string& customer_id,

@@ -55,6 +55,10 @@ class CommandHandler {
                                  std::optional<std::int64_t> if_version = std::nullopt);
   Result<CommandOutcome> ExecuteSettings(const SettingsCommand& cmd, const std::string& actor);
 
+  // A fresh code of this node, never issued before (for imports, which
+  // register customers without Register).
+  std::string NextCode();
+
   Result<CustomerState> LoadCustomer(const std::string& customer_id);
   Result<SettingsState> LoadSettings();
 

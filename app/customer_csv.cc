@@ -46,7 +46,6 @@ const std::pair<const char*, CsvColumn> kAliases[] = {
     {"streetaddress", CsvColumn::kAddress},
     {"code", CsvColumn::kCode},
     {"customercode", CsvColumn::kCode},
-    {"customerid", CsvColumn::kCode},
     {"note", CsvColumn::kNotes},
     {"notes", CsvColumn::kNotes},
     {"comment", CsvColumn::kNotes},
@@ -56,6 +55,16 @@ const std::pair<const char*, CsvColumn> kAliases[] = {
     {"vatnumber", CsvColumn::kTaxId},
     {"taxnumber", CsvColumn::kTaxId},
 };
+
+// A cell as it was before CsvWriter defused it: "'+44 20 ..." -> "+44 20 ...".
+// Spreadsheets drop the apostrophe themselves when they save.
+std::string_view Undefuse(std::string_view cell) {
+  if (cell.size() >= 2 && cell[0] == '\'' &&
+      std::string_view("=+-@\t\r").find(cell[1]) != std::string_view::npos) {
+    cell.remove_prefix(1);
+  }
+  return cell;
+}
 
 // The customer detail a column sets (all but the code).
 std::optional<DetailField> FieldOf(CsvColumn c) {
@@ -96,7 +105,7 @@ ImportRow ReadImportRow(const std::vector<std::string>& fields, const ColumnMap&
   }
   std::sort(columns.begin(), columns.end());
   for (const auto& [at, column] : columns) {
-    std::string value = at < fields.size() ? Trim(fields[at]) : "";
+    std::string value = at < fields.size() ? Trim(Undefuse(fields[at])) : "";
     if (value.empty()) continue;  // leaves the field as it is
     if (column == CsvColumn::kCode) {
       auto code = ParseCustomerCode(value);

@@ -58,7 +58,8 @@ struct ImportRow {
 };
 
 // Reads `fields` (a record that started on `line`) through `map`, checking
-// every cell with the rules of domain/details.h.
+// every cell with the rules of domain/details.h. A cell that CsvWriter
+// defused (a ' before =, +, -, @, tab or CR) is read without the '.
 ImportRow ReadImportRow(const std::vector<std::string>& fields, const ColumnMap& map,
                         const std::vector<std::string>& header, std::int64_t line);
 
