@@ -123,19 +123,21 @@ HttpResponse Service::GetCustomer(Context& ctx) {
   return r;
 }
 
-HttpResponse Service::ListCustomers(Context& ctx) {
+std::optional<TableSearch> Service::ParseSearch(Context& ctx, const std::set<std::string>& more,
+                                                StatusFilter status,
+                                                std::vector<FieldError>* errors) const {
   const auto& q = ctx.req.query;
-  TableQuery tq;
-  std::vector<FieldError> errors;
+  TableSearch tq;
+  tq.status = status;
   auto get = [&](const char* name) -> const std::string* {
     auto it = q.find(name);
     return it == q.end() ? nullptr : &it->second;
   };
   for (const auto& [name, value] : q) {
-    static const std::set<std::string> kKnown = {"search", "has_points", "has_credit", "status",
-                                                 "sort",   "order",      "limit",      "cursor"};
-    if (!kKnown.contains(name))
-      errors.push_back({name, "unknown_parameter", "is not a parameter of the table"});
+    static const std::set<std::string> kKnown = {"search", "has_points", "has_credit",
+                                                 "status", "sort",       "order"};
+    if (!kKnown.contains(name) && !more.contains(name))
+      errors->push_back({name, "unknown_parameter", "is not a parameter of the table"});
   }
   if (auto v = get("search")) tq.search = *v;
   auto flag = [&](const char* name, bool* out) {
@@ -145,7 +147,7 @@ HttpResponse Service::ListCustomers(Context& ctx) {
       else if (*v == "false" || *v == "0")
         *out = false;
       else
-        errors.push_back({name, "wrong_type", "must be true or false"});
+        errors->push_back({name, "wrong_type", "must be true or false"});
     }
   };
   flag("has_points", &tq.has_points);
@@ -158,14 +160,14 @@ HttpResponse Service::ListCustomers(Context& ctx) {
     else if (*v == "all")
       tq.status = StatusFilter::kAll;
     else
-      errors.push_back({"status", "invalid_value", "must be active, inactive or all"});
+      errors->push_back({"status", "invalid_value", "must be active, inactive or all"});
   }
   if (auto v = get("sort")) {
     auto f = ParseSortField(*v);
     if (f)
       tq.sort = *f;
     else
-      errors.push_back(
+      errors->push_back(
           {"sort", "invalid_value", "must be first_name, last_name, points, credit or last_visit"});
   }
   if (auto v = get("order")) {
@@ -174,17 +176,32 @@ HttpResponse Service::ListCustomers(Context& ctx) {
     else if (*v == "desc")
       tq.descending = true;
     else
-      errors.push_back({"order", "invalid_value", "must be asc or desc"});
+      errors->push_back({"order", "invalid_value", "must be asc or desc"});
   }
   const Visibility vis = ctx.visibility();
   if ((tq.sort == SortField::kPoints || tq.has_points) && !vis.points) {
-    errors.push_back(
+    errors->push_back(
         {tq.has_points ? "has_points" : "sort", "not_visible", "points are not visible to you"});
   }
   if ((tq.sort == SortField::kCredit || tq.has_credit) && !vis.credit) {
-    errors.push_back(
+    errors->push_back(
         {tq.has_credit ? "has_credit" : "sort", "not_visible", "credit is not visible to you"});
   }
+  if (!errors->empty()) return std::nullopt;
+  return tq;
+}
+
+HttpResponse Service::ListCustomers(Context& ctx) {
+  const auto& q = ctx.req.query;
+  std::vector<FieldError> errors;
+  auto search = ParseSearch(ctx, {"limit", "cursor"}, StatusFilter::kActive, &errors);
+  TableQuery tq;
+  if (search) static_cast<TableSearch&>(tq) = *search;
+  auto get = [&](const char* name) -> const std::string* {
+    auto it = q.find(name);
+    return it == q.end() ? nullptr : &it->second;
+  };
+  const Visibility vis = ctx.visibility();
   if (auto limit = ParseCount(q, "limit", 50, &errors)) tq.limit = *limit;
   if (auto v = get("cursor")) tq.cursor = *v;
   if (!errors.empty()) return Problem(errors);

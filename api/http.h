@@ -3,6 +3,7 @@
 // api/http_server.h turns Beast messages into these and back.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -18,17 +19,26 @@ struct HttpRequest {
   std::map<std::string, std::string> query;    // decoded; the last of repeated names
   std::map<std::string, std::string> headers;  // names in lower case
   std::string body;
+  // For a body the server wrote to a file instead (ServerOptions::spool_to):
+  // the file. The handler may move it away; the server removes what is left.
+  std::string body_file;
   std::string request_id;  // assigned by the server, echoed in X-Request-Id
 
   // The header's value, or nullopt.
   std::optional<std::string_view> Header(std::string_view name) const;
 };
 
+// A body produced piece by piece: each call appends the next piece to `out`
+// and returns false once there is no more. Called on a worker thread.
+using BodyStream = std::function<bool(std::string* out)>;
+
 struct HttpResponse {
   int status = 200;
   std::string content_type = "application/json";
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
+  // If set, the body is sent as it is produced (chunked) and `body` is unused.
+  BodyStream stream;
 };
 
 // Splits "/a/b?x=1&y=%20" into a decoded path and query; false if the target

@@ -1,11 +1,13 @@
 #include "api/http_server.h"
 
+#include <algorithm>
 #include <atomic>
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <cctype>
 #include <condition_variable>
+#include <cstdio>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -78,7 +80,11 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
  private:
   void Read() {
     parser_.emplace();
-    parser_->body_limit(server_->options.max_body_bytes);
+    // The header is read under the larger limit: an upload's length is
+    // checked against its own limit once its route is known (OnHeader).
+    parser_->body_limit(std::max<std::uint64_t>(
+        server_->options.max_body_bytes,
+        server_->options.spool_to ? server_->options.max_spooled_bytes : 0));
     parser_->header_limit(static_cast<std::uint32_t>(server_->options.max_header_bytes));
     // A kept-alive connection may wait idle_timeout for its next request;
     // once a request starts, all of it must arrive within read_timeout.
@@ -102,13 +108,89 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
   void OnHeader(beast::error_code ec, std::size_t) {
     if (ec) return OnReadError(ec);
     if (!first_) Deadline(server_->options.read_timeout);  // the idle wait is over
+    if (server_->options.spool_to) {
+      HttpRequest head;
+      if (FillHead(parser_->get(), &head)) {
+        std::string path = server_->options.spool_to(head);
+        if (!path.empty()) return Spool(std::move(path));
+      }
+    }
+    parser_->body_limit(server_->options.max_body_bytes);
+    if (parser_->content_length().value_or(0) > server_->options.max_body_bytes) {
+      return OnReadError(http::error::body_limit);
+    }
     http::async_read(stream_, buffer_, *parser_,
                      beast::bind_front_handler(&Session::OnRead, shared_from_this()));
   }
 
-  void OnReadError(beast::error_code ec) {
+  // Reads the body into the file at `path` (an upload).
+  void Spool(std::string path) {
+    file_parser_.emplace(std::move(*parser_));
+    file_parser_->body_limit(server_->options.max_spooled_bytes);
+    beast::error_code ec;
+    file_parser_->get().body().open(path.c_str(), beast::file_mode::write, ec);
+    if (ec) {
+      timer_.cancel();
+      HttpResponse r = Problem(503, "unavailable", "the upload cannot be stored: " + ec.message());
+      return Write(ToBeast(std::move(r), 11, false), false);
+    }
+    spool_path_ = std::move(path);
+    if (file_parser_->content_length().value_or(0) > server_->options.max_spooled_bytes) {
+      return OnSpooled(http::error::body_limit, 0);
+    }
     timer_.cancel();
-    if (timed_out_ && parser_->got_some()) {  // a request too slow to arrive: say so, then close
+    Deadline(server_->options.upload_timeout);
+    http::async_read(stream_, buffer_, *file_parser_,
+                     beast::bind_front_handler(&Session::OnSpooled, shared_from_this()));
+  }
+
+  void OnSpooled(beast::error_code ec, std::size_t) {
+    if (ec) {
+      file_parser_.reset();  // closes the file
+      RemoveSpool();
+      if (ec == http::error::body_limit) {
+        timer_.cancel();
+        HttpResponse r = Problem(413, "body_too_large",
+                                 "the file is larger than " +
+                                     std::to_string(server_->options.max_spooled_bytes) + " bytes");
+        return Write(ToBeast(std::move(r), 11, false), false);
+      }
+      return OnReadError(ec, /*got_some=*/true);
+    }
+    timer_.cancel();
+    http::request<http::file_body> req = file_parser_->release();
+    file_parser_.reset();
+    req.body().close();
+    HttpRequest request;
+    const bool target_ok = FillHead(req, &request);
+    request.body_file = spool_path_;
+    spool_path_.clear();
+    Dispatch(std::move(request), target_ok, req.version(), req.keep_alive());
+  }
+
+  void RemoveSpool() {
+    if (spool_path_.empty()) return;
+    std::remove(spool_path_.c_str());
+    spool_path_.clear();
+  }
+
+  // Method, path, query and headers of a message; false if its target is malformed.
+  template <class Message>
+  static bool FillHead(const Message& m, HttpRequest* request) {
+    request->method = std::string(m.method_string());
+    for (const auto& field : m) {
+      std::string name(field.name_string());
+      for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      request->headers[name] = std::string(field.value());
+    }
+    return ParseTarget(m.target(), &request->path, &request->query);
+  }
+
+  void OnReadError(beast::error_code ec) { OnReadError(ec, parser_->got_some()); }
+
+  void OnReadError(beast::error_code ec, bool got_some) {
+    timer_.cancel();
+    if (timed_out_ && got_some) {  // a request too slow to arrive: say so, then close
       HttpResponse r = Problem(408, "request_timeout",
                                "the request did not arrive within " +
                                    std::to_string(server_->options.read_timeout.count()) + " ms");
@@ -138,18 +220,18 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
     if (ec) return OnReadError(ec);
     timer_.cancel();
     BeastRequest req = parser_->release();
-    const bool keep_alive = req.keep_alive() && !server_->stopping.load();
-    const unsigned version = req.version();
     HttpRequest request;
-    request.method = std::string(req.method_string());
-    request.request_id = NextRequestId();
-    for (const auto& field : req) {
-      std::string name(field.name_string());
-      for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-      request.headers[name] = std::string(field.value());
-    }
+    const bool target_ok = FillHead(req, &request);
     request.body = std::move(req.body());
-    if (!ParseTarget(req.target(), &request.path, &request.query)) {
+    Dispatch(std::move(request), target_ok, req.version(), req.keep_alive());
+  }
+
+  // Answers a request that has arrived whole.
+  void Dispatch(HttpRequest request, bool target_ok, unsigned version, bool keep_alive) {
+    keep_alive = keep_alive && !server_->stopping.load();
+    request.request_id = NextRequestId();
+    if (!target_ok) {
+      if (!request.body_file.empty()) std::remove(request.body_file.c_str());
       HttpResponse r = Problem(400, "malformed_target", "the request target is not a valid path");
       r.headers.emplace_back("X-Request-Id", request.request_id);
       return Write(ToBeast(std::move(r), version, keep_alive), keep_alive);
@@ -158,19 +240,85 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
       std::lock_guard lock(server_->busy_mu);
       ++server_->busy;
     }
-    if (server_->options.answer_inline && server_->options.answer_inline(request)) {
+    if (request.body_file.empty() && server_->options.answer_inline &&
+        server_->options.answer_inline(request)) {
       HttpResponse r = server_->handler(request);
-      return Write(ToBeast(std::move(r), version, keep_alive), keep_alive, /*counted=*/true);
+      return Answer(std::move(r), version, keep_alive);
     }
     stream_.expires_never();  // the worker's time is not the client's
     asio::post(*server_->workers, [self = shared_from_this(), request = std::move(request), version,
                                    keep_alive]() mutable {
       HttpResponse r = self->server_->handler(request);
-      asio::post(self->stream_.get_executor(), [self, r = std::move(r), version,
-                                                keep_alive]() mutable {
-        self->Write(self->ToBeast(std::move(r), version, keep_alive), keep_alive, /*counted=*/true);
+      if (!request.body_file.empty()) std::remove(request.body_file.c_str());
+      asio::post(self->stream_.get_executor(),
+                 [self, r = std::move(r), version, keep_alive]() mutable {
+                   self->Answer(std::move(r), version, keep_alive);
+                 });
+    });
+  }
+
+  // Writes the answer to a request counted busy.
+  void Answer(HttpResponse r, unsigned version, bool keep_alive) {
+    if (r.stream) return WriteStream(std::move(r), version, keep_alive);
+    Write(ToBeast(std::move(r), version, keep_alive), keep_alive, /*counted=*/true);
+  }
+
+  // Sends a streamed answer: the head, then each piece as a chunk as soon as
+  // a worker has made it, then the last chunk.
+  void WriteStream(HttpResponse r, unsigned version, bool keep_alive) {
+    auto head = std::make_shared<http::response<http::empty_body>>(
+        static_cast<http::status>(r.status), version);
+    head->set(http::field::server, "clientele");
+    if (!r.content_type.empty()) head->set(http::field::content_type, r.content_type);
+    for (const auto& [name, value] : r.headers) head->insert(name, value);
+    head->keep_alive(keep_alive);
+    head->chunked(true);
+    auto serializer = std::make_shared<http::response_serializer<http::empty_body>>(*head);
+    auto body = std::make_shared<BodyStream>(std::move(r.stream));
+    stream_.expires_after(server_->options.write_timeout);
+    http::async_write_header(stream_, *serializer,
+                             [self = shared_from_this(), head, serializer, body, keep_alive](
+                                 beast::error_code ec, std::size_t) {
+                               if (ec) return self->EndStream(false, keep_alive);
+                               self->NextChunk(body, keep_alive);
+                             });
+  }
+
+  void NextChunk(std::shared_ptr<BodyStream> body, bool keep_alive) {
+    asio::post(*server_->workers, [self = shared_from_this(), body, keep_alive] {
+      auto piece = std::make_shared<std::string>();
+      bool more = false, failed = false;
+      try {
+        more = (*body)(piece.get());
+      } catch (const std::exception&) {
+        failed = true;  // the client sees the answer cut short: no last chunk
+      }
+      asio::post(self->stream_.get_executor(), [self, body, piece, more, failed, keep_alive] {
+        if (failed) return self->EndStream(false, keep_alive);
+        self->stream_.expires_after(self->server_->options.write_timeout);
+        auto then = [self, body, piece, more, keep_alive](beast::error_code ec, std::size_t) {
+          if (ec) return self->EndStream(false, keep_alive);
+          if (more) return self->NextChunk(body, keep_alive);
+          asio::async_write(self->stream_, http::make_chunk_last(),
+                            [self, keep_alive](beast::error_code ec, std::size_t) {
+                              self->EndStream(!ec, keep_alive);
+                            });
+        };
+        if (piece->empty()) return then({}, 0);
+        asio::async_write(self->stream_, http::make_chunk(asio::buffer(*piece)), then);
       });
     });
+  }
+
+  void EndStream(bool ok, bool keep_alive) {
+    Done();
+    if (!ok || !keep_alive || server_->stopping.load()) {
+      beast::error_code ignored;
+      stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+      return ok ? Drain() : Finish();
+    }
+    first_ = false;
+    Read();
   }
 
   void Done() {
@@ -248,6 +396,8 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
   std::size_t drained_ = 0;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
+  std::optional<http::request_parser<http::file_body>> file_parser_;
+  std::string spool_path_;  // the upload being written
   std::shared_ptr<BeastResponse> response_;
   bool first_ = true;
 };

@@ -3,7 +3,9 @@
 //
 // Requests are read on a few network threads (one per core) and answered on
 // a pool of worker threads, because answering a write waits for the log's
-// fsync: many requests in flight let the log group their syncs.
+// fsync: many requests in flight let the log group their syncs. Large
+// uploads go to files (spool_to) and large answers are sent as they are made
+// (HttpResponse::stream), so neither is ever held whole in memory.
 #pragma once
 
 #include <chrono>
@@ -27,6 +29,13 @@ struct ServerOptions {
   std::chrono::milliseconds read_timeout{10000};   // a whole request, headers and body
   std::chrono::milliseconds write_timeout{10000};  // a whole response
   std::chrono::milliseconds idle_timeout{60000};   // between requests on a kept-alive connection
+  // Uploads: for a request whose head (method, path, query, headers; no body)
+  // makes this return a path, the body is written to that file, up to
+  // max_spooled_bytes and within upload_timeout, and the handler gets it as
+  // HttpRequest::body_file.
+  std::function<std::string(const HttpRequest&)> spool_to;
+  std::uint64_t max_spooled_bytes = 1ull << 30;
+  std::chrono::milliseconds upload_timeout{600000};
   // Requests for which this returns true are answered on the network thread
   // that read them, saving two thread hops: only for answers that never
   // block (in-memory reads).

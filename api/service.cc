@@ -48,6 +48,10 @@ Service::Service(ServiceOptions options, EventStore* log, CommandHandler* comman
   Add("GET", "/v1/openapi.json", {}, false, &S::OpenApi);
   Add("POST", "/v1/customers", {kCreate}, true, &S::CreateCustomer);
   Add("GET", "/v1/customers", {kView}, false, &S::ListCustomers);
+  Add("GET", "/v1/customers/export.csv", {kView}, false, &S::ExportCustomers);
+  Add("POST", "/v1/customers/imports", {kManage}, false, &S::AnalyseImport);
+  Add("GET", "/v1/customers/imports/{id}", {kManage}, false, &S::GetImport);
+  Add("POST", "/v1/customers/imports/{id}/confirm", {kManage}, true, &S::ConfirmImport);
   Add("GET", "/v1/customers/{ref}", {kView}, false, &S::GetCustomer);
   Add("PATCH", "/v1/customers/{ref}", {kEdit}, true, &S::EditCustomer);
   Add("DELETE", "/v1/customers/{ref}", {kManage}, true,

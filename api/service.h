@@ -7,6 +7,10 @@
 //   GET    /v1/openapi.json                                  no token
 //   POST   /v1/customers                                     customers.create
 //   GET    /v1/customers                                     customers.view    (the table)
+//   GET    /v1/customers/export.csv                          customers.view    (the table as CSV)
+//   POST   /v1/customers/imports?mode=merge|replace          customers.manage  (body: CSV)
+//   GET    /v1/customers/imports/{id}                        customers.manage
+//   POST   /v1/customers/imports/{id}/confirm                customers.manage
 //   GET    /v1/customers/{ref}                               customers.view    (ref: id or code)
 //   PATCH  /v1/customers/{ref}                               customers.edit
 //   DELETE /v1/customers/{ref}                               customers.manage
@@ -38,6 +42,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -45,7 +50,9 @@
 #include "api/auth.h"
 #include "api/http.h"
 #include "api/metrics.h"
+#include "api/problem.h"
 #include "app/command_handler.h"
+#include "app/import_service.h"
 #include "domain/clock.h"
 #include "projections/customer_table.h"
 #include "projections/projector.h"
@@ -62,6 +69,8 @@ struct ServiceOptions {
   std::function<void(const std::string&)> log;
   // More gauges for /metrics (e.g. the Kafka sync's lag and counts).
   std::function<std::vector<Gauge>()> gauges;
+  // Customer imports (app/import_service.h); without, the import routes answer 503.
+  ImportService* imports = nullptr;
 };
 
 class Service {
@@ -71,6 +80,9 @@ class Service {
           Authenticator auth, Clock* clock);
 
   HttpResponse Handle(const HttpRequest& request);
+  // For ServerOptions::spool_to: where to write the body of an upload (a
+  // customer file from a principal allowed to import), or "".
+  std::string SpoolPath(const HttpRequest& head) const;
   // True for requests answered from memory without waiting on storage: a
   // server may answer them on its network threads.
   static bool AnswersFromMemory(const HttpRequest& request);
@@ -113,6 +125,10 @@ class Service {
   HttpResponse RefundRoute(Context& ctx);
   HttpResponse PointsRoute(Context& ctx, bool adjust);
   HttpResponse CreditRoute(Context& ctx, int kind);  // 0 top-up, 1 deduct, 2 adjust
+  HttpResponse ExportCustomers(Context& ctx);
+  HttpResponse AnalyseImport(Context& ctx);
+  HttpResponse GetImport(Context& ctx);
+  HttpResponse ConfirmImport(Context& ctx);
   HttpResponse History(Context& ctx);
   HttpResponse Audit(Context& ctx);
   HttpResponse GetSettings(Context& ctx);
@@ -125,6 +141,11 @@ class Service {
   HttpResponse OpenApi(Context& ctx);
 
   // Shared by the handlers.
+  // The table's search, filters and order from the query (parameters in
+  // `more` are the caller's); nullopt with `errors` filled if any is bad.
+  std::optional<TableSearch> ParseSearch(Context& ctx, const std::set<std::string>& more,
+                                         StatusFilter status,
+                                         std::vector<FieldError>* errors) const;
   Result<std::string> ResolveCustomer(const std::string& ref) const;
   // Resolves the {ref} customer, honours If-Match and runs the command.
   Result<CommandOutcome> RunCommand(Context& ctx, const CustomerCommand& cmd);

@@ -57,6 +57,8 @@ Status Set(ServeConfig* c, const std::string& key, const std::string& value) {
     (key == "http.network_threads" ? c->network_threads : c->worker_threads) = static_cast<int>(n);
   } else if (key == "http.max_body_bytes") {
     if (Status s = ParseInt(key, value, 1024, 1LL << 30, &c->max_body_bytes); !s.ok()) return s;
+  } else if (key == "http.max_upload_bytes") {
+    if (Status s = ParseInt(key, value, 1024, 1LL << 40, &c->max_upload_bytes); !s.ok()) return s;
   } else if (key == "http.max_header_bytes") {
     if (Status s = ParseInt(key, value, 1024, 1 << 20, &c->max_header_bytes); !s.ok()) return s;
   } else if (key == "http.read_timeout_ms") {

@@ -12,7 +12,7 @@
 //   data         the data folder
 //   listen       "ADDRESS:PORT"
 //   principals   the principals file (default DATA/principals.json)
-//   [http] network_threads, worker_threads, max_body_bytes, max_header_bytes,
+//   [http] network_threads, worker_threads, max_body_bytes, max_upload_bytes, max_header_bytes,
 //          read_timeout_ms, write_timeout_ms, idle_timeout_ms
 //   [kafka] bootstrap   Kafka's bootstrap servers ("" : run the embedded
 //                       broker); flag --kafka, variable CLIENTELE_KAFKA_BOOTSTRAP
@@ -43,6 +43,7 @@ struct ServeConfig {
   int network_threads = 0;
   int worker_threads = 64;
   std::int64_t max_body_bytes = 1 << 20;
+  std::int64_t max_upload_bytes = 1LL << 30;  // customer files to import
   std::int64_t max_header_bytes = 16 << 10;
   std::int64_t read_timeout_ms = 10000;
   std::int64_t write_timeout_ms = 10000;

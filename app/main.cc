@@ -21,6 +21,7 @@
 #include "app/command_handler.h"
 #include "app/config.h"
 #include "app/serve.h"
+#include "app/transfer.h"
 #include "domain/ids.h"
 #include "domain/money.h"
 #include "eventstore/event_store.h"
@@ -225,7 +226,57 @@ int main(int argc, char** argv) {
       "--worker-threads", [&](const std::string& v) { flag_values["http.worker_threads"] = v; },
       "Threads answering requests");
 
+  clientele::NodeAddress address;
+  if (const char* url = std::getenv("CLIENTELE_URL")) address.url = url;
+  if (const char* token = std::getenv("CLIENTELE_TOKEN")) address.token = token;
+  auto node_options = [&address](CLI::App* cmd) {
+    cmd->add_option("--url", address.url, "The node (or CLIENTELE_URL)")->capture_default_str();
+    cmd->add_option("--token-file", address.token_file,
+                    "A file holding the bearer token (unless CLIENTELE_TOKEN is set)")
+        ->capture_default_str();
+  };
+  std::string import_file, import_mode = "merge";
+  bool dry_run = false;
+  auto* import = app.add_subcommand(
+      "import", "Import customers from a CSV file: analyse, show what would change, then apply");
+  import->add_option("FILE", import_file, "The customer file (CSV)")->required();
+  import
+      ->add_option("--mode", import_mode,
+                   "merge: add and update; replace: also remove customers missing from the file")
+      ->check(CLI::IsMember({"merge", "replace"}))
+      ->capture_default_str();
+  import->add_flag("--dry-run", dry_run, "Analyse only: show what would change, apply nothing");
+  node_options(import);
+
+  std::string export_out = "-", export_search, export_status = "all";
+  auto* exporter = app.add_subcommand("export", "Write the customer table as a CSV file");
+  exporter->add_option("--search", export_search, "Only customers the table's search finds");
+  exporter->add_option("--status", export_status, "active, inactive or all")
+      ->check(CLI::IsMember({"active", "inactive", "all"}))
+      ->capture_default_str();
+  exporter->add_option("--out", export_out, "The file to write ('-': standard output)")
+      ->capture_default_str();
+  node_options(exporter);
+
   CLI11_PARSE(app, argc, argv);
+  if (import->parsed()) return clientele::RunImport(address, import_file, import_mode, dry_run);
+  if (exporter->parsed()) {
+    std::string query = "?status=" + export_status;
+    if (!export_search.empty()) {
+      static const char* kHex = "0123456789ABCDEF";
+      query += "&search=";
+      for (unsigned char c : export_search) {
+        if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
+          query.push_back(static_cast<char>(c));
+        } else {
+          query += '%';
+          query += kHex[c >> 4];
+          query += kHex[c & 15];
+        }
+      }
+    }
+    return clientele::RunExport(address, query, export_out);
+  }
   if (serve->parsed()) {
     if (config_file.empty()) {
       if (const char* env = std::getenv("CLIENTELE_CONFIG")) config_file = env;

@@ -9,6 +9,7 @@
 #include "api/http_server.h"
 #include "api/service.h"
 #include "app/command_handler.h"
+#include "app/import_service.h"
 #include "app/line_log.h"
 #include "consumers/catch_up.h"
 #include "consumers/embedded_broker.h"
@@ -170,7 +171,7 @@ int RunServe(const ServeConfig& c) {
   SystemClock clock;
   auto log = EventStore::Open({.path = c.data, .origin = c.node});
   if (!log) return Fail(log.error());
-  CommandHandler commands(log->get(), c.node);
+  CommandHandler commands(log->get(), c.node, &clock);
   if (Status s = JoinFromHq(c, log->get()); !s.ok()) return Fail(s);
   if (Status s = commands.Init(); !s.ok()) return Fail(s);
   auto projector = Projector::Open(log->get(), c.data + "/projections");
@@ -187,6 +188,9 @@ int RunServe(const ServeConfig& c) {
   options.node = c.node;
   options.log = [&request_log](const std::string& line) { request_log.Write(line); };
   options.gauges = [&sync] { return sync.Gauges(); };
+  ImportService imports(c.data + "/imports", log->get(), projector->get(), &commands, &clock,
+                        c.node);
+  options.imports = &imports;
   api::Service service(options, log->get(), &commands, projector->get(), std::move(*auth), &clock);
   api::ServerOptions server_options;
   server_options.address = c.address;
@@ -199,6 +203,8 @@ int RunServe(const ServeConfig& c) {
   server_options.write_timeout = std::chrono::milliseconds(c.write_timeout_ms);
   server_options.idle_timeout = std::chrono::milliseconds(c.idle_timeout_ms);
   server_options.answer_inline = &api::Service::AnswersFromMemory;
+  server_options.spool_to = [&service](const api::HttpRequest& h) { return service.SpoolPath(h); };
+  server_options.max_spooled_bytes = static_cast<std::uint64_t>(c.max_upload_bytes);
   auto server = api::HttpServer::Start(
       server_options, [&service](const api::HttpRequest& r) { return service.Handle(r); });
   if (!server) return Fail(server.error());

@@ -9,6 +9,7 @@
 
 #include "api/http_server.h"
 #include "api/service.h"
+#include "app/import_service.h"
 #include "eventstore/system_clock.h"
 #include "tests/api/http_client.h"
 #include "tests/test_util.h"
@@ -58,9 +59,13 @@ class ApiTest : public ::testing::Test {
       std::lock_guard lock(log_mu_);
       log_lines_.push_back(line);
     };
+    imports_ = std::make_unique<ImportService>(dir_.sub("imports"), store_.get(), projector_.get(),
+                                               commands_.get(), &clock_, "hq");
+    options.imports = imports_.get();
     service_ =
         std::make_unique<api::Service>(options, store_.get(), commands_.get(), projector_.get(),
                                        api::Authenticator(Principals()), &clock_);
+    server_options.spool_to = [this](const api::HttpRequest& h) { return service_->SpoolPath(h); };
     server_options.port = 0;
     server_options.worker_threads = 8;
     auto server = api::HttpServer::Start(
@@ -75,6 +80,7 @@ class ApiTest : public ::testing::Test {
     if (server_) server_->Stop();
     server_.reset();
     service_.reset();
+    imports_.reset();
     projector_.reset();
     commands_.reset();
     store_.reset();
@@ -103,6 +109,7 @@ class ApiTest : public ::testing::Test {
   std::unique_ptr<EventStore> store_;
   std::unique_ptr<CommandHandler> commands_;
   std::unique_ptr<Projector> projector_;
+  std::unique_ptr<ImportService> imports_;
   std::unique_ptr<api::Service> service_;
   std::unique_ptr<api::HttpServer> server_;
   std::unique_ptr<HttpClient> client_;

@@ -1,0 +1,25 @@
+// clientele import / export: the customer file to and from a running node,
+// over its HTTP API (the node holds the data folder).
+#pragma once
+
+#include <string>
+
+namespace clientele {
+
+struct NodeAddress {
+  std::string url = "http://127.0.0.1:8080";  // or CLIENTELE_URL
+  std::string token;                          // or CLIENTELE_TOKEN, or read from token_file
+  std::string token_file = "./data/first-token";
+};
+
+// Uploads FILE for analysis with a progress bar (rows, rows/s, ETA) on stderr,
+// prints the analysis as a table and, unless `dry_run` or the file has
+// errors, confirms it. Exit status: 0 applied (or a clean dry run), 1 errors
+// in the file or refused, 2 the node could not be reached.
+int RunImport(const NodeAddress& node, const std::string& file, const std::string& mode,
+              bool dry_run);
+// Writes the customer table (as GET /v1/customers/export.csv with `query`) to
+// `out` ("-": standard output).
+int RunExport(const NodeAddress& node, const std::string& query, const std::string& out);
+
+}  // namespace clientele
