@@ -425,13 +425,21 @@ struct Projector::Impl {
 
   void Follow() {
     auto sub = log->Subscribe(position.load());
+    auto maintained = std::chrono::steady_clock::now();
     while (!stopping.load()) {
       auto events = sub->Next(kBatchEvents, std::chrono::milliseconds(100));
       Status s = events ? Status::OK() : events.error();
       if (events) {
         Pending p;
         for (const RecordedEvent& e : *events) ApplyOne(e, &p);
-        s = Commit(&p, {});
+        // Far behind the log (a large import just landed), keeping the index
+        // quick after every batch would rebuild it again and again as the
+        // table grows: do it once caught up, or every 2 s meanwhile.
+        const auto now = std::chrono::steady_clock::now();
+        const bool maintain =
+            log->Head() - p.last <= 4 * kBatchEvents || now - maintained > std::chrono::seconds(2);
+        if (maintain) maintained = now;
+        s = Commit(&p, {.maintain = maintain});
       }
       if (!s.ok()) {
         std::fprintf(stderr, "clientele: projections stopped: %s\n", s.ToString().c_str());
