@@ -95,8 +95,10 @@ std::vector<Service::RouteInfo> Service::Routes() const {
 bool Service::AnswersFromMemory(const HttpRequest& r) {
   if (r.method != "GET") return false;
   // The audit replay scans the log, the events feed and history read storage,
-  // and a broad table query can take milliseconds: those go to the workers.
-  return r.path != "/v1/customers" && !r.path.ends_with("/audit") &&
+  // imports are files, and a broad table query (or export) can take
+  // milliseconds: those go to the workers.
+  return r.path != "/v1/customers" && r.path != "/v1/customers/export.csv" &&
+         !r.path.starts_with("/v1/customers/imports") && !r.path.ends_with("/audit") &&
          !r.path.ends_with("/history") && !r.path.starts_with("/v1/events");
 }
 

@@ -425,7 +425,9 @@ struct Projector::Impl {
 
   void Follow() {
     auto sub = log->Subscribe(position.load());
-    auto maintained = std::chrono::steady_clock::now();
+    using Steady = std::chrono::steady_clock;
+    Steady::time_point maintained = Steady::now();
+    Steady::duration maintain_cost{};
     while (!stopping.load()) {
       auto events = sub->Next(kBatchEvents, std::chrono::milliseconds(100));
       Status s = events ? Status::OK() : events.error();
@@ -434,12 +436,17 @@ struct Projector::Impl {
         for (const RecordedEvent& e : *events) ApplyOne(e, &p);
         // Far behind the log (a large import just landed), keeping the index
         // quick after every batch would rebuild it again and again as the
-        // table grows: do it once caught up, or every 2 s meanwhile.
-        const auto now = std::chrono::steady_clock::now();
-        const bool maintain =
-            log->Head() - p.last <= 4 * kBatchEvents || now - maintained > std::chrono::seconds(2);
-        if (maintain) maintained = now;
+        // table grows: do it once caught up, and meanwhile only every 2 s or
+        // five times as long as the last one took, whichever is longer.
+        const auto start = Steady::now();
+        const bool maintain = log->Head() - p.last <= 4 * kBatchEvents ||
+                              start - maintained > std::max<Steady::duration>(
+                                                       std::chrono::seconds(2), 5 * maintain_cost);
         s = Commit(&p, {.maintain = maintain});
+        if (maintain) {
+          maintained = Steady::now();
+          maintain_cost = maintained - start;
+        }
       }
       if (!s.ok()) {
         std::fprintf(stderr, "clientele: projections stopped: %s\n", s.ToString().c_str());

@@ -156,3 +156,66 @@ TEST(ServeProcess, KillNineLosesNoAcknowledgedWrite) {
 
 }  // namespace
 }  // namespace clientele::testing
+
+namespace clientele::testing {
+namespace {
+
+// The log's head, as the events feed says.
+std::uint64_t LogHead(HttpClient& client, const std::string& token) {
+  Reply r =
+      client.Call("GET", "/v1/events?after=0&limit=1", "", {{"Authorization", "Bearer " + token}});
+  return r.json().at("head").to_number<std::uint64_t>();
+}
+
+TEST(ServeProcess, ImportAndExportFromTheCommandLine) {
+  TempDir dir;
+  ServeProcess node(dir.path());
+  ASSERT_NE(node.port(), 0);
+  const std::string token = Token(dir);
+  HttpClient client(node.port());
+  auto run = [&](const std::string& args) {
+    return RunCommand(std::string(CLIENTELE_BIN) + " " + args + " --url http://127.0.0.1:" +
+                      std::to_string(node.port()) + " --token-file " + dir.sub("first-token"));
+  };
+  {
+    std::ofstream f(dir.sub("in.csv"));
+    f << "First Name,Last Name,E-mail,Phone Number\n";
+    for (int i = 0; i < 500; ++i) {
+      f << "Name" << i << ",Last,n" << i << "@example.com,+1 555 " << 10000 + i << "\n";
+    }
+  }
+  CommandResult dry = run("import " + dir.sub("in.csv") + " --dry-run");
+  EXPECT_EQ(dry.exit_code, 0) << dry.output;
+  EXPECT_NE(dry.output.find("new                   500"), std::string::npos) << dry.output;
+  EXPECT_NE(dry.output.find("rows/s"), std::string::npos) << "a progress bar";
+  EXPECT_NE(dry.output.find("dry run: nothing was applied"), std::string::npos);
+  EXPECT_EQ(LogHead(client, token), 0u) << "a dry run wrote to the log";
+
+  CommandResult applied = run("import " + dir.sub("in.csv"));
+  EXPECT_EQ(applied.exit_code, 0) << applied.output;
+  EXPECT_NE(applied.output.find("applied in"), std::string::npos) << applied.output;
+  EXPECT_EQ(LogHead(client, token), 500u);
+
+  CommandResult exported = run("export --out " + dir.sub("out.csv"));
+  ASSERT_EQ(exported.exit_code, 0) << exported.output;
+  CommandResult back = run("import " + dir.sub("out.csv") + " --mode replace --dry-run");
+  EXPECT_EQ(back.exit_code, 0) << back.output;
+  EXPECT_NE(back.output.find("unchanged             500"), std::string::npos) << back.output;
+  EXPECT_NE(back.output.find("deleted                 0"), std::string::npos) << back.output;
+  CommandResult found = run("export --search n42@example.com");
+  EXPECT_NE(found.output.find("Name42,Last,n42@example.com"), std::string::npos) << found.output;
+
+  {
+    std::ofstream f(dir.sub("bad.csv"));
+    f << "First Name,Last Name,Email\nAda,Lovelace,not-an-email\n";
+  }
+  CommandResult bad = run("import " + dir.sub("bad.csv"));
+  EXPECT_EQ(bad.exit_code, 1) << bad.output;
+  EXPECT_NE(bad.output.find("invalid_email"), std::string::npos) << bad.output;
+  EXPECT_NE(bad.output.find("nothing was applied"), std::string::npos);
+  EXPECT_EQ(LogHead(client, token), 500u);
+  EXPECT_EQ(node.StopWith(SIGTERM), 0);
+}
+
+}  // namespace
+}  // namespace clientele::testing
