@@ -195,26 +195,29 @@ TEST_F(ImportTest, EveryRowErrorIsReportedWithItsLineAndColumn) {
       "Cy,Three,CY@example.com,,\n"       // 8: the same customer again
       "Fay,Seven,fay@example.com,,\n"     // 9: new
       "Fay,Seven,fay@example.com,,\n";    // 10: the same new customer again
-  auto r = Analyse(file);
-  ASSERT_TRUE(r) << r.error().ToString();
-  EXPECT_EQ(Reasons(*r),
-            (std::vector<std::string>{"2 Email invalid_email", "2 Phone invalid_phone",
-                                      "3 Code invalid_code", "4 First Name required",
-                                      "5 Email ambiguous_match", "6 Phone ambiguous_match",
-                                      "8  duplicate_in_file", "10  duplicate_in_file"}));
-  EXPECT_NE(r->summary.errors[4].detail.find("CUST-00001, CUST-00002"), std::string::npos)
-      << r->summary.errors[4].detail;
-  EXPECT_NE(r->summary.errors[6].detail.find("line 7"), std::string::npos);
-  EXPECT_EQ(r->summary.rows_with_errors, 7u);
-  EXPECT_EQ(r->summary.unchanged, 1u);
-  EXPECT_EQ(r->summary.created, 1u);
+  for (ImportMode mode : {ImportMode::kMerge, ImportMode::kReplace}) {
+    SCOPED_TRACE(mode == ImportMode::kMerge ? "merge" : "replace");
+    auto r = Analyse(file, mode);
+    ASSERT_TRUE(r) << r.error().ToString();
+    EXPECT_EQ(Reasons(*r),
+              (std::vector<std::string>{"2 Email invalid_email", "2 Phone invalid_phone",
+                                        "3 Code invalid_code", "4 First Name required",
+                                        "5 Email ambiguous_match", "6 Phone ambiguous_match",
+                                        "8  duplicate_in_file", "10  duplicate_in_file"}));
+    EXPECT_NE(r->summary.errors[4].detail.find("CUST-00001, CUST-00002"), std::string::npos)
+        << r->summary.errors[4].detail;
+    EXPECT_NE(r->summary.errors[6].detail.find("line 7"), std::string::npos);
+    EXPECT_EQ(r->summary.rows_with_errors, 7u);
+    EXPECT_EQ(r->summary.unchanged, 1u);
+    EXPECT_EQ(r->summary.created, 1u);
 
-  // A file with errors is not applied.
-  const std::uint64_t head = store_->Head();
-  auto refused = imports_->Confirm(r->id, "manager");
-  ASSERT_FALSE(refused);
-  EXPECT_EQ(refused.error().reason(), "import_has_errors");
-  EXPECT_EQ(store_->Head(), head);
+    // A file with errors is not applied.
+    const std::uint64_t head = store_->Head();
+    auto refused = imports_->Confirm(r->id, "manager");
+    ASSERT_FALSE(refused);
+    EXPECT_EQ(refused.error().reason(), "import_has_errors");
+    EXPECT_EQ(store_->Head(), head);
+  }
 }
 
 TEST_F(ImportTest, CodesWinOverEmailsAndUnknownCodesAreWarnedAbout) {
