@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 #include <memory>
+#include <unordered_map>
 
 #include "app/csv.h"
 #include "domain/event_codec.h"
@@ -16,8 +17,9 @@ namespace {
 constexpr std::uint32_t kNoRow = 0xffffffff;
 
 // Hashes of match keys -> how many rows have the key and the first two, in an
-// open-addressing table: 24 bytes a slot, no allocation per key. Two keys with the same 64-bit hash
-// are taken as one; a caller checks a single match against the row.
+// open-addressing table: 16 bytes a slot, no allocation per key (counts past
+// two, which are rare, are kept aside). Two keys with the same 64-bit hash are
+// taken as one; a caller checks a single match against the row.
 class KeyTable {
  public:
   struct Hit {
@@ -34,34 +36,36 @@ class KeyTable {
   void Add(std::uint64_t hash, std::uint32_t row) {
     if ((used_ + 1) * 2 > slots_.size()) Grow();
     Slot& s = Find(hash);
-    if (s.count == 0) {
+    if (s.first == kNoRow) {
       s.hash = hash;
       s.first = row;
       ++used_;
-    } else if (s.count == 1) {
+    } else if (s.second == kNoRow) {
       s.second = row;
+    } else {
+      ++more_[hash];
     }
-    ++s.count;
   }
 
   Hit Get(std::uint64_t hash) const {
     if (slots_.empty()) return {};
     const Slot& s = slots_[Index(hash)];
-    if (s.count == 0) return {};
-    return {s.first, s.count > 1 ? s.second : kNoRow, s.count};
+    if (s.first == kNoRow) return {};
+    if (s.second == kNoRow) return {s.first, kNoRow, 1};
+    auto more = more_.find(hash);
+    return {s.first, s.second, 2 + (more == more_.end() ? 0 : more->second)};
   }
 
  private:
   struct Slot {
     std::uint64_t hash = 0;
     std::uint32_t first = kNoRow, second = kNoRow;
-    std::uint32_t count = 0;
   };
 
   std::size_t Index(std::uint64_t hash) const {
     const std::size_t mask = slots_.size() - 1;
     std::size_t i = hash & mask;
-    while (slots_[i].count != 0 && slots_[i].hash != hash) i = (i + 1) & mask;
+    while (slots_[i].first != kNoRow && slots_[i].hash != hash) i = (i + 1) & mask;
     return i;
   }
   Slot& Find(std::uint64_t hash) { return slots_[Index(hash)]; }
@@ -70,12 +74,13 @@ class KeyTable {
     std::vector<Slot> old = std::move(slots_);
     slots_.assign(std::max<std::size_t>(16, old.size() * 2), Slot{});
     for (const Slot& s : old) {
-      if (s.count != 0) Find(s.hash) = s;
+      if (s.first != kNoRow) Find(s.hash) = s;
     }
   }
 
   std::vector<Slot> slots_;
   std::size_t used_ = 0;
+  std::unordered_map<std::uint64_t, std::uint32_t> more_;  // rows past the second, per key
 };
 
 std::uint64_t KeyHash(char kind, std::string_view key) {
