@@ -4,6 +4,8 @@
 //   import_bench --data DIR [--rows N]
 //
 // Steps and figures (`figure: NAME VALUE UNIT`):
+//   0. the file's size                                       file_size_N_rows MiB
+//      memory of the empty node                              rss_before_analysis_N_rows MiB
 //   1. analysis of the file against an empty node (all new)  import_analysis_N_rows rows/s
 //      peak memory so far                                      peak_rss_analysis_N_rows MiB
 //   2. confirm: the events durable in the log                 import_apply_N_rows rows/s
@@ -96,8 +98,12 @@ int Run(const std::string& data, std::uint64_t rows) {
     return path;
   };
 
+  Figure("file_size_" + tag, static_cast<double>(std::filesystem::file_size(file)) / 1048576.0,
+         "MiB");
+  const std::string copy = upload();
+  Figure("rss_before_analysis_" + tag, static_cast<double>(StatusKb("VmRSS:")) / 1024.0, "MiB");
   auto start = SteadyClock::now();
-  auto analysed = imports.Analyse(upload(), ImportMode::kMerge, "bench");
+  auto analysed = imports.Analyse(copy, ImportMode::kMerge, "bench");
   const double analysis = Seconds(start);
   if (!analysed || analysed->summary.created != rows) {
     std::fprintf(stderr, "analysis failed\n");
