@@ -2,49 +2,14 @@
 
 #include <simdjson.h>
 
-#include <boost/asio.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
+#include <memory>
 
+#include "api/node_client.h"
 #include "projections/audit.h"
 
 namespace clientele::api {
 
 namespace {
-
-namespace beast = boost::beast;
-namespace http = beast::http;
-using tcp = boost::asio::ip::tcp;
-
-Result<std::string> Get(const std::string& host, const std::string& port, const std::string& target,
-                        const std::string& token) {
-  try {
-    boost::asio::io_context io;
-    tcp::resolver resolver(io);
-    beast::tcp_stream stream(io);
-    stream.expires_after(std::chrono::seconds(60));
-    stream.connect(resolver.resolve(host, port));
-    http::request<http::empty_body> req(http::verb::get, target, 11);
-    req.set(http::field::host, host);
-    req.set(http::field::authorization, "Bearer " + token);
-    http::write(stream, req);
-    beast::flat_buffer buffer;
-    http::response_parser<http::string_body> parser;
-    parser.body_limit(1ULL << 30);
-    http::read(stream, buffer, parser);
-    beast::error_code ignored;
-    stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
-    auto res = parser.release();
-    if (res.result_int() != 200) {
-      return Error(Status::Unavailable("HQ's events feed answered " +
-                                       std::to_string(res.result_int()) + ": " + res.body()));
-    }
-    return std::move(res.body());
-  } catch (const std::exception& e) {
-    return Error(Status::Unavailable("cannot read HQ's events feed at " + host + ":" + port + ": " +
-                                     e.what()));
-  }
-}
 
 Result<FeedPage> Parse(const std::string& body) {
   auto bad = [](std::string what) {
@@ -94,19 +59,17 @@ Result<FeedPage> Parse(const std::string& body) {
 }  // namespace
 
 FetchFeed HttpFeed(std::string base_url, std::string token) {
-  std::string hostport = base_url.substr(base_url.find("://") + 3);
-  if (const std::size_t slash = hostport.find('/'); slash != std::string::npos) {
-    hostport.resize(slash);
-  }
-  const std::size_t colon = hostport.rfind(':');
-  std::string host = colon == std::string::npos ? hostport : hostport.substr(0, colon);
-  std::string port = colon == std::string::npos ? "80" : hostport.substr(colon + 1);
-  return [host, port, token](std::uint64_t after, std::size_t limit) -> Result<FeedPage> {
-    auto body =
-        Get(host, port,
-            "/v1/events?after=" + std::to_string(after) + "&limit=" + std::to_string(limit), token);
-    if (!body) return Error(body.error());
-    return Parse(*body);
+  auto client =
+      std::make_shared<NodeClient>(std::move(base_url), std::move(token), std::chrono::seconds(60));
+  return [client](std::uint64_t after, std::size_t limit) -> Result<FeedPage> {
+    auto reply = client->Get("/v1/events?after=" + std::to_string(after) +
+                             "&limit=" + std::to_string(limit));
+    if (!reply) return Error(Status::Unavailable("HQ's events feed: " + reply.error().message()));
+    if (reply->status != 200) {
+      return Error(Status::Unavailable("HQ's events feed answered " +
+                                       std::to_string(reply->status) + ": " + reply->body));
+    }
+    return Parse(reply->body);
   };
 }
 

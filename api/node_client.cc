@@ -13,9 +13,19 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = boost::asio::ip::tcp;
 
+// Reads a whole answer into a reply.
+NodeReply ReadWhole(beast::tcp_stream& stream) {
+  beast::flat_buffer buffer;
+  http::response_parser<http::string_body> parser;
+  parser.body_limit(1ULL << 30);
+  http::read(stream, buffer, parser);
+  return NodeReply{static_cast<int>(parser.get().result_int()), std::move(parser.get().body())};
+}
+
 }  // namespace
 
-NodeClient::NodeClient(std::string base_url, std::string token) : token_(std::move(token)) {
+NodeClient::NodeClient(std::string base_url, std::string token, std::chrono::seconds deadline)
+    : token_(std::move(token)), deadline_(deadline) {
   std::string hostport =
       base_url.substr(base_url.find("://") == std::string::npos ? 0 : base_url.find("://") + 3);
   if (const std::size_t slash = hostport.find('/'); slash != std::string::npos) {
@@ -26,20 +36,54 @@ NodeClient::NodeClient(std::string base_url, std::string token) : token_(std::mo
   port_ = colon == std::string::npos ? "80" : hostport.substr(colon + 1);
 }
 
+template <typename Exchange>
+Result<NodeReply> NodeClient::Connected(Exchange exchange) {
+  try {
+    boost::asio::io_context io;
+    tcp::resolver resolver(io);
+    beast::tcp_stream stream(io);
+    if (deadline_.count() > 0) stream.expires_after(deadline_);
+    stream.connect(resolver.resolve(host_, port_));
+    auto request = [&](http::verb verb, const std::string& target) {
+      http::request<http::empty_body> req(verb, target, 11);
+      req.set(http::field::host, host_);
+      req.set(http::field::authorization, "Bearer " + token_);
+      return req;
+    };
+    NodeReply reply = exchange(stream, request);
+    beast::error_code ignored;
+    stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    return reply;
+  } catch (const std::exception& e) {
+    return Error(
+        Status::Unavailable("cannot reach the node at " + host_ + ":" + port_ + ": " + e.what()));
+  }
+}
+
+Result<NodeReply> NodeClient::Get(const std::string& target) {
+  return Connected([&](beast::tcp_stream& stream, auto request) {
+    http::write(stream, request(http::verb::get, target));
+    return ReadWhole(stream);
+  });
+}
+
+Result<NodeReply> NodeClient::Post(const std::string& target) {
+  return Connected([&](beast::tcp_stream& stream, auto request) {
+    auto req = request(http::verb::post, target);
+    req.content_length(0);
+    http::write(stream, req);
+    return ReadWhole(stream);
+  });
+}
+
 Result<NodeReply> NodeClient::Upload(const std::string& target, const std::string& path,
                                      const std::function<void(std::string_view)>& sent) {
   std::ifstream in(path, std::ios::binary | std::ios::ate);
   if (!in) return Error(Status::InvalidArgument("file", "unreadable_file", "cannot read " + path));
   const auto size = static_cast<std::uint64_t>(in.tellg());
   in.seekg(0);
-  try {
-    boost::asio::io_context io;
-    tcp::resolver resolver(io);
-    beast::tcp_stream stream(io);
-    stream.connect(resolver.resolve(host_, port_));
-    http::request<http::empty_body> req(http::verb::post, target, 11);
-    req.set(http::field::host, host_);
-    req.set(http::field::authorization, "Bearer " + token_);
+  return Connected([&](beast::tcp_stream& stream, auto request) {
+    auto req = request(http::verb::post, target);
     req.set(http::field::content_type, "text/csv");
     req.content_length(size);
     http::request_serializer<http::empty_body> head(req);
@@ -52,50 +96,14 @@ Result<NodeReply> NodeClient::Upload(const std::string& target, const std::strin
       boost::asio::write(stream, boost::asio::buffer(block.data(), n));
       if (sent) sent(std::string_view(block.data(), n));
     }
-    beast::flat_buffer buffer;
-    http::response_parser<http::string_body> parser;
-    parser.body_limit(1ULL << 30);
-    http::read(stream, buffer, parser);
-    return NodeReply{static_cast<int>(parser.get().result_int()), std::move(parser.get().body())};
-  } catch (const std::exception& e) {
-    return Error(
-        Status::Unavailable("cannot reach the node at " + host_ + ":" + port_ + ": " + e.what()));
-  }
-}
-
-Result<NodeReply> NodeClient::Post(const std::string& target) {
-  try {
-    boost::asio::io_context io;
-    tcp::resolver resolver(io);
-    beast::tcp_stream stream(io);
-    stream.connect(resolver.resolve(host_, port_));
-    http::request<http::empty_body> req(http::verb::post, target, 11);
-    req.set(http::field::host, host_);
-    req.set(http::field::authorization, "Bearer " + token_);
-    req.content_length(0);
-    http::write(stream, req);
-    beast::flat_buffer buffer;
-    http::response_parser<http::string_body> parser;
-    parser.body_limit(1ULL << 30);
-    http::read(stream, buffer, parser);
-    return NodeReply{static_cast<int>(parser.get().result_int()), std::move(parser.get().body())};
-  } catch (const std::exception& e) {
-    return Error(
-        Status::Unavailable("cannot reach the node at " + host_ + ":" + port_ + ": " + e.what()));
-  }
+    return ReadWhole(stream);
+  });
 }
 
 Result<NodeReply> NodeClient::Download(const std::string& target,
                                        const std::function<void(std::string_view)>& sink) {
-  try {
-    boost::asio::io_context io;
-    tcp::resolver resolver(io);
-    beast::tcp_stream stream(io);
-    stream.connect(resolver.resolve(host_, port_));
-    http::request<http::empty_body> req(http::verb::get, target, 11);
-    req.set(http::field::host, host_);
-    req.set(http::field::authorization, "Bearer " + token_);
-    http::write(stream, req);
+  return Connected([&](beast::tcp_stream& stream, auto request) {
+    http::write(stream, request(http::verb::get, target));
     beast::flat_buffer buffer;
     http::response_parser<http::buffer_body> parser;
     parser.body_limit(boost::none);
@@ -116,10 +124,7 @@ Result<NodeReply> NodeClient::Download(const std::string& target,
       }
     }
     return reply;
-  } catch (const std::exception& e) {
-    return Error(
-        Status::Unavailable("cannot reach the node at " + host_ + ":" + port_ + ": " + e.what()));
-  }
+  });
 }
 
 }  // namespace clientele::api

@@ -1,8 +1,9 @@
-// A client of a running node's HTTP API for the command line (clientele import
-// and export): uploads a file as it is read and downloads a body as it arrives,
-// so neither is held whole in memory.
+// A client of a running node's HTTP API: the command line's (clientele import
+// and export: uploads a file as it is read and downloads a body as it arrives,
+// so neither is held whole in memory) and a store's reads of HQ's events feed.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -19,13 +20,19 @@ struct NodeReply {
 
 class NodeClient {
  public:
-  // `base_url` is "http://HOST:PORT"; `token` a bearer token.
-  NodeClient(std::string base_url, std::string token);
+  // `base_url` is "http://HOST:PORT"; `token` a bearer token. With a
+  // `deadline`, each exchange (connect, request, answer) must end within it.
+  NodeClient(std::string base_url, std::string token,
+             std::chrono::seconds deadline = std::chrono::seconds::zero());
+
+  // The answer to GET `target`, whole (up to 1 GiB).
+  Result<NodeReply> Get(const std::string& target);
 
   // POSTs the file at `path` as the body; `sent` is called with each block as
   // it goes out. Unavailable if the node cannot be reached.
   Result<NodeReply> Upload(const std::string& target, const std::string& path,
                            const std::function<void(std::string_view block)>& sent);
+  // The answer to POST `target` with no body.
   Result<NodeReply> Post(const std::string& target);
   // GETs `target`, giving each piece of a 200 answer's body to `sink` as it
   // arrives; any other answer is returned whole.
@@ -33,7 +40,13 @@ class NodeClient {
                              const std::function<void(std::string_view piece)>& sink);
 
  private:
+  // Connects and runs `exchange` on the stream; failures to reach the node or
+  // to read its answer are Unavailable.
+  template <typename Exchange>
+  Result<NodeReply> Connected(Exchange exchange);
+
   std::string host_, port_, token_;
+  std::chrono::seconds deadline_;
 };
 
 }  // namespace clientele::api

@@ -119,6 +119,21 @@ std::string Explain(const api::NodeReply& r) {
   return std::to_string(r.status) + " " + r.body;
 }
 
+// 0 if `reply` is the `expected` answer; else prints why not and returns 2 if
+// the node could not be reached, 1 if it refused.
+int Failure(const char* command, const char* refused, const Result<api::NodeReply>& reply,
+            int expected) {
+  if (!reply) {
+    std::fprintf(stderr, "clientele %s: %s\n", command, reply.error().message().c_str());
+    return 2;
+  }
+  if (reply->status != expected) {
+    std::fprintf(stderr, "clientele %s: %s: %s\n", command, refused, Explain(*reply).c_str());
+    return 1;
+  }
+  return 0;
+}
+
 }  // namespace
 
 int RunImport(const NodeAddress& node, const std::string& file, const std::string& mode,
@@ -143,14 +158,7 @@ int RunImport(const NodeAddress& node, const std::string& file, const std::strin
         bar.Show(sent, counter.records());
       });
   bar.Show(sent, counter.records(), true);
-  if (!reply) {
-    std::fprintf(stderr, "clientele import: %s\n", reply.error().message().c_str());
-    return 2;
-  }
-  if (reply->status != 201) {
-    std::fprintf(stderr, "clientele import: refused: %s\n", Explain(*reply).c_str());
-    return 1;
-  }
+  if (int rc = Failure("import", "refused", reply, 201)) return rc;
   const json::object analysis = json::parse(reply->body).as_object();
   PrintAnalysis(analysis, file);
   if (Count(analysis.at("error_count")) > 0) {
@@ -165,14 +173,7 @@ int RunImport(const NodeAddress& node, const std::string& file, const std::strin
   const auto start = Clock::now();
   auto confirmed = client.Post("/v1/customers/imports/" +
                                std::string(analysis.at("id").as_string()) + "/confirm");
-  if (!confirmed) {
-    std::fprintf(stderr, "clientele import: %s\n", confirmed.error().message().c_str());
-    return 2;
-  }
-  if (confirmed->status != 200) {
-    std::fprintf(stderr, "clientele import: not applied: %s\n", Explain(*confirmed).c_str());
-    return 1;
-  }
+  if (int rc = Failure("import", "not applied", confirmed, 200)) return rc;
   const json::object applied = json::parse(confirmed->body).as_object();
   const double secs = std::chrono::duration<double>(Clock::now() - start).count();
   std::printf("applied in %.1f s: log positions %s to %s\n", secs,
@@ -194,14 +195,7 @@ int RunExport(const NodeAddress& node, const std::string& query, const std::stri
     bytes += piece.size();
   });
   if (f != stdout) std::fclose(f);
-  if (!reply) {
-    std::fprintf(stderr, "clientele export: %s\n", reply.error().message().c_str());
-    return 2;
-  }
-  if (reply->status != 200) {
-    std::fprintf(stderr, "clientele export: refused: %s\n", Explain(*reply).c_str());
-    return 1;
-  }
+  if (int rc = Failure("export", "refused", reply, 200)) return rc;
   if (out != "-")
     std::fprintf(stderr, "wrote %s bytes to %s\n", Grouped(bytes).c_str(), out.c_str());
   return 0;
