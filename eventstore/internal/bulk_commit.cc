@@ -127,7 +127,7 @@ Result<BulkResult> EventStore::Impl::WriteBulk(Request* r, const std::string& ta
   std::string hash = last_hash;
   std::int64_t version = 0;
   RecordedEvent e, existing;
-  std::string id_key, value;
+  std::string id_key;
   bool first = false;
   std::int64_t expected = 0;
   for (;;) {
@@ -167,14 +167,8 @@ Result<BulkResult> EventStore::Impl::WriteBulk(Request* r, const std::string& ta
     e.version = ++version;
     e.time_ms = now;
     e.origin = options.origin;
-    value.clear();
-    value.push_back(static_cast<char>(record::kFormat));
-    value.append(record::kHashSize, '\0');
-    record::EncodeCanonical(e, &value);
-    std::string_view canonical(value.data() + 1 + record::kHashSize,
-                               value.size() - 1 - record::kHashSize);
-    hash = hasher.Next(hash, canonical);
-    value.replace(1, record::kHashSize, hash);
+    const std::string value = ChainedRecord(hash, &e);
+    hash = e.hash;
     if (rocksdb::Status s = writer.Put(record::PositionKey(e.position), value); !s.ok()) {
       return Error(FromRocks(s, "writing " + table_file + " failed"));
     }

@@ -189,8 +189,7 @@ Status EventStore::Impl::LookupId(const Staging& st, const std::string& key, Rec
   return ReadAt(record::DecodePositionKey(value), out);
 }
 
-// Adds one fully enveloped event (position and version set) to the group.
-void EventStore::Impl::Stage(Staging* st, RecordedEvent* e, const std::string& id_key) {
+std::string EventStore::Impl::ChainedRecord(const std::string& prev, RecordedEvent* e) {
   std::string value;
   value.reserve(128 + e->stream.size() + e->data.size() + e->actor.size());
   value.push_back(static_cast<char>(record::kFormat));
@@ -198,10 +197,15 @@ void EventStore::Impl::Stage(Staging* st, RecordedEvent* e, const std::string& i
   record::EncodeCanonical(*e, &value);
   std::string_view canonical(value.data() + 1 + record::kHashSize,
                              value.size() - 1 - record::kHashSize);
-  e->hash = hasher.Next(st->hash, canonical);
+  e->hash = hasher.Next(prev, canonical);
   value.replace(1, record::kHashSize, e->hash);
+  return value;
+}
+
+// Adds one fully enveloped event (position and version set) to the group.
+void EventStore::Impl::Stage(Staging* st, RecordedEvent* e, const std::string& id_key) {
+  st->batch.Put(log_cf, record::PositionKey(e->position), ChainedRecord(st->hash, e));
   st->hash = e->hash;
-  st->batch.Put(log_cf, record::PositionKey(e->position), value);
   st->pending_ids[id_key] = e;
   st->staged.emplace_back(e->position, id_key);
 }

@@ -52,7 +52,7 @@ struct EventStore::Impl {
   // One append waiting for the committer.
   struct Request {
     bool replicated = false;
-    BulkAppend* bulk = nullptr;  // a bulk append: committed alone (bulk_commit.cc)
+    BulkAppend* bulk = nullptr;         // a bulk append: committed alone (bulk_commit.cc)
     BulkResult* bulk_result = nullptr;  // where a bulk append's outcome goes
     std::string stream;
     ExpectedVersion expected;
@@ -92,6 +92,9 @@ struct EventStore::Impl {
   Result<AppendResult> StageLocal(Request* r, Staging* st);
   Result<AppendResult> StageReplicated(Request* r, Staging* st);
   void Stage(Staging* st, RecordedEvent* e, const std::string& id_key);
+  // The stored record of `e` (position and version set), chained after the
+  // record whose hash is `prev`; sets e->hash.
+  std::string ChainedRecord(const std::string& prev, RecordedEvent* e);
   Status LookupId(const Staging& st, const std::string& key, RecordedEvent* out);
   Result<std::int64_t> CurrentVersion(const std::string& stream);
   void SetVersion(Staging* st, const std::string& stream, StreamHead head);
