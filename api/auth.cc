@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "domain/ids.h"
+#include "eventstore/atomic_file.h"
 
 namespace clientele::api {
 
@@ -133,17 +134,9 @@ Result<std::string> Authenticator::CreateFirst(const std::string& path, const st
   std::ostringstream text;
   text << "{\"principals\": [\n  {\"name\": \"" << name << "\", \"token_sha256\": \""
        << HashToken(token) << "\", \"permissions\": [\"*\"], \"node\": \"*\"}\n]}\n";
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    out << text.str();
-    if (!out.flush()) return Error(Status::Unavailable("cannot write " + tmp));
-  }
-  std::filesystem::permissions(
-      tmp, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) return Error(Status::Unavailable("cannot create " + path + ": " + ec.message()));
+  Status s = WriteFileAtomically(
+      path, text.str(), std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  if (!s.ok()) return Error(s);
   return token;
 }
 

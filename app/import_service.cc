@@ -7,6 +7,7 @@
 #include "app/import_record.h"
 #include "domain/event_codec.h"
 #include "domain/ids.h"
+#include "eventstore/atomic_file.h"
 
 namespace clientele {
 
@@ -41,18 +42,8 @@ ImportService::ImportService(std::string dir, EventStore* store, Projector* proj
 std::string ImportService::UploadPath() const { return dir_ + "/" + NewUuid() + ".upload"; }
 
 Status ImportService::Save(const ImportRecord& record) const {
-  const std::string path = dir_ + "/" + record.id + ".json";
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    out << boost::json::serialize(ImportRecordToJson(record));
-    out.flush();
-    if (!out) return Status::Unavailable("cannot write " + tmp);
-  }
-  std::error_code ec;
-  fs::rename(tmp, path, ec);
-  if (ec) return Status::Unavailable("cannot write " + path + ": " + ec.message());
-  return Status::OK();
+  return WriteFileAtomically(dir_ + "/" + record.id + ".json",
+                             boost::json::serialize(ImportRecordToJson(record)));
 }
 
 void ImportService::RemoveExpired() {

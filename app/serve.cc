@@ -16,6 +16,7 @@
 #include "consumers/outbox_publisher.h"
 #include "consumers/overdraft.h"
 #include "consumers/replicator.h"
+#include "eventstore/atomic_file.h"
 #include "eventstore/event_store.h"
 #include "eventstore/system_clock.h"
 #include "projections/projector.h"
@@ -37,12 +38,10 @@ Result<api::Authenticator> Principals(const ServeConfig& c) {
     auto token = api::Authenticator::CreateFirst(default_path, "admin");
     if (!token) return Error(token.error());
     const std::string token_file = c.data + "/first-token";
-    {
-      std::ofstream out(token_file, std::ios::trunc);
-      out << *token << "\n";
-    }
-    std::filesystem::permissions(
-        token_file, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+    Status written = WriteFileAtomically(
+        token_file, *token + "\n",
+        std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+    if (!written.ok()) return Error(written);
     std::printf("created %s with an 'admin' principal; its token is in %s\n", default_path.c_str(),
                 token_file.c_str());
   }

@@ -13,6 +13,7 @@
 
 #include "consumers/cloud_event.h"
 #include "consumers/kafka_conf.h"
+#include "eventstore/atomic_file.h"
 
 namespace clientele {
 
@@ -37,15 +38,8 @@ Result<SavedCursor> ReadCursor(const std::string& path) {
 }
 
 Status WriteCursor(const std::string& path, std::uint64_t position, const std::string& cluster) {
-  const std::string tmp = path + ".tmp";
-  std::FILE* f = std::fopen(tmp.c_str(), "w");
-  if (f == nullptr) return Status::Unavailable("cannot write " + tmp);
-  std::fprintf(f, "%llu\n%s\n", static_cast<unsigned long long>(position), cluster.c_str());
-  const bool ok = std::fflush(f) == 0 && ::fsync(fileno(f)) == 0;
-  std::fclose(f);
-  std::error_code ec;
-  if (ok) std::filesystem::rename(tmp, path, ec);
-  if (!ok || ec) return Status::Unavailable("cannot save the outbox cursor " + path);
+  Status s = WriteFileAtomically(path, std::to_string(position) + "\n" + cluster + "\n");
+  if (!s.ok()) return Status::Unavailable("cannot save the outbox cursor " + path);
   return Status::OK();
 }
 
