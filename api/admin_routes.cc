@@ -8,6 +8,7 @@
 #include "api/problem.h"
 #include "api/service_internal.h"
 #include "domain/ids.h"
+#include "domain/time.h"
 #include "projections/audit.h"
 
 namespace clientele::api {

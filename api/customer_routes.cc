@@ -8,7 +8,7 @@
 #include "api/problem.h"
 #include "api/service_internal.h"
 #include "domain/ids.h"
-#include "projections/audit.h"
+#include "domain/time.h"
 
 namespace clientele::api {
 

@@ -2,8 +2,8 @@
 #include <fstream>
 
 #include "api/service_internal.h"
-#include "app/customer_export.h"
-#include "app/import_record.h"
+#include "imports/customer_export.h"
+#include "imports/import_record.h"
 
 namespace clientele::api {
 

@@ -2,7 +2,7 @@
 
 #include <boost/json.hpp>
 
-#include "projections/audit.h"
+#include "domain/time.h"
 
 namespace clientele::api {
 

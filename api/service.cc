@@ -6,7 +6,7 @@
 
 #include "api/problem.h"
 #include "api/service_internal.h"
-#include "projections/audit.h"
+#include "domain/time.h"
 
 namespace clientele::api {
 

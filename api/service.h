@@ -51,9 +51,9 @@
 #include "api/http.h"
 #include "api/metrics.h"
 #include "api/problem.h"
-#include "app/command_handler.h"
-#include "app/import_service.h"
+#include "commands/command_handler.h"
 #include "domain/clock.h"
+#include "imports/import_service.h"
 #include "projections/customer_table.h"
 #include "projections/projector.h"
 
@@ -69,7 +69,7 @@ struct ServiceOptions {
   std::function<void(const std::string&)> log;
   // More gauges for /metrics (e.g. the Kafka sync's lag and counts).
   std::function<std::vector<Gauge>()> gauges;
-  // Customer imports (app/import_service.h); without, the import routes answer 503.
+  // Customer imports (imports/import_service.h); without, the import routes answer 503.
   ImportService* imports = nullptr;
 };
 

@@ -16,8 +16,8 @@
 #include <thread>
 #include <vector>
 
-#include "app/command_handler.h"
 #include "eventstore/event_store.h"
+#include "eventstore/uuid.h"
 
 namespace clientele {
 namespace {

@@ -23,9 +23,9 @@
 #include <random>
 #include <thread>
 
-#include "app/command_handler.h"
-#include "app/import_service.h"
+#include "commands/command_handler.h"
 #include "eventstore/system_clock.h"
+#include "imports/import_service.h"
 #include "projections/projector.h"
 
 namespace clientele {

@@ -17,10 +17,10 @@
 #include <random>
 #include <thread>
 
-#include "app/command_handler.h"
 #include "domain/customer_code.h"
 #include "domain/event_codec.h"
 #include "domain/ids.h"
+#include "eventstore/uuid.h"
 #include "projections/customer_table.h"
 #include "projections/search_text.h"
 

@@ -26,13 +26,14 @@
 #include <random>
 #include <thread>
 
-#include "app/command_handler.h"
+#include "commands/command_handler.h"
 #include "consumers/embedded_broker.h"
 #include "consumers/outbox_publisher.h"
 #include "consumers/overdraft.h"
 #include "consumers/replicator.h"
 #include "domain/event_codec.h"
 #include "domain/ids.h"
+#include "eventstore/uuid.h"
 #include "tests/test_util_process.h"
 
 namespace clientele {

@@ -4,7 +4,7 @@
 
 #include "domain/event_codec.h"
 #include "domain/ids.h"
-#include "projections/audit.h"
+#include "domain/time.h"
 
 namespace clientele {
 

@@ -27,10 +27,4 @@ struct AuditReport {
 Result<AuditReport> AuditCustomer(EventStore* log, std::string_view customer,
                                   std::int64_t as_of_ms);
 
-// Parses "2026-11-23T10:15:00Z", "2026-11-23T10:15:00.250Z", "2026-11-23" (midnight
-// UTC), a count of milliseconds since the epoch, or "now" (given as now_ms).
-Result<std::int64_t> ParseTime(std::string_view text, std::int64_t now_ms);
-// "2026-11-23T10:15:00.250Z".
-std::string FormatTime(std::int64_t ms);
-
 }  // namespace clientele

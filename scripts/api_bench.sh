@@ -34,7 +34,7 @@ wait_for_port() {
   exit 1
 }
 
-./build-bench/app/clientele serve --data "$data/node" --listen "127.0.0.1:$api_port" >"$data/serve.log" 2>/dev/null &
+./build-bench/cli/clientele serve --data "$data/node" --listen "127.0.0.1:$api_port" >"$data/serve.log" 2>/dev/null &
 pids+=($!)
 wait_for_port "$api_port"
 token=$(cat "$data/node/first-token")

@@ -7,4 +7,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 bash scripts/build.sh build -DCMAKE_BUILD_TYPE=RelWithDebInfo
-exec ./build/app/clientele serve --data "${DATA:-./data}" --listen "${LISTEN:-127.0.0.1:8080}"
+exec ./build/cli/clientele serve --data "${DATA:-./data}" --listen "${LISTEN:-127.0.0.1:8080}"

@@ -8,5 +8,5 @@ bash scripts/build.sh build-bench -DCMAKE_BUILD_TYPE=Release -DCLIENTELE_BENCH=O
 for run in $(seq "${RUNS:-3}"); do
   echo "run $run"
   ./build-bench/bench/sync_bench --data "${BENCH_DIR:-/tmp/clientele-sync-bench}" \
-    --clientele build-bench/app/clientele "$@"
+    --clientele build-bench/cli/clientele "$@"
 done

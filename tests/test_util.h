@@ -7,8 +7,8 @@
 #include <random>
 #include <string>
 
-#include "app/command_handler.h"
 #include "eventstore/event.h"
+#include "eventstore/uuid.h"
 
 namespace clientele::testing {
 

@@ -1,7 +1,7 @@
 // The customer file over HTTP: export, and import with analysis and confirm.
 #include <gtest/gtest.h>
 
-#include "app/customer_export.h"
+#include "imports/customer_export.h"
 #include "tests/api/api_fixture.h"
 
 namespace clientele::testing {

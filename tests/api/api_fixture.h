@@ -9,8 +9,8 @@
 
 #include "api/http_server.h"
 #include "api/service.h"
-#include "app/import_service.h"
 #include "eventstore/system_clock.h"
+#include "imports/import_service.h"
 #include "tests/api/http_client.h"
 #include "tests/test_util.h"
 

@@ -13,6 +13,7 @@
 
 #include "consumers/embedded_broker.h"
 #include "domain/ids.h"
+#include "eventstore/uuid.h"
 #include "tests/consumers/kafka_test_util.h"
 #include "tests/test_util.h"
 

@@ -9,8 +9,8 @@
 #include <thread>
 #include <vector>
 
-#include "app/command_handler.h"
 #include "eventstore/event_store.h"
+#include "eventstore/uuid.h"
 
 int main(int argc, char** argv) {
   using namespace clientele;

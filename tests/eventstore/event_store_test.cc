@@ -8,6 +8,7 @@
 #include <set>
 #include <thread>
 
+#include "eventstore/uuid.h"
 #include "tests/test_util.h"
 
 namespace clientele {

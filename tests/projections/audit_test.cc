@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 #include <rocksdb/db.h>
 
-#include "app/command_handler.h"
+#include "commands/command_handler.h"
 #include "eventstore/record_format.h"
 #include "projections/projector.h"
 #include "tests/test_util.h"
@@ -117,19 +117,6 @@ TEST_F(AuditTest, RefusesWhatItCannotVouchFor) {
   EXPECT_EQ(audit.error().code(), StatusCode::kCorruption);
   EXPECT_NE(audit.error().message().find("position 2"), std::string::npos)
       << audit.error().message();
-}
-
-TEST(ParseTime, AcceptsTheDocumentedForms) {
-  EXPECT_EQ(*ParseTime("2026-11-23T10:15:00Z", 0), 1'795'428'900'000);
-  EXPECT_EQ(*ParseTime("2026-11-23T10:15:00.250Z", 0), 1'795'428'900'250);
-  EXPECT_EQ(*ParseTime("2026-11-23", 0), 1'795'392'000'000);
-  EXPECT_EQ(*ParseTime("1795428900000", 0), 1'795'428'900'000);
-  EXPECT_EQ(*ParseTime("now", 42), 42);
-  for (const char* bad : {"", "yesterday", "2026-13-01", "2026-11-23T10:15:00", "2026-11-23 10:15",
-                          "2026-11-23T10:15:00.25Z", "-5"}) {
-    EXPECT_EQ(ParseTime(bad, 0).error().reason(), "invalid_time") << bad;
-  }
-  EXPECT_EQ(FormatTime(1'795'428'900'250), "2026-11-23T10:15:00.250Z");
 }
 
 }  // namespace

@@ -4,7 +4,6 @@
 
 #include <set>
 
-#include "app/command_handler.h"
 #include "projections/search_text.h"
 #include "tests/projections/node_fixture.h"
 

@@ -4,7 +4,7 @@
 
 #include <gtest/gtest.h>
 
-#include "app/command_handler.h"
+#include "commands/command_handler.h"
 #include "projections/projector.h"
 #include "tests/test_util.h"
 

@@ -6,7 +6,7 @@
 #include <thread>
 #include <vector>
 
-#include "app/command_handler.h"
+#include "commands/command_handler.h"
 #include "projections/projector.h"
 
 int main(int argc, char** argv) {

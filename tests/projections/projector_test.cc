@@ -4,8 +4,9 @@
 
 #include <random>
 
-#include "app/command_handler.h"
+#include "commands/command_handler.h"
 #include "domain/ids.h"
+#include "eventstore/uuid.h"
 #include "tests/projections/node_fixture.h"
 
 namespace clientele {

@@ -1,0 +1,307 @@
+// clientele: the Clientele command-line entry point.
+//
+//   clientele version
+//   clientele verify --data DIR        check the hash chain of a node's log
+//   clientele demo --data DIR          write a few customers and print the log
+//   clientele audit --data DIR --customer ID|CODE [--as-of TIME]
+//                                      history and balances as of a moment, from the log
+//   clientele rebuild --data DIR       rebuild the projections from the log
+//   clientele serve [--config FILE] [--listen ADDR:PORT] ...   run the HTTP service
+#include <CLI/CLI.hpp>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <optional>
+
+#include "cli/broker.h"
+#include "cli/config.h"
+#include "cli/serve.h"
+#include "cli/transfer.h"
+#include "commands/command_handler.h"
+#include "domain/ids.h"
+#include "domain/money.h"
+#include "domain/time.h"
+#include "eventstore/event_store.h"
+#include "eventstore/system_clock.h"
+#include "eventstore/uuid.h"
+#include "projections/audit.h"
+#include "projections/projector.h"
+
+namespace clientele {
+namespace {
+
+constexpr const char* kVersion = "0.1.0";
+
+int Fail(const Status& s) {
+  std::fprintf(stderr, "clientele: %s\n", s.ToString().c_str());
+  return s.code() == StatusCode::kCorruption ? 3 : 2;
+}
+
+int RunVerify(const std::string& data) {
+  auto store = EventStore::Open({.path = data, .read_only = true});
+  if (!store) return Fail(store.error());
+  auto report = (*store)->Verify();
+  if (!report) return Fail(report.error());
+  if (report->ok) {
+    std::printf("ok: %llu events, hash chain intact\n",
+                static_cast<unsigned long long>(report->events_checked));
+    return 0;
+  }
+  std::printf("BROKEN at position %llu: %s (%llu events before it verified)\n",
+              static_cast<unsigned long long>(report->broken_position), report->problem.c_str(),
+              static_cast<unsigned long long>(report->events_checked));
+  return 1;
+}
+
+int RunAudit(const std::string& data, const std::string& customer, const std::string& as_of) {
+  auto when = ParseTime(as_of, SystemClock::Default()->NowMs());
+  if (!when) return Fail(when.error());
+  auto store = EventStore::Open({.path = data, .read_only = true});
+  if (!store) return Fail(store.error());
+  auto report = AuditCustomer(store->get(), customer, *when);
+  if (!report) return Fail(report.error());
+  const CustomerRow& c = report->customer;
+  std::printf("customer %s  %s %s  (id %s)%s\n", c.code.c_str(),
+              c.details[DetailField::kFirstName].c_str(), c.details[DetailField::kLastName].c_str(),
+              c.id.c_str(), c.deleted ? "  DELETED" : (c.active ? "" : "  deactivated"));
+  std::printf("as of %s: points %lld, credit %s, total spent %s\n\n",
+              FormatTime(report->as_of_ms).c_str(), static_cast<long long>(c.points),
+              FormatMoney(c.credit).c_str(), FormatMoney(c.total_spent).c_str());
+  std::printf("%-24s %-24s %8s %12s %8s %12s  %s\n", "time", "change", "points", "credit",
+              "pts after", "credit after", "note / reference / by / at");
+  for (const HistoryEntry& e : report->entries) {
+    std::printf("%-24s %-24s %+8lld %12s %8lld %12s  %s / %s / %s / %s\n",
+                FormatTime(e.time_ms).c_str(), e.type.c_str(),
+                static_cast<long long>(e.points_change), FormatMoney(e.credit_change).c_str(),
+                static_cast<long long>(e.points_after), FormatMoney(e.credit_after).c_str(),
+                e.note.c_str(), e.reference.c_str(), e.actor.c_str(), e.store.c_str());
+  }
+  std::printf("\nhash chain intact over the whole log (%llu events)\n",
+              static_cast<unsigned long long>(report->events_checked));
+  return 0;
+}
+
+int RunRebuild(const std::string& data) {
+  auto store = EventStore::Open({.path = data});
+  if (!store) return Fail(store.error());
+  const std::string path = data + "/projections";
+  std::filesystem::remove_all(path);
+  auto projector = Projector::Open(store->get(), path);
+  if (!projector) return Fail(projector.error());
+  const std::uint64_t head = (*store)->Head();
+  const auto start = std::chrono::steady_clock::now();
+  auto seconds = [&] {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  };
+  auto last_print = start;
+  Status s = (*projector)->CatchUp([&](std::uint64_t at) {
+    auto now = std::chrono::steady_clock::now();
+    if (now - last_print < std::chrono::milliseconds(200) && at < head) return;
+    last_print = now;
+    double rate = static_cast<double>(at) / std::max(seconds(), 1e-9);
+    int done = head == 0 ? 100 : static_cast<int>(100.0 * at / head);
+    std::string bar(done / 4, '#');
+    bar.resize(25, '.');
+    std::fprintf(stderr, "\rrebuilding [%s] %3d%%  %llu/%llu events  %.0f events/s  ETA %.0fs ",
+                 bar.c_str(), done, static_cast<unsigned long long>(at),
+                 static_cast<unsigned long long>(head), rate,
+                 rate > 0 ? static_cast<double>(head - at) / rate : 0.0);
+  });
+  std::fprintf(stderr, "\n");
+  if (!s.ok()) return Fail(s);
+  auto stats = (*projector)->stats();
+  std::printf("rebuilt %llu customers from %llu events in %.2f s\n",
+              static_cast<unsigned long long>(stats.customers),
+              static_cast<unsigned long long>(head), seconds());
+  return 0;
+}
+
+int RunDemo(const std::string& data, const std::string& node) {
+  if (Status s = ValidateNodeId(node, "--node"); !s.ok()) return Fail(s);
+  auto store = EventStore::Open({.path = data, .origin = node});
+  if (!store) return Fail(store.error());
+  CommandHandler handler(store->get(), node);
+  if (Status s = handler.Init(); !s.ok()) return Fail(s);
+
+  CustomerDetails ada;
+  ada[DetailField::kFirstName] = "Ada";
+  ada[DetailField::kLastName] = "Müller";
+  ada[DetailField::kEmail] = "ada@example.com";
+  ada[DetailField::kPhone] = "+41 79 555 01 23";
+  auto created = handler.Register(ada, "demo");
+  if (!created) return Fail(created.error());
+  const std::string id = created->customer_id;
+  std::string tab = "tab-" + NewUuid().substr(0, 8);
+  for (const CustomerCommand& cmd : std::vector<CustomerCommand>{
+           RecordPurchase{tab, 4250, 1'700'000'000'000},
+           TopUpCredit{5000, "pay-" + tab, "gift card"},
+           DeductCredit{1200, "coffee", "tab-2"},
+           RedeemPoints{10, "free cookie", ""},
+       }) {
+    if (auto r = handler.Execute(id, cmd, "demo"); !r) return Fail(r.error());
+  }
+  auto state = handler.LoadCustomer(id);
+  if (!state) return Fail(state.error());
+  std::printf("customer %s  %s %s  points %lld  credit %s  spent %s\n", state->code.c_str(),
+              state->details[DetailField::kFirstName].c_str(),
+              state->details[DetailField::kLastName].c_str(), static_cast<long long>(state->points),
+              FormatMoney(state->credit).c_str(), FormatMoney(state->total_spent).c_str());
+  std::printf("\nthe log of %s:\n", data.c_str());
+  Status s = (*store)->ScanAll(1, [](const RecordedEvent& e) {
+    std::printf("%6llu  %-26s %-46s v%-3lld %s\n", static_cast<unsigned long long>(e.position),
+                e.type.c_str(), e.stream.c_str(), static_cast<long long>(e.version),
+                e.data.c_str());
+    return true;
+  });
+  if (!s.ok()) return Fail(s);
+  auto report = (*store)->Verify();
+  if (!report) return Fail(report.error());
+  std::printf("\nverify: %s, %llu events\n", report->ok ? "hash chain intact" : "BROKEN",
+              static_cast<unsigned long long>(report->events_checked));
+  return report->ok ? 0 : 1;
+}
+
+}  // namespace
+}  // namespace clientele
+
+int main(int argc, char** argv) {
+  CLI::App app{"Clientele: customers, loyalty points and prepaid credit for a POS chain"};
+  app.require_subcommand(1);
+
+  app.add_subcommand("version", "Print the version")->callback([] {
+    std::printf("clientele %s\n", clientele::kVersion);
+  });
+
+  std::string data = "./data";
+  std::string node = "hq";
+  auto* verify = app.add_subcommand("verify", "Check the hash chain of a node's event log");
+  verify->add_option("--data", data, "The node's data folder")->required();
+
+  auto* demo = app.add_subcommand("demo", "Record a sample customer and print the event log");
+  demo->add_option("--data", data, "The node's data folder")->capture_default_str();
+  demo->add_option("--node", node, "This node: hq or a store id")->capture_default_str();
+
+  std::string customer, as_of = "now";
+  auto* audit = app.add_subcommand(
+      "audit", "A customer's points and credit history as of a moment, replayed from the log");
+  audit->add_option("--data", data, "The node's data folder")->required();
+  audit->add_option("--customer", customer, "Customer id or code")->required();
+  audit->add_option("--as-of", as_of, "2026-11-23T10:15:00Z, 2026-11-23, epoch ms or now")
+      ->capture_default_str();
+
+  auto* rebuild =
+      app.add_subcommand("rebuild", "Rebuild the projections from the log (stop the node first)");
+  rebuild->add_option("--data", data, "The node's data folder")->required();
+
+  auto* broker = app.add_subcommand(
+      "broker", "Run the embedded Kafka-protocol broker alone (stdin: 'down' / 'up')");
+  int partitions = 4;
+  broker->add_option("--partitions", partitions, "Partitions per topic")
+      ->check(CLI::Range(1, 256))
+      ->capture_default_str();
+
+  auto* serve = app.add_subcommand(
+      "serve", "Run the node's HTTP service (configuration: file < CLIENTELE_* variables < flags)");
+  std::string config_file;
+  std::map<std::string, std::string> flag_values;
+  serve->add_option("--config", config_file, "A TOML configuration file (or CLIENTELE_CONFIG)");
+  for (const char* key : {"role", "node", "data", "listen", "principals"}) {
+    serve->add_option_function<std::string>(
+        std::string("--") + key,
+        [&flag_values, key](const std::string& v) { flag_values[key] = v; },
+        std::string("Overrides '") + key + "' (see clientele serve --help and OPERATIONS.md)");
+  }
+  serve->add_option_function<std::string>(
+      "--kafka", [&](const std::string& v) { flag_values["kafka.bootstrap"] = v; },
+      "Kafka bootstrap servers (default: run an embedded broker and print its address)");
+  serve->add_option_function<std::string>(
+      "--hq-url", [&](const std::string& v) { flag_values["sync.hq_url"] = v; },
+      "A store's way to HQ's events feed (http://HOST:PORT), read when its log is empty");
+  serve->add_option_function<std::string>(
+      "--sync-token-file", [&](const std::string& v) { flag_values["sync.token_file"] = v; },
+      "The file holding the token for HQ's events feed");
+  serve->add_option_function<std::string>(
+      "--worker-threads", [&](const std::string& v) { flag_values["http.worker_threads"] = v; },
+      "Threads answering requests");
+
+  clientele::NodeAddress address;
+  if (const char* url = std::getenv("CLIENTELE_URL")) address.url = url;
+  if (const char* token = std::getenv("CLIENTELE_TOKEN")) address.token = token;
+  auto node_options = [&address](CLI::App* cmd) {
+    cmd->add_option("--url", address.url, "The node (or CLIENTELE_URL)")->capture_default_str();
+    cmd->add_option("--token-file", address.token_file,
+                    "A file holding the bearer token (unless CLIENTELE_TOKEN is set)")
+        ->capture_default_str();
+  };
+  std::string import_file, import_mode = "merge";
+  bool dry_run = false;
+  auto* import = app.add_subcommand(
+      "import", "Import customers from a CSV file: analyse, show what would change, then apply");
+  import->add_option("FILE", import_file, "The customer file (CSV)")->required();
+  import
+      ->add_option("--mode", import_mode,
+                   "merge: add and update; replace: also remove customers missing from the file")
+      ->check(CLI::IsMember({"merge", "replace"}))
+      ->capture_default_str();
+  import->add_flag("--dry-run", dry_run, "Analyse only: show what would change, apply nothing");
+  node_options(import);
+
+  std::string export_out = "-", export_search, export_status = "all";
+  auto* exporter = app.add_subcommand("export", "Write the customer table as a CSV file");
+  exporter->add_option("--search", export_search, "Only customers the table's search finds");
+  exporter->add_option("--status", export_status, "active, inactive or all")
+      ->check(CLI::IsMember({"active", "inactive", "all"}))
+      ->capture_default_str();
+  exporter->add_option("--out", export_out, "The file to write ('-': standard output)")
+      ->capture_default_str();
+  node_options(exporter);
+
+  CLI11_PARSE(app, argc, argv);
+  if (import->parsed()) return clientele::RunImport(address, import_file, import_mode, dry_run);
+  if (exporter->parsed()) {
+    std::string query = "?status=" + export_status;
+    if (!export_search.empty()) {
+      static const char* kHex = "0123456789ABCDEF";
+      query += "&search=";
+      for (unsigned char c : export_search) {
+        if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
+          query.push_back(static_cast<char>(c));
+        } else {
+          query += '%';
+          query += kHex[c >> 4];
+          query += kHex[c & 15];
+        }
+      }
+    }
+    return clientele::RunExport(address, query, export_out);
+  }
+  if (serve->parsed()) {
+    if (config_file.empty()) {
+      if (const char* env = std::getenv("CLIENTELE_CONFIG")) config_file = env;
+    }
+    std::optional<std::string> text;
+    if (!config_file.empty()) {
+      std::ifstream in(config_file);
+      if (!in) {
+        std::fprintf(stderr, "clientele: cannot read the configuration file %s\n",
+                     config_file.c_str());
+        return 2;
+      }
+      text = std::string(std::istreambuf_iterator<char>(in), {});
+    }
+    auto config = clientele::LoadConfig(text, config_file,
+                                        clientele::ConfigFromEnvironment(environ), flag_values);
+    if (!config) return clientele::Fail(config.error());
+    return clientele::RunServe(*config);
+  }
+  if (broker->parsed()) return clientele::RunBroker(partitions);
+  if (verify->parsed()) return clientele::RunVerify(data);
+  if (audit->parsed()) return clientele::RunAudit(data, customer, as_of);
+  if (rebuild->parsed()) return clientele::RunRebuild(data);
+  if (demo->parsed()) return clientele::RunDemo(data, node);
+  return 0;
+}

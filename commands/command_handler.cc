@@ -1,0 +1,192 @@
+#include "commands/command_handler.h"
+
+#include "domain/event_codec.h"
+#include "domain/ids.h"
+#include "eventstore/uuid.h"
+
+namespace clientele {
+
+namespace {
+
+constexpr int kMaxAttempts = 16;
+
+// The stream's state: `state` at `version` plus the events after it.
+template <typename State>
+Result<std::pair<State, std::int64_t>> Load(EventStore* store, const std::string& stream,
+                                            State state = {}, std::int64_t version = 0) {
+  auto events = store->ReadStream(stream, version + 1, SIZE_MAX);
+  if (!events) return Error(events.error());
+  for (const RecordedEvent& e : *events) {
+    version = e.version;
+    if constexpr (std::is_same_v<State, CustomerState>) {
+      auto decoded = DecodeCustomerEvent(e.type, e.schema, e.data);
+      if (!decoded) return Error(decoded.error());
+      state = Evolve(std::move(state), *decoded);
+    } else {
+      auto decoded = DecodeSettingsEvent(e.type, e.schema, e.data);
+      if (!decoded) return Error(decoded.error());
+      state = Evolve(std::move(state), *decoded);
+    }
+  }
+  return std::pair<State, std::int64_t>{std::move(state), version};
+}
+
+}  // namespace
+
+CommandHandler::CommandHandler(EventStore* store, std::string node, Clock* clock)
+    : store_(store), clock_(clock), node_(node), codes_(std::move(node)) {
+  if (clock_ == nullptr) clock_ = SystemClock::Default();
+}
+
+Status CommandHandler::Init() {
+  std::lock_guard lock(codes_mu_);
+  return store_->ScanAll(1, [&](const RecordedEvent& e) {
+    if (e.type == "customer.registered") {
+      auto decoded = DecodeCustomerEvent(e.type, e.schema, e.data);
+      if (decoded) codes_.Observe(std::get<CustomerRegistered>(*decoded).code);
+    }
+    return true;
+  });
+}
+
+template <typename State, typename Command, typename DecideFn>
+Result<CommandOutcome> CommandHandler::Run(const std::string& stream, const Command& cmd,
+                                           DecideFn decide, const std::string& actor,
+                                           std::optional<std::int64_t> if_version) {
+  StateCache<State>& cache = Cache<State>();
+  // Commands on one stream take turns here; the version check below then only
+  // has to catch appends from elsewhere (replication), which are rare.
+  std::lock_guard turn(stripes_[std::hash<std::string>{}(stream) % stripes_.size()]);
+  for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
+    // The cached state is taken, not copied, and put back on every way out,
+    // advanced by the events appended.
+    auto taken = cache.Take(stream);
+    const std::int64_t from = taken ? taken->second : 0;
+    auto loaded = taken ? Load<State>(store_, stream, std::move(taken->first), from)
+                        : Load<State>(store_, stream);
+    if (!loaded) return Error(loaded.error());
+    auto& [state, version] = *loaded;
+    auto put_back = [&] { cache.Put(stream, std::move(state), version); };
+    if (if_version && *if_version != version) {
+      put_back();
+      return Error(Status::FailedPrecondition(
+          "If-Match", "version_mismatch",
+          "the customer is at version " + std::to_string(version) + ", not " +
+              std::to_string(*if_version) + "; reload it and try again"));
+    }
+    auto events = decide(state, cmd);
+    CommandOutcome outcome;
+    outcome.version = version;
+    if (!events || events->empty()) {
+      put_back();
+      if (!events) return Error(events.error());
+      return outcome;
+    }
+    std::vector<NewEvent> batch;
+    const std::string correlation = NewUuid();
+    for (const auto& event : *events) {
+      NewEvent e;
+      e.id = NewUuid();
+      e.type = std::string(EventTypeName(event));
+      if constexpr (std::is_same_v<State, CustomerState>) {
+        e.schema = SchemaOf(event);
+      } else {
+        e.schema = kCurrentSchema;
+      }
+      e.data = EncodePayload(event);
+      e.actor = actor;
+      e.correlation_id = correlation;
+      outcome.event_types.push_back(e.type);
+      batch.push_back(std::move(e));
+    }
+    auto appended = store_->Append(stream, ExpectedVersion::Exact(version), std::move(batch));
+    if (!appended) {
+      put_back();
+      if (appended.error().reason() == "wrong_expected_version") continue;
+      return Error(appended.error());
+    }
+    for (const auto& event : *events) state = Evolve(std::move(state), event);
+    cache.Put(stream, std::move(state), appended->stream_version);
+    outcome.last_position = appended->positions.back();
+    outcome.version = appended->stream_version;
+    return outcome;
+  }
+  return Error(Status::Unavailable("too many concurrent changes to " + stream + "; try again"));
+}
+
+Result<CommandOutcome> CommandHandler::Register(const CustomerDetails& details,
+                                                const std::string& actor) {
+  auto settings = LoadSettings();
+  if (!settings) return Error(settings.error());
+  if (!settings->modules.customers) {
+    return Error(Status::FailedPrecondition("customers", "module_disabled",
+                                            "the customers module is disabled"));
+  }
+  if (auto normalized = NormalizeDetails(details); !normalized) return Error(normalized.error());
+  RegisterCustomer cmd;
+  cmd.customer_id = NewUuid();
+  cmd.code = NextCode();
+  cmd.details = details;
+  cmd.origin_store = node_ == kHqNode ? "" : node_;
+  auto outcome = Execute(cmd.customer_id, cmd, actor);
+  if (outcome) outcome->customer_id = cmd.customer_id;
+  return outcome;
+}
+
+std::string CommandHandler::NextCode() {
+  std::lock_guard lock(codes_mu_);
+  return codes_.Next();
+}
+
+Result<CommandOutcome> CommandHandler::Execute(const std::string& customer_id,
+                                               const CustomerCommand& cmd, const std::string& actor,
+                                               std::optional<std::int64_t> if_version) {
+  auto id = ParseUuid(customer_id, "id");
+  if (!id) return Error(id.error());
+  auto settings = LoadSettings();
+  if (!settings) return Error(settings.error());
+  auto outcome = Run<CustomerState>(
+      CustomerStream(*id), cmd,
+      [&](const CustomerState& s, const CustomerCommand& c) {
+        auto events = Decide(s, *settings, c);
+        if (events) StampEdits(s, clock_->NowMs(), node_, &*events);
+        return events;
+      },
+      actor, if_version);
+  if (outcome) outcome->customer_id = *id;
+  return outcome;
+}
+
+Result<CommandOutcome> CommandHandler::ExecuteSettings(const SettingsCommand& cmd,
+                                                       const std::string& actor) {
+  return Run<SettingsState>(
+      std::string(kSettingsStream), cmd,
+      [](const SettingsState& s, const SettingsCommand& c) { return Decide(s, c); }, actor);
+}
+
+template <typename State>
+Result<std::pair<State, std::int64_t>> CommandHandler::LoadCached(const std::string& stream) {
+  StateCache<State>* cache = &Cache<State>();
+  auto cached = cache->Get(stream);
+  const std::int64_t from = cached ? cached->second : 0;
+  auto loaded = cached ? Load<State>(store_, stream, std::move(cached->first), from)
+                       : Load<State>(store_, stream);
+  if (loaded && loaded->second > from) cache->Put(stream, loaded->first, loaded->second);
+  return loaded;
+}
+
+Result<CustomerState> CommandHandler::LoadCustomer(const std::string& customer_id) {
+  auto id = ParseUuid(customer_id, "id");
+  if (!id) return Error(id.error());
+  auto loaded = LoadCached<CustomerState>(CustomerStream(*id));
+  if (!loaded) return Error(loaded.error());
+  return loaded->first;
+}
+
+Result<SettingsState> CommandHandler::LoadSettings() {
+  auto loaded = LoadCached<SettingsState>(std::string(kSettingsStream));
+  if (!loaded) return Error(loaded.error());
+  return loaded->first;
+}
+
+}  // namespace clientele

@@ -1,0 +1,94 @@
+// CommandHandler: runs commands against the log.
+//
+// For each command it loads the stream's state (Evolve over its events), asks
+// the domain to Decide, and appends the resulting events with the stream's
+// version as the expected version. Commands on one stream take turns (a
+// striped lock); if another writer (replication) got there first the whole
+// cycle is retried. States are cached (commands/state_cache.h): a command reads only
+// the events appended since the cached version. Customer codes come from this
+// node's CodeAllocator.
+//
+// Thread-safe.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+#include "commands/state_cache.h"
+#include "domain/clock.h"
+#include "domain/commands.h"
+#include "domain/customer.h"
+#include "domain/customer_code.h"
+#include "domain/settings.h"
+#include "eventstore/event_store.h"
+#include "eventstore/system_clock.h"
+
+namespace clientele {
+
+struct CommandOutcome {
+  std::string customer_id;
+  std::uint64_t last_position = 0;  // 0 when the command changed nothing
+  std::int64_t version = 0;         // the stream's version afterwards
+  std::vector<std::string> event_types;
+};
+
+class CommandHandler {
+ public:
+  // `clock` (default: the system clock) stamps edits (domain/stamp.h).
+  CommandHandler(EventStore* store, std::string node, Clock* clock = nullptr);
+
+  // Reads the log once to learn the highest code this node issued.
+  Status Init();
+
+  // Registers a new customer with a fresh id and this node's next code.
+  Result<CommandOutcome> Register(const CustomerDetails& details, const std::string& actor);
+  // Runs `cmd` against the customer `customer_id`. With `if_version`, refuses
+  // (FailedPrecondition "version_mismatch") unless the customer is at exactly
+  // that version.
+  Result<CommandOutcome> Execute(const std::string& customer_id, const CustomerCommand& cmd,
+                                 const std::string& actor,
+                                 std::optional<std::int64_t> if_version = std::nullopt);
+  Result<CommandOutcome> ExecuteSettings(const SettingsCommand& cmd, const std::string& actor);
+
+  // A fresh code of this node, never issued before (for imports, which
+  // register customers without Register).
+  std::string NextCode();
+
+  Result<CustomerState> LoadCustomer(const std::string& customer_id);
+  Result<SettingsState> LoadSettings();
+
+ private:
+  // Loads state, decides and appends; retries on a version conflict.
+  template <typename State, typename Command, typename DecideFn>
+  Result<CommandOutcome> Run(const std::string& stream, const Command& cmd, DecideFn decide,
+                             const std::string& actor,
+                             std::optional<std::int64_t> if_version = std::nullopt);
+
+  // The stream's state through the cache (a copy): only newer events are read.
+  template <typename State>
+  Result<std::pair<State, std::int64_t>> LoadCached(const std::string& stream);
+  template <typename State>
+  StateCache<State>& Cache() {
+    if constexpr (std::is_same_v<State, CustomerState>) {
+      return customers_;
+    } else {
+      return settings_;
+    }
+  }
+
+  EventStore* store_;
+  Clock* clock_;
+  std::string node_;
+  StateCache<CustomerState> customers_{20000};
+  StateCache<SettingsState> settings_{1};
+  std::array<std::mutex, 64> stripes_;  // by stream: one command per stream at a time
+  std::mutex codes_mu_;
+  CodeAllocator codes_;
+};
+
+}  // namespace clientele

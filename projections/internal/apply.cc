@@ -1,0 +1,114 @@
+#include <mutex>
+
+#include "domain/event_codec.h"
+#include "domain/ids.h"
+#include "eventstore/coding.h"
+#include "projections/internal/projector_impl.h"
+
+namespace clientele {
+namespace projection_internal {
+
+IndexedRow Indexed(const CustomerRow& r) {
+  const CustomerDetails& d = r.details;
+  return {d[DetailField::kFirstName],
+          d[DetailField::kLastName],
+          d[DetailField::kEmail],
+          d[DetailField::kPhone],
+          r.code,
+          !r.deleted && !r.code.empty(),
+          r.active,
+          r.points,
+          r.credit,
+          r.last_visit_ms};
+}
+
+}  // namespace projection_internal
+
+using namespace projection_internal;
+
+void Projector::Impl::ApplyOne(const RecordedEvent& e, Pending* p) {
+  p->last = e.position;
+  ++p->events;
+  if (e.stream == kSettingsStream) {
+    auto decoded = DecodeSettingsEvent(e.type, e.schema, e.data);
+    if (!decoded) return Skip(e, decoded.error().ToString());
+    std::lock_guard lock(settings_mu);
+    settings = Evolve(std::move(settings), *decoded);
+    return;
+  }
+  if (!e.stream.starts_with(kCustomerStreamPrefix)) return;
+  std::string_view id = std::string_view(e.stream).substr(kCustomerStreamPrefix.size());
+  auto [it, inserted] = p->touched.try_emplace(std::string(id));
+  Pending::Touched& t = it->second;
+  if (inserted) {
+    t.row = ids.Find(id);
+    Status st = t.row != RowIds::kNone ? DecodeRow(rows[t.row], &t.data)
+                : RowIds::IsCanonical(id)
+                    ? Status::OK()
+                    : Status::InvalidArgument("", "invalid_uuid",
+                                              "the customer id is not a canonical UUID");
+    if (!st.ok()) {
+      p->touched.erase(it);
+      return Skip(e, st.ToString());
+    }
+  }
+  auto entry = Apply(e, &t.data);
+  if (!entry) {
+    if (t.data.id.empty()) p->touched.erase(it);
+    return Skip(e, entry.error().ToString());
+  }
+  if (t.data.id.empty()) t.data.id = id;  // an event before the registration reached us
+  if (!*entry) return;
+  if (rebuild_history) {
+    rebuild_history->Add(id, e, **entry);
+  } else {
+    p->batch.Put(history_cf(), HistoryKey(id, e.time_ms, e.origin, e.version),
+                 EncodeEntry(**entry));
+  }
+}
+
+void Projector::Impl::Skip(const RecordedEvent& e, const std::string& why) {
+  ++skipped;
+  std::fprintf(stderr, "clientele: projections skip event %llu: %s\n",
+               static_cast<unsigned long long>(e.position), why.c_str());
+}
+
+Status Projector::Impl::Commit(Pending* p, CommitMode mode) {
+  if (p->events == 0) return Status::OK();
+  std::vector<std::string> encoded;
+  encoded.reserve(p->touched.size());
+  for (const auto& [id, t] : p->touched) encoded.push_back(EncodeRow(t.data));
+  {
+    std::unique_lock lock(rows_mu);
+    std::size_t i = 0;
+    for (auto& [id, t] : p->touched) {
+      if (t.row == RowIds::kNone) {
+        t.row = ids.Add(id);
+        rows.emplace_back();
+      }
+      rows[t.row] = std::move(encoded[i++]);
+      index.Set(t.row, Indexed(t.data));
+      if (mode.rows) p->batch.Put(customers_cf(), id, rows[t.row]);
+    }
+    if (mode.maintain) index.Maintain();
+  }
+  if (mode.rows) {
+    std::string checkpoint;
+    coding::PutBe64(&checkpoint, p->last);
+    p->batch.Put(meta_cf(), kCheckpointKey, checkpoint);
+  }
+  rocksdb::WriteOptions wo;
+  wo.disableWAL = !mode.wal;
+  rocksdb::Status s = db->Write(wo, &p->batch);
+  if (!s.ok()) return FromRocksDb(s, "writing the projections failed");
+  applied += p->events;
+  {
+    std::lock_guard lock(position_mu);
+    position = p->last;
+  }
+  position_cv.notify_all();
+  *p = Pending();
+  return Status::OK();
+}
+
+}  // namespace clientele

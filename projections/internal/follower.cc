@@ -1,0 +1,43 @@
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+
+#include "projections/internal/projector_impl.h"
+
+namespace clientele {
+
+using namespace projection_internal;
+
+void Projector::Impl::Follow() {
+  auto sub = log->Subscribe(position.load());
+  using Steady = std::chrono::steady_clock;
+  Steady::time_point maintained = Steady::now();
+  Steady::duration maintain_cost{};
+  while (!stopping.load()) {
+    auto events = sub->Next(kBatchEvents, std::chrono::milliseconds(100));
+    Status s = events ? Status::OK() : events.error();
+    if (events) {
+      Pending p;
+      for (const RecordedEvent& e : *events) ApplyOne(e, &p);
+      // Far behind the log (a large import just landed), keeping the index
+      // quick after every batch would rebuild it again and again as the
+      // table grows: do it once caught up, and meanwhile only every 2 s or
+      // five times as long as the last one took, whichever is longer.
+      const auto start = Steady::now();
+      const bool maintain = log->Head() - p.last <= 4 * kBatchEvents ||
+                            start - maintained > std::max<Steady::duration>(std::chrono::seconds(2),
+                                                                            5 * maintain_cost);
+      s = Commit(&p, {.maintain = maintain});
+      if (maintain) {
+        maintained = Steady::now();
+        maintain_cost = maintained - start;
+      }
+    }
+    if (!s.ok()) {
+      std::fprintf(stderr, "clientele: projections stopped: %s\n", s.ToString().c_str());
+      return;
+    }
+  }
+}
+
+}  // namespace clientele

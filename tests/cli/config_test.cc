@@ -1,0 +1,107 @@
+// Configuration: defaults, then the file, then the environment, then flags.
+#include "cli/config.h"
+
+#include <gtest/gtest.h>
+
+namespace clientele {
+namespace {
+
+TEST(Config, DefaultsAreAnHqNodeOnLoopback) {
+  auto c = LoadConfig(std::nullopt, "", {}, {});
+  ASSERT_TRUE(c) << c.error().ToString();
+  EXPECT_EQ(c->role, "hq");
+  EXPECT_EQ(c->node, "hq");
+  EXPECT_EQ(c->data, "./data");
+  EXPECT_EQ(c->address, "127.0.0.1");
+  EXPECT_EQ(c->port, 8080);
+  EXPECT_EQ(c->principals, "./data/principals.json");
+}
+
+TEST(Config, FileThenEnvironmentThenFlags) {
+  const std::string file = R"(
+    data = "/srv/a"
+    listen = "0.0.0.0:9000"
+    node = "s01"
+    [http]
+    worker_threads = 12
+    read_timeout_ms = 2500
+  )";
+  auto c =
+      LoadConfig(file, "node.toml", {{"listen", "0.0.0.0:9100"}, {"http.worker_threads", "20"}},
+                 {{"listen", "[::1]:9200"}});
+  ASSERT_TRUE(c) << c.error().ToString();
+  EXPECT_EQ(c->data, "/srv/a") << "from the file";
+  EXPECT_EQ(c->role, "store") << "a store id makes a store";
+  EXPECT_EQ(c->worker_threads, 20) << "the environment beats the file";
+  EXPECT_EQ(c->read_timeout_ms, 2500);
+  EXPECT_EQ(c->address, "::1") << "flags beat both";
+  EXPECT_EQ(c->port, 9200);
+  EXPECT_EQ(c->principals, "/srv/a/principals.json");
+}
+
+TEST(Config, EnvironmentVariablesMapToKeys) {
+  char a[] = "CLIENTELE_LISTEN=1.2.3.4:5";
+  char b[] = "CLIENTELE_HTTP_MAX_BODY_BYTES=4096";
+  char c[] = "PATH=/bin";
+  char d[] = "CLIENTELE_CONFIG=/etc/x.toml";
+  char* env[] = {a, b, c, d, nullptr};
+  ConfigValues v = ConfigFromEnvironment(env);
+  EXPECT_EQ(v, (ConfigValues{{"listen", "1.2.3.4:5"}, {"http.max_body_bytes", "4096"}}));
+}
+
+TEST(Config, KafkaAndSyncSettings) {
+  const std::string file = R"(
+    node = "s01"
+    [kafka]
+    bootstrap = "k1:9093,k2:9093"
+    partitions = 6
+    "security.protocol" = "SASL_SSL"
+    "sasl.username" = "clientele-s01"
+    [sync]
+    hq_url = "http://hq.internal:8080"
+    token_file = "/etc/clientele/hq-sync-token"
+  )";
+  char env0[] = "CLIENTELE_KAFKA_BOOTSTRAP=k3:9093";
+  char env1[] = "CLIENTELE_SYNC_TOKEN_FILE=/run/secrets/token";
+  char* environ_[] = {env0, env1, nullptr};
+  auto c = LoadConfig(file, "store.toml", ConfigFromEnvironment(environ_), {});
+  ASSERT_TRUE(c) << c.error().ToString();
+  EXPECT_EQ(c->kafka_bootstrap, "k3:9093") << "the environment beats the file";
+  EXPECT_EQ(c->kafka_partitions, 6);
+  EXPECT_EQ(c->kafka, (std::map<std::string, std::string>{{"security.protocol", "SASL_SSL"},
+                                                          {"sasl.username", "clientele-s01"}}));
+  EXPECT_EQ(c->hq_url, "http://hq.internal:8080");
+  EXPECT_EQ(c->sync_token_file, "/run/secrets/token");
+  auto flag = LoadConfig(std::nullopt, "", {}, {{"kafka.bootstrap", "127.0.0.1:39293"}});
+  ASSERT_TRUE(flag);
+  EXPECT_EQ(flag->kafka_bootstrap, "127.0.0.1:39293");
+  auto bad = LoadConfig(std::nullopt, "", {}, {{"sync.hq_url", "hq:8080"}});
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().field(), "sync.hq_url");
+}
+
+TEST(Config, BadValuesAreNamed) {
+  struct Case {
+    ConfigValues flags;
+    const char* key;
+  };
+  for (const Case& k : std::vector<Case>{{{{"listen", "8080"}}, "listen"},
+                                         {{{"listen", "host:99999"}}, "listen"},
+                                         {{{"node", "Store 1"}}, "node"},
+                                         {{{"role", "store"}}, "node"},
+                                         {{{"role", "hq"}, {"node", "s01"}}, "node"},
+                                         {{{"role", "boss"}}, "role"},
+                                         {{{"http.worker_threads", "many"}}, "http.worker_threads"},
+                                         {{{"shoe_size", "42"}}, "shoe_size"}}) {
+    auto c = LoadConfig(std::nullopt, "", {}, k.flags);
+    ASSERT_FALSE(c) << k.key;
+    EXPECT_EQ(c.error().field(), k.key) << c.error().ToString();
+  }
+  auto broken = LoadConfig("listen = ", "bad.toml", {}, {});
+  ASSERT_FALSE(broken);
+  EXPECT_NE(broken.error().message().find("bad.toml:1"), std::string::npos)
+      << broken.error().message();
+}
+
+}  // namespace
+}  // namespace clientele

@@ -1,0 +1,332 @@
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "commands/command_handler.h"
+#include "imports/customer_export.h"
+#include "imports/import_service.h"
+#include "projections/projector.h"
+#include "tests/eventstore/fault_fs.h"
+#include "tests/test_util.h"
+
+namespace clientele {
+namespace {
+
+using testing::TempDir;
+
+class ImportTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto store = EventStore::Open({.path = dir_.sub("node"), .clock = &clock_, .env = env_.get()});
+    ASSERT_TRUE(store) << store.error().ToString();
+    store_ = std::move(*store);
+    handler_ = std::make_unique<CommandHandler>(store_.get(), "hq", &clock_);
+    ASSERT_TRUE(handler_->Init().ok());
+    auto p = Projector::Open(store_.get(), dir_.sub("node/projections"));
+    ASSERT_TRUE(p) << p.error().ToString();
+    projector_ = std::move(*p);
+    projector_->Start();
+    imports_ = std::make_unique<ImportService>(dir_.sub("node/imports"), store_.get(),
+                                               projector_.get(), handler_.get(), &clock_, "hq");
+  }
+
+  // Registers a customer; returns its id.
+  std::string Add(std::string first, std::string last, std::string email = "",
+                  std::string phone = "") {
+    CustomerDetails d;
+    d[DetailField::kFirstName] = std::move(first);
+    d[DetailField::kLastName] = std::move(last);
+    d[DetailField::kEmail] = std::move(email);
+    d[DetailField::kPhone] = std::move(phone);
+    auto r = handler_->Register(d, "tester");
+    EXPECT_TRUE(r) << r.error().ToString();
+    Sync();
+    return r->customer_id;
+  }
+  void Sync() { ASSERT_TRUE(projector_->WaitFor(store_->Head(), std::chrono::seconds(30))); }
+
+  Result<ImportRecord> Analyse(const std::string& csv, ImportMode mode = ImportMode::kMerge) {
+    const std::string path = imports_->UploadPath();
+    std::ofstream(path, std::ios::binary) << csv;
+    return imports_->Analyse(path, mode, "clerk");
+  }
+  // Analyses and expects a clean analysis.
+  ImportRecord Clean(const std::string& csv, ImportMode mode = ImportMode::kMerge) {
+    auto r = Analyse(csv, mode);
+    EXPECT_TRUE(r) << r.error().ToString();
+    if (!r) return {};
+    for (const RowError& e : r->summary.errors) {
+      ADD_FAILURE() << "line " << e.line << " " << e.column << ": " << e.reason << " " << e.detail;
+    }
+    return *r;
+  }
+  ImportRecord Apply(const std::string& csv, ImportMode mode = ImportMode::kMerge) {
+    ImportRecord analysed = Clean(csv, mode);
+    auto applied = imports_->Confirm(analysed.id, "manager");
+    EXPECT_TRUE(applied) << applied.error().ToString();
+    Sync();
+    return applied ? *applied : ImportRecord{};
+  }
+  CustomerRow ByCode(const std::string& code) {
+    auto row = projector_->CustomerByCode(code);
+    EXPECT_TRUE(row) << code;
+    return row ? *row : CustomerRow{};
+  }
+  std::string Export(TableSearch search = {}) {
+    search.status = StatusFilter::kAll;
+    CustomerExport out(*projector_, search);
+    std::string file;
+    while (out.Next(&file)) {
+    }
+    return file;
+  }
+  // The reasons of an analysis' errors, in order.
+  static std::vector<std::string> Reasons(const ImportRecord& r) {
+    std::vector<std::string> out;
+    for (const RowError& e : r.summary.errors) {
+      out.push_back(std::to_string(e.line) + " " + e.column + " " + e.reason);
+    }
+    return out;
+  }
+
+  TempDir dir_;
+  ManualClock clock_;
+  std::shared_ptr<testing::FaultFileSystem> fs_ = std::make_shared<testing::FaultFileSystem>();
+  std::unique_ptr<rocksdb::Env> env_ = rocksdb::NewCompositeEnv(fs_);
+  std::unique_ptr<EventStore> store_;
+  std::unique_ptr<CommandHandler> handler_;
+  std::unique_ptr<Projector> projector_;
+  std::unique_ptr<ImportService> imports_;
+};
+
+TEST_F(ImportTest, AnalysisCountsAndWritesNothingThenConfirmAppliesOnce) {
+  Add("Ada", "Lovelace", "ada@example.com", "+44 20 7946 0001");  // CUST-00001
+  Add("Alan", "Turing", "alan@example.com");                      // CUST-00002
+  Add("Grace", "Hopper", "", "+1 555 0100");                      // CUST-00003
+  const std::uint64_t head = store_->Head();
+  const std::string file =
+      "First Name,Last Name,Email,Phone,Address,Code\r\n"
+      "Ada,Lovelace,,,12 St James's Square,CUST-00001\r\n"  // updated by code: address
+      "Alan,Turing,ALAN@example.com,,,\r\n"                 // matched by email: unchanged
+      "Grace,Hopper,,555-0100,,\r\n"                        // phone digits differ: new
+      "Edsger,Dijkstra,ewd@example.com,,,\r\n";             // new
+  ImportRecord analysed = Clean(file);
+  EXPECT_EQ(analysed.summary.records, 4u);
+  EXPECT_EQ(analysed.summary.created, 2u);
+  EXPECT_EQ(analysed.summary.updated, 1u);
+  EXPECT_EQ(analysed.summary.unchanged, 1u);
+  EXPECT_EQ(analysed.summary.deleted, 0u);
+  EXPECT_FALSE(analysed.applied);
+  EXPECT_EQ(store_->Head(), head) << "an analysis must not write to the log";
+  EXPECT_EQ(projector_->stats().customers, 3u);
+
+  auto applied = imports_->Confirm(analysed.id, "manager");
+  ASSERT_TRUE(applied) << applied.error().ToString();
+  EXPECT_TRUE(applied->applied);
+  EXPECT_EQ(applied->first_position, head + 1);
+  EXPECT_EQ(applied->last_position, head + 3);
+  EXPECT_EQ(store_->Head(), head + 3);
+  Sync();
+  EXPECT_EQ(ByCode("CUST-00001").details[DetailField::kAddress], "12 St James's Square");
+  EXPECT_EQ(ByCode("CUST-00001").details[DetailField::kEmail], "ada@example.com")
+      << "an empty cell leaves the field as it was";
+  EXPECT_EQ(ByCode("CUST-00005").details[DetailField::kFirstName], "Edsger");
+  EXPECT_EQ(projector_->stats().customers, 5u);
+
+  // Confirming again answers with the same outcome and appends nothing.
+  auto again = imports_->Confirm(analysed.id, "manager");
+  ASSERT_TRUE(again) << again.error().ToString();
+  EXPECT_TRUE(again->applied);
+  EXPECT_EQ(again->last_position, head + 3);
+  EXPECT_EQ(store_->Head(), head + 3);
+}
+
+TEST_F(ImportTest, ExportThenImportChangesNothing) {
+  Add("Ada", "Lovelace", "ada@example.com", "+44 20 7946 0001");
+  Add("=cmd", "|calc", "x@example.com");  // formula-looking names
+  Add("Zoë", "O'Brien, Jr.", "", "+353 1 555 0199");
+  std::string exported = Export();
+  EXPECT_NE(exported.find("\"'=cmd\""), std::string::npos) << exported;
+  for (ImportMode mode : {ImportMode::kMerge, ImportMode::kReplace}) {
+    ImportRecord r = Clean(exported, mode);
+    EXPECT_EQ(r.summary.records, 3u);
+    EXPECT_EQ(r.summary.created, 0u);
+    EXPECT_EQ(r.summary.updated, 0u);
+    EXPECT_EQ(r.summary.deleted, 0u);
+    EXPECT_EQ(r.summary.deactivated, 0u);
+    EXPECT_EQ(r.summary.unchanged, 3u);
+  }
+}
+
+TEST_F(ImportTest, FilesFromSpreadsheetsAndOtherSystemsAreRead) {
+  Add("Ada", "Lovelace", "ada@example.com");
+  const std::string file =
+      "\xEF\xBB\xBF"  // a UTF-8 byte-order mark
+      "Customer Since,E-mail,SURNAME,first_name,Phone Number,Address 1,Note\n"  // LF only
+      "2020,ADA@EXAMPLE.COM,Lovelace,Ada,,\"1 Main St, Flat 2\",\"said \"\"hi\"\"\"\n"
+      "2021,bob@example.com,Builder,Bob,+1 555 0101,\"2 Side St\nSecond line\",\n"
+      ",,,,,,\n";  // blank: skipped
+  ImportRecord r = Clean(file);
+  EXPECT_EQ(r.summary.ignored_columns, std::vector<std::string>{"Customer Since"});
+  EXPECT_EQ(r.summary.records, 2u);
+  EXPECT_EQ(r.summary.blank, 1u);
+  EXPECT_EQ(r.summary.updated, 1u);
+  EXPECT_EQ(r.summary.created, 1u);
+  ASSERT_TRUE(imports_->Confirm(r.id, "manager"));
+  Sync();
+  CustomerRow ada = ByCode("CUST-00001");
+  EXPECT_EQ(ada.details[DetailField::kAddress], "1 Main St, Flat 2");
+  EXPECT_EQ(ada.details[DetailField::kNotes], "said \"hi\"");
+  EXPECT_EQ(ByCode("CUST-00002").details[DetailField::kAddress], "2 Side St\nSecond line");
+}
+
+TEST_F(ImportTest, EveryRowErrorIsReportedWithItsLineAndColumn) {
+  Add("Ann", "One", "shared@example.com", "555 0001");
+  Add("Ann", "Two", "shared@example.com", "555 0001");
+  Add("Ann", "Too", "shared@example.com");
+  Add("Cy", "Three", "cy@example.com");
+  const std::string file =
+      "First Name,Last Name,Email,Phone,Code\n"
+      "Dee,Four,not-an-email,call me,\n"  // 2: invalid email and phone
+      "Eve,Five,,,NOPE-1\n"               // 3: invalid code
+      ",Six,six@example.com,,\n"          // 4: a new customer needs a first name
+      "Ann,,shared@example.com,,\n"       // 5: the email is two customers'
+      "Ann,,,5550001,\n"                  // 6: so is the phone
+      "Cy,Three,cy@example.com,,\n"       // 7: fine
+      "Cy,Three,CY@example.com,,\n"       // 8: the same customer again
+      "Fay,Seven,fay@example.com,,\n"     // 9: new
+      "Fay,Seven,fay@example.com,,\n";    // 10: the same new customer again
+  for (ImportMode mode : {ImportMode::kMerge, ImportMode::kReplace}) {
+    SCOPED_TRACE(mode == ImportMode::kMerge ? "merge" : "replace");
+    auto r = Analyse(file, mode);
+    ASSERT_TRUE(r) << r.error().ToString();
+    EXPECT_EQ(Reasons(*r),
+              (std::vector<std::string>{"2 Email invalid_email", "2 Phone invalid_phone",
+                                        "3 Code invalid_code", "4 First Name required",
+                                        "5 Email ambiguous_match", "6 Phone ambiguous_match",
+                                        "8  duplicate_in_file", "10  duplicate_in_file"}));
+    EXPECT_NE(r->summary.errors[4].detail.find(
+                  "3 customers have this email (CUST-00001, CUST-00002 and 1 more)"),
+              std::string::npos)
+        << r->summary.errors[4].detail;
+    EXPECT_NE(r->summary.errors[6].detail.find("line 7"), std::string::npos);
+    EXPECT_EQ(r->summary.rows_with_errors, 7u);
+    EXPECT_EQ(r->summary.unchanged, 1u);
+    EXPECT_EQ(r->summary.created, 1u);
+
+    // A file with errors is not applied.
+    const std::uint64_t head = store_->Head();
+    auto refused = imports_->Confirm(r->id, "manager");
+    ASSERT_FALSE(refused);
+    EXPECT_EQ(refused.error().reason(), "import_has_errors");
+    EXPECT_EQ(store_->Head(), head);
+  }
+}
+
+TEST_F(ImportTest, CodesWinOverEmailsAndUnknownCodesAreWarnedAbout) {
+  Add("Ada", "Lovelace", "ada@example.com");
+  Add("Bob", "Builder", "bob@example.com");
+  ImportRecord r = Clean(
+      "First Name,Last Name,Email,Code\n"
+      "Ada,Lovelace,bob@example.com,CUST-00001\n"       // code wins: Ada gets Bob's email
+      "Cat,Stevens,cat@example.com,CUST-S09-00001\n");  // no such code: new
+  EXPECT_EQ(r.summary.updated, 1u);
+  EXPECT_EQ(r.summary.created, 1u);
+  ASSERT_EQ(r.summary.warnings.size(), 1u);
+  EXPECT_EQ(r.summary.warnings[0].line, 3);
+  EXPECT_EQ(r.summary.warnings[0].reason, "unknown_code");
+}
+
+TEST_F(ImportTest, WholeFileProblemsAreErrorsWithTheirLine) {
+  auto malformed = Analyse("First Name,Last Name\nAda,Lovelace\nBob,\"Buil\"der\n");
+  ASSERT_FALSE(malformed);
+  EXPECT_EQ(malformed.error().reason(), "invalid_csv");
+  EXPECT_NE(malformed.error().message().find("line 3"), std::string::npos)
+      << malformed.error().message();
+  auto header = Analyse("Email,Phone\nada@example.com,1\n");
+  ASSERT_FALSE(header);
+  EXPECT_EQ(header.error().reason(), "invalid_header");
+  auto empty = Analyse("");
+  ASSERT_FALSE(empty);
+  EXPECT_EQ(empty.error().reason(), "empty_file");
+  EXPECT_EQ(store_->Head(), 0u);
+}
+
+TEST_F(ImportTest, ReplaceDeletesOrDeactivatesWhoIsMissing) {
+  Add("Keep", "Me", "keep@example.com");                       // CUST-00001: in the file
+  Add("Gone", "Quietly", "gone@example.com");                  // CUST-00002: deleted
+  std::string buyer = Add("Has", "History", "h@example.com");  // CUST-00003: deactivated
+  ASSERT_TRUE(handler_->Execute(buyer, RecordPurchase{"tab-1", 1000, 0}, "till"));
+  std::string idle = Add("Already", "Inactive", "i@example.com");  // CUST-00004
+  ASSERT_TRUE(handler_->Execute(idle, RecordPurchase{"tab-2", 500, 0}, "till"));
+  ASSERT_TRUE(handler_->Execute(idle, DeactivateCustomer{}, "clerk"));
+  Sync();
+  const std::string file = "First Name,Last Name,Email\nKeep,Me,keep@example.com\n";
+
+  ImportRecord merge = Clean(file, ImportMode::kMerge);
+  EXPECT_EQ(merge.summary.deleted + merge.summary.deactivated, 0u) << "merge never removes";
+
+  ImportRecord replace = Apply(file, ImportMode::kReplace);
+  EXPECT_EQ(replace.summary.unchanged, 1u);
+  EXPECT_EQ(replace.summary.deleted, 1u);
+  EXPECT_EQ(replace.summary.deactivated, 1u);
+  EXPECT_TRUE(ByCode("CUST-00002").deleted);
+  EXPECT_FALSE(ByCode("CUST-00003").deleted);
+  EXPECT_FALSE(ByCode("CUST-00003").active);
+  EXPECT_EQ(ByCode("CUST-00003").total_spent, 1000);
+  EXPECT_TRUE(ByCode("CUST-00001").active);
+}
+
+TEST_F(ImportTest, AChangeAfterTheAnalysisStopsTheConfirm) {
+  std::string ada = Add("Ada", "Lovelace", "ada@example.com");
+  ImportRecord r =
+      Clean("First Name,Last Name,Email,Phone\nAda,Lovelace,ada@example.com,555 0100\n");
+  EXPECT_EQ(r.summary.updated, 1u);
+  DetailsPatch patch;
+  patch[DetailField::kPhone] = "555 0100";  // someone did it by hand meanwhile
+  ASSERT_TRUE(handler_->Execute(ada, ChangeDetails{patch}, "clerk"));
+  Sync();
+  const std::uint64_t head = store_->Head();
+  auto refused = imports_->Confirm(r.id, "manager");
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().reason(), "import_changed");
+  EXPECT_EQ(store_->Head(), head);
+}
+
+TEST_F(ImportTest, AConfirmThatFailsHalfWayAppliesNothing) {
+  Add("Ada", "Lovelace", "ada@example.com");
+  std::string file = "First Name,Last Name,Email,Address\nAda,Lovelace,ada@example.com,Here\n";
+  for (int i = 0; i < 20000; ++i) {
+    file += "First" + std::to_string(i) + ",Last,p" + std::to_string(i) + "@example.com,Street " +
+            std::to_string(i) + "\n";
+  }
+  ImportRecord r = Clean(file);
+  EXPECT_EQ(r.summary.created, 20000u);
+  const std::uint64_t head = store_->Head();
+  fs_->FailTablesAfter("/bulk/", 1 << 20);  // the import's table file fails after 1 MB
+  auto failed = imports_->Confirm(r.id, "manager");
+  ASSERT_FALSE(failed);
+  EXPECT_EQ(failed.error().code(), StatusCode::kUnavailable) << failed.error().ToString();
+  EXPECT_GE(fs_->failures(), 1);
+  EXPECT_EQ(store_->Head(), head);
+  Sync();
+  EXPECT_EQ(projector_->stats().customers, 1u);
+  EXPECT_EQ(ByCode("CUST-00001").details[DetailField::kAddress], "");
+
+  // Once the disk is healthy again the same import applies, whole.
+  fs_->Heal();
+  auto applied = imports_->Confirm(r.id, "manager");
+  ASSERT_TRUE(applied) << applied.error().ToString();
+  Sync();
+  EXPECT_EQ(projector_->stats().customers, 20001u);
+  EXPECT_EQ(ByCode("CUST-00001").details[DetailField::kAddress], "Here");
+}
+
+TEST_F(ImportTest, UnknownImportsAreNotFound) {
+  EXPECT_EQ(imports_->Confirm("3f1c2a9e-0000-4000-8000-000000000000", "m").error().reason(),
+            "import_not_found");
+  EXPECT_EQ(imports_->Get("../../etc/passwd").error().reason(), "import_not_found");
+}
+
+}  // namespace
+}  // namespace clientele
