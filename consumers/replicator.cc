@@ -56,8 +56,19 @@ struct Replicator::Impl {
     counts.*field += n;
   }
 
+  // Adds a handled batch's counts, all at once: whoever sees a message
+  // counted also sees what became of it.
+  void Publish(const ReplicatorStats& batch) {
+    std::lock_guard lock(stats_mu);
+    counts.messages += batch.messages;
+    counts.appended += batch.appended;
+    counts.duplicates += batch.duplicates;
+    counts.echoes += batch.echoes;
+    counts.dead_letters += batch.dead_letters;
+  }
+
   // Copies the message to the dead-letter topic with the reason.
-  void DeadLetter(const rd_kafka_message_t* m, const std::string& reason) {
+  void DeadLetter(const rd_kafka_message_t* m, const std::string& reason, ReplicatorStats* batch) {
     rd_kafka_headers_t* original = nullptr;
     rd_kafka_headers_t* h = rd_kafka_message_headers(m, &original) == RD_KAFKA_RESP_ERR_NO_ERROR
                                 ? rd_kafka_headers_copy(original)
@@ -76,13 +87,14 @@ struct Replicator::Impl {
         RD_KAFKA_V_KEY(m->key, m->key_len), RD_KAFKA_V_VALUE(m->payload, m->len),
         RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_HEADERS(h), RD_KAFKA_V_END);
     if (err != RD_KAFKA_RESP_ERR_NO_ERROR) rd_kafka_headers_destroy(h);
-    Count(&ReplicatorStats::dead_letters);
+    ++batch->dead_letters;
     Log("dead letter: message " + where + " -> " + options.dead_letter_topic + ": " + reason);
   }
 
   // Appends `events` durably; retries storage failures until they clear or
   // the replicator stops. True once durable.
-  bool AppendDurably(std::vector<RecordedEvent>* events, std::vector<RecordedEvent>* fresh) {
+  bool AppendDurably(std::vector<RecordedEvent>* events, std::vector<RecordedEvent>* fresh,
+                     ReplicatorStats* batch) {
     for (int attempt = 0; !stopping.load(); ++attempt) {
       const std::uint64_t head = log->Head();
       auto appended = log->AppendReplicated(*events);
@@ -93,8 +105,8 @@ struct Replicator::Impl {
             fresh->push_back(std::move((*events)[i]));
           }
         }
-        Count(&ReplicatorStats::appended, fresh->size());
-        Count(&ReplicatorStats::duplicates, events->size() - fresh->size());
+        batch->appended += fresh->size();
+        batch->duplicates += events->size() - fresh->size();
         return true;
       }
       Count(&ReplicatorStats::storage_retries);
@@ -128,6 +140,7 @@ struct Replicator::Impl {
     std::unordered_set<std::string> ids;
     rd_kafka_topic_partition_list_t* offsets = rd_kafka_topic_partition_list_new(8);
     bool dead = false;
+    ReplicatorStats counted;
     for (rd_kafka_message_t* m : batch) {
       if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
         if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
@@ -135,34 +148,35 @@ struct Replicator::Impl {
         }
         continue;
       }
-      Count(&ReplicatorStats::messages);
+      ++counted.messages;
       // The offset to commit: past this message (the last per partition wins).
       rd_kafka_topic_partition_list_add(offsets, rd_kafka_topic_name(m->rkt), m->partition)
           ->offset = m->offset + 1;
       auto event = FromMessage(m);
       if (!event) {
-        DeadLetter(m, event.error().ToString());
+        DeadLetter(m, event.error().ToString(), &counted);
         dead = true;
         continue;
       }
       if (event->origin == options.node && log->FindById(event->id)) {
-        Count(&ReplicatorStats::echoes);
-        Count(&ReplicatorStats::duplicates);
+        ++counted.echoes;
+        ++counted.duplicates;
         continue;
       }
       if (!ids.insert(event->id).second) {
-        Count(&ReplicatorStats::duplicates);
+        ++counted.duplicates;
         continue;
       }
       events.push_back(std::move(*event));
     }
     std::vector<RecordedEvent> fresh;
-    const bool durable = events.empty() || AppendDurably(&events, &fresh);
+    const bool durable = events.empty() || AppendDurably(&events, &fresh, &counted);
     if (dead) rd_kafka_flush(dead_letters, 10000);
     if (durable) {
       if (!fresh.empty() && options.after_append) options.after_append(fresh);
       if (offsets->cnt > 0) rd_kafka_offsets_store(consumer, offsets);
     }
+    Publish(counted);
     rd_kafka_topic_partition_list_destroy(offsets);
   }
 };

@@ -44,13 +44,16 @@ struct ReplicatorOptions {
   std::function<void(std::string_view)> log;
 };
 
+// Counts since Start. Each batch's counts are added together once the batch
+// is handled (appended durably or dead-lettered), so a message counted in
+// `messages` is also counted in what became of it.
 struct ReplicatorStats {
-  std::uint64_t messages = 0;      // consumed
-  std::uint64_t appended = 0;      // new to this log
-  std::uint64_t duplicates = 0;    // already in the log, echoes included
-  std::uint64_t echoes = 0;        // this node's own events coming back
-  std::uint64_t dead_letters = 0;  // sent to the dead-letter topic
-  std::uint64_t storage_retries = 0;
+  std::uint64_t messages = 0;         // consumed and handled
+  std::uint64_t appended = 0;         // new to this log
+  std::uint64_t duplicates = 0;       // already in the log, echoes included
+  std::uint64_t echoes = 0;           // this node's own events coming back
+  std::uint64_t dead_letters = 0;     // sent to the dead-letter topic
+  std::uint64_t storage_retries = 0;  // counted as they happen
 };
 
 class Replicator {

@@ -9,12 +9,12 @@
 
 #include <thread>
 
-#include "app/command_handler.h"
 #include "consumers/cloud_event.h"
 #include "consumers/embedded_broker.h"
 #include "consumers/overdraft.h"
 #include "domain/event_codec.h"
 #include "domain/ids.h"
+#include "eventstore/uuid.h"
 #include "tests/consumers/kafka_test_util.h"
 #include "tests/test_util.h"
 #include "tests/test_util_process.h"
@@ -144,9 +144,10 @@ TEST_F(ReplicatorTest, AppendsOnceSkipsEchoesAndDeadLettersWhatItCannotRead) {
 
   auto replicator = StartReplicator();
   ASSERT_TRUE(replicator);
+  // A message counted is a message handled: its outcome is counted with it.
   ASSERT_TRUE(Eventually([&] { return replicator->stats().messages == 8; }))
       << replicator->stats().messages;
-  ASSERT_TRUE(Eventually([&] { return store_->FindById(topped.id).has_value(); }));
+  ASSERT_TRUE(store_->FindById(topped.id).has_value());
   const ReplicatorStats stats = replicator->stats();
   EXPECT_EQ(stats.appended, 2u);
   EXPECT_EQ(stats.echoes, 1u);
@@ -190,8 +191,10 @@ TEST_F(ReplicatorTest, ARestartResumesAfterTheCommittedOffsets) {
   RecordedEvent topped = Foreign(customer, CreditToppedUp{500, "p1", ""});
   producer.Send(topped);
   auto replicator = StartReplicator();
-  ASSERT_TRUE(Eventually([&] { return store_->FindById(topped.id).has_value(); }));
-  // Same key, same partition: a redelivered registration would have come first.
+  ASSERT_TRUE(Eventually([&] { return replicator->stats().messages >= 1; }));
+  // Same key, same partition: a redelivered registration would have come
+  // first, in the first batch handled.
+  EXPECT_TRUE(store_->FindById(topped.id).has_value());
   EXPECT_EQ(replicator->stats().messages, 1u);
   EXPECT_EQ(replicator->stats().duplicates, 0u);
 }
