@@ -3,6 +3,7 @@
 # Safe to run again: packages already present are skipped.
 #   bash scripts/setup.sh            build + test dependencies
 #   bash scripts/setup.sh --bench    also the benchmark tools (PostgreSQL server, wrk)
+#   bash scripts/setup.sh --lint     also clang-tidy (scripts/lint.sh)
 set -euo pipefail
 
 packages=(
@@ -11,11 +12,12 @@ packages=(
   librocksdb-dev librdkafka-dev libsimdjson-dev
   libssl-dev uuid-dev libcli11-dev libutf8proc-dev libtomlplusplus-dev
   libgtest-dev libgmock-dev clang-16 libclang-rt-16-dev
-  kcat jq curl
+  kcat jq curl clang-format
 )
-if [[ "${1:-}" == "--bench" ]]; then
-  packages+=(postgresql libpq-dev wrk)
-fi
+case "${1:-}" in
+  --bench) packages+=(postgresql libpq-dev wrk) ;;
+  --lint) packages+=(clang-tidy-16) ;;
+esac
 
 missing=()
 for p in "${packages[@]}"; do

@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
-# Installs what is missing, builds, and runs every test twice: once in an
-# optimized build and once under AddressSanitizer + UndefinedBehaviorSanitizer;
-# then fuzzes request-body parsing for a short while (FUZZ_SECONDS, default 30).
+# Installs what is missing, checks the formatting (clang-format), builds, and
+# runs every test twice: once in an optimized build and once under
+# AddressSanitizer + UndefinedBehaviorSanitizer; then fuzzes request-body parsing for a short while (FUZZ_SECONDS, default 30).
 # Warnings are errors. Exits non-zero on the first failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
+
+echo "== format check"
+bash scripts/format.sh --check
+echo "format: clean"
 
 echo "== optimized build"
 bash scripts/build.sh build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCLIENTELE_WERROR=ON
