@@ -103,7 +103,9 @@ int RunRebuild(const std::string& data) {
     if (now - last_print < std::chrono::milliseconds(200) && at < head) return;
     last_print = now;
     double rate = static_cast<double>(at) / std::max(seconds(), 1e-9);
-    int done = head == 0 ? 100 : static_cast<int>(100.0 * at / head);
+    int done = head == 0
+                   ? 100
+                   : static_cast<int>(100.0 * static_cast<double>(at) / static_cast<double>(head));
     std::string bar(done / 4, '#');
     bar.resize(25, '.');
     std::fprintf(stderr, "\rrebuilding [%s] %3d%%  %llu/%llu events  %.0f events/s  ETA %.0fs ",
@@ -168,7 +170,9 @@ int RunDemo(const std::string& data, const std::string& node) {
 }  // namespace
 }  // namespace clientele
 
-int main(int argc, char** argv) {
+namespace {
+
+int Main(int argc, char** argv) {
   CLI::App app{"Clientele: customers, loyalty points and prepaid credit for a POS chain"};
   app.require_subcommand(1);
 
@@ -304,4 +308,15 @@ int main(int argc, char** argv) {
   if (rebuild->parsed()) return clientele::RunRebuild(data);
   if (demo->parsed()) return clientele::RunDemo(data, node);
   return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return Main(argc, argv);
+  } catch (const std::exception& e) {  // a bug or a start-up failure: say it, fail
+    std::fprintf(stderr, "clientele: %s\n", e.what());
+    return 2;
+  }
 }

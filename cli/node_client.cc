@@ -24,7 +24,8 @@ NodeReply ReadWhole(beast::tcp_stream& stream) {
 
 }  // namespace
 
-NodeClient::NodeClient(std::string base_url, std::string token, std::chrono::seconds deadline)
+NodeClient::NodeClient(const std::string& base_url, std::string token,
+                       std::chrono::seconds deadline)
     : token_(std::move(token)), deadline_(deadline) {
   std::string hostport =
       base_url.substr(base_url.find("://") == std::string::npos ? 0 : base_url.find("://") + 3);

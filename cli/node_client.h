@@ -22,7 +22,7 @@ class NodeClient {
  public:
   // `base_url` is "http://HOST:PORT"; `token` a bearer token. With a
   // `deadline`, each exchange (connect, request, answer) must end within it.
-  NodeClient(std::string base_url, std::string token,
+  NodeClient(const std::string& base_url, std::string token,
              std::chrono::seconds deadline = std::chrono::seconds::zero());
 
   // The answer to GET `target`, whole (up to 1 GiB).

@@ -33,7 +33,7 @@ void Projector::Impl::ApplyOne(const RecordedEvent& e, Pending* p) {
     auto decoded = DecodeSettingsEvent(e.type, e.schema, e.data);
     if (!decoded) return Skip(e, decoded.error().ToString());
     std::lock_guard lock(settings_mu);
-    settings = Evolve(std::move(settings), *decoded);
+    settings = Evolve(settings, *decoded);
     return;
   }
   if (!e.stream.starts_with(kCustomerStreamPrefix)) return;
@@ -58,12 +58,12 @@ void Projector::Impl::ApplyOne(const RecordedEvent& e, Pending* p) {
     return Skip(e, entry.error().ToString());
   }
   if (t.data.id.empty()) t.data.id = id;  // an event before the registration reached us
-  if (!*entry) return;
+  const std::optional<HistoryEntry>& made = *entry;
+  if (!made) return;  // no points or credit change
   if (rebuild_history) {
-    rebuild_history->Add(id, e, **entry);
+    rebuild_history->Add(id, e, *made);
   } else {
-    p->batch.Put(history_cf(), HistoryKey(id, e.time_ms, e.origin, e.version),
-                 EncodeEntry(**entry));
+    p->batch.Put(history_cf(), HistoryKey(id, e.time_ms, e.origin, e.version), EncodeEntry(*made));
   }
 }
 

@@ -106,7 +106,7 @@ Status Projector::Impl::Load() {
   for (const RecordedEvent& e : *events) {
     if (e.position > position.load()) break;
     auto decoded = DecodeSettingsEvent(e.type, e.schema, e.data);
-    if (decoded) settings = Evolve(std::move(settings), *decoded);
+    if (decoded) settings = Evolve(settings, *decoded);
   }
   if (position.load() > log->Head()) {
     return Status::FailedPrecondition(
