@@ -38,7 +38,7 @@ Service::Service(ServiceOptions options, EventStore* log, CommandHandler* comman
       log_(log),
       commands_(commands),
       projector_(projector),
-      table_(projector),
+      table_(projector, clock),
       auth_(std::move(auth)),
       clock_(clock) {
   using S = Service;
