@@ -1,6 +1,7 @@
 // The service without a network: Service::Handle called with plain requests.
 // Routing, how each refusal maps to a status and a problem, the whole route x
-// permission matrix and node scope.
+// permission matrix, node scope, and points and credit hidden from those who
+// may not see them.
 #include <cstdio>
 #include <vector>
 
@@ -248,6 +249,181 @@ TEST_F(ServiceTest, EveryRouteRefusesEachMissingPermissionAndBadTokens) {
   EXPECT_GT(checked_403, 20);
   EXPECT_GT(checked_401, 20);
   EXPECT_EQ(Head(), head) << "no refused request wrote anything";
+}
+
+TEST_F(ServiceTest, PointsAndCreditAreAbsentForThoseWhoMayNotSeeThem) {
+  const std::string id(Create("Ada", "Lovelace").at("id").as_string());
+  ASSERT_EQ(
+      Call("POST", "/v1/customers/" + id + "/credit/top-up", R"({"amount":500,"payment_ref":"p"})")
+          .status,
+      200);
+  auto admin = Call("GET", "/v1/customers/" + id).json().as_object();
+  EXPECT_TRUE(admin.contains("points"));
+  EXPECT_TRUE(admin.contains("credit"));
+  auto cashier = Call("GET", "/v1/customers/" + id, "", "cashier").json().as_object();
+  EXPECT_FALSE(cashier.contains("points"));
+  EXPECT_FALSE(cashier.contains("credit"));
+  EXPECT_TRUE(cashier.contains("total_spent"));
+  auto no_credit =
+      Call("GET", "/v1/customers/" + id, "", "no-customers.manage_credit").json().as_object();
+  EXPECT_TRUE(no_credit.contains("points"));
+  EXPECT_FALSE(no_credit.contains("credit"));
+  auto table = Call("GET", "/v1/customers?status=all", "", "cashier").json();
+  for (const auto& row : table.at("customers").as_array()) {
+    EXPECT_FALSE(row.as_object().contains("points"));
+    EXPECT_FALSE(row.as_object().contains("credit"));
+  }
+  Answer sort_by_credit = Call("GET", "/v1/customers?sort=credit", "", "cashier");
+  EXPECT_EQ(sort_by_credit.status, 422) << "sorting by a hidden field would reveal it";
+  // A points-only history reader sees no credit entries or fields.
+  auto history =
+      Call("GET", "/v1/customers/" + id + "/history", "", "no-customers.manage_credit").json();
+  for (const auto& e : history.at("entries").as_array()) {
+    EXPECT_FALSE(e.as_object().contains("credit_change"));
+    EXPECT_NE(e.at("type").as_string(), "credit.topped_up");
+  }
+}
+
+struct BadCase {
+  const char* name;
+  const char* method;
+  std::string path;  // "{id}": an existing customer
+  std::string body;
+  int status;
+  const char* reason;
+};
+
+TEST_F(ServiceTest, BadInputGetsAClearProblemAndChangesNothing) {
+  const std::string id(Create("Ada", "Lovelace").at("id").as_string());
+  ASSERT_EQ(
+      Call("POST", "/v1/customers/" + id + "/credit/top-up", R"({"amount":500,"payment_ref":"p0"})")
+          .status,
+      200);
+  std::string deep = std::string(40, '[') + std::string(40, ']');
+  const std::vector<BadCase> cases = {
+      {"invalid JSON", "POST", "/v1/customers", R"({"first_name":"Ada",)", 400, "invalid_json"},
+      {"empty body", "POST", "/v1/customers", "", 400, "invalid_json"},
+      {"not an object", "POST", "/v1/customers", R"(["Ada"])", 400, "not_an_object"},
+      {"invalid UTF-8", "POST", "/v1/customers",
+       "{\"first_name\":\"\xff\xfe\",\"last_name\":\"X\"}", 400, "invalid_utf8"},
+      {"deep nesting", "POST", "/v1/customers", R"({"first_name":)" + deep + "}", 400, "too_deep"},
+      {"wrong type", "POST", "/v1/customers", R"({"first_name":1,"last_name":"X"})", 422,
+       "wrong_type"},
+      {"missing required", "POST", "/v1/customers", R"({"first_name":"Ada"})", 422, "required"},
+      {"blank required", "POST", "/v1/customers", R"({"first_name":"  ","last_name":"X"})", 422,
+       "required"},
+      {"unknown field", "POST", "/v1/customers", R"({"first_name":"A","last_name":"B","shoe":1})",
+       422, "unknown_field"},
+      {"bad email", "POST", "/v1/customers", R"({"first_name":"A","last_name":"B","email":"nope"})",
+       422, "invalid_email"},
+      {"negative amount", "POST", "/v1/customers/{id}/credit/top-up",
+       R"({"amount":-5,"payment_ref":"p1"})", 422, "not_positive"},
+      {"zero amount", "POST", "/v1/customers/{id}/credit/deduct", R"({"amount":0})", 422,
+       "not_positive"},
+      {"huge amount", "POST", "/v1/customers/{id}/credit/top-up",
+       R"({"amount":99999999999999999,"payment_ref":"p2"})", 422, "too_large"},
+      {"overflowing amount", "POST", "/v1/customers/{id}/purchases",
+       R"({"tab_id":"t","amount":99999999999999999999999})", 422, "too_large"},
+      {"fractional amount", "POST", "/v1/customers/{id}/credit/top-up",
+       R"({"amount":12.5,"payment_ref":"p3"})", 422, "wrong_type"},
+      {"amount as text", "POST", "/v1/customers/{id}/credit/top-up",
+       R"({"amount":"12","payment_ref":"p4"})", 422, "wrong_type"},
+      {"beyond the balance", "POST", "/v1/customers/{id}/credit/deduct", R"({"amount":501})", 409,
+       "insufficient_credit"},
+      {"bad time", "POST", "/v1/customers/{id}/purchases",
+       R"({"tab_id":"t","amount":5,"paid_at":"soon"})", 422, "invalid_time"},
+      {"unknown customer id", "POST",
+       "/v1/customers/0b8a7c1e-4f3d-4c2a-9e1f-2d3c4b5a6978/credit/deduct", R"({"amount":1})", 404,
+       "customer_not_found"},
+      {"unknown code", "GET", "/v1/customers/CUST-99999", "", 404, "customer_not_found"},
+      {"bad sort", "GET", "/v1/customers?sort=shoe_size", "", 422, "invalid_value"},
+      {"bad limit", "GET", "/v1/customers?limit=0", "", 422, "invalid_limit"},
+      {"unknown route", "GET", "/v1/shoes", "", 404, "no_such_route"},
+      {"wrong method", "PUT", "/v1/customers", "{}", 405, "method_not_allowed"},
+      {"empty patch", "PATCH", "/v1/customers/{id}", "{}", 422, "empty_patch"},
+      {"bad module", "PUT", "/v1/settings/modules/shoes", R"({"enabled":true})", 404,
+       "no_such_module"},
+      {"bad program", "PUT", "/v1/settings/loyalty-program",
+       R"({"points":-1,"per_amount":100,"rounding":"floor"})", 422, "out_of_range"},
+  };
+  const std::uint64_t head = Head();
+  for (const BadCase& c : cases) {
+    SCOPED_TRACE(c.name);
+    std::string path = c.path;
+    if (auto at = path.find("{id}"); at != std::string::npos) path.replace(at, 4, id);
+    Answer r = Call(c.method, path, c.body);
+    EXPECT_EQ(r.status, c.status) << r.body;
+    EXPECT_EQ(r.reason(), c.reason) << r.body;
+    EXPECT_EQ(r.header("content-type"), "application/problem+json");
+    auto json = r.json();
+    ASSERT_TRUE(json.is_object()) << r.body;
+    EXPECT_TRUE(json.as_object().contains("type"));
+    EXPECT_TRUE(json.as_object().contains("title"));
+    EXPECT_FALSE(json.at("detail").as_string().empty());
+    EXPECT_EQ(Head(), head) << "the log did not move";
+  }
+}
+
+TEST_F(ServiceTest, AStaleIfMatchIsRefusedWith412) {
+  const std::string id(Create("Ada", "Lovelace").at("id").as_string());
+  ASSERT_EQ(Call("PATCH", "/v1/customers/" + id, R"({"email":"a@example.com"})", "admin",
+                 {{"If-Match", "\"1\""}})
+                .status,
+            200);
+  const std::uint64_t head = Head();
+  Answer stale = Call("PATCH", "/v1/customers/" + id, R"({"email":"b@example.com"})", "admin",
+                      {{"If-Match", "\"1\""}});
+  EXPECT_EQ(stale.status, 412) << stale.body;
+  EXPECT_EQ(stale.reason(), "version_mismatch");
+  EXPECT_EQ(Head(), head);
+  Answer bad = Call("PATCH", "/v1/customers/" + id, R"({"email":"b@example.com"})", "admin",
+                    {{"If-Match", "yesterday"}});
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_EQ(Call("GET", "/v1/customers/" + id).json().at("email").as_string(), "a@example.com");
+}
+
+TEST_F(ServiceTest, ImportsNeedCustomersManage) {
+  const std::string file = "First Name,Last Name\nAda,Lovelace\n";
+  for (const char* token : {"cashier", "viewer", "no-customers.manage"}) {
+    Answer r = Call("POST", "/v1/customers/imports", file, token);
+    EXPECT_EQ(r.status, 403) << token;
+    EXPECT_EQ(r.reason(), "permission_denied");
+  }
+  EXPECT_EQ(Call("POST", "/v1/customers/imports", file, "").status, 401);
+  Answer analysed = Call("POST", "/v1/customers/imports", file);
+  ASSERT_EQ(analysed.status, 201);
+  const std::string id(analysed.json().at("id").as_string());
+  EXPECT_EQ(Call("POST", "/v1/customers/imports/" + id + "/confirm", "", "cashier").status, 403);
+  EXPECT_EQ(Call("GET", "/v1/customers/imports/" + id, "", "cashier").status, 403);
+  EXPECT_EQ(Head(), 0u);
+}
+
+TEST_F(ServiceTest, BadImportsGetSpecificErrors) {
+  Answer mode = Call("POST", "/v1/customers/imports?mode=wipe", "First Name,Last Name\n");
+  EXPECT_EQ(mode.status, 422);
+  EXPECT_EQ(mode.reason(), "invalid_value");
+  Answer header = Call("POST", "/v1/customers/imports", "Name,Mail\nAda,a@b.c\n");
+  EXPECT_EQ(header.status, 422) << header.body;
+  EXPECT_EQ(header.reason(), "invalid_header");
+  Answer csv = Call("POST", "/v1/customers/imports", "First Name,Last Name\nA,\"B\nC,D\n");
+  EXPECT_EQ(csv.status, 422) << csv.body;
+  EXPECT_EQ(csv.reason(), "invalid_csv");
+  EXPECT_NE(csv.json().at("detail").as_string().find("line 2"), std::string::npos) << csv.body;
+  Answer rows = Call("POST", "/v1/customers/imports", "First Name,Last Name,Email\nA,B,nope\n");
+  ASSERT_EQ(rows.status, 201);
+  auto errors = rows.json().at("errors").as_array();
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].at("line").as_int64(), 2);
+  EXPECT_EQ(errors[0].at("column").as_string(), "Email");
+  EXPECT_EQ(errors[0].at("reason").as_string(), "invalid_email");
+  const std::string id(rows.json().at("id").as_string());
+  Answer refused = Call("POST", "/v1/customers/imports/" + id + "/confirm");
+  EXPECT_EQ(refused.status, 409) << refused.body;
+  EXPECT_EQ(refused.reason(), "import_has_errors");
+  EXPECT_EQ(
+      Call("POST", "/v1/customers/imports/00000000-0000-4000-8000-000000000000/confirm").status,
+      404);
+  EXPECT_EQ(Head(), 0u);
 }
 
 }  // namespace
