@@ -215,12 +215,12 @@ HttpResponse Service::Idempotent(Context& ctx, const Route& route) {
   }
   const std::string fingerprint =
       ctx.req.method + ' ' + ctx.req.path + ' ' + HashToken(ctx.req.body);
-  const auto now = std::chrono::steady_clock::now();
+  const std::int64_t now_ms = clock_->NowMs();
   {
     std::lock_guard lock(idempotency_mu_);
     while (!remembered_order_.empty() &&
            (remembered_.size() > options_.max_idempotency_keys ||
-            remembered_.at(remembered_order_.front()).expires < now)) {
+            remembered_.at(remembered_order_.front()).expires_ms < now_ms)) {
       remembered_.erase(remembered_order_.front());
       remembered_order_.pop_front();
     }
@@ -238,7 +238,9 @@ HttpResponse Service::Idempotent(Context& ctx, const Route& route) {
       replay.headers.emplace_back("Idempotent-Replayed", "true");
       return replay;
     }
-    remembered_[key] = {fingerprint, {}, now + options_.idempotency_lifetime, false};
+    const std::int64_t lifetime_ms =
+        std::chrono::milliseconds(options_.idempotency_lifetime).count();
+    remembered_[key] = {fingerprint, {}, now_ms + lifetime_ms, false};
     remembered_order_.push_back(key);
   }
   HttpResponse response = route.fn(this, ctx);

@@ -28,8 +28,9 @@
 // Writes answer with the resulting customer (after the projections have
 // caught up with the write) and its version as ETag; updates honour If-Match.
 // A write with an Idempotency-Key replays its first response for the same
-// key and body (per principal, kept 24 hours in memory), and is refused
-// (422) for the same key with another body.
+// key and body (per principal, kept in memory for
+// ServiceOptions::idempotency_lifetime, 24 hours, by the service's Clock), and
+// is refused (422) for the same key with another body.
 //
 // Thread-safe.
 #pragma once
@@ -75,7 +76,8 @@ struct ServiceOptions {
 
 class Service {
  public:
-  // Every pointer must outlive the service.
+  // Every pointer must outlive the service. `clock` is "now" for the routes,
+  // the request log, and the expiry of idempotency keys and table cursors.
   Service(ServiceOptions options, EventStore* log, CommandHandler* commands, Projector* projector,
           Authenticator auth, Clock* clock);
 
@@ -170,7 +172,7 @@ class Service {
   struct Remembered {
     std::string fingerprint;  // method, path and body hash
     HttpResponse response;
-    std::chrono::steady_clock::time_point expires;
+    std::int64_t expires_ms;  // Clock::NowMs() after which the key is forgotten
     bool done = false;
   };
   std::mutex idempotency_mu_;

@@ -1,7 +1,8 @@
 // The service without a network: Service::Handle called with plain requests.
 // Routing, how each refusal maps to a status and a problem, the whole route x
-// permission matrix, node scope, and points and credit hidden from those who
-// may not see them.
+// permission matrix, node scope, points and credit hidden from those who may
+// not see them, and idempotency keys kept for their lifetime by the clock.
+#include <chrono>
 #include <cstdio>
 #include <vector>
 
@@ -424,6 +425,45 @@ TEST_F(ServiceTest, BadImportsGetSpecificErrors) {
       Call("POST", "/v1/customers/imports/00000000-0000-4000-8000-000000000000/confirm").status,
       404);
   EXPECT_EQ(Head(), 0u);
+}
+
+TEST_F(ServiceTest, AnIdempotencyKeyIsKeptForItsLifetimeByTheClock) {
+  const std::string id(Create("Ada", "Lovelace").at("id").as_string());
+  const std::string path = "/v1/customers/" + id + "/points/adjust";
+  const std::string body = R"({"delta":5,"note":"goodwill"})";
+  const std::string other_body = R"({"delta":6,"note":"goodwill"})";
+  const std::map<std::string, std::string> key = {{"Idempotency-Key", "retry-1"}};
+  const std::int64_t lifetime_ms =
+      std::chrono::milliseconds(api::ServiceOptions{}.idempotency_lifetime).count();
+  auto points = [](const Answer& a) { return a.json().at("points").to_number<std::int64_t>(); };
+
+  Answer first = Call("POST", path, body, "admin", key);
+  ASSERT_EQ(first.status, 200) << first.body;
+  EXPECT_EQ(points(first), 5);
+  const std::uint64_t head = Head();
+
+  clock_.Advance(lifetime_ms - 1);  // the key's last moments
+  Answer replay = Call("POST", path, body, "admin", key);
+  EXPECT_EQ(replay.status, 200);
+  EXPECT_EQ(replay.body, first.body);
+  EXPECT_EQ(replay.header("idempotent-replayed"), "true");
+  EXPECT_EQ(Head(), head) << "the replay wrote nothing";
+  Answer reused = Call("POST", path, other_body, "admin", key);
+  ExpectProblem(reused, 422, "idempotency_key_reused");
+
+  clock_.Advance(2);  // 1 ms past its lifetime: the same request runs again
+  Answer again = Call("POST", path, body, "admin", key);
+  ASSERT_EQ(again.status, 200) << again.body;
+  EXPECT_EQ(again.header("idempotent-replayed"), "");
+  EXPECT_EQ(points(again), 10);
+  EXPECT_EQ(Head(), head + 1);
+
+  clock_.Advance(lifetime_ms + 1);  // forgotten again: another body is a new request too
+  Answer changed = Call("POST", path, other_body, "admin", key);
+  ASSERT_EQ(changed.status, 200) << changed.body;
+  EXPECT_EQ(changed.header("idempotent-replayed"), "");
+  EXPECT_EQ(points(changed), 16);
+  EXPECT_EQ(Head(), head + 2);
 }
 
 }  // namespace
