@@ -62,16 +62,11 @@ Service::Service(ServiceOptions options, EventStore* log, CommandHandler* comman
       [](S* s, Context& c) { return s->Lifecycle(c, ReactivateCustomer{}); });
   Add("POST", "/v1/customers/{ref}/purchases", {kEdit}, true, &S::RecordPurchaseRoute);
   Add("POST", "/v1/customers/{ref}/refunds", {kEdit}, true, &S::RefundRoute);
-  Add("POST", "/v1/customers/{ref}/points/redeem", {kManageLoyalty}, true,
-      [](S* s, Context& c) { return s->PointsRoute(c, false); });
-  Add("POST", "/v1/customers/{ref}/points/adjust", {kManageLoyalty}, true,
-      [](S* s, Context& c) { return s->PointsRoute(c, true); });
-  Add("POST", "/v1/customers/{ref}/credit/top-up", {kManageCredit}, true,
-      [](S* s, Context& c) { return s->CreditRoute(c, 0); });
-  Add("POST", "/v1/customers/{ref}/credit/deduct", {kManageCredit}, true,
-      [](S* s, Context& c) { return s->CreditRoute(c, 1); });
-  Add("POST", "/v1/customers/{ref}/credit/adjust", {kManageCredit}, true,
-      [](S* s, Context& c) { return s->CreditRoute(c, 2); });
+  Add("POST", "/v1/customers/{ref}/points/redeem", {kManageLoyalty}, true, &S::RedeemPointsRoute);
+  Add("POST", "/v1/customers/{ref}/points/adjust", {kManageLoyalty}, true, &S::AdjustPointsRoute);
+  Add("POST", "/v1/customers/{ref}/credit/top-up", {kManageCredit}, true, &S::TopUpCreditRoute);
+  Add("POST", "/v1/customers/{ref}/credit/deduct", {kManageCredit}, true, &S::DeductCreditRoute);
+  Add("POST", "/v1/customers/{ref}/credit/adjust", {kManageCredit}, true, &S::AdjustCreditRoute);
   Add("GET", "/v1/customers/{ref}/history", {kManageLoyalty, kManageCredit}, false, &S::History);
   Add("GET", "/v1/customers/{ref}/audit", {kAuditRead}, false, &S::Audit);
   Add("GET", "/v1/settings", {kView, kSettingsManage}, false, &S::GetSettings);

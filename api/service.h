@@ -38,6 +38,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <initializer_list>
 #include <list>
 #include <map>
 #include <memory>
@@ -45,6 +46,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -59,6 +61,8 @@
 #include "projections/projector.h"
 
 namespace clientele::api {
+
+class JsonBody;
 
 struct ServiceOptions {
   std::string node = "hq";  // the node this server is
@@ -125,8 +129,11 @@ class Service {
   HttpResponse Lifecycle(Context& ctx, const CustomerCommand& cmd);
   HttpResponse RecordPurchaseRoute(Context& ctx);
   HttpResponse RefundRoute(Context& ctx);
-  HttpResponse PointsRoute(Context& ctx, bool adjust);
-  HttpResponse CreditRoute(Context& ctx, int kind);  // 0 top-up, 1 deduct, 2 adjust
+  HttpResponse RedeemPointsRoute(Context& ctx);
+  HttpResponse AdjustPointsRoute(Context& ctx);
+  HttpResponse TopUpCreditRoute(Context& ctx);
+  HttpResponse DeductCreditRoute(Context& ctx);
+  HttpResponse AdjustCreditRoute(Context& ctx);
   HttpResponse ExportCustomers(Context& ctx);
   HttpResponse AnalyseImport(Context& ctx);
   HttpResponse GetImport(Context& ctx);
@@ -152,6 +159,11 @@ class Service {
   // Resolves the {ref} customer, honours If-Match and runs the command.
   Result<CommandOutcome> RunCommand(Context& ctx, const CustomerCommand& cmd);
   HttpResponse Execute(Context& ctx, const CustomerCommand& cmd);
+  // Parses the JSON body, which may hold only `fields`; `read` makes the
+  // command from it, noting bad fields on the body. Answers the fields'
+  // problems if there are any, else runs the command (Execute).
+  HttpResponse ExecuteBody(Context& ctx, std::initializer_list<std::string_view> fields,
+                           const std::function<CustomerCommand(JsonBody&)>& read);
   HttpResponse CustomerAfter(Context& ctx, const std::string& id, std::uint64_t position,
                              int status);
   HttpResponse SettingsAfter(std::uint64_t position);
