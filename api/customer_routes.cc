@@ -51,6 +51,15 @@ HttpResponse CommandProblem(const Status& s) {
   return Problem(s);
 }
 
+// For commands without fields: a body, if sent, must be an empty JSON object.
+std::optional<HttpResponse> RefuseFields(const std::string& body) {
+  if (body.empty()) return std::nullopt;
+  auto parsed = JsonBody::Parse(body, {});
+  if (!parsed) return parsed.error();
+  if (!parsed->errors().empty()) return Problem(parsed->errors());
+  return std::nullopt;
+}
+
 }  // namespace
 
 Result<std::string> Service::ResolveCustomer(const std::string& ref) const {
@@ -231,22 +240,25 @@ HttpResponse Service::EditCustomer(Context& ctx) {
   return Execute(ctx, ChangeDetails{patch});
 }
 
-HttpResponse Service::Lifecycle(Context& ctx, const CustomerCommand& cmd) {
-  if (!ctx.req.body.empty()) {
-    auto body = JsonBody::Parse(ctx.req.body, {});
-    if (!body) return body.error();
-    if (!body->errors().empty()) return Problem(body->errors());
-  }
-  if (std::holds_alternative<DeleteCustomer>(cmd)) {
-    auto outcome = RunCommand(ctx, cmd);
-    if (!outcome) return CommandProblem(outcome.error());
-    projector_->WaitFor(outcome->last_position, options_.read_your_write_timeout);
-    HttpResponse r;
-    r.status = 204;
-    r.content_type.clear();
-    return r;
-  }
-  return Execute(ctx, cmd);
+HttpResponse Service::DeleteCustomerRoute(Context& ctx) {
+  if (auto refused = RefuseFields(ctx.req.body)) return *refused;
+  auto outcome = RunCommand(ctx, DeleteCustomer{});
+  if (!outcome) return CommandProblem(outcome.error());
+  projector_->WaitFor(outcome->last_position, options_.read_your_write_timeout);
+  HttpResponse r;
+  r.status = 204;
+  r.content_type.clear();
+  return r;
+}
+
+HttpResponse Service::DeactivateCustomerRoute(Context& ctx) {
+  if (auto refused = RefuseFields(ctx.req.body)) return *refused;
+  return Execute(ctx, DeactivateCustomer{});
+}
+
+HttpResponse Service::ReactivateCustomerRoute(Context& ctx) {
+  if (auto refused = RefuseFields(ctx.req.body)) return *refused;
+  return Execute(ctx, ReactivateCustomer{});
 }
 
 HttpResponse Service::RecordPurchaseRoute(Context& ctx) {

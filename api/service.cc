@@ -54,12 +54,9 @@ Service::Service(ServiceOptions options, EventStore* log, CommandHandler* comman
   Add("POST", "/v1/customers/imports/{id}/confirm", {kManage}, true, &S::ConfirmImport);
   Add("GET", "/v1/customers/{ref}", {kView}, false, &S::GetCustomer);
   Add("PATCH", "/v1/customers/{ref}", {kEdit}, true, &S::EditCustomer);
-  Add("DELETE", "/v1/customers/{ref}", {kManage}, true,
-      [](S* s, Context& c) { return s->Lifecycle(c, DeleteCustomer{}); });
-  Add("POST", "/v1/customers/{ref}/deactivate", {kManage}, true,
-      [](S* s, Context& c) { return s->Lifecycle(c, DeactivateCustomer{}); });
-  Add("POST", "/v1/customers/{ref}/reactivate", {kManage}, true,
-      [](S* s, Context& c) { return s->Lifecycle(c, ReactivateCustomer{}); });
+  Add("DELETE", "/v1/customers/{ref}", {kManage}, true, &S::DeleteCustomerRoute);
+  Add("POST", "/v1/customers/{ref}/deactivate", {kManage}, true, &S::DeactivateCustomerRoute);
+  Add("POST", "/v1/customers/{ref}/reactivate", {kManage}, true, &S::ReactivateCustomerRoute);
   Add("POST", "/v1/customers/{ref}/purchases", {kEdit}, true, &S::RecordPurchaseRoute);
   Add("POST", "/v1/customers/{ref}/refunds", {kEdit}, true, &S::RefundRoute);
   Add("POST", "/v1/customers/{ref}/points/redeem", {kManageLoyalty}, true, &S::RedeemPointsRoute);

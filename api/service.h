@@ -126,7 +126,9 @@ class Service {
   HttpResponse GetCustomer(Context& ctx);
   HttpResponse ListCustomers(Context& ctx);
   HttpResponse EditCustomer(Context& ctx);
-  HttpResponse Lifecycle(Context& ctx, const CustomerCommand& cmd);
+  HttpResponse DeleteCustomerRoute(Context& ctx);
+  HttpResponse DeactivateCustomerRoute(Context& ctx);
+  HttpResponse ReactivateCustomerRoute(Context& ctx);
   HttpResponse RecordPurchaseRoute(Context& ctx);
   HttpResponse RefundRoute(Context& ctx);
   HttpResponse RedeemPointsRoute(Context& ctx);
