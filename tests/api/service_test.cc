@@ -4,6 +4,8 @@
 // not see them, and idempotency keys kept for their lifetime by the clock.
 #include <chrono>
 #include <cstdio>
+#include <map>
+#include <set>
 #include <vector>
 
 #include "tests/api/service_fixture.h"
@@ -203,6 +205,59 @@ std::string PathFor(const std::string& pattern, const std::string& ref) {
   if (auto at = out.find("{ref}"); at != std::string::npos) out.replace(at, 5, ref);
   if (auto at = out.find("{module}"); at != std::string::npos) out.replace(at, 8, "loyalty_points");
   return out;
+}
+
+// The permissions each route needs, as api/service.h lists them; any one of
+// a route's permissions lets a principal in.
+TEST_F(ServiceTest, EachRouteNeedsThePermissionsItsContractLists) {
+  using Names = std::set<std::string>;
+  const std::map<std::string, Names> listed = {
+      {"GET /healthz", {}},
+      {"GET /readyz", {}},
+      {"GET /metrics", {}},
+      {"GET /v1/openapi.json", {}},
+      {"POST /v1/customers", {"customers.create"}},
+      {"GET /v1/customers", {"customers.view"}},
+      {"GET /v1/customers/export.csv", {"customers.view"}},
+      {"POST /v1/customers/imports", {"customers.manage"}},
+      {"GET /v1/customers/imports/{id}", {"customers.manage"}},
+      {"POST /v1/customers/imports/{id}/confirm", {"customers.manage"}},
+      {"GET /v1/customers/{ref}", {"customers.view"}},
+      {"PATCH /v1/customers/{ref}", {"customers.edit"}},
+      {"DELETE /v1/customers/{ref}", {"customers.manage"}},
+      {"POST /v1/customers/{ref}/deactivate", {"customers.manage"}},
+      {"POST /v1/customers/{ref}/reactivate", {"customers.manage"}},
+      {"POST /v1/customers/{ref}/purchases", {"customers.edit"}},
+      {"POST /v1/customers/{ref}/refunds", {"customers.edit"}},
+      {"POST /v1/customers/{ref}/points/redeem", {"customers.manage_loyalty"}},
+      {"POST /v1/customers/{ref}/points/adjust", {"customers.manage_loyalty"}},
+      {"POST /v1/customers/{ref}/credit/top-up", {"customers.manage_credit"}},
+      {"POST /v1/customers/{ref}/credit/deduct", {"customers.manage_credit"}},
+      {"POST /v1/customers/{ref}/credit/adjust", {"customers.manage_credit"}},
+      {"GET /v1/customers/{ref}/history", {"customers.manage_loyalty", "customers.manage_credit"}},
+      {"GET /v1/customers/{ref}/audit", {"audit.read"}},
+      {"GET /v1/settings", {"customers.view", "settings.manage"}},
+      {"PUT /v1/settings/loyalty-program", {"settings.manage"}},
+      {"PUT /v1/settings/modules/{module}", {"settings.manage"}},
+      {"GET /v1/events", {"audit.read", "sync"}},
+  };
+  std::map<std::string, Names> served;
+  for (const auto& route : service_->Routes()) {
+    Names& names = served[route.method + " " + route.pattern];
+    for (api::Permission p : route.any_of) names.emplace(api::PermissionName(p));
+  }
+  EXPECT_EQ(served, listed);
+
+  const std::string ref(Create("Ada", "Lovelace").at("code").as_string());
+  for (const auto& route : service_->Routes()) {
+    for (api::Permission p : route.any_of) {
+      const std::string token = "only-" + std::string(api::PermissionName(p));
+      SCOPED_TRACE(route.method + " " + route.pattern + " as " + token);
+      Answer r = Call(route.method, PathFor(route.pattern, ref), "{}", token);
+      EXPECT_NE(r.status, 401) << r.body;
+      EXPECT_NE(r.status, 403) << r.body;
+    }
+  }
 }
 
 TEST_F(ServiceTest, EveryRouteRefusesEachMissingPermissionAndBadTokens) {

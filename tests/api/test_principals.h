@@ -1,7 +1,7 @@
 // The principals of the API tests, one per permission mix. Their tokens are
 // their names: "admin" (everything), "viewer" (customers.view), "cashier"
 // (view, create, edit), "store" (everything, node s01), "no-<permission>"
-// (everything but that one permission).
+// (everything but that one permission), "only-<permission>" (just that one).
 #pragma once
 
 #include <cstdint>
@@ -27,6 +27,7 @@ inline std::vector<api::Authenticator::Entry> TestPrincipals() {
     std::uint32_t perms = api::kAllPermissions & ~bit;
     if (p == api::kCreate || p == api::kEdit) perms &= ~api::kManage;
     add("no-" + std::string(api::PermissionName(p)), perms, "*");
+    add("only-" + std::string(api::PermissionName(p)), bit, "*");
   }
   return out;
 }
