@@ -51,6 +51,15 @@ HttpResponse CommandProblem(const Status& s) {
   return Problem(s);
 }
 
+// For commands without fields: a body, if sent, must be an empty JSON object.
+std::optional<HttpResponse> RefuseFields(const std::string& body) {
+  if (body.empty()) return std::nullopt;
+  auto parsed = JsonBody::Parse(body, {});
+  if (!parsed) return parsed.error();
+  if (!parsed->errors().empty()) return Problem(parsed->errors());
+  return std::nullopt;
+}
+
 }  // namespace
 
 Result<std::string> Service::ResolveCustomer(const std::string& ref) const {
@@ -231,22 +240,25 @@ HttpResponse Service::EditCustomer(Context& ctx) {
   return Execute(ctx, ChangeDetails{patch});
 }
 
-HttpResponse Service::Lifecycle(Context& ctx, const CustomerCommand& cmd) {
-  if (!ctx.req.body.empty()) {
-    auto body = JsonBody::Parse(ctx.req.body, {});
-    if (!body) return body.error();
-    if (!body->errors().empty()) return Problem(body->errors());
-  }
-  if (std::holds_alternative<DeleteCustomer>(cmd)) {
-    auto outcome = RunCommand(ctx, cmd);
-    if (!outcome) return CommandProblem(outcome.error());
-    projector_->WaitFor(outcome->last_position, options_.read_your_write_timeout);
-    HttpResponse r;
-    r.status = 204;
-    r.content_type.clear();
-    return r;
-  }
-  return Execute(ctx, cmd);
+HttpResponse Service::DeleteCustomerRoute(Context& ctx) {
+  if (auto refused = RefuseFields(ctx.req.body)) return *refused;
+  auto outcome = RunCommand(ctx, DeleteCustomer{});
+  if (!outcome) return CommandProblem(outcome.error());
+  projector_->WaitFor(outcome->last_position, options_.read_your_write_timeout);
+  HttpResponse r;
+  r.status = 204;
+  r.content_type.clear();
+  return r;
+}
+
+HttpResponse Service::DeactivateCustomerRoute(Context& ctx) {
+  if (auto refused = RefuseFields(ctx.req.body)) return *refused;
+  return Execute(ctx, DeactivateCustomer{});
+}
+
+HttpResponse Service::ReactivateCustomerRoute(Context& ctx) {
+  if (auto refused = RefuseFields(ctx.req.body)) return *refused;
+  return Execute(ctx, ReactivateCustomer{});
 }
 
 HttpResponse Service::RecordPurchaseRoute(Context& ctx) {
@@ -279,53 +291,61 @@ HttpResponse Service::RefundRoute(Context& ctx) {
   return Execute(ctx, cmd);
 }
 
-HttpResponse Service::PointsRoute(Context& ctx, bool adjust) {
-  auto body = adjust ? JsonBody::Parse(ctx.req.body, {"delta", "note"})
-                     : JsonBody::Parse(ctx.req.body, {"points", "note", "reference"});
+HttpResponse Service::ExecuteBody(Context& ctx, std::initializer_list<std::string_view> fields,
+                                  const std::function<CustomerCommand(JsonBody&)>& read) {
+  auto body = JsonBody::Parse(ctx.req.body, fields);
   if (!body) return body.error();
-  if (adjust) {
-    AdjustPoints cmd;
-    cmd.delta = body->Integer("delta", true).value_or(0);
-    cmd.note = body->String("note", true).value_or("");
-    if (!body->errors().empty()) return Problem(body->errors());
-    return Execute(ctx, cmd);
-  }
-  RedeemPoints cmd;
-  cmd.points = body->Integer("points", true).value_or(0);
-  cmd.note = body->String("note").value_or("");
-  cmd.reference = body->String("reference").value_or("");
+  const CustomerCommand cmd = read(*body);
   if (!body->errors().empty()) return Problem(body->errors());
   return Execute(ctx, cmd);
 }
 
-HttpResponse Service::CreditRoute(Context& ctx, int kind) {
-  if (kind == 0) {
-    auto body = JsonBody::Parse(ctx.req.body, {"amount", "payment_ref", "note"});
-    if (!body) return body.error();
+HttpResponse Service::RedeemPointsRoute(Context& ctx) {
+  return ExecuteBody(ctx, {"points", "note", "reference"}, [](JsonBody& body) {
+    RedeemPoints cmd;
+    cmd.points = body.Integer("points", true).value_or(0);
+    cmd.note = body.String("note").value_or("");
+    cmd.reference = body.String("reference").value_or("");
+    return CustomerCommand(cmd);
+  });
+}
+
+HttpResponse Service::AdjustPointsRoute(Context& ctx) {
+  return ExecuteBody(ctx, {"delta", "note"}, [](JsonBody& body) {
+    AdjustPoints cmd;
+    cmd.delta = body.Integer("delta", true).value_or(0);
+    cmd.note = body.String("note", true).value_or("");
+    return CustomerCommand(cmd);
+  });
+}
+
+HttpResponse Service::TopUpCreditRoute(Context& ctx) {
+  return ExecuteBody(ctx, {"amount", "payment_ref", "note"}, [](JsonBody& body) {
     TopUpCredit cmd;
-    cmd.amount = body->Integer("amount", true).value_or(0);
-    cmd.payment_ref = body->String("payment_ref", true).value_or("");
-    cmd.note = body->String("note").value_or("");
-    if (!body->errors().empty()) return Problem(body->errors());
-    return Execute(ctx, cmd);
-  }
-  if (kind == 1) {
-    auto body = JsonBody::Parse(ctx.req.body, {"amount", "note", "reference"});
-    if (!body) return body.error();
+    cmd.amount = body.Integer("amount", true).value_or(0);
+    cmd.payment_ref = body.String("payment_ref", true).value_or("");
+    cmd.note = body.String("note").value_or("");
+    return CustomerCommand(cmd);
+  });
+}
+
+HttpResponse Service::DeductCreditRoute(Context& ctx) {
+  return ExecuteBody(ctx, {"amount", "note", "reference"}, [](JsonBody& body) {
     DeductCredit cmd;
-    cmd.amount = body->Integer("amount", true).value_or(0);
-    cmd.note = body->String("note").value_or("");
-    cmd.reference = body->String("reference").value_or("");
-    if (!body->errors().empty()) return Problem(body->errors());
-    return Execute(ctx, cmd);
-  }
-  auto body = JsonBody::Parse(ctx.req.body, {"delta", "note"});
-  if (!body) return body.error();
-  AdjustCredit cmd;
-  cmd.delta = body->Integer("delta", true).value_or(0);
-  cmd.note = body->String("note", true).value_or("");
-  if (!body->errors().empty()) return Problem(body->errors());
-  return Execute(ctx, cmd);
+    cmd.amount = body.Integer("amount", true).value_or(0);
+    cmd.note = body.String("note").value_or("");
+    cmd.reference = body.String("reference").value_or("");
+    return CustomerCommand(cmd);
+  });
+}
+
+HttpResponse Service::AdjustCreditRoute(Context& ctx) {
+  return ExecuteBody(ctx, {"delta", "note"}, [](JsonBody& body) {
+    AdjustCredit cmd;
+    cmd.delta = body.Integer("delta", true).value_or(0);
+    cmd.note = body.String("note", true).value_or("");
+    return CustomerCommand(cmd);
+  });
 }
 
 HttpResponse Service::History(Context& ctx) {

@@ -38,7 +38,7 @@ Service::Service(ServiceOptions options, EventStore* log, CommandHandler* comman
       log_(log),
       commands_(commands),
       projector_(projector),
-      table_(projector),
+      table_(projector, clock),
       auth_(std::move(auth)),
       clock_(clock) {
   using S = Service;
@@ -54,24 +54,16 @@ Service::Service(ServiceOptions options, EventStore* log, CommandHandler* comman
   Add("POST", "/v1/customers/imports/{id}/confirm", {kManage}, true, &S::ConfirmImport);
   Add("GET", "/v1/customers/{ref}", {kView}, false, &S::GetCustomer);
   Add("PATCH", "/v1/customers/{ref}", {kEdit}, true, &S::EditCustomer);
-  Add("DELETE", "/v1/customers/{ref}", {kManage}, true,
-      [](S* s, Context& c) { return s->Lifecycle(c, DeleteCustomer{}); });
-  Add("POST", "/v1/customers/{ref}/deactivate", {kManage}, true,
-      [](S* s, Context& c) { return s->Lifecycle(c, DeactivateCustomer{}); });
-  Add("POST", "/v1/customers/{ref}/reactivate", {kManage}, true,
-      [](S* s, Context& c) { return s->Lifecycle(c, ReactivateCustomer{}); });
+  Add("DELETE", "/v1/customers/{ref}", {kManage}, true, &S::DeleteCustomerRoute);
+  Add("POST", "/v1/customers/{ref}/deactivate", {kManage}, true, &S::DeactivateCustomerRoute);
+  Add("POST", "/v1/customers/{ref}/reactivate", {kManage}, true, &S::ReactivateCustomerRoute);
   Add("POST", "/v1/customers/{ref}/purchases", {kEdit}, true, &S::RecordPurchaseRoute);
   Add("POST", "/v1/customers/{ref}/refunds", {kEdit}, true, &S::RefundRoute);
-  Add("POST", "/v1/customers/{ref}/points/redeem", {kManageLoyalty}, true,
-      [](S* s, Context& c) { return s->PointsRoute(c, false); });
-  Add("POST", "/v1/customers/{ref}/points/adjust", {kManageLoyalty}, true,
-      [](S* s, Context& c) { return s->PointsRoute(c, true); });
-  Add("POST", "/v1/customers/{ref}/credit/top-up", {kManageCredit}, true,
-      [](S* s, Context& c) { return s->CreditRoute(c, 0); });
-  Add("POST", "/v1/customers/{ref}/credit/deduct", {kManageCredit}, true,
-      [](S* s, Context& c) { return s->CreditRoute(c, 1); });
-  Add("POST", "/v1/customers/{ref}/credit/adjust", {kManageCredit}, true,
-      [](S* s, Context& c) { return s->CreditRoute(c, 2); });
+  Add("POST", "/v1/customers/{ref}/points/redeem", {kManageLoyalty}, true, &S::RedeemPointsRoute);
+  Add("POST", "/v1/customers/{ref}/points/adjust", {kManageLoyalty}, true, &S::AdjustPointsRoute);
+  Add("POST", "/v1/customers/{ref}/credit/top-up", {kManageCredit}, true, &S::TopUpCreditRoute);
+  Add("POST", "/v1/customers/{ref}/credit/deduct", {kManageCredit}, true, &S::DeductCreditRoute);
+  Add("POST", "/v1/customers/{ref}/credit/adjust", {kManageCredit}, true, &S::AdjustCreditRoute);
   Add("GET", "/v1/customers/{ref}/history", {kManageLoyalty, kManageCredit}, false, &S::History);
   Add("GET", "/v1/customers/{ref}/audit", {kAuditRead}, false, &S::Audit);
   Add("GET", "/v1/settings", {kView, kSettingsManage}, false, &S::GetSettings);
@@ -215,12 +207,12 @@ HttpResponse Service::Idempotent(Context& ctx, const Route& route) {
   }
   const std::string fingerprint =
       ctx.req.method + ' ' + ctx.req.path + ' ' + HashToken(ctx.req.body);
-  const auto now = std::chrono::steady_clock::now();
+  const std::int64_t now_ms = clock_->NowMs();
   {
     std::lock_guard lock(idempotency_mu_);
     while (!remembered_order_.empty() &&
            (remembered_.size() > options_.max_idempotency_keys ||
-            remembered_.at(remembered_order_.front()).expires < now)) {
+            remembered_.at(remembered_order_.front()).expires_ms < now_ms)) {
       remembered_.erase(remembered_order_.front());
       remembered_order_.pop_front();
     }
@@ -238,7 +230,9 @@ HttpResponse Service::Idempotent(Context& ctx, const Route& route) {
       replay.headers.emplace_back("Idempotent-Replayed", "true");
       return replay;
     }
-    remembered_[key] = {fingerprint, {}, now + options_.idempotency_lifetime, false};
+    const std::int64_t lifetime_ms =
+        std::chrono::milliseconds(options_.idempotency_lifetime).count();
+    remembered_[key] = {fingerprint, {}, now_ms + lifetime_ms, false};
     remembered_order_.push_back(key);
   }
   HttpResponse response = route.fn(this, ctx);

@@ -28,8 +28,9 @@
 // Writes answer with the resulting customer (after the projections have
 // caught up with the write) and its version as ETag; updates honour If-Match.
 // A write with an Idempotency-Key replays its first response for the same
-// key and body (per principal, kept 24 hours in memory), and is refused
-// (422) for the same key with another body.
+// key and body (per principal, kept in memory for
+// ServiceOptions::idempotency_lifetime, 24 hours, by the service's Clock), and
+// is refused (422) for the same key with another body.
 //
 // Thread-safe.
 #pragma once
@@ -37,6 +38,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <initializer_list>
 #include <list>
 #include <map>
 #include <memory>
@@ -44,6 +46,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -58,6 +61,8 @@
 #include "projections/projector.h"
 
 namespace clientele::api {
+
+class JsonBody;
 
 struct ServiceOptions {
   std::string node = "hq";  // the node this server is
@@ -75,7 +80,8 @@ struct ServiceOptions {
 
 class Service {
  public:
-  // Every pointer must outlive the service.
+  // Every pointer must outlive the service. `clock` is "now" for the routes,
+  // the request log, and the expiry of idempotency keys and table cursors.
   Service(ServiceOptions options, EventStore* log, CommandHandler* commands, Projector* projector,
           Authenticator auth, Clock* clock);
 
@@ -120,11 +126,16 @@ class Service {
   HttpResponse GetCustomer(Context& ctx);
   HttpResponse ListCustomers(Context& ctx);
   HttpResponse EditCustomer(Context& ctx);
-  HttpResponse Lifecycle(Context& ctx, const CustomerCommand& cmd);
+  HttpResponse DeleteCustomerRoute(Context& ctx);
+  HttpResponse DeactivateCustomerRoute(Context& ctx);
+  HttpResponse ReactivateCustomerRoute(Context& ctx);
   HttpResponse RecordPurchaseRoute(Context& ctx);
   HttpResponse RefundRoute(Context& ctx);
-  HttpResponse PointsRoute(Context& ctx, bool adjust);
-  HttpResponse CreditRoute(Context& ctx, int kind);  // 0 top-up, 1 deduct, 2 adjust
+  HttpResponse RedeemPointsRoute(Context& ctx);
+  HttpResponse AdjustPointsRoute(Context& ctx);
+  HttpResponse TopUpCreditRoute(Context& ctx);
+  HttpResponse DeductCreditRoute(Context& ctx);
+  HttpResponse AdjustCreditRoute(Context& ctx);
   HttpResponse ExportCustomers(Context& ctx);
   HttpResponse AnalyseImport(Context& ctx);
   HttpResponse GetImport(Context& ctx);
@@ -150,6 +161,11 @@ class Service {
   // Resolves the {ref} customer, honours If-Match and runs the command.
   Result<CommandOutcome> RunCommand(Context& ctx, const CustomerCommand& cmd);
   HttpResponse Execute(Context& ctx, const CustomerCommand& cmd);
+  // Parses the JSON body, which may hold only `fields`; `read` makes the
+  // command from it, noting bad fields on the body. Answers the fields'
+  // problems if there are any, else runs the command (Execute).
+  HttpResponse ExecuteBody(Context& ctx, std::initializer_list<std::string_view> fields,
+                           const std::function<CustomerCommand(JsonBody&)>& read);
   HttpResponse CustomerAfter(Context& ctx, const std::string& id, std::uint64_t position,
                              int status);
   HttpResponse SettingsAfter(std::uint64_t position);
@@ -170,7 +186,7 @@ class Service {
   struct Remembered {
     std::string fingerprint;  // method, path and body hash
     HttpResponse response;
-    std::chrono::steady_clock::time_point expires;
+    std::int64_t expires_ms;  // Clock::NowMs() after which the key is forgotten
     bool done = false;
   };
   std::mutex idempotency_mu_;

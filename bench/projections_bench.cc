@@ -20,6 +20,7 @@
 #include "domain/customer_code.h"
 #include "domain/event_codec.h"
 #include "domain/ids.h"
+#include "eventstore/system_clock.h"
 #include "eventstore/uuid.h"
 #include "projections/customer_table.h"
 #include "projections/search_text.h"
@@ -181,7 +182,7 @@ int main(int argc, char** argv) {
   Figure("rebuild", rebuild_rate, "events/s");
   Figure("rebuild_vs_raw_scan", 100.0 * rebuild_rate / scan_rate, "%");
 
-  CustomerTable table(projector->get());
+  CustomerTable table(projector->get(), SystemClock::Default());
   std::vector<Timed> searches;
   {
     TableQuery q;

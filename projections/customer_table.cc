@@ -40,7 +40,7 @@ Result<TablePage> CustomerTable::Query(const TableQuery& q) {
     return Error(Status::InvalidArgument(
         "limit", "invalid_limit", "limit must be between 1 and " + std::to_string(kMaxLimit)));
   }
-  const auto now = std::chrono::steady_clock::now();
+  const std::int64_t now_ms = clock_->NowMs();
   const std::string fingerprint = Fingerprint(q);
   std::vector<std::uint32_t> page_rows;
   TablePage page;
@@ -57,7 +57,8 @@ Result<TablePage> CustomerTable::Query(const TableQuery& q) {
         Forget(cursor_order_.front());
       }
       cursor_rows_ += rows.size();
-      cursors_[token] = {fingerprint, std::move(rows), now + kCursorLifetime};
+      cursors_[token] = {fingerprint, std::move(rows),
+                         now_ms + std::chrono::milliseconds(kCursorLifetime).count()};
       cursor_order_.push_back(token);
       page.next_cursor = token + ":" + std::to_string(end);
     }
@@ -65,7 +66,7 @@ Result<TablePage> CustomerTable::Query(const TableQuery& q) {
     std::lock_guard lock(mu_);
     std::vector<std::string> expired;
     for (const auto& [token, snap] : cursors_) {
-      if (snap.expires < now) expired.push_back(token);
+      if (snap.expires_ms < now_ms) expired.push_back(token);
     }
     for (const std::string& token : expired) Forget(token);
     const auto colon = q.cursor.find(':');

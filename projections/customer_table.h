@@ -12,8 +12,9 @@
 // Paging: the first page pins the order of the whole result; later pages,
 // asked for with its cursor, slice that same order, so no customer is skipped
 // or repeated however rows change meanwhile. Rows show their current values;
-// customers deleted meanwhile are left out. Cursors expire after 10 minutes;
-// the oldest go first when too many are open.
+// customers deleted meanwhile are left out. Cursors expire 10 minutes after
+// their first page, by the table's Clock; the oldest go first when too many
+// are open.
 //
 // Thread-safe.
 #pragma once
@@ -26,6 +27,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "domain/clock.h"
 #include "domain/status.h"
 #include "projections/projector.h"
 #include "projections/table_index.h"
@@ -50,8 +52,8 @@ class CustomerTable {
   static constexpr std::size_t kMaxCursorRows = 16 << 20;  // over all open cursors
   static constexpr std::chrono::minutes kCursorLifetime{10};
 
-  // `projector` must outlive the table.
-  explicit CustomerTable(const Projector* projector) : projector_(projector) {}
+  // `projector` and `clock` (which times cursors out) must outlive the table.
+  CustomerTable(const Projector* projector, Clock* clock) : projector_(projector), clock_(clock) {}
 
   // A page of the table. InvalidArgument for a bad limit or a cursor used with
   // another query; NotFound("cursor_expired") for an unknown or expired cursor.
@@ -61,12 +63,13 @@ class CustomerTable {
   struct Snapshot {
     std::string fingerprint;          // the query, less its cursor and limit
     std::vector<std::uint32_t> rows;  // the whole result, in order
-    std::chrono::steady_clock::time_point expires;
+    std::int64_t expires_ms;          // Clock::NowMs() after which it is gone
   };
 
   void Forget(const std::string& token);
 
   const Projector* projector_;
+  Clock* clock_;
   std::mutex mu_;
   std::unordered_map<std::string, Snapshot> cursors_;
   std::list<std::string> cursor_order_;  // oldest first

@@ -1,6 +1,6 @@
-// The API's promises: idempotent retries, optimistic concurrency, modules
-// switching fields and operations off, and an OpenAPI document that lists
-// exactly the routes the server knows.
+// The API's promises: idempotent retries, modules switching fields and
+// operations off, and an OpenAPI document that lists exactly the routes the
+// server knows. (A stale If-Match: tests/api/service_test.cc.)
 #include <set>
 
 #include "tests/api/api_fixture.h"
@@ -32,24 +32,6 @@ TEST_F(ApiTest, AnIdempotencyKeyReplaysTheFirstAnswer) {
   EXPECT_EQ(created.status, 201);
   EXPECT_EQ(created_again.json().at("id"), created.json().at("id")) << "one customer, not two";
   EXPECT_EQ(Head(), head + 1);
-}
-
-TEST_F(ApiTest, AStaleIfMatchIsRefusedWith412) {
-  const std::string id(Create("Ada", "Lovelace").at("id").as_string());
-  ASSERT_EQ(Call("PATCH", "/v1/customers/" + id, R"({"email":"a@example.com"})", "admin",
-                 {{"If-Match", "\"1\""}})
-                .status,
-            200);
-  const std::uint64_t head = Head();
-  Reply stale = Call("PATCH", "/v1/customers/" + id, R"({"email":"b@example.com"})", "admin",
-                     {{"If-Match", "\"1\""}});
-  EXPECT_EQ(stale.status, 412) << stale.body;
-  EXPECT_EQ(stale.reason(), "version_mismatch");
-  EXPECT_EQ(Head(), head);
-  Reply bad = Call("PATCH", "/v1/customers/" + id, R"({"email":"b@example.com"})", "admin",
-                   {{"If-Match", "yesterday"}});
-  EXPECT_EQ(bad.status, 400);
-  EXPECT_EQ(Call("GET", "/v1/customers/" + id).json().at("email").as_string(), "a@example.com");
 }
 
 TEST_F(ApiTest, SwitchingModulesHidesFieldsAndRefusesOperations) {

@@ -96,50 +96,6 @@ TEST_F(ApiTest, AnImportIsAnalysedThenConfirmedOnce) {
   EXPECT_EQ(grace.json().at("first_name").as_string(), "Grace");
 }
 
-TEST_F(ApiTest, ImportsNeedCustomersManage) {
-  const std::string file = "First Name,Last Name\nAda,Lovelace\n";
-  for (const char* token : {"cashier", "viewer", "no-customers.manage"}) {
-    Reply r = Call("POST", "/v1/customers/imports", file, token);
-    EXPECT_EQ(r.status, 403) << token;
-    EXPECT_EQ(r.reason(), "permission_denied");
-  }
-  EXPECT_EQ(Call("POST", "/v1/customers/imports", file, "").status, 401);
-  Reply analysed = Call("POST", "/v1/customers/imports", file);
-  ASSERT_EQ(analysed.status, 201);
-  const std::string id(analysed.json().at("id").as_string());
-  EXPECT_EQ(Call("POST", "/v1/customers/imports/" + id + "/confirm", "", "cashier").status, 403);
-  EXPECT_EQ(Call("GET", "/v1/customers/imports/" + id, "", "cashier").status, 403);
-  EXPECT_EQ(Head(), 0u);
-}
-
-TEST_F(ApiTest, BadImportsGetSpecificErrors) {
-  Reply mode = Call("POST", "/v1/customers/imports?mode=wipe", "First Name,Last Name\n");
-  EXPECT_EQ(mode.status, 422);
-  EXPECT_EQ(mode.reason(), "invalid_value");
-  Reply header = Call("POST", "/v1/customers/imports", "Name,Mail\nAda,a@b.c\n");
-  EXPECT_EQ(header.status, 422) << header.body;
-  EXPECT_EQ(header.reason(), "invalid_header");
-  Reply csv = Call("POST", "/v1/customers/imports", "First Name,Last Name\nA,\"B\nC,D\n");
-  EXPECT_EQ(csv.status, 422) << csv.body;
-  EXPECT_EQ(csv.reason(), "invalid_csv");
-  EXPECT_NE(csv.json().at("detail").as_string().find("line 2"), std::string::npos) << csv.body;
-  Reply rows = Call("POST", "/v1/customers/imports", "First Name,Last Name,Email\nA,B,nope\n");
-  ASSERT_EQ(rows.status, 201);
-  auto errors = rows.json().at("errors").as_array();
-  ASSERT_EQ(errors.size(), 1u);
-  EXPECT_EQ(errors[0].at("line").as_int64(), 2);
-  EXPECT_EQ(errors[0].at("column").as_string(), "Email");
-  EXPECT_EQ(errors[0].at("reason").as_string(), "invalid_email");
-  const std::string id(rows.json().at("id").as_string());
-  Reply refused = Call("POST", "/v1/customers/imports/" + id + "/confirm");
-  EXPECT_EQ(refused.status, 409) << refused.body;
-  EXPECT_EQ(refused.reason(), "import_has_errors");
-  EXPECT_EQ(
-      Call("POST", "/v1/customers/imports/00000000-0000-4000-8000-000000000000/confirm").status,
-      404);
-  EXPECT_EQ(Head(), 0u);
-}
-
 TEST_F(ApiTest, AnUploadLargerThanABodyIsSpooledToDisk) {
   const std::string file = NewCustomers(30000);  // about 2 MB, twice the body limit
   ASSERT_GT(file.size(), std::size_t{1} << 21);

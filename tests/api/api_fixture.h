@@ -12,34 +12,13 @@
 #include "eventstore/system_clock.h"
 #include "imports/import_service.h"
 #include "tests/api/http_client.h"
+#include "tests/api/test_principals.h"
 #include "tests/test_util.h"
 
 namespace clientele::testing {
 
 class ApiTest : public ::testing::Test {
  protected:
-  // Tokens: "admin" (everything), "viewer" (customers.view), "cashier"
-  // (view, create, edit), "store" (everything, node s01), "no-<permission>"
-  // (everything but that one permission).
-  static std::vector<api::Authenticator::Entry> Principals() {
-    std::vector<api::Authenticator::Entry> out;
-    auto add = [&](const std::string& token, std::uint32_t perms, const std::string& node) {
-      out.push_back({api::HashToken(token), api::Principal{token, perms, node}});
-    };
-    add("admin", api::kAllPermissions, "*");
-    add("viewer", api::kView, "*");
-    add("cashier", api::kView | api::kCreate | api::kEdit, "*");
-    add("store", api::kAllPermissions, "s01");
-    for (std::uint32_t bit = 1; bit < api::kAllPermissions; bit <<= 1) {
-      const auto p = static_cast<api::Permission>(bit);
-      // customers.manage implies create and edit: drop it too when they go.
-      std::uint32_t perms = api::kAllPermissions & ~bit;
-      if (p == api::kCreate || p == api::kEdit) perms &= ~api::kManage;
-      add("no-" + std::string(api::PermissionName(p)), perms, "*");
-    }
-    return out;
-  }
-
   void SetUp() override { Boot(); }
   void TearDown() override { Shutdown(); }
 
@@ -64,7 +43,7 @@ class ApiTest : public ::testing::Test {
     options.imports = imports_.get();
     service_ =
         std::make_unique<api::Service>(options, store_.get(), commands_.get(), projector_.get(),
-                                       api::Authenticator(Principals()), &clock_);
+                                       api::Authenticator(TestPrincipals()), &clock_);
     server_options.spool_to = [this](const api::HttpRequest& h) { return service_->SpoolPath(h); };
     server_options.port = 0;
     server_options.worker_threads = 8;

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <set>
 
 #include "projections/search_text.h"
@@ -33,7 +34,7 @@ class CustomerTableTest : public testing::NodeTest {
  protected:
   void SetUp() override {
     NodeTest::SetUp();
-    table_ = std::make_unique<CustomerTable>(projector_.get());
+    table_ = std::make_unique<CustomerTable>(projector_.get(), &clock_);
     for (const Person& p : kPeople) ids_.push_back(Add(p.first, p.last, p.email, p.phone));
     // Balances and status: Ada has points, Jürgen credit, Seán both; Bob is deactivated.
     Run(ids_[0], RecordPurchase{"t1", 5000, 1'700'000'000'000});
@@ -75,6 +76,7 @@ class CustomerTableTest : public testing::NodeTest {
     return out;
   }
 
+  ManualClock clock_;
   std::unique_ptr<CustomerTable> table_;
   std::vector<std::string> ids_;
 };
@@ -285,6 +287,35 @@ TEST_F(CustomerTableTest, BadPagingRequestsAreRefused) {
   EXPECT_EQ(table_->Query(other).error().reason(), "cursor_expired");
   other.cursor = "garbage";
   EXPECT_EQ(table_->Query(other).error().reason(), "cursor_expired");
+}
+
+TEST_F(CustomerTableTest, ACursorLastsItsLifetimeByTheTablesClock) {
+  TableQuery q;
+  q.status = StatusFilter::kAll;
+  q.limit = 2;
+  auto first = table_->Query(q);
+  ASSERT_TRUE(first);
+  ASSERT_FALSE(first->next_cursor.empty());
+  TableQuery next = q;
+  next.cursor = first->next_cursor;
+  const std::int64_t lifetime_ms =
+      std::chrono::milliseconds(CustomerTable::kCursorLifetime).count();
+
+  clock_.Advance(lifetime_ms - 1);
+  auto in_time = table_->Query(next);
+  ASSERT_TRUE(in_time) << "a cursor 1 ms short of its lifetime: " << in_time.error().ToString();
+  EXPECT_EQ(in_time->rows.size(), 2u);
+  EXPECT_EQ(in_time->total, 9u);
+
+  clock_.Advance(2);
+  auto late = table_->Query(next);
+  ASSERT_FALSE(late) << "a cursor 1 ms past its lifetime";
+  TableQuery unknown = q;
+  unknown.cursor = "0123456789abcdef01234567:2";
+  const Status never_issued = table_->Query(unknown).error();
+  EXPECT_EQ(late.error().code(), StatusCode::kNotFound);
+  EXPECT_EQ(late.error().reason(), "cursor_expired");
+  EXPECT_EQ(late.error().ToString(), never_issued.ToString()) << "as for an unknown cursor";
 }
 
 }  // namespace
