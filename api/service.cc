@@ -74,12 +74,15 @@ Service::Service(ServiceOptions options, EventStore* log, CommandHandler* comman
 
 void Service::Add(std::string method, std::string pattern, std::vector<Permission> any_of,
                   bool write, Fn fn) {
-  Route r{std::move(method), pattern, Split(pattern), std::move(any_of), write, std::move(fn)};
+  std::vector<std::string> segments = Split(pattern);
+  Route r{std::move(method), std::move(pattern), std::move(segments), std::move(any_of), write,
+          std::move(fn)};
   routes_.push_back(std::move(r));
 }
 
 std::vector<Service::RouteInfo> Service::Routes() const {
   std::vector<RouteInfo> out;
+  out.reserve(routes_.size());
   for (const Route& r : routes_) out.push_back({r.method, r.pattern, r.any_of, r.write});
   return out;
 }

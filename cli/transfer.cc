@@ -2,6 +2,7 @@
 
 #include <boost/json.hpp>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -68,7 +69,7 @@ class ProgressBar {
     std::fprintf(stderr, "\r[%s%s] %3d%%  %s rows  %s rows/s  ETA %ds   ",
                  std::string(filled, '#').c_str(), std::string(30 - filled, '.').c_str(),
                  static_cast<int>(share * 100), Grouped(rows).c_str(), Grouped(rate).c_str(),
-                 static_cast<int>(eta + 0.5));
+                 static_cast<int>(std::lround(eta)));
     if (last) std::fprintf(stderr, "\n");
     std::fflush(stderr);
   }

@@ -32,7 +32,7 @@ FieldRule RuleFor(DetailField f) {
 
 bool IsSpace(unsigned char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
-Status Invalid(DetailField f, std::string reason, std::string what) {
+Status Invalid(DetailField f, std::string reason, const std::string& what) {
   std::string name(DetailFieldName(f));
   return Status::InvalidArgument(name, std::move(reason), name + " " + what);
 }

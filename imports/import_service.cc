@@ -154,9 +154,10 @@ Result<ImportRecord> ImportService::Confirm(const std::string& id, const std::st
     }
     const std::string stream = CustomerStream(customer_id);
     std::vector<NewEvent> batch;
+    const std::string id_prefix = "import:" + id + ":" + stream + ":";
     for (const CustomerEvent& event : events) {
       NewEvent e;
-      e.id = DerivedUuid("import:" + id + ":" + stream + ":" + std::to_string(batch.size()));
+      e.id = DerivedUuid(id_prefix + std::to_string(batch.size()));
       e.type = std::string(EventTypeName(event));
       e.schema = SchemaOf(event);
       e.data = EncodePayload(event);

@@ -44,7 +44,7 @@ struct ImportRecord {
 
 class ImportService {
  public:
-  static constexpr std::int64_t kKeepMs = 24 * 3600 * 1000;
+  static constexpr std::int64_t kKeepMs = std::int64_t{24} * 3600 * 1000;
 
   // `dir` is <data>/imports; the others must outlive the service.
   ImportService(std::string dir, EventStore* store, Projector* projections,

@@ -88,6 +88,7 @@ Status Projector::Impl::IngestRebuild() {
     std::vector<std::uint32_t> rank(h.origins.size());
     {
       std::vector<std::string> sorted;
+      sorted.reserve(h.origins.size());
       for (const std::string& o : h.origins) sorted.push_back(o + '\0');
       std::sort(sorted.begin(), sorted.end());
       for (std::size_t i = 0; i < h.origins.size(); ++i) {
