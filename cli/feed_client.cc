@@ -7,7 +7,7 @@
 #include "cli/node_client.h"
 #include "domain/time.h"
 
-namespace clientele::api {
+namespace clientele {
 
 namespace {
 
@@ -58,9 +58,8 @@ Result<FeedPage> Parse(const std::string& body) {
 
 }  // namespace
 
-FetchFeed HttpFeed(std::string base_url, std::string token) {
-  auto client =
-      std::make_shared<NodeClient>(std::move(base_url), std::move(token), std::chrono::seconds(60));
+FetchFeed HttpFeed(const std::string& base_url, std::string token) {
+  auto client = std::make_shared<NodeClient>(base_url, std::move(token), std::chrono::seconds(60));
   return [client](std::uint64_t after, std::size_t limit) -> Result<FeedPage> {
     auto reply = client->Get("/v1/events?after=" + std::to_string(after) +
                              "&limit=" + std::to_string(limit));
@@ -73,4 +72,4 @@ FetchFeed HttpFeed(std::string base_url, std::string token) {
   };
 }
 
-}  // namespace clientele::api
+}  // namespace clientele

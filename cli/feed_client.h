@@ -8,12 +8,12 @@
 #include "consumers/catch_up.h"
 #include "domain/status.h"
 
-namespace clientele::api {
+namespace clientele {
 
 // Fetches feed pages from `base_url` ("http://HOST:PORT") with the bearer
 // `token` (a principal with the sync or audit.read permission). Each call
 // opens a connection; a page that does not parse is Corruption, a refusal is
 // Unavailable with HQ's answer.
-FetchFeed HttpFeed(std::string base_url, std::string token);
+FetchFeed HttpFeed(const std::string& base_url, std::string token);
 
-}  // namespace clientele::api
+}  // namespace clientele

@@ -5,7 +5,7 @@
 #include <boost/beast/http.hpp>
 #include <fstream>
 
-namespace clientele::api {
+namespace clientele {
 
 namespace {
 
@@ -128,4 +128,4 @@ Result<NodeReply> NodeClient::Download(const std::string& target,
   });
 }
 
-}  // namespace clientele::api
+}  // namespace clientele

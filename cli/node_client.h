@@ -11,7 +11,7 @@
 
 #include "domain/status.h"
 
-namespace clientele::api {
+namespace clientele {
 
 struct NodeReply {
   int status = 0;
@@ -49,4 +49,4 @@ class NodeClient {
   std::chrono::seconds deadline_;
 };
 
-}  // namespace clientele::api
+}  // namespace clientele

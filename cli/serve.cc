@@ -66,7 +66,7 @@ Status JoinFromHq(const ServeConfig& c, EventStore* log) {
   std::printf("clientele: empty log: copying HQ's log from %s\n", c.hq_url.c_str());
   std::fflush(stdout);
   auto copied =
-      CatchUpFromFeed(log, api::HttpFeed(c.hq_url, token), [](std::uint64_t n, std::uint64_t head) {
+      CatchUpFromFeed(log, HttpFeed(c.hq_url, token), [](std::uint64_t n, std::uint64_t head) {
         if (n % 100000 < 1000 || n >= head) {
           std::printf("clientele: copied %llu of %llu events\n", static_cast<unsigned long long>(n),
                       static_cast<unsigned long long>(head));

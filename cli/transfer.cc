@@ -111,7 +111,7 @@ void PrintAnalysis(const json::object& a, const std::string& file) {
 }
 
 // The problem's detail, or the body.
-std::string Explain(const api::NodeReply& r) {
+std::string Explain(const NodeReply& r) {
   boost::system::error_code ec;
   json::value v = json::parse(r.body, ec);
   if (!ec && v.is_object() && v.as_object().contains("detail")) {
@@ -122,7 +122,7 @@ std::string Explain(const api::NodeReply& r) {
 
 // 0 if `reply` is the `expected` answer; else prints why not and returns 2 if
 // the node could not be reached, 1 if it refused.
-int Failure(const char* command, const char* refused, const Result<api::NodeReply>& reply,
+int Failure(const char* command, const char* refused, const Result<NodeReply>& reply,
             int expected) {
   if (!reply) {
     std::fprintf(stderr, "clientele %s: %s\n", command, reply.error().message().c_str());
@@ -146,7 +146,7 @@ int RunImport(const NodeAddress& node, const std::string& file, const std::strin
                  ec.message().c_str());
     return 1;
   }
-  api::NodeClient client(node.url, Token(node));
+  NodeClient client(node.url, Token(node));
   RecordCounter counter;
   ProgressBar bar(size);
   std::uint64_t sent = 0;
@@ -189,7 +189,7 @@ int RunExport(const NodeAddress& node, const std::string& query, const std::stri
     std::fprintf(stderr, "clientele export: cannot write %s\n", out.c_str());
     return 1;
   }
-  api::NodeClient client(node.url, Token(node));
+  NodeClient client(node.url, Token(node));
   std::uint64_t bytes = 0;
   auto reply = client.Download("/v1/customers/export.csv" + query, [&](std::string_view piece) {
     std::fwrite(piece.data(), 1, piece.size(), f);

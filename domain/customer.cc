@@ -90,7 +90,7 @@ Status NonZeroDelta(std::int64_t v, std::int64_t max) {
   return Status::OK();
 }
 
-Status Overflow(std::string field) {
+Status Overflow(const std::string& field) {
   return Status::InvalidArgument(field, "overflow",
                                  field + " would overflow the balance; split the operation");
 }

@@ -20,7 +20,7 @@ std::string NewToken() {
   unsigned char bytes[12];
   RAND_bytes(bytes, sizeof(bytes));
   char hex[25];
-  for (int i = 0; i < 12; ++i) std::snprintf(hex + 2 * i, 3, "%02x", bytes[i]);
+  for (std::ptrdiff_t i = 0; i < 12; ++i) std::snprintf(hex + 2 * i, 3, "%02x", bytes[i]);
   return std::string(hex, 24);
 }
 
