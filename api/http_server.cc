@@ -420,7 +420,6 @@ void HttpServer::Impl::Accept() {
 
 HttpServer::HttpServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
-// Stop throws only if a thread or a mutex is broken, a bug: terminating is right.
 HttpServer::~HttpServer() { Stop(); }  // NOLINT(bugprone-exception-escape)
 
 Result<std::unique_ptr<HttpServer>> HttpServer::Start(const ServerOptions& options,

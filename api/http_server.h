@@ -48,8 +48,9 @@ class HttpServer {
 
   // Binds and starts serving. Unavailable if the address cannot be bound.
   static Result<std::unique_ptr<HttpServer>> Start(const ServerOptions& options, Handler handler);
-  // Stops (as Stop) if still running.
-  ~HttpServer();
+  // Stops (as Stop) if still running. Stop throws only if a thread or a mutex
+  // is broken, a bug: terminating then is right.
+  ~HttpServer();  // NOLINT(bugprone-exception-escape)
 
   std::uint16_t port() const;
   // Stops accepting, lets requests in progress finish (up to `grace`), closes
