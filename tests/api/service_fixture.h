@@ -14,33 +14,11 @@
 #include "api/service.h"
 #include "eventstore/system_clock.h"
 #include "imports/import_service.h"
+#include "tests/api/reply.h"
 #include "tests/api/test_principals.h"
 #include "tests/test_util.h"
 
 namespace clientele::testing {
-
-// A service's answer as the tests read it: header names in lower case (the
-// content type among them) and a streamed body drained.
-struct Answer {
-  int status = 0;
-  std::map<std::string, std::string> headers;
-  std::string body;
-
-  boost::json::value json() const {
-    boost::system::error_code ec;
-    auto v = boost::json::parse(body, ec);
-    return ec ? boost::json::value() : v;
-  }
-  std::string reason() const {
-    auto v = json();
-    if (!v.is_object() || !v.as_object().contains("reason")) return "";
-    return std::string(v.at("reason").as_string());
-  }
-  std::string header(const std::string& name) const {
-    auto it = headers.find(name);
-    return it == headers.end() ? "" : it->second;
-  }
-};
 
 class ServiceTest : public ::testing::Test {
  protected:
@@ -78,9 +56,9 @@ class ServiceTest : public ::testing::Test {
 
   // `target` is a path with its query; `token` ("" for none) goes in an
   // Authorization header, `headers` as they are.
-  Answer Call(const std::string& method, const std::string& target, const std::string& body = "",
-              const std::string& token = "admin", std::map<std::string, std::string> headers = {},
-              api::Service* service = nullptr) {
+  Reply Call(const std::string& method, const std::string& target, const std::string& body = "",
+             const std::string& token = "admin", std::map<std::string, std::string> headers = {},
+             api::Service* service = nullptr) {
     api::HttpRequest request;
     request.method = method;
     EXPECT_TRUE(api::ParseTarget(target, &request.path, &request.query)) << target;
@@ -89,7 +67,7 @@ class ServiceTest : public ::testing::Test {
     request.body = body;
     request.request_id = "test-" + std::to_string(++requests_);
     api::HttpResponse r = (service != nullptr ? service : service_.get())->Handle(request);
-    Answer a;
+    Reply a;
     a.status = r.status;
     if (!r.content_type.empty()) a.headers["content-type"] = r.content_type;
     for (const auto& [name, value] : r.headers) a.headers[Lower(name)] = value;
@@ -105,9 +83,8 @@ class ServiceTest : public ::testing::Test {
   // Creates a customer; returns its JSON.
   boost::json::object Create(const std::string& first, const std::string& last,
                              const std::string& extra = "") {
-    Answer r =
-        Call("POST", "/v1/customers",
-             R"({"first_name":")" + first + R"(","last_name":")" + last + "\"" + extra + "}");
+    Reply r = Call("POST", "/v1/customers",
+                   R"({"first_name":")" + first + R"(","last_name":")" + last + "\"" + extra + "}");
     EXPECT_EQ(r.status, 201) << r.body;
     auto v = r.json();
     return v.is_object() ? v.as_object() : boost::json::object();

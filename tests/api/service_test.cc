@@ -15,7 +15,7 @@ namespace {
 
 // The problem document's promises (api/problem.h) for an answer refused with
 // `status` and `reason`.
-void ExpectProblem(const Answer& r, int status, const std::string& reason) {
+void ExpectProblem(const Reply& r, int status, const std::string& reason) {
   EXPECT_EQ(r.status, status) << r.body;
   EXPECT_EQ(r.reason(), reason) << r.body;
   EXPECT_EQ(r.header("content-type"), "application/problem+json");
@@ -33,35 +33,35 @@ TEST_F(ServiceTest, RequestsFindTheirRouteOrA404OrA405) {
   for (const char* path :
        {"/v1/shoes", "/", "/v2/customers", "/v1/customers/", "/v1/customers/x/y", "/healthz/x"}) {
     SCOPED_TRACE(path);
-    Answer r = Call("GET", path, "", "");
+    Reply r = Call("GET", path, "", "");
     ExpectProblem(r, 404, "no_such_route");
     EXPECT_TRUE(r.header("x-request-id").starts_with("test-"));
   }
   // Known paths with another method: 405 and the methods the path has.
-  Answer put = Call("PUT", "/v1/customers", "{}", "");
+  Reply put = Call("PUT", "/v1/customers", "{}", "");
   ExpectProblem(put, 405, "method_not_allowed");
   EXPECT_EQ(put.header("allow"), "POST, GET");
-  Answer post = Call("POST", "/v1/customers/" + id, "{}");
+  Reply post = Call("POST", "/v1/customers/" + id, "{}");
   ExpectProblem(post, 405, "method_not_allowed");
   EXPECT_EQ(post.header("allow"), "GET, PATCH, DELETE");
-  Answer health = Call("DELETE", "/healthz", "", "");
+  Reply health = Call("DELETE", "/healthz", "", "");
   ExpectProblem(health, 405, "method_not_allowed");
   EXPECT_EQ(health.header("allow"), "GET");
 
   // Path parameters: {ref} is an id or a code in any case; a fixed segment
   // is a route of its own.
-  Answer by_id = Call("GET", "/v1/customers/" + id);
+  Reply by_id = Call("GET", "/v1/customers/" + id);
   ASSERT_EQ(by_id.status, 200) << by_id.body;
   EXPECT_EQ(by_id.header("etag"), "\"1\"");
   EXPECT_EQ(Call("GET", "/v1/customers/cust-00001").json().at("id").as_string(), id);
   EXPECT_EQ(Call("GET", "/v1/customers/CUST-00001/history").status, 200);
-  Answer other = Call("GET", "/v1/customers/CUST-00002");
+  Reply other = Call("GET", "/v1/customers/CUST-00002");
   ExpectProblem(other, 404, "customer_not_found");
   EXPECT_NE(other.json().at("detail").as_string().find("CUST-00002"), std::string::npos);
-  Answer csv = Call("GET", "/v1/customers/export.csv");
+  Reply csv = Call("GET", "/v1/customers/export.csv");
   EXPECT_EQ(csv.status, 200);
   EXPECT_EQ(csv.header("content-type"), "text/csv; charset=utf-8");
-  Answer module = Call("PUT", "/v1/settings/modules/customer_credits", R"({"enabled":false})");
+  Reply module = Call("PUT", "/v1/settings/modules/customer_credits", R"({"enabled":false})");
   ASSERT_EQ(module.status, 200) << module.body;
   EXPECT_FALSE(module.json().at("modules").at("customer_credits").as_bool());
   ExpectProblem(Call("PUT", "/v1/settings/modules/shoes", R"({"enabled":true})"), 404,
@@ -181,7 +181,7 @@ TEST_F(ServiceTest, EachRefusalHasItsStatusAndProblem) {
     SCOPED_TRACE(c.name);
     std::string path = c.path;
     if (auto at = path.find("{id}"); at != std::string::npos) path.replace(at, 4, id);
-    Answer r = Call(c.method, path, c.body, c.token, c.headers);
+    Reply r = Call(c.method, path, c.body, c.token, c.headers);
     ExpectProblem(r, c.status, c.reason);
     std::vector<std::string> fields;
     if (auto json = r.json(); json.is_object() && json.as_object().contains("errors")) {
@@ -253,7 +253,7 @@ TEST_F(ServiceTest, EachRouteNeedsThePermissionsItsContractLists) {
     for (api::Permission p : route.any_of) {
       const std::string token = "only-" + std::string(api::PermissionName(p));
       SCOPED_TRACE(route.method + " " + route.pattern + " as " + token);
-      Answer r = Call(route.method, PathFor(route.pattern, ref), "{}", token);
+      Reply r = Call(route.method, PathFor(route.pattern, ref), "{}", token);
       EXPECT_NE(r.status, 401) << r.body;
       EXPECT_NE(r.status, 403) << r.body;
     }
@@ -271,11 +271,11 @@ TEST_F(ServiceTest, EveryRouteRefusesEachMissingPermissionAndBadTokens) {
       EXPECT_LT(Call(route.method, path, "", "").status, 400) << "open route";
       continue;
     }
-    Answer none = Call(route.method, path, "{}", "");
+    Reply none = Call(route.method, path, "{}", "");
     EXPECT_EQ(none.status, 401);
     EXPECT_EQ(none.reason(), "missing_token");
     EXPECT_EQ(none.header("content-type"), "application/problem+json");
-    Answer bad = Call(route.method, path, "{}", "not-a-token");
+    Reply bad = Call(route.method, path, "{}", "not-a-token");
     EXPECT_EQ(bad.status, 401);
     EXPECT_EQ(bad.reason(), "invalid_token");
     checked_401 += 2;
@@ -288,13 +288,13 @@ TEST_F(ServiceTest, EveryRouteRefusesEachMissingPermissionAndBadTokens) {
       bool allowed = false;
       for (api::Permission need : route.any_of) allowed = allowed || p.Can(need);
       if (allowed) continue;
-      Answer denied =
+      Reply denied =
           Call(route.method, path, "{}", "no-" + std::string(api::PermissionName(missing)));
       EXPECT_EQ(denied.status, 403) << denied.body;
       EXPECT_EQ(denied.reason(), "permission_denied");
       ++checked_403;
     }
-    Answer other_node = Call(route.method, path, "{}", "store");
+    Reply other_node = Call(route.method, path, "{}", "store");
     EXPECT_EQ(other_node.status, 403) << "a store's token at HQ";
     EXPECT_EQ(other_node.reason(), "wrong_node");
   }
@@ -329,7 +329,7 @@ TEST_F(ServiceTest, PointsAndCreditAreAbsentForThoseWhoMayNotSeeThem) {
     EXPECT_FALSE(row.as_object().contains("points"));
     EXPECT_FALSE(row.as_object().contains("credit"));
   }
-  Answer sort_by_credit = Call("GET", "/v1/customers?sort=credit", "", "cashier");
+  Reply sort_by_credit = Call("GET", "/v1/customers?sort=credit", "", "cashier");
   EXPECT_EQ(sort_by_credit.status, 422) << "sorting by a hidden field would reveal it";
   // A points-only history reader sees no credit entries or fields.
   auto history =
@@ -407,7 +407,7 @@ TEST_F(ServiceTest, BadInputGetsAClearProblemAndChangesNothing) {
     SCOPED_TRACE(c.name);
     std::string path = c.path;
     if (auto at = path.find("{id}"); at != std::string::npos) path.replace(at, 4, id);
-    Answer r = Call(c.method, path, c.body);
+    Reply r = Call(c.method, path, c.body);
     EXPECT_EQ(r.status, c.status) << r.body;
     EXPECT_EQ(r.reason(), c.reason) << r.body;
     EXPECT_EQ(r.header("content-type"), "application/problem+json");
@@ -427,13 +427,13 @@ TEST_F(ServiceTest, AStaleIfMatchIsRefusedWith412) {
                 .status,
             200);
   const std::uint64_t head = Head();
-  Answer stale = Call("PATCH", "/v1/customers/" + id, R"({"email":"b@example.com"})", "admin",
-                      {{"If-Match", "\"1\""}});
+  Reply stale = Call("PATCH", "/v1/customers/" + id, R"({"email":"b@example.com"})", "admin",
+                     {{"If-Match", "\"1\""}});
   EXPECT_EQ(stale.status, 412) << stale.body;
   EXPECT_EQ(stale.reason(), "version_mismatch");
   EXPECT_EQ(Head(), head);
-  Answer bad = Call("PATCH", "/v1/customers/" + id, R"({"email":"b@example.com"})", "admin",
-                    {{"If-Match", "yesterday"}});
+  Reply bad = Call("PATCH", "/v1/customers/" + id, R"({"email":"b@example.com"})", "admin",
+                   {{"If-Match", "yesterday"}});
   EXPECT_EQ(bad.status, 400);
   EXPECT_EQ(Call("GET", "/v1/customers/" + id).json().at("email").as_string(), "a@example.com");
 }
@@ -441,12 +441,12 @@ TEST_F(ServiceTest, AStaleIfMatchIsRefusedWith412) {
 TEST_F(ServiceTest, ImportsNeedCustomersManage) {
   const std::string file = "First Name,Last Name\nAda,Lovelace\n";
   for (const char* token : {"cashier", "viewer", "no-customers.manage"}) {
-    Answer r = Call("POST", "/v1/customers/imports", file, token);
+    Reply r = Call("POST", "/v1/customers/imports", file, token);
     EXPECT_EQ(r.status, 403) << token;
     EXPECT_EQ(r.reason(), "permission_denied");
   }
   EXPECT_EQ(Call("POST", "/v1/customers/imports", file, "").status, 401);
-  Answer analysed = Call("POST", "/v1/customers/imports", file);
+  Reply analysed = Call("POST", "/v1/customers/imports", file);
   ASSERT_EQ(analysed.status, 201);
   const std::string id(analysed.json().at("id").as_string());
   EXPECT_EQ(Call("POST", "/v1/customers/imports/" + id + "/confirm", "", "cashier").status, 403);
@@ -455,17 +455,17 @@ TEST_F(ServiceTest, ImportsNeedCustomersManage) {
 }
 
 TEST_F(ServiceTest, BadImportsGetSpecificErrors) {
-  Answer mode = Call("POST", "/v1/customers/imports?mode=wipe", "First Name,Last Name\n");
+  Reply mode = Call("POST", "/v1/customers/imports?mode=wipe", "First Name,Last Name\n");
   EXPECT_EQ(mode.status, 422);
   EXPECT_EQ(mode.reason(), "invalid_value");
-  Answer header = Call("POST", "/v1/customers/imports", "Name,Mail\nAda,a@b.c\n");
+  Reply header = Call("POST", "/v1/customers/imports", "Name,Mail\nAda,a@b.c\n");
   EXPECT_EQ(header.status, 422) << header.body;
   EXPECT_EQ(header.reason(), "invalid_header");
-  Answer csv = Call("POST", "/v1/customers/imports", "First Name,Last Name\nA,\"B\nC,D\n");
+  Reply csv = Call("POST", "/v1/customers/imports", "First Name,Last Name\nA,\"B\nC,D\n");
   EXPECT_EQ(csv.status, 422) << csv.body;
   EXPECT_EQ(csv.reason(), "invalid_csv");
   EXPECT_NE(csv.json().at("detail").as_string().find("line 2"), std::string::npos) << csv.body;
-  Answer rows = Call("POST", "/v1/customers/imports", "First Name,Last Name,Email\nA,B,nope\n");
+  Reply rows = Call("POST", "/v1/customers/imports", "First Name,Last Name,Email\nA,B,nope\n");
   ASSERT_EQ(rows.status, 201);
   auto errors = rows.json().at("errors").as_array();
   ASSERT_EQ(errors.size(), 1u);
@@ -473,7 +473,7 @@ TEST_F(ServiceTest, BadImportsGetSpecificErrors) {
   EXPECT_EQ(errors[0].at("column").as_string(), "Email");
   EXPECT_EQ(errors[0].at("reason").as_string(), "invalid_email");
   const std::string id(rows.json().at("id").as_string());
-  Answer refused = Call("POST", "/v1/customers/imports/" + id + "/confirm");
+  Reply refused = Call("POST", "/v1/customers/imports/" + id + "/confirm");
   EXPECT_EQ(refused.status, 409) << refused.body;
   EXPECT_EQ(refused.reason(), "import_has_errors");
   EXPECT_EQ(
@@ -490,31 +490,31 @@ TEST_F(ServiceTest, AnIdempotencyKeyIsKeptForItsLifetimeByTheClock) {
   const std::map<std::string, std::string> key = {{"Idempotency-Key", "retry-1"}};
   const std::int64_t lifetime_ms =
       std::chrono::milliseconds(api::ServiceOptions{}.idempotency_lifetime).count();
-  auto points = [](const Answer& a) { return a.json().at("points").to_number<std::int64_t>(); };
+  auto points = [](const Reply& a) { return a.json().at("points").to_number<std::int64_t>(); };
 
-  Answer first = Call("POST", path, body, "admin", key);
+  Reply first = Call("POST", path, body, "admin", key);
   ASSERT_EQ(first.status, 200) << first.body;
   EXPECT_EQ(points(first), 5);
   const std::uint64_t head = Head();
 
   clock_.Advance(lifetime_ms - 1);  // the key's last moments
-  Answer replay = Call("POST", path, body, "admin", key);
+  Reply replay = Call("POST", path, body, "admin", key);
   EXPECT_EQ(replay.status, 200);
   EXPECT_EQ(replay.body, first.body);
   EXPECT_EQ(replay.header("idempotent-replayed"), "true");
   EXPECT_EQ(Head(), head) << "the replay wrote nothing";
-  Answer reused = Call("POST", path, other_body, "admin", key);
+  Reply reused = Call("POST", path, other_body, "admin", key);
   ExpectProblem(reused, 422, "idempotency_key_reused");
 
   clock_.Advance(2);  // 1 ms past its lifetime: the same request runs again
-  Answer again = Call("POST", path, body, "admin", key);
+  Reply again = Call("POST", path, body, "admin", key);
   ASSERT_EQ(again.status, 200) << again.body;
   EXPECT_EQ(again.header("idempotent-replayed"), "");
   EXPECT_EQ(points(again), 10);
   EXPECT_EQ(Head(), head + 1);
 
   clock_.Advance(lifetime_ms + 1);  // forgotten again: another body is a new request too
-  Answer changed = Call("POST", path, other_body, "admin", key);
+  Reply changed = Call("POST", path, other_body, "admin", key);
   ASSERT_EQ(changed.status, 200) << changed.body;
   EXPECT_EQ(changed.header("idempotent-replayed"), "");
   EXPECT_EQ(points(changed), 16);
