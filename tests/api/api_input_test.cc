@@ -40,6 +40,7 @@ TEST_F(ApiTest, ASlowClientIsCutOffWithoutHoldingUpOthers) {
       boost::system::error_code ec;
       boost::asio::write(slow, boost::asio::buffer(&c, 1), ec);
       if (ec) return;
+      // Not a wait: this slowness is what the server's read deadline must cut off.
       std::this_thread::sleep_for(std::chrono::milliseconds(200));
     }
   });

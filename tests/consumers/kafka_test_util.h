@@ -4,8 +4,10 @@
 #include <librdkafka/rdkafka.h>
 
 #include <chrono>
+#include <cstdint>
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace clientele::testing {
@@ -15,7 +17,35 @@ struct Received {
   std::map<std::string, std::string> headers;
 };
 
-// Reads `topic` from the start until `count` messages came or 30 s passed.
+// Where each partition of `topic` ends: partition -> {low, high} watermark;
+// empty if the broker did not say.
+inline std::map<std::int32_t, std::pair<std::int64_t, std::int64_t>> PartitionEnds(
+    rd_kafka_t* rk, const std::string& topic) {
+  std::map<std::int32_t, std::pair<std::int64_t, std::int64_t>> ends;
+  rd_kafka_topic_t* rkt = rd_kafka_topic_new(rk, topic.c_str(), nullptr);
+  const rd_kafka_metadata_t* md = nullptr;
+  if (rd_kafka_metadata(rk, 0, rkt, &md, 10000) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+    for (int t = 0; t < md->topic_cnt; ++t) {
+      for (int p = 0; p < md->topics[t].partition_cnt; ++p) {
+        const std::int32_t id = md->topics[t].partitions[p].id;
+        std::int64_t low = 0, high = 0;
+        if (rd_kafka_query_watermark_offsets(rk, topic.c_str(), id, &low, &high, 10000) !=
+            RD_KAFKA_RESP_ERR_NO_ERROR) {
+          ends.clear();
+          break;
+        }
+        ends[id] = {low, high};
+      }
+    }
+    rd_kafka_metadata_destroy(md);
+  }
+  rd_kafka_topic_destroy(rkt);
+  return ends;
+}
+
+// Reads `topic` from the start until `count` messages came and then the end
+// of every partition, as it was once they had come, was reached (so anything
+// extra, such as a duplicate, is read too); or until 30 s passed.
 inline std::vector<Received> Consume(const std::string& bootstrap, const std::string& topic,
                                      std::size_t count, const std::string& group) {
   char err[512];
@@ -30,10 +60,22 @@ inline std::vector<Received> Consume(const std::string& bootstrap, const std::st
   rd_kafka_subscribe(rk, topics);
   rd_kafka_topic_partition_list_destroy(topics);
   std::vector<Received> out;
+  std::map<std::int32_t, std::int64_t> next;  // partition -> the offset after the last read
+  std::map<std::int32_t, std::pair<std::int64_t, std::int64_t>> ends;
+  auto at_the_end = [&] {
+    for (const auto& [partition, watermarks] : ends) {
+      auto it = next.find(partition);
+      const std::int64_t at = it == next.end() ? watermarks.first : it->second;
+      if (at < watermarks.second) return false;
+    }
+    return !ends.empty();
+  };
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-  // After the expected count, a little longer to catch anything extra.
-  auto stop_at = deadline;
-  while (std::chrono::steady_clock::now() < stop_at) {
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (out.size() >= count) {
+      if (ends.empty()) ends = PartitionEnds(rk, topic);
+      if (at_the_end()) break;
+    }
     rd_kafka_message_t* m = rd_kafka_consumer_poll(rk, 100);
     if (m == nullptr) continue;
     if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
@@ -52,7 +94,7 @@ inline std::vector<Received> Consume(const std::string& bootstrap, const std::st
         }
       }
       out.push_back(std::move(r));
-      if (out.size() == count) stop_at = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+      next[m->partition] = m->offset + 1;
     }
     rd_kafka_message_destroy(m);
   }

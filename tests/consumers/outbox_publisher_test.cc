@@ -6,16 +6,15 @@
 #include <gtest/gtest.h>
 #include <librdkafka/rdkafka.h>
 
-#include <chrono>
 #include <map>
 #include <set>
-#include <thread>
 
 #include "consumers/embedded_broker.h"
 #include "domain/ids.h"
 #include "eventstore/uuid.h"
 #include "tests/consumers/kafka_test_util.h"
 #include "tests/test_util.h"
+#include "tests/test_util_process.h"
 
 namespace clientele::testing {
 namespace {
@@ -28,12 +27,7 @@ void AppendEvents(EventStore* store, const std::vector<std::string>& ids, int n,
 }
 
 bool WaitForCursor(const OutboxPublisher& p, std::uint64_t position) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-  while (p.cursor() < position) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  return true;
+  return Eventually([&] { return p.cursor() >= position; });
 }
 
 TEST(OutboxPublisher, PublishesEveryEventAsACloudEventAndResumesFromItsCursor) {

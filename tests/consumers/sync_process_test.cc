@@ -11,6 +11,7 @@
 #include <set>
 #include <sstream>
 
+#include "domain/time.h"
 #include "tests/api/http_client.h"
 #include "tests/test_util.h"
 #include "tests/test_util_process.h"
@@ -26,6 +27,12 @@ std::int64_t Int(const json::value& v, const char* key) {
   if (!v.is_object()) return INT64_MIN;
   const json::value* f = v.as_object().if_contains(key);
   return f == nullptr || f->is_null() ? 0 : f->to_number<std::int64_t>();
+}
+
+std::int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
 }
 
 struct Node {
@@ -220,10 +227,14 @@ TEST_F(SyncTest, OfflineStoresConvergeWithDistinctCodesAndAnOverdraft) {
   const std::string same = R"({"first_name":"Zoë","last_name":"Twin","email":"twin@example.com"})";
   json::value t1 = s1().Create(same);
   json::value t2 = s2().Create(same);
-  EXPECT_EQ(
-      s1().Call("PATCH", "/v1/customers/" + e, R"({"phone":"111","notes":"from s01"})").status,
-      200);
-  std::this_thread::sleep_for(5ms);  // the later edit of `notes` is s02's
+  Reply s01_edit =
+      s1().Call("PATCH", "/v1/customers/" + e, R"({"phone":"111","notes":"from s01"})");
+  ASSERT_EQ(s01_edit.status, 200) << s01_edit.body;
+  // The later edit of `notes` is s02's: made once the wall clock, which every
+  // node here stamps its edits with, has passed the time s01 recorded its edit.
+  auto s01_edited = ParseTime(std::string(s01_edit.json().at("updated_at").as_string()), 0);
+  ASSERT_TRUE(s01_edited) << s01_edit.body;
+  ASSERT_TRUE(Eventually([&] { return NowMs() > *s01_edited; }, 10s, 1ms));
   EXPECT_EQ(
       s2().Call("PATCH", "/v1/customers/" + e, R"({"address":"2 Road","notes":"from s02"})").status,
       200);

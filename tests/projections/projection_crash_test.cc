@@ -4,16 +4,14 @@
 // Cycles: CLIENTELE_CRASH_CYCLES (default 10).
 #include <gtest/gtest.h>
 #include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
 #include <random>
-#include <thread>
 
 #include "projections/projector.h"
 #include "tests/test_util.h"
+#include "tests/test_util_process.h"
 
 namespace clientele {
 namespace {
@@ -39,18 +37,14 @@ TEST(ProjectionCrash, KillNineLeavesProjectionsConsistentWithTheirCheckpoint) {
   int behind = 0;
   for (int cycle = 0; cycle < cycles; ++cycle) {
     SCOPED_TRACE("cycle " + std::to_string(cycle));
-    pid_t pid = ::fork();
-    if (pid == 0) {
-      ::execl(PROJECTION_WRITER_BIN, PROJECTION_WRITER_BIN, dir.sub("node").c_str(), nullptr);
-      ::_exit(127);
-    }
-    ASSERT_GT(pid, 0);
-    std::this_thread::sleep_for(
-        std::chrono::milliseconds(std::uniform_int_distribution<>(150, 600)(rng)));
-    ASSERT_EQ(::kill(pid, SIGKILL), 0);
-    int status = 0;
-    ::waitpid(pid, &status, 0);
-    ASSERT_TRUE(WIFSIGNALED(status)) << "the writer exited by itself";
+    // Killed mid-work: as soon as it says it has done a random number of
+    // commands, while its threads and its projections carry on.
+    const int commands = std::uniform_int_distribution<>(1, 400)(rng);
+    testing::ChildProcess writer(
+        {PROJECTION_WRITER_BIN, dir.sub("node"), std::to_string(commands)});
+    ASSERT_FALSE(writer.WaitFor(R"(\d+ commands done)", std::chrono::seconds(120)).empty())
+        << writer.output();
+    ASSERT_EQ(writer.Stop(SIGKILL), -SIGKILL) << "the writer exited by itself: " << writer.output();
 
     auto store = EventStore::Open({.path = dir.sub("node")});
     ASSERT_TRUE(store) << store.error().ToString();

@@ -13,10 +13,22 @@ dir=$(mktemp -d)
 pid=
 cleanup() { [[ -n "$pid" ]] && kill "$pid" 2>/dev/null; wait 2>/dev/null || true; rm -rf "$dir"; }
 trap cleanup EXIT
+# eventually SECONDS COMMAND...: runs COMMAND until it succeeds (returns 0 at
+# once) or SECONDS have passed (returns 1).
+eventually() {
+  local deadline=$((SECONDS + $1))
+  shift
+  until "$@"; do
+    ((SECONDS < deadline)) || return 1
+    sleep 0.1
+  done
+}
 
 "$bin" serve --data "$dir/hq" --listen 127.0.0.1:0 >"$dir/out" 2>&1 &
 pid=$!
-for _ in $(seq 300); do grep -q "listening on" "$dir/out" && break; sleep 0.1; done
+# Listening, or gone (then the check below says so).
+started() { grep -q "listening on" "$dir/out" || ! kill -0 "$pid" 2>/dev/null; }
+eventually 60 started || true
 port=$(grep -o 'listening on http://127.0.0.1:[0-9]*' "$dir/out" | grep -o '[0-9]*$')
 broker=$(grep -o 'embedded Kafka broker at [0-9.:]*' "$dir/out" | awk '{print $5}')
 [[ -n "$port" && -n "$broker" ]] || { cat "$dir/out"; echo "kcat check: the node did not start"; exit 1; }
@@ -32,11 +44,11 @@ curl -sf -X POST "http://127.0.0.1:$port/v1/customers/$id/purchases" \
 
 # Every message on the topic, as JSON lines (waits for at least 3: registered, purchase, points).
 messages=""
-for _ in $(seq 100); do
+published() {
   messages=$(kcat -b "$broker" -C -t clientele.events -o beginning -e -J -q 2>/dev/null || true)
-  [[ $(grep -c . <<<"$messages") -ge 3 ]] && break
-  sleep 0.2
-done
+  [[ $(grep -c . <<<"$messages") -ge 3 ]]
+}
+eventually 60 published || true
 count=$(grep -c . <<<"$messages" || true)
 [[ "$count" -ge 3 ]] || { echo "kcat check: expected 3 messages, read $count"; exit 1; }
 
