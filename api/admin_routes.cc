@@ -9,6 +9,8 @@
 #include "api/service_internal.h"
 #include "domain/ids.h"
 #include "domain/time.h"
+#include "eventstore/base64.h"
+#include "eventstore/signing.h"
 #include "projections/audit.h"
 
 namespace clientele::api {
@@ -122,8 +124,22 @@ HttpResponse Service::Events(Context& ctx) {
   if (!errors.empty()) return Problem(errors);
   auto events = log_->ReadAll(after + 1, limit);
   if (!events) return Problem(events.error());
+  // The page carries each event's proof of origin: this node signs its own
+  // (one signature per page); other nodes' keep the proof they came with.
+  if (options_.key != nullptr) {
+    std::vector<RecordedEvent*> own;
+    for (RecordedEvent& e : *events) {
+      if (e.origin == options_.node && e.signature.empty()) own.push_back(&e);
+    }
+    SignBatch(*options_.key, own);
+  }
   boost::json::array list;
-  for (const RecordedEvent& e : *events) list.push_back(RenderEvent(e));
+  for (const RecordedEvent& e : *events) {
+    boost::json::object o = RenderEvent(e);
+    o["data_raw"] = e.data;  // the exact bytes the signature covers
+    if (!e.signature.empty()) o["signature"] = Base64Encode(e.signature);
+    list.push_back(std::move(o));
+  }
   const std::uint64_t last = events->empty() ? after : events->back().position;
   return Json(boost::json::object{
       {"events", std::move(list)}, {"next_after", last}, {"head", log_->Head()}});

@@ -18,7 +18,7 @@ namespace clientele::api {
 
 namespace {
 
-constexpr std::array<std::pair<std::string_view, Permission>, 9> kNames = {{
+constexpr std::array<std::pair<std::string_view, Permission>, 10> kNames = {{
     {"customers.view", kView},
     {"customers.create", kCreate},
     {"customers.edit", kEdit},
@@ -28,6 +28,7 @@ constexpr std::array<std::pair<std::string_view, Permission>, 9> kNames = {{
     {"audit.read", kAuditRead},
     {"settings.manage", kSettingsManage},
     {"sync", kSync},
+    {"nodes.manage", kNodesManage},
 }};
 
 std::string Hex(const unsigned char* bytes, std::size_t n) {

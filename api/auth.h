@@ -31,7 +31,8 @@ enum Permission : std::uint32_t {
   kAuditRead = 1 << 6,       // audit.read
   kSettingsManage = 1 << 7,  // settings.manage
   kSync = 1 << 8,            // sync (node-to-node traffic)
-  kAllPermissions = (1 << 9) - 1,
+  kNodesManage = 1 << 9,     // nodes.manage (enrol and revoke stores' keys, at HQ)
+  kAllPermissions = (1 << 10) - 1,
 };
 
 // "customers.view" -> kView, ...; nullopt for an unknown name.

@@ -81,6 +81,7 @@ boost::json::object RenderEvent(const RecordedEvent& e) {
   o["schema"] = e.schema;
   o["time"] = FormatTime(e.time_ms);
   o["origin"] = e.origin;
+  o["sequence"] = e.seq;
   o["actor"] = e.actor;
   o["correlation_id"] = OrNull(e.correlation_id);
   o["causation_id"] = OrNull(e.causation_id);

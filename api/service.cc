@@ -70,6 +70,10 @@ Service::Service(ServiceOptions options, EventStore* log, CommandHandler* comman
   Add("PUT", "/v1/settings/loyalty-program", {kSettingsManage}, true, &S::SetProgram);
   Add("PUT", "/v1/settings/modules/{module}", {kSettingsManage}, true, &S::SetModule);
   Add("GET", "/v1/events", {kAuditRead, kSync}, false, &S::Events);
+  Add("GET", "/v1/sync/identity", {kSync, kNodesManage}, false, &S::Identity);
+  Add("GET", "/v1/nodes", {kSync, kNodesManage}, false, &S::ListNodes);
+  Add("POST", "/v1/nodes", {kNodesManage}, true, &S::EnrollNode);
+  Add("POST", "/v1/nodes/{node}/revoke", {kNodesManage}, true, &S::RevokeNode);
 }
 
 void Service::Add(std::string method, std::string pattern, std::vector<Permission> any_of,

@@ -56,6 +56,7 @@
 #include "api/problem.h"
 #include "commands/command_handler.h"
 #include "domain/clock.h"
+#include "eventstore/signing.h"
 #include "imports/import_service.h"
 #include "projections/customer_table.h"
 #include "projections/projector.h"
@@ -76,6 +77,8 @@ struct ServiceOptions {
   std::function<std::vector<Gauge>()> gauges;
   // Customer imports (imports/import_service.h); without, the import routes answer 503.
   ImportService* imports = nullptr;
+  // This node's signing key: the events feed signs this node's events with it.
+  const NodeKey* key = nullptr;
 };
 
 class Service {
@@ -146,6 +149,11 @@ class Service {
   HttpResponse SetProgram(Context& ctx);
   HttpResponse SetModule(Context& ctx);
   HttpResponse Events(Context& ctx);
+  // api/node_routes.cc
+  HttpResponse Identity(Context& ctx);
+  HttpResponse ListNodes(Context& ctx);
+  HttpResponse EnrollNode(Context& ctx);
+  HttpResponse RevokeNode(Context& ctx);
   HttpResponse Health(Context& ctx);
   HttpResponse Ready(Context& ctx);
   HttpResponse MetricsText(Context& ctx);

@@ -78,6 +78,17 @@ Status Set(ServeConfig* c, const std::string& key, const std::string& value) {
     c->hq_url = value;
   } else if (key == "sync.token_file") {
     c->sync_token_file = value;
+  } else if (key == "sync.hq_key") {
+    c->hq_key = value;
+  } else if (key == "sync.max_clock_skew_ms") {
+    if (Status s = ParseInt(key, value, 1000, 7LL * 24 * 3600 * 1000, &c->max_clock_skew_ms);
+        !s.ok()) {
+      return s;
+    }
+  } else if (key == "sync.max_message_bytes") {
+    if (Status s = ParseInt(key, value, 64 << 10, 64 << 20, &c->max_message_bytes); !s.ok()) {
+      return s;
+    }
   } else {
     return Status::InvalidArgument(key, "unknown_config", "unknown configuration key " + key);
   }

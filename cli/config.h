@@ -22,6 +22,12 @@
 //   [sync] hq_url       a store's way to HQ's HTTP events feed, used when its
 //                       log is empty (a new store, a lost disk)
 //          token_file   the file holding the bearer token for that feed
+//          hq_key       HQ's public key (base64, from `clientele key` at HQ); a
+//                       store without it asks HQ (hq_url) at its first start
+//                       and pins the answer in DATA/hq-key
+//          max_clock_skew_ms  how far ahead of this node's clock a peer's event
+//                       time or edit stamp may be (default 300000: 5 minutes)
+//          max_message_bytes  larger Kafka messages are dead letters (default 1 MiB)
 #pragma once
 
 #include <cstdint>
@@ -53,6 +59,9 @@ struct ServeConfig {
   std::map<std::string, std::string> kafka;  // librdkafka properties passed through
   std::string hq_url;                        // "http://HOST:PORT"
   std::string sync_token_file;
+  std::string hq_key;  // base64 text
+  std::int64_t max_clock_skew_ms = 5 * 60 * 1000;
+  std::int64_t max_message_bytes = 1 << 20;
 };
 
 // Values by key ("listen", "http.worker_threads", ...), as text.

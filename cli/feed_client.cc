@@ -6,6 +6,8 @@
 
 #include "cli/node_client.h"
 #include "domain/time.h"
+#include "eventstore/base64.h"
+#include "eventstore/signing.h"
 
 namespace clientele {
 
@@ -43,13 +45,16 @@ Result<FeedPage> Parse(const std::string& body) {
     std::string_view v;
     if (item["correlation_id"].get_string().get(v) == simdjson::SUCCESS) e.correlation_id = v;
     if (item["causation_id"].get_string().get(v) == simdjson::SUCCESS) e.causation_id = v;
-    simdjson::dom::element data;
-    if (item["data"].get(data) == simdjson::SUCCESS) {
-      e.data = simdjson::minify(data);
-    } else if (item["data_raw"].get_string().get(v) == simdjson::SUCCESS) {
-      e.data = v;
-    } else {
-      return bad("an event has no data");
+    // The payload's exact bytes (what its signature covers) are in data_raw.
+    if (item["data_raw"].get_string().get(v) != simdjson::SUCCESS) {
+      return bad("an event has no data_raw");
+    }
+    e.data = v;
+    if (item["sequence"].get_uint64().get(e.seq) != simdjson::SUCCESS) e.seq = 0;
+    if (item["signature"].get_string().get(v) == simdjson::SUCCESS) {
+      auto proof = Base64Decode(v);
+      if (!proof) return bad("an event's signature is not base64");
+      e.signature = std::move(*proof);
     }
     page.events.push_back(std::move(e));
   }
@@ -70,6 +75,23 @@ FetchFeed HttpFeed(const std::string& base_url, std::string token) {
     }
     return Parse(reply->body);
   };
+}
+
+Result<std::string> FetchNodeKey(const std::string& base_url, const std::string& token) {
+  NodeClient client(base_url, token, std::chrono::seconds(30));
+  auto reply = client.Get("/v1/sync/identity");
+  if (!reply) return Error(Status::Unavailable(base_url + ": " + reply.error().message()));
+  if (reply->status != 200) {
+    return Error(Status::Unavailable(base_url + "/v1/sync/identity answered " +
+                                     std::to_string(reply->status) + ": " + reply->body));
+  }
+  simdjson::dom::parser parser;
+  std::string_view key;
+  if (parser.parse(reply->body).get_object()["public_key"].get_string().get(key) !=
+      simdjson::SUCCESS) {
+    return Error(Status::Corruption(base_url + "/v1/sync/identity has no public_key"));
+  }
+  return ParsePublicKey(key);
 }
 
 }  // namespace clientele

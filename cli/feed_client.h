@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "consumers/catch_up.h"
 #include "domain/status.h"
@@ -15,5 +16,9 @@ namespace clientele {
 // opens a connection; a page that does not parse is Corruption, a refusal is
 // Unavailable with HQ's answer.
 FetchFeed HttpFeed(const std::string& base_url, std::string token);
+
+// The public key (32 bytes) of the node at `base_url`, from its
+// GET /v1/sync/identity, asked with the bearer `token`.
+Result<std::string> FetchNodeKey(const std::string& base_url, const std::string& token);
 
 }  // namespace clientele

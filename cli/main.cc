@@ -19,6 +19,7 @@
 
 #include "cli/broker.h"
 #include "cli/config.h"
+#include "cli/nodes_command.h"
 #include "cli/serve.h"
 #include "cli/transfer.h"
 #include "commands/command_handler.h"
@@ -229,6 +230,9 @@ int Main(int argc, char** argv) {
       "--sync-token-file", [&](const std::string& v) { flag_values["sync.token_file"] = v; },
       "The file holding the token for HQ's events feed");
   serve->add_option_function<std::string>(
+      "--hq-key", [&](const std::string& v) { flag_values["sync.hq_key"] = v; },
+      "HQ's public key (from `clientele key` at HQ); pinned at a store's first start");
+  serve->add_option_function<std::string>(
       "--worker-threads", [&](const std::string& v) { flag_values["http.worker_threads"] = v; },
       "Threads answering requests");
 
@@ -264,7 +268,32 @@ int Main(int argc, char** argv) {
       ->capture_default_str();
   node_options(exporter);
 
+  auto* key = app.add_subcommand(
+      "key", "Print this node's public signing key (made if the node has none yet)");
+  key->add_option("--data", data, "The node's data folder")->required();
+
+  auto* nodes = app.add_subcommand(
+      "nodes", "HQ's registry of the stores allowed to sync: list, enroll, revoke");
+  nodes->require_subcommand(1);
+  std::string node_id, node_key;
+  auto* nodes_list = nodes->add_subcommand("list", "Every node and key HQ knows");
+  node_options(nodes_list);
+  auto* nodes_enroll =
+      nodes->add_subcommand("enroll", "Let a store sync, signing with KEY (`clientele key`)");
+  nodes_enroll->add_option("NODE", node_id, "The store's id, like s01")->required();
+  nodes_enroll->add_option("KEY", node_key, "The store's public key")->required();
+  node_options(nodes_enroll);
+  auto* nodes_revoke = nodes->add_subcommand(
+      "revoke", "Refuse a store's later events: one key (--key) or all its keys");
+  nodes_revoke->add_option("NODE", node_id, "The store's id")->required();
+  nodes_revoke->add_option("--key", node_key, "Only this key (rotation: enroll the new first)");
+  node_options(nodes_revoke);
+
   CLI11_PARSE(app, argc, argv);
+  if (key->parsed()) return clientele::RunKey(data);
+  if (nodes_list->parsed()) return clientele::RunNodes(address, "list", "", "");
+  if (nodes_enroll->parsed()) return clientele::RunNodes(address, "enroll", node_id, node_key);
+  if (nodes_revoke->parsed()) return clientele::RunNodes(address, "revoke", node_id, node_key);
   if (import->parsed()) return clientele::RunImport(address, import_file, import_mode, dry_run);
   if (exporter->parsed()) {
     std::string query = "?status=" + export_status;

@@ -68,11 +68,18 @@ Result<NodeReply> NodeClient::Get(const std::string& target) {
   });
 }
 
-Result<NodeReply> NodeClient::Post(const std::string& target) {
+Result<NodeReply> NodeClient::Post(const std::string& target, const std::string& json) {
   return Connected([&](beast::tcp_stream& stream, auto request) {
     auto req = request(http::verb::post, target);
-    req.content_length(0);
-    http::write(stream, req);
+    if (json.empty()) {
+      req.content_length(0);
+      http::write(stream, req);
+    } else {
+      http::request<http::string_body> with_body(req.base(), json);
+      with_body.set(http::field::content_type, "application/json");
+      with_body.prepare_payload();
+      http::write(stream, with_body);
+    }
     return ReadWhole(stream);
   });
 }

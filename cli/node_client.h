@@ -32,8 +32,8 @@ class NodeClient {
   // it goes out. Unavailable if the node cannot be reached.
   Result<NodeReply> Upload(const std::string& target, const std::string& path,
                            const std::function<void(std::string_view block)>& sent);
-  // The answer to POST `target` with no body.
-  Result<NodeReply> Post(const std::string& target);
+  // The answer to POST `target` with the JSON body `json` ("": no body).
+  Result<NodeReply> Post(const std::string& target, const std::string& json = "");
   // GETs `target`, giving each piece of a 200 answer's body to `sink` as it
   // arrives; any other answer is returned whole.
   Result<NodeReply> Download(const std::string& target,

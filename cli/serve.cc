@@ -1,5 +1,6 @@
 #include "cli/serve.h"
 
+#include <charconv>
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
@@ -10,13 +11,16 @@
 #include "cli/feed_client.h"
 #include "cli/line_log.h"
 #include "commands/command_handler.h"
+#include "consumers/admission.h"
 #include "consumers/catch_up.h"
 #include "consumers/embedded_broker.h"
 #include "consumers/outbox_publisher.h"
 #include "consumers/overdraft.h"
 #include "consumers/replicator.h"
+#include "domain/ids.h"
 #include "eventstore/atomic_file.h"
 #include "eventstore/event_store.h"
+#include "eventstore/signing.h"
 #include "eventstore/system_clock.h"
 #include "imports/import_service.h"
 #include "projections/projector.h"
@@ -52,30 +56,117 @@ constexpr const char* kEventsTopic = "clientele.events";
 constexpr const char* kUpstreamTopic = "clientele.upstream";
 constexpr const char* kDeadLetterTopic = "clientele.dead-letter";
 
-// A store with an empty log copies HQ's log through HQ's events feed.
-Status JoinFromHq(const ServeConfig& c, EventStore* log) {
-  if (c.role != "store" || c.hq_url.empty() || log->Head() != 0) return Status::OK();
+Result<std::string> ReadSyncToken(const ServeConfig& c) {
   std::string token;
   if (!c.sync_token_file.empty()) {
     std::ifstream in(c.sync_token_file);
     if (!in || !(in >> token)) {
-      return Status::InvalidArgument("sync.token_file", "invalid_config",
-                                     "cannot read a token from " + c.sync_token_file);
+      return Error(Status::InvalidArgument("sync.token_file", "invalid_config",
+                                           "cannot read a token from " + c.sync_token_file));
     }
   }
-  std::printf("clientele: empty log: copying HQ's log from %s\n", c.hq_url.c_str());
+  return token;
+}
+
+// HQ's public key as this node trusts it. HQ: its own. A store: the key
+// pinned in DATA/hq-key at its first start, from sync.hq_key or else asked of
+// HQ over its authenticated feed; a configured key must match the pinned one.
+Result<std::string> TrustedHqKey(const ServeConfig& c, const NodeKey& own) {
+  if (c.role == "hq") return own.public_key();
+  const std::string path = c.data + "/hq-key";
+  std::string pinned_text;
+  if (std::ifstream in(path); in) in >> pinned_text;
+  std::string configured = c.hq_key;
+  if (!pinned_text.empty()) {
+    if (!configured.empty() && configured != pinned_text) {
+      return Error(Status::InvalidArgument("sync.hq_key", "invalid_config",
+                                           "sync.hq_key is not the HQ key this store pinned in " +
+                                               path +
+                                               "; if HQ's key really changed, remove that file"));
+    }
+    return ParsePublicKey(pinned_text);
+  }
+  if (configured.empty()) {
+    if (c.hq_url.empty()) {
+      return Error(Status::InvalidArgument(
+          "sync.hq_key", "invalid_config",
+          "a store needs HQ's public key to check what it receives: set sync.hq_url (and "
+          "sync.token_file) to ask HQ, or sync.hq_key (`clientele key` at HQ prints it)"));
+    }
+    auto token = ReadSyncToken(c);
+    if (!token) return Error(token.error());
+    auto key = FetchNodeKey(c.hq_url, *token);
+    if (!key) return Error(key.error());
+    configured = PublicKeyText(*key);
+  }
+  auto key = ParsePublicKey(configured);
+  if (!key) return Error(key.error());
+  if (Status s = WriteFileAtomically(path, configured + "\n"); !s.ok()) return Error(s);
+  std::printf("clientele: pinned HQ's key %s (fingerprint %s) in %s\n", configured.c_str(),
+              KeyFingerprint(*key).c_str(), path.c_str());
+  return key;
+}
+
+// HQ's key is the first entry of the registry it keeps.
+Status EnrollHq(const ServeConfig& c, CommandHandler* commands, const NodeKey& key) {
+  if (c.role != "hq") return Status::OK();
+  auto registry = commands->LoadNodes();
+  if (!registry) return registry.error();
+  const std::string text = PublicKeyText(key.public_key());
+  if (registry->MaySign(kHqNode, text, 1).ok()) return Status::OK();
+  auto enrolled = commands->ExecuteNodes(EnrollNodeKey{std::string(kHqNode), text}, "system");
+  return enrolled ? Status::OK() : enrolled.error();
+}
+
+// A store with an empty log copies HQ's log through HQ's events feed. The
+// HQ position reached is saved in DATA/join-cursor after every page, so a
+// join cut short (kill -9, HQ unreachable) resumes at the next start; the file
+// says "done" once the whole log is here.
+Status JoinFromHq(const ServeConfig& c, EventStore* log, Admission* admission) {
+  if (c.role != "store" || c.hq_url.empty()) return Status::OK();
+  const std::string cursor_path = c.data + "/join-cursor";
+  std::string state;
+  if (std::ifstream in(cursor_path); in) in >> state;
+  std::uint64_t from = 0;
+  if (state == "done") return Status::OK();
+  if (state.empty()) {
+    if (log->Head() != 0) return Status::OK();  // a store that started before joins existed
+  } else {
+    auto [p, ec] = std::from_chars(state.data(), state.data() + state.size(), from);
+    if (ec != std::errc() || p != state.data() + state.size()) {
+      return Status::Corruption(cursor_path + " holds neither a position nor done");
+    }
+  }
+  auto token = ReadSyncToken(c);
+  if (!token) return token.error();
+  if (Status s = WriteFileAtomically(cursor_path, std::to_string(from) + "\n"); !s.ok()) return s;
+  std::printf("clientele: joining: copying HQ's log from %s%s\n", c.hq_url.c_str(),
+              from > 0 ? (" from position " + std::to_string(from)).c_str() : "");
   std::fflush(stdout);
-  auto copied =
-      CatchUpFromFeed(log, HttpFeed(c.hq_url, token), [](std::uint64_t n, std::uint64_t head) {
-        if (n % 100000 < 1000 || n >= head) {
-          std::printf("clientele: copied %llu of %llu events\n", static_cast<unsigned long long>(n),
-                      static_cast<unsigned long long>(head));
+  Status saved;
+  auto copied = CatchUpFromFeed(
+      log, admission, HttpFeed(c.hq_url, *token), from,
+      [&](const CatchUpProgress& at) {
+        if (Status s = WriteFileAtomically(cursor_path, std::to_string(at.after) + "\n"); !s.ok()) {
+          saved = s;
+        }
+        if (at.after % 100000 < 1000 || at.after >= at.head) {
+          std::printf("clientele: copied HQ's log to position %llu of %llu\n",
+                      static_cast<unsigned long long>(at.after),
+                      static_cast<unsigned long long>(at.head));
           std::fflush(stdout);
         }
+      },
+      [](const RecordedEvent& e, const Status& why) {
+        std::fprintf(stderr, "clientele: joining: refused event %s of %s: %s\n", e.id.c_str(),
+                     e.origin.c_str(), why.ToString().c_str());
       });
   if (!copied) return copied.error();
-  std::printf("clientele: joined: %llu events copied from HQ\n",
-              static_cast<unsigned long long>(*copied));
+  if (!saved.ok()) return saved;
+  if (Status s = WriteFileAtomically(cursor_path, "done\n"); !s.ok()) return s;
+  std::printf("clientele: joined: %llu events copied from HQ, %llu refused\n",
+              static_cast<unsigned long long>(copied->copied),
+              static_cast<unsigned long long>(copied->refused));
   return Status::OK();
 }
 
@@ -86,7 +177,8 @@ struct Sync {
   std::unique_ptr<OutboxPublisher> publisher;
   std::unique_ptr<Replicator> replicator;
 
-  Status Start(const ServeConfig& c, EventStore* log) {
+  Status Start(const ServeConfig& c, EventStore* log, const NodeKey* key,
+               const std::string& hq_key) {
     std::string bootstrap = c.kafka_bootstrap;
     if (bootstrap.empty()) {
       auto started = EmbeddedBroker::Start();
@@ -108,6 +200,7 @@ struct Sync {
     p.only_origin = hq ? "" : c.node;  // HQ passes every event on; a store only its own
     p.cursor_path = c.data + "/outbox-cursor";
     p.kafka = c.kafka;
+    p.key = key;
     auto publishing = OutboxPublisher::Start(log, std::move(p));
     if (!publishing) return publishing.error();
     publisher = std::move(*publishing);
@@ -118,6 +211,10 @@ struct Sync {
     r.node = c.node;
     r.dead_letter_topic = kDeadLetterTopic;
     r.kafka = c.kafka;
+    r.channel = hq ? Channel::kUpstream : Channel::kEvents;
+    r.hq_key = hq_key;
+    r.max_skew_ms = c.max_clock_skew_ms;
+    r.max_message_bytes = static_cast<std::size_t>(c.max_message_bytes);
     if (hq) {
       r.after_append = [log](const std::vector<RecordedEvent>& fresh) {
         auto found = RecordOverdrafts(log, fresh);
@@ -170,9 +267,19 @@ int RunServe(const ServeConfig& c) {
   SystemClock clock;
   auto log = EventStore::Open({.path = c.data, .origin = c.node});
   if (!log) return Fail(log.error());
+  auto key = NodeKey::LoadOrCreate(c.data + "/node-key.pem");
+  if (!key) return Fail(key.error());
+  auto hq_key = TrustedHqKey(c, **key);
+  if (!hq_key) return Fail(hq_key.error());
   CommandHandler commands(log->get(), c.node, &clock);
-  if (Status s = JoinFromHq(c, log->get()); !s.ok()) return Fail(s);
+  {
+    Admission admission(
+        log->get(),
+        {.node = c.node, .hq_key = *hq_key, .clock = &clock, .max_skew_ms = c.max_clock_skew_ms});
+    if (Status s = JoinFromHq(c, log->get(), &admission); !s.ok()) return Fail(s);
+  }
   if (Status s = commands.Init(); !s.ok()) return Fail(s);
+  if (Status s = EnrollHq(c, &commands, **key); !s.ok()) return Fail(s);
   auto projector = Projector::Open(log->get(), c.data + "/projections");
   if (!projector) return Fail(projector.error());
   if (Status s = (*projector)->CatchUp(); !s.ok()) return Fail(s);
@@ -180,7 +287,7 @@ int RunServe(const ServeConfig& c) {
   auto auth = Principals(c);
   if (!auth) return Fail(auth.error());
   Sync sync;
-  if (Status s = sync.Start(c, log->get()); !s.ok()) return Fail(s);
+  if (Status s = sync.Start(c, log->get(), key->get(), *hq_key); !s.ok()) return Fail(s);
 
   LineLog request_log;
   api::ServiceOptions options;
@@ -190,6 +297,7 @@ int RunServe(const ServeConfig& c) {
   ImportService imports(c.data + "/imports", log->get(), projector->get(), &commands, &clock,
                         c.node);
   options.imports = &imports;
+  options.key = key->get();
   api::Service service(options, log->get(), &commands, projector->get(), std::move(*auth), &clock);
   api::ServerOptions server_options;
   server_options.address = c.address;

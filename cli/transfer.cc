@@ -16,14 +16,6 @@ namespace {
 namespace json = boost::json;
 using Clock = std::chrono::steady_clock;
 
-std::string Token(const NodeAddress& node) {
-  if (!node.token.empty()) return node.token;
-  std::ifstream in(node.token_file);
-  std::string token;
-  std::getline(in, token);
-  return token;
-}
-
 std::string Grouped(std::uint64_t n) {
   std::string digits = std::to_string(n), out;
   for (std::size_t i = 0; i < digits.size(); ++i) {
@@ -136,6 +128,14 @@ int Failure(const char* command, const char* refused, const Result<NodeReply>& r
 }
 
 }  // namespace
+
+std::string Token(const NodeAddress& node) {
+  if (!node.token.empty()) return node.token;
+  std::ifstream in(node.token_file);
+  std::string token;
+  std::getline(in, token);
+  return token;
+}
 
 int RunImport(const NodeAddress& node, const std::string& file, const std::string& mode,
               bool dry_run) {

@@ -12,6 +12,9 @@ struct NodeAddress {
   std::string token_file = "./data/first-token";
 };
 
+// The bearer token: node.token, else the first line of node.token_file.
+std::string Token(const NodeAddress& node);
+
 // Uploads FILE for analysis with a progress bar (rows, rows/s, ETA) on stderr,
 // prints the analysis as a table and, unless `dry_run` or the file has
 // errors, confirms it. Exit status: 0 applied (or a clean dry run), 1 errors

@@ -22,8 +22,12 @@ Result<std::pair<State, std::int64_t>> Load(EventStore* store, const std::string
       auto decoded = DecodeCustomerEvent(e.type, e.schema, e.data);
       if (!decoded) return Error(decoded.error());
       state = Evolve(std::move(state), *decoded);
-    } else {
+    } else if constexpr (std::is_same_v<State, SettingsState>) {
       auto decoded = DecodeSettingsEvent(e.type, e.schema, e.data);
+      if (!decoded) return Error(decoded.error());
+      state = Evolve(std::move(state), *decoded);
+    } else {
+      auto decoded = DecodeNodeEvent(e.type, e.schema, e.data);
       if (!decoded) return Error(decoded.error());
       state = Evolve(std::move(state), *decoded);
     }
@@ -91,7 +95,7 @@ Result<CommandOutcome> CommandHandler::Run(const std::string& stream, const Comm
       if constexpr (std::is_same_v<State, CustomerState>) {
         e.schema = SchemaOf(event);
       } else {
-        e.schema = kCurrentSchema;
+        e.schema = kCurrentSchema;  // settings and node events are all at schema 1
       }
       e.data = EncodePayload(event);
       e.actor = actor;
@@ -162,6 +166,23 @@ Result<CommandOutcome> CommandHandler::ExecuteSettings(const SettingsCommand& cm
   return Run<SettingsState>(
       std::string(kSettingsStream), cmd,
       [](const SettingsState& s, const SettingsCommand& c) { return Decide(s, c); }, actor);
+}
+
+Result<CommandOutcome> CommandHandler::ExecuteNodes(const NodeCommand& cmd,
+                                                    const std::string& actor) {
+  if (node_ != kHqNode) {
+    return Error(
+        Status::FailedPrecondition("node", "hq_only", "only HQ enrols and revokes nodes; ask HQ"));
+  }
+  return Run<NodeRegistry>(
+      std::string(kNodesStream), cmd,
+      [](const NodeRegistry& r, const NodeCommand& c) { return Decide(r, c); }, actor);
+}
+
+Result<NodeRegistry> CommandHandler::LoadNodes() {
+  auto loaded = LoadCached<NodeRegistry>(std::string(kNodesStream));
+  if (!loaded) return Error(loaded.error());
+  return loaded->first;
 }
 
 template <typename State>

@@ -24,6 +24,7 @@
 #include "domain/commands.h"
 #include "domain/customer.h"
 #include "domain/customer_code.h"
+#include "domain/nodes.h"
 #include "domain/settings.h"
 #include "eventstore/event_store.h"
 #include "eventstore/system_clock.h"
@@ -54,6 +55,9 @@ class CommandHandler {
                                  const std::string& actor,
                                  std::optional<std::int64_t> if_version = std::nullopt);
   Result<CommandOutcome> ExecuteSettings(const SettingsCommand& cmd, const std::string& actor);
+  // Enrols or revokes a node's key (HQ only: FailedPrecondition "hq_only"
+  // elsewhere).
+  Result<CommandOutcome> ExecuteNodes(const NodeCommand& cmd, const std::string& actor);
 
   // A fresh code of this node, never issued before (for imports, which
   // register customers without Register).
@@ -61,6 +65,7 @@ class CommandHandler {
 
   Result<CustomerState> LoadCustomer(const std::string& customer_id);
   Result<SettingsState> LoadSettings();
+  Result<NodeRegistry> LoadNodes();
 
  private:
   // Loads state, decides and appends; retries on a version conflict.
@@ -76,8 +81,10 @@ class CommandHandler {
   StateCache<State>& Cache() {
     if constexpr (std::is_same_v<State, CustomerState>) {
       return customers_;
-    } else {
+    } else if constexpr (std::is_same_v<State, SettingsState>) {
       return settings_;
+    } else {
+      return nodes_;
     }
   }
 
@@ -86,6 +93,7 @@ class CommandHandler {
   std::string node_;
   StateCache<CustomerState> customers_{20000};
   StateCache<SettingsState> settings_{1};
+  StateCache<NodeRegistry> nodes_{1};
   std::array<std::mutex, 64> stripes_;  // by stream: one command per stream at a time
   std::mutex codes_mu_;
   CodeAllocator codes_;

@@ -2,23 +2,40 @@
 
 namespace clientele {
 
-Result<std::uint64_t> CatchUpFromFeed(
-    EventStore* log, const FetchFeed& fetch,
-    const std::function<void(std::uint64_t, std::uint64_t)>& progress) {
+Result<CatchUpProgress> CatchUpFromFeed(
+    EventStore* log, Admission* admission, const FetchFeed& fetch, std::uint64_t from,
+    const std::function<void(const CatchUpProgress&)>& progress,
+    const std::function<void(const RecordedEvent&, const Status&)>& refused) {
   constexpr std::size_t kPage = 1000;  // the feed's largest page
-  std::uint64_t after = 0, copied = 0;
+  CatchUpProgress at;
+  at.after = from;
   for (;;) {
-    auto page = fetch(after, kPage);
+    auto page = fetch(at.after, kPage);
     if (!page) return Error(page.error());
     if (page->events.empty()) break;
-    const std::size_t n = page->events.size();
-    auto appended = log->AppendReplicated(std::move(page->events));
-    if (!appended) return Error(appended.error());
-    copied += n;
-    after = page->next_after;
-    if (progress) progress(copied, page->head);
+    if (Status s = admission->BeginBatch(); !s.ok()) return Error(s);
+    std::vector<RecordedEvent> admitted;
+    for (RecordedEvent& e : page->events) {
+      auto verdict = admission->Check(e, Channel::kFeed);
+      if (!verdict) {
+        if (verdict.error().code() == StatusCode::kUnavailable) return Error(verdict.error());
+        ++at.refused;
+        if (refused) refused(e, verdict.error());
+        continue;
+      }
+      if (*verdict == Verdict::kNew) admitted.push_back(std::move(e));
+    }
+    if (!admitted.empty()) {
+      const std::size_t n = admitted.size();
+      auto appended = log->AppendReplicated(std::move(admitted));
+      if (!appended) return Error(appended.error());
+      at.copied += n;
+    }
+    at.after = page->next_after;
+    at.head = page->head;
+    if (progress) progress(at);
   }
-  return copied;
+  return at;
 }
 
 }  // namespace clientele

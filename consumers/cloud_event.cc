@@ -2,9 +2,13 @@
 
 #include <librdkafka/rdkafka.h>
 
+#include <charconv>
+
 #include "domain/event_codec.h"
 #include "domain/ids.h"
+#include "domain/nodes.h"
 #include "domain/time.h"
+#include "eventstore/base64.h"
 
 namespace clientele {
 
@@ -48,6 +52,8 @@ rd_kafka_headers_t* ToHeaders(const RecordedEvent& e) {
   add("ce_stream", e.stream);
   add("ce_schema", std::to_string(e.schema));
   add("ce_actor", e.actor);
+  add("ce_sequence", std::to_string(e.seq));
+  if (!e.signature.empty()) add("ce_signature", Base64Encode(e.signature));
   if (!e.correlation_id.empty()) add("ce_correlationid", e.correlation_id);
   if (!e.causation_id.empty()) add("ce_causationid", e.causation_id);
   return h;
@@ -104,21 +110,24 @@ Result<RecordedEvent> FromMessage(const rd_kafka_message_t* m) {
   e.causation_id = Header(h, "ce_causationid").value_or("");
   if (m->payload != nullptr) e.data.assign(static_cast<const char*>(m->payload), m->len);
 
-  // The payload must be an event this node understands, on the right stream.
-  if (e.stream == kSettingsStream) {
-    if (auto decoded = DecodeSettingsEvent(e.type, e.schema, e.data); !decoded) {
-      return Error(Bad("value", decoded.error().message()));
+  if (auto seq = Header(h, "ce_sequence")) {
+    auto [ptr, ec] = std::from_chars(seq->data(), seq->data() + seq->size(), e.seq);
+    if (ec != std::errc() || ptr != seq->data() + seq->size() || seq->empty()) {
+      return Error(Bad("ce_sequence", "ce_sequence is not a number"));
     }
-  } else if (e.stream.starts_with(kCustomerStreamPrefix)) {
+  }
+  if (auto signature = Header(h, "ce_signature")) {
+    auto decoded = Base64Decode(*signature);
+    if (!decoded) return Error(Bad("ce_signature", "ce_signature is not base64"));
+    e.signature = std::move(*decoded);
+  }
+  if (e.stream != kSettingsStream && e.stream != kNodesStream) {
     auto customer = ParseUuid(MessageKey(e), "ce_stream");
-    if (!customer || CustomerStream(*customer) != e.stream) {
-      return Error(Bad("ce_stream", "ce_stream is not customer-<canonical uuid>"));
+    if (!e.stream.starts_with(kCustomerStreamPrefix) || !customer ||
+        CustomerStream(*customer) != e.stream) {
+      return Error(
+          Bad("ce_stream", "ce_stream is not customer-<canonical uuid>, settings or nodes"));
     }
-    if (auto decoded = DecodeCustomerEvent(e.type, e.schema, e.data); !decoded) {
-      return Error(Bad("value", decoded.error().message()));
-    }
-  } else {
-    return Error(Bad("ce_stream", "unknown stream '" + e.stream + "'"));
   }
   const std::string_view key(static_cast<const char*>(m->key), m->key == nullptr ? 0 : m->key_len);
   if (key != MessageKey(e)) return Error(Bad("key", "the message key does not match ce_stream"));

@@ -5,7 +5,9 @@
 //   headers  ce_specversion "1.0", ce_id (event id), ce_type, ce_source
 //            ("/clientele/<origin node>"), ce_time (RFC 3339, UTC, ms),
 //            content-type "application/json", and the extensions ce_stream,
-//            ce_schema, ce_actor, ce_correlationid, ce_causationid.
+//            ce_schema, ce_actor, ce_correlationid, ce_causationid,
+//            ce_sequence (the origin's number of the event) and ce_signature
+//            (its proof of origin, eventstore/signing.h, in base64).
 //
 // The publisher writes messages with ToHeaders; the replicator reads them back
 // with FromMessage, which checks everything a node needs before the event may
@@ -30,10 +32,12 @@ std::string_view MessageKey(const RecordedEvent& e);
 // destroys it).
 rd_kafka_headers_t* ToHeaders(const RecordedEvent& e);
 
-// The event a message carries, envelope and payload checked: a known event
-// type whose payload decodes, a valid id, stream, origin node and time, and a
-// key that matches the stream. InvalidArgument naming what is wrong otherwise.
-// The position, version and hash are this node's to assign.
+// The event a message carries, its envelope well-formed: a canonical id, a
+// stream (customer-<uuid>, settings or nodes) that matches the key, an origin
+// node id, a time, numbers where numbers belong. InvalidArgument naming what
+// is wrong otherwise. Whether the node may take the event is Admission's
+// question (consumers/admission.h). The position, version and hash are this
+// node's to assign.
 Result<RecordedEvent> FromMessage(const rd_kafka_message_t* message);
 
 }  // namespace clientele

@@ -13,6 +13,8 @@
 // published twice but never lost: consumers drop duplicates by event id.
 //
 // Messages follow the CloudEvents Kafka binding (consumers/cloud_event.h).
+// This node's own events are signed on the way out, in batches
+// (eventstore/signing.h); other nodes' events keep the proof they came with.
 //
 // Thread-safe.
 #pragma once
@@ -25,6 +27,7 @@
 
 #include "domain/status.h"
 #include "eventstore/event_store.h"
+#include "eventstore/signing.h"
 
 namespace clientele {
 
@@ -35,6 +38,8 @@ struct PublisherOptions {
   std::string cursor_path;  // the durable cursor file
   std::map<std::string, std::string> kafka;  // extra librdkafka properties (TLS, SASL, ...)
   std::size_t max_in_flight = 100000;
+  const NodeKey* key = nullptr;  // signs this node's events; must outlive the publisher
+  std::size_t sign_batch = 256;  // events per signature
 };
 
 class OutboxPublisher {

@@ -4,12 +4,14 @@
 
 #include <atomic>
 #include <cstdio>
+#include <cstring>
 #include <mutex>
+#include <optional>
 #include <thread>
-#include <unordered_set>
 
 #include "consumers/cloud_event.h"
 #include "consumers/kafka_conf.h"
+#include "eventstore/system_clock.h"
 
 namespace clientele {
 
@@ -22,6 +24,7 @@ constexpr std::size_t kMaxBatch = 1000;
 struct Replicator::Impl {
   EventStore* log = nullptr;
   ReplicatorOptions options;
+  std::unique_ptr<Admission> admission;
   rd_kafka_t* consumer = nullptr;
   rd_kafka_t* dead_letters = nullptr;  // a producer for the dead-letter topic
 
@@ -67,12 +70,16 @@ struct Replicator::Impl {
     counts.dead_letters += batch.dead_letters;
   }
 
-  // Copies the message to the dead-letter topic with the reason.
+  // Copies the message to the dead-letter topic with the reason. An
+  // oversize message goes without its headers and value (its size is in the
+  // reason), so the dead-letter topic stays as bounded as the limit.
   void DeadLetter(const rd_kafka_message_t* m, const std::string& reason, ReplicatorStats* batch) {
+    const bool whole = MessageBytes(m) <= options.max_message_bytes;
     rd_kafka_headers_t* original = nullptr;
-    rd_kafka_headers_t* h = rd_kafka_message_headers(m, &original) == RD_KAFKA_RESP_ERR_NO_ERROR
-                                ? rd_kafka_headers_copy(original)
-                                : rd_kafka_headers_new(4);
+    rd_kafka_headers_t* h =
+        whole && rd_kafka_message_headers(m, &original) == RD_KAFKA_RESP_ERR_NO_ERROR
+            ? rd_kafka_headers_copy(original)
+            : rd_kafka_headers_new(4);
     const std::string topic = rd_kafka_topic_name(m->rkt);
     const std::string where =
         topic + "/" + std::to_string(m->partition) + "@" + std::to_string(m->offset);
@@ -84,38 +91,18 @@ struct Replicator::Impl {
                         static_cast<ssize_t>(options.node.size()));
     rd_kafka_resp_err_t err = rd_kafka_producev(
         dead_letters, RD_KAFKA_V_TOPIC(options.dead_letter_topic.c_str()),
-        RD_KAFKA_V_KEY(m->key, m->key_len), RD_KAFKA_V_VALUE(m->payload, m->len),
+        RD_KAFKA_V_KEY(m->key, std::min<std::size_t>(m->key_len, 1024)),
+        RD_KAFKA_V_VALUE(whole ? m->payload : nullptr, whole ? m->len : 0),
         RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_HEADERS(h), RD_KAFKA_V_END);
     if (err != RD_KAFKA_RESP_ERR_NO_ERROR) rd_kafka_headers_destroy(h);
     ++batch->dead_letters;
     Log("dead letter: message " + where + " -> " + options.dead_letter_topic + ": " + reason);
   }
 
-  // Appends `events` durably; retries storage failures until they clear or
-  // the replicator stops. True once durable.
-  bool AppendDurably(std::vector<RecordedEvent>* events, std::vector<RecordedEvent>* fresh,
-                     ReplicatorStats* batch) {
-    for (int attempt = 0; !stopping.load(); ++attempt) {
-      const std::uint64_t head = log->Head();
-      auto appended = log->AppendReplicated(*events);
-      if (appended) {
-        for (std::size_t i = 0; i < events->size(); ++i) {
-          if (appended->positions[i] > head) {
-            (*events)[i].position = appended->positions[i];
-            fresh->push_back(std::move((*events)[i]));
-          }
-        }
-        batch->appended += fresh->size();
-        batch->duplicates += events->size() - fresh->size();
-        return true;
-      }
-      Count(&ReplicatorStats::storage_retries);
-      Log("appending " + std::to_string(events->size()) +
-          " replicated events failed, retrying: " + appended.error().ToString());
-      std::this_thread::sleep_for(
-          std::chrono::milliseconds(std::min(1000, 50 << std::min(attempt, 4))));
-    }
-    return false;
+  // Sleeps before storage retry number `attempt`.
+  static void Backoff(int attempt) {
+    std::this_thread::sleep_for(
+        std::chrono::milliseconds(std::min(1000, 50 << std::min(attempt, 4))));
   }
 
   void Run() {
@@ -135,12 +122,138 @@ struct Replicator::Impl {
     }
   }
 
+  // What became of one message.
+  struct Decision {
+    rd_kafka_message_t* message = nullptr;
+    std::optional<RecordedEvent> event;  // set: to append
+    std::string dead;                    // set: the reason it is a dead letter
+  };
+
+  // Decides every message of the batch; Unavailable if the log could not be
+  // read (nothing is sent or appended then).
+  Status Decide(const std::vector<rd_kafka_message_t*>& batch, std::vector<Decision>* out,
+                ReplicatorStats* counted) {
+    out->clear();
+    *counted = {};
+    if (Status s = admission->BeginBatch(); !s.ok()) return s;
+    for (rd_kafka_message_t* m : batch) {
+      if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) continue;
+      ++counted->messages;
+      Decision& d = out->emplace_back();
+      d.message = m;
+      if (MessageBytes(m) > options.max_message_bytes) {
+        d.dead = "oversize: the message has " + std::to_string(MessageBytes(m)) +
+                 " bytes; the limit is " + std::to_string(options.max_message_bytes);
+        continue;
+      }
+      auto event = FromMessage(m);
+      if (!event) {
+        d.dead = "malformed_message: " + event.error().message();
+        continue;
+      }
+      auto verdict = admission->Check(*event, options.channel);
+      if (!verdict) {
+        if (verdict.error().code() == StatusCode::kUnavailable) return verdict.error();
+        d.dead = verdict.error().reason() + ": " + verdict.error().message();
+        continue;
+      }
+      if (*verdict == Verdict::kDuplicate) {
+        ++counted->duplicates;
+        if (event->origin == options.node) ++counted->echoes;
+        continue;
+      }
+      d.event = std::move(*event);
+    }
+    return Status::OK();
+  }
+
+  static std::size_t MessageBytes(const rd_kafka_message_t* m) {
+    std::size_t n = m->len + m->key_len;
+    rd_kafka_headers_t* h = nullptr;
+    if (rd_kafka_message_headers(m, &h) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+      const char* name = nullptr;
+      const void* value = nullptr;
+      size_t size = 0;
+      for (size_t i = 0; rd_kafka_header_get_all(h, i, &name, &value, &size) == 0; ++i) {
+        n += std::strlen(name) + size;
+      }
+    }
+    return n;
+  }
+
+  // Appends the admitted events durably, retrying storage failures until they
+  // clear or the replicator stops. An event the log refuses as a conflict
+  // (which Admission should have caught) becomes a dead letter. True once
+  // everything is durable or dead.
+  bool AppendDurably(std::vector<Decision>* decisions, std::vector<RecordedEvent>* fresh,
+                     ReplicatorStats* batch) {
+    std::vector<Decision*> pending;
+    for (Decision& d : *decisions) {
+      if (d.event) pending.push_back(&d);
+    }
+    if (pending.empty()) return true;
+    for (int attempt = 0; !stopping.load(); ++attempt) {
+      std::vector<RecordedEvent> events;
+      for (Decision* d : pending) events.push_back(*d->event);
+      const std::uint64_t head = log->Head();
+      auto appended = log->AppendReplicated(events);
+      if (appended) {
+        for (std::size_t i = 0; i < events.size(); ++i) {
+          if (appended->positions[i] > head) {
+            events[i].position = appended->positions[i];
+            fresh->push_back(std::move(events[i]));
+          }
+        }
+        batch->appended += fresh->size();
+        batch->duplicates += events.size() - fresh->size();
+        return true;
+      }
+      if (appended.error().code() == StatusCode::kConflict && pending.size() > 1) {
+        // Find the one(s) refused: append each alone.
+        for (Decision* d : pending) {
+          std::vector<Decision> one;
+          one.push_back(std::move(*d));
+          if (!AppendDurably(&one, fresh, batch)) return false;
+          *d = std::move(one[0]);
+        }
+        return true;
+      }
+      if (appended.error().code() == StatusCode::kConflict) {
+        pending[0]->dead = appended.error().reason() + ": " + appended.error().message();
+        pending[0]->event.reset();
+        return true;
+      }
+      Count(&ReplicatorStats::storage_retries);
+      Log("appending " + std::to_string(events.size()) +
+          " replicated events failed, retrying: " + appended.error().ToString());
+      Backoff(attempt);
+    }
+    return false;
+  }
+
   void Handle(const std::vector<rd_kafka_message_t*>& batch) {
-    std::vector<RecordedEvent> events;
-    std::unordered_set<std::string> ids;
-    rd_kafka_topic_partition_list_t* offsets = rd_kafka_topic_partition_list_new(8);
-    bool dead = false;
+    std::vector<Decision> decisions;
     ReplicatorStats counted;
+    for (int attempt = 0;; ++attempt) {
+      Status s = Decide(batch, &decisions, &counted);
+      if (s.ok()) break;
+      if (stopping.load()) return;
+      Count(&ReplicatorStats::storage_retries);
+      Log("checking " + std::to_string(batch.size()) +
+          " replicated messages failed, retrying: " + s.ToString());
+      Backoff(attempt);
+    }
+    std::vector<RecordedEvent> fresh;
+    if (!AppendDurably(&decisions, &fresh, &counted)) return;  // stopping: redelivered later
+    bool dead = false;
+    for (const Decision& d : decisions) {
+      if (d.dead.empty()) continue;
+      DeadLetter(d.message, d.dead, &counted);
+      dead = true;
+    }
+    if (dead) rd_kafka_flush(dead_letters, 10000);
+    if (!fresh.empty() && options.after_append) options.after_append(fresh);
+    rd_kafka_topic_partition_list_t* offsets = rd_kafka_topic_partition_list_new(8);
     for (rd_kafka_message_t* m : batch) {
       if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
         if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
@@ -148,36 +261,13 @@ struct Replicator::Impl {
         }
         continue;
       }
-      ++counted.messages;
       // The offset to commit: past this message (the last per partition wins).
       rd_kafka_topic_partition_list_add(offsets, rd_kafka_topic_name(m->rkt), m->partition)
           ->offset = m->offset + 1;
-      auto event = FromMessage(m);
-      if (!event) {
-        DeadLetter(m, event.error().ToString(), &counted);
-        dead = true;
-        continue;
-      }
-      if (event->origin == options.node && log->FindById(event->id)) {
-        ++counted.echoes;
-        ++counted.duplicates;
-        continue;
-      }
-      if (!ids.insert(event->id).second) {
-        ++counted.duplicates;
-        continue;
-      }
-      events.push_back(std::move(*event));
     }
-    std::vector<RecordedEvent> fresh;
-    const bool durable = events.empty() || AppendDurably(&events, &fresh, &counted);
-    if (dead) rd_kafka_flush(dead_letters, 10000);
-    if (durable) {
-      if (!fresh.empty() && options.after_append) options.after_append(fresh);
-      if (offsets->cnt > 0) rd_kafka_offsets_store(consumer, offsets);
-    }
-    Publish(counted);
+    if (offsets->cnt > 0) rd_kafka_offsets_store(consumer, offsets);
     rd_kafka_topic_partition_list_destroy(offsets);
+    Publish(counted);
   }
 };
 
@@ -189,6 +279,12 @@ Result<std::unique_ptr<Replicator>> Replicator::Start(EventStore* log, Replicato
   impl->log = log;
   impl->options = std::move(options);
   const ReplicatorOptions& o = impl->options;
+  AdmissionOptions admission;
+  admission.node = o.node;
+  admission.hq_key = o.hq_key;
+  admission.clock = o.clock != nullptr ? o.clock : SystemClock::Default();
+  admission.max_skew_ms = o.max_skew_ms;
+  impl->admission = std::make_unique<Admission>(log, std::move(admission));
   auto producer_conf = KafkaConf(
       {
           {"bootstrap.servers", o.bootstrap},

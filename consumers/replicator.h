@@ -9,10 +9,12 @@
 // - A message's offset is stored for commit only after the batch holding it is
 //   durable in the log, so a crash redelivers rather than loses. A storage
 //   failure is retried until it clears; the partition waits, nothing is lost.
-// - A message that is not a well-formed event this node knows (bad headers,
-//   unknown type, a payload that does not decode) goes to the dead-letter
-//   topic with the reason in a `clientele_error` header, is counted and
-//   logged, and its offset moves on: never a crash, never a stuck partition.
+// - A message larger than the limit, one that is not a well-formed event, and
+//   every event Admission refuses (consumers/admission.h: a bad signature,
+//   an origin that may not say this, an id already here with other content...)
+//   goes to the dead-letter topic with the reason in a `clientele_error`
+//   header, is counted and logged, and its offset moves on: never a crash,
+//   never a stuck partition, never a retry for anything but storage.
 //
 // Thread-safe.
 #pragma once
@@ -25,6 +27,8 @@
 #include <string_view>
 #include <vector>
 
+#include "consumers/admission.h"
+#include "domain/clock.h"
 #include "domain/status.h"
 #include "eventstore/event_store.h"
 
@@ -35,6 +39,11 @@ struct ReplicatorOptions {
   std::string topic;      // "clientele.upstream" (HQ) or "clientele.events" (a store)
   std::string group_id;   // e.g. "clientele-hq", "clientele-store-s01"
   std::string node;       // this node: events from it are echoes
+  Channel channel = Channel::kUpstream;  // kUpstream at HQ, kEvents at a store
+  std::string hq_key;                    // HQ's public key (32 bytes): pinned at a store
+  Clock* clock = nullptr;                // for the skew check; defaults to the system clock
+  std::int64_t max_skew_ms = 5 * 60 * 1000;
+  std::size_t max_message_bytes = 1 << 20;  // larger messages are dead letters
   std::string dead_letter_topic = "clientele.dead-letter";
   std::map<std::string, std::string> kafka;  // extra librdkafka properties
   // Called on the replicator's thread after each durable append, with the

@@ -4,6 +4,7 @@
 #include "domain/ids.h"
 #include "domain/ledger.h"
 #include "domain/overloaded.h"
+#include "domain/rules.h"
 
 namespace clientele {
 
@@ -32,60 +33,6 @@ Status RequireActive(const CustomerState& s, std::string_view action) {
     return Status::FailedPrecondition("active", "customer_inactive",
                                       "customer " + s.code + " is deactivated and cannot " +
                                           std::string(action) + "; reactivate the customer first");
-  }
-  return Status::OK();
-}
-
-// A trimmed reference (tab id, payment reference...): required, at most 128 bytes.
-Result<std::string> Reference(std::string_view field, std::string_view value, bool required) {
-  std::string v = Trim(value);
-  std::string name(field);
-  if (v.empty() && required) {
-    return Error(Status::InvalidArgument(name, "required", name + " is required"));
-  }
-  if (v.size() > 128) {
-    return Error(Status::InvalidArgument(name, "too_long", name + " must be at most 128 bytes"));
-  }
-  for (unsigned char c : v) {
-    if (c < 0x20 || c == 0x7f) {
-      return Error(Status::InvalidArgument(name, "control_character",
-                                           name + " must not contain control characters"));
-    }
-  }
-  return v;
-}
-
-// A trimmed note: at most 500 bytes; required for manager adjustments.
-Result<std::string> Note(std::string_view value, bool required) {
-  std::string v = Trim(value);
-  if (v.empty() && required) {
-    return Error(Status::InvalidArgument("note", "note_required",
-                                         "a note saying why is required for an adjustment"));
-  }
-  if (v.size() > 500) {
-    return Error(Status::InvalidArgument("note", "too_long", "note must be at most 500 bytes"));
-  }
-  return v;
-}
-
-Status PositiveAmount(std::string_view field, std::int64_t v, std::int64_t max) {
-  std::string name(field);
-  if (v <= 0) {
-    return Status::InvalidArgument(name, "not_positive", name + " must be greater than zero");
-  }
-  if (v > max) {
-    return Status::InvalidArgument(name, "too_large",
-                                   name + " must be at most " + std::to_string(max));
-  }
-  return Status::OK();
-}
-
-Status NonZeroDelta(std::int64_t v, std::int64_t max) {
-  if (v == 0) return Status::InvalidArgument("delta", "zero", "delta must not be zero");
-  if (v > max || v < -max) {
-    return Status::InvalidArgument(
-        "delta", "too_large",
-        "delta must be between -" + std::to_string(max) + " and " + std::to_string(max));
   }
   return Status::OK();
 }
@@ -177,7 +124,7 @@ Result<Events> DecideRefund(const CustomerState& s, const RefundPurchase& c) {
                                       FormatMoney(it->second.amount)));
   }
   auto purchase = s.purchases.find(*tab);
-  if (purchase == s.purchases.end()) {
+  if (purchase == s.purchases.end() || purchase->second.amount <= 0) {
     return Error(Status::NotFound("tab_not_found",
                                   "tab " + *tab + " is not a recorded purchase of this customer"));
   }
@@ -328,46 +275,52 @@ Result<std::vector<CustomerEvent>> Decide(const CustomerState& s, const Settings
 
 CustomerState Evolve(CustomerState s, const CustomerEvent& event) {
   const LedgerEffect f = EffectOf(event);
-  s.points += f.points;
-  s.credit += f.credit;
-  s.total_spent += f.spent;
+  s.points = SaturatingAdd(s.points, f.points);
+  s.credit = SaturatingAdd(s.credit, f.credit);
+  s.total_spent = SaturatingAdd(s.total_spent, f.spent);
   if (f.visit_ms > s.last_visit_ms) s.last_visit_ms = f.visit_ms;
   s.has_history = s.has_history || f.history;
-  std::visit(
-      Overloaded{
-          [&](const CustomerRegistered& e) {
-            s.registered = true;
-            s.id = e.customer_id;
-            s.code = e.code;
-            s.details = e.details;
-            s.origin_store = e.origin_store;
-            s.active = true;
-          },
-          [&](const CustomerDetailsChanged& e) {
-            for (DetailField f : kAllDetailFields) {
-              if (e.changes[f] && s.stamps.Take(static_cast<int>(f), e.stamp)) {
-                s.details[f] = *e.changes[f];
-              }
-            }
-          },
-          [&](const CustomerDeactivated& e) {
-            if (s.stamps.Take(kActiveStamp, e.stamp)) s.active = false;
-          },
-          [&](const CustomerReactivated& e) {
-            if (s.stamps.Take(kActiveStamp, e.stamp)) s.active = true;
-          },
-          [&](const CustomerDeleted&) { s.deleted = true; },
-          [&](const PurchaseRecorded& e) { s.purchases[e.tab_id].amount = e.amount; },
-          [&](const PurchaseRefunded& e) {
-            s.purchases[e.tab_id].refunded_amount += e.amount;
-            s.refunds[e.refund_id] = RefundLine{e.tab_id, e.amount};
-          },
-          [&](const PointsEarned& e) { s.purchases[e.tab_id].points_earned += e.points; },
-          [&](const PointsReversed& e) { s.purchases[e.tab_id].reversed_points += e.points; },
-          [&](const CreditToppedUp& e) { s.top_ups[e.payment_ref] = e.amount; },
-          [](const auto&) {},
-      },
-      event);
+  std::visit(Overloaded{
+                 [&](const CustomerRegistered& e) {
+                   s.registered = true;
+                   s.id = e.customer_id;
+                   s.code = e.code;
+                   s.details = e.details;
+                   s.origin_store = e.origin_store;
+                   s.active = true;
+                 },
+                 [&](const CustomerDetailsChanged& e) {
+                   for (DetailField f : kAllDetailFields) {
+                     if (e.changes[f] && s.stamps.Take(static_cast<int>(f), e.stamp)) {
+                       s.details[f] = *e.changes[f];
+                     }
+                   }
+                 },
+                 [&](const CustomerDeactivated& e) {
+                   if (s.stamps.Take(kActiveStamp, e.stamp)) s.active = false;
+                 },
+                 [&](const CustomerReactivated& e) {
+                   if (s.stamps.Take(kActiveStamp, e.stamp)) s.active = true;
+                 },
+                 [&](const CustomerDeleted&) { s.deleted = true; },
+                 [&](const PurchaseRecorded& e) { s.purchases[e.tab_id].amount = e.amount; },
+                 [&](const PurchaseRefunded& e) {
+                   PurchaseLine& line = s.purchases[e.tab_id];
+                   line.refunded_amount = SaturatingAdd(line.refunded_amount, e.amount);
+                   s.refunds[e.refund_id] = RefundLine{e.tab_id, e.amount};
+                 },
+                 [&](const PointsEarned& e) {
+                   PurchaseLine& line = s.purchases[e.tab_id];
+                   line.points_earned = SaturatingAdd(line.points_earned, e.points);
+                 },
+                 [&](const PointsReversed& e) {
+                   PurchaseLine& line = s.purchases[e.tab_id];
+                   line.reversed_points = SaturatingAdd(line.reversed_points, e.points);
+                 },
+                 [&](const CreditToppedUp& e) { s.top_ups[e.payment_ref] = e.amount; },
+                 [](const auto&) {},
+             },
+             event);
   return s;
 }
 

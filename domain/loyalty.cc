@@ -37,7 +37,8 @@ Status ValidateProgram(const LoyaltyProgram& p) {
 }
 
 Points PointsFor(const LoyaltyProgram& p, Money amount) {
-  if (amount <= 0 || p.points == 0) return 0;
+  // Total for any program, even one no node would accept (ValidateProgram).
+  if (amount <= 0 || p.points <= 0 || p.per_amount <= 0) return 0;
   __int128 num = static_cast<__int128>(amount) * p.points;
   __int128 den = p.per_amount;
   __int128 q = num / den, r = num % den;
@@ -51,7 +52,7 @@ Points PointsFor(const LoyaltyProgram& p, Money amount) {
       if (r != 0) ++q;
       break;
   }
-  return static_cast<Points>(q);
+  return q > kMaxPoints ? kMaxPoints : static_cast<Points>(q);
 }
 
 std::string_view ModuleName(Module m) {

@@ -35,6 +35,14 @@ inline std::optional<std::int64_t> CheckedSub(std::int64_t a, std::int64_t b) {
   return out;
 }
 
+// a + b, held at the int64 limits instead of overflowing. Balances fold
+// with it, so no event in a log, however absurd, can make them undefined.
+inline std::int64_t SaturatingAdd(std::int64_t a, std::int64_t b) {
+  std::int64_t out;
+  if (!__builtin_add_overflow(a, b, &out)) return out;
+  return b > 0 ? INT64_MAX : INT64_MIN;
+}
+
 // "12.34" for 1234; "-0.05" for -5. For messages only: amounts travel as integers.
 std::string FormatMoney(Money minor);
 

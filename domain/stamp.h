@@ -36,7 +36,8 @@ inline constexpr std::int64_t kHlcTicksPerMs = 4096;
 // The stamp of the next edit a node makes of a customer whose highest hlc so
 // far is `seen`.
 inline Stamp NextStamp(std::int64_t seen, std::int64_t now_ms, std::string_view node) {
-  return Stamp{std::max(now_ms * kHlcTicksPerMs, seen + 1), std::string(node)};
+  const std::int64_t next = seen == INT64_MAX ? seen : seen + 1;
+  return Stamp{std::max(now_ms * kHlcTicksPerMs, next), std::string(node)};
 }
 
 // The stamps of a customer's editable fields: the seven details, then active.

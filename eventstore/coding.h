@@ -41,6 +41,14 @@ inline void PutVarint32(std::string* out, std::uint32_t v) {
   out->push_back(static_cast<char>(v));
 }
 
+inline void PutVarint64(std::string* out, std::uint64_t v) {
+  while (v >= 0x80) {
+    out->push_back(static_cast<char>(v | 0x80));
+    v >>= 7;
+  }
+  out->push_back(static_cast<char>(v));
+}
+
 inline void PutLp(std::string* out, std::string_view s) {
   PutVarint32(out, static_cast<std::uint32_t>(s.size()));
   out->append(s);
@@ -69,6 +77,16 @@ class Decoder {
     }
     return false;
   }
+  bool Varint64(std::uint64_t* v) {
+    *v = 0;
+    for (int shift = 0; shift <= 63 && !s_.empty(); shift += 7) {
+      auto byte = static_cast<unsigned char>(s_[0]);
+      s_.remove_prefix(1);
+      *v |= static_cast<std::uint64_t>(byte & 0x7f) << shift;
+      if (!(byte & 0x80)) return true;
+    }
+    return false;
+  }
   bool View(std::size_t n, std::string_view* out) {
     if (s_.size() < n) return false;
     *out = s_.substr(0, n);
@@ -86,6 +104,7 @@ class Decoder {
     return Varint32(&n) && Bytes(n, out);
   }
   bool empty() const { return s_.empty(); }
+  std::string_view rest() const { return s_; }
 
  private:
   std::string_view s_;

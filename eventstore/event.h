@@ -45,6 +45,13 @@ struct RecordedEvent {
   std::string causation_id;
   std::string correlation_id;
   std::string data;
+  // The origin's own count of its events, from 1, with no gaps at the origin
+  // (0: recorded before sequence numbers existed). Assigned when the event is
+  // first appended at its origin; other nodes keep it.
+  std::uint64_t seq = 0;
+  // The proof of origin (eventstore/signing.h) this node received the event
+  // with; "" for this node's own events, which it signs when it sends them.
+  std::string signature;
   std::string hash;  // 32 bytes: SHA-256 chained over this node's log
 
   bool operator==(const RecordedEvent&) const = default;

@@ -226,6 +226,9 @@ Result<std::unique_ptr<EventStore>> EventStore::Open(EventStoreOptions options) 
       if (Status st = impl->IndexUpTo(impl->head.load(), 65536); !st.ok()) return Error(st);
     }
     impl->synced = impl->head.load();
+    auto own = impl->ReadLastSeq(impl->options.origin);
+    if (!own) return Error(own.error());
+    impl->own_seq = *own;
     impl->Start();
   }
   return std::unique_ptr<EventStore>(new EventStore(std::move(impl)));

@@ -135,6 +135,15 @@ class EventStore {
   // The event with this id, or NotFound.
   Result<RecordedEvent> FindById(std::string_view id);
 
+  // The event `origin` numbered `seq`, or NotFound.
+  Result<RecordedEvent> FindBySeq(std::string_view origin, std::uint64_t seq);
+  // Up to `max` events of `origin` with sequence number >= from_seq, in
+  // sequence order (skipping numbers this log does not hold).
+  Result<std::vector<RecordedEvent>> ReadOrigin(std::string_view origin, std::uint64_t from_seq,
+                                                std::size_t max);
+  // The highest sequence number of `origin` in this log (0: none).
+  Result<std::uint64_t> LastSeq(std::string_view origin);
+
   // The last durable position (0 for an empty log).
   std::uint64_t Head() const;
   // Waits until Head() >= position or the timeout passes; returns Head() >= position.

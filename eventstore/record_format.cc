@@ -47,6 +47,21 @@ std::string IdIndexKey(std::string_view key16) {
   return k;
 }
 
+std::string OriginSeqKey(std::string_view origin, std::uint64_t seq) {
+  std::string k = "O";
+  k.append(origin);
+  k.push_back('\0');
+  PutBe64(&k, seq);
+  return k;
+}
+
+std::string OriginSeqKeyEnd(std::string_view origin) {
+  std::string k = "O";
+  k.append(origin);
+  k.push_back('\x01');
+  return k;
+}
+
 bool IdKey(std::string_view id, std::string* key) {
   if (id.size() != 36) return false;
   char text[37];
@@ -93,12 +108,17 @@ void EncodeCanonical(const RecordedEvent& e, std::string* out) {
   PutLp(out, e.causation_id);
   PutLp(out, e.correlation_id);
   PutLp(out, e.data);
+  if (FormatOf(e) == kFormat) {
+    coding::PutVarint64(out, e.seq);
+    PutLp(out, e.signature);
+  }
 }
 
 std::string EncodeRecord(const RecordedEvent& e) {
   std::string out;
-  out.reserve(64 + e.stream.size() + e.type.size() + e.data.size() + e.actor.size());
-  out.push_back(static_cast<char>(kFormat));
+  out.reserve(64 + e.stream.size() + e.type.size() + e.data.size() + e.actor.size() +
+              e.signature.size());
+  out.push_back(static_cast<char>(FormatOf(e)));
   out.append(e.hash);
   EncodeCanonical(e, &out);
   return out;
@@ -106,7 +126,8 @@ std::string EncodeRecord(const RecordedEvent& e) {
 
 Status DecodeRecord(std::string_view value, RecordedEvent* out) {
   RecordedEvent& e = *out;
-  if (value.empty() || static_cast<std::uint8_t>(value[0]) != kFormat) {
+  const std::uint8_t format = value.empty() ? 0 : static_cast<std::uint8_t>(value[0]);
+  if (format != kFormat && format != kFormatUnsequenced) {
     return Status::Corruption("unknown record format");
   }
   coding::Decoder in(value.substr(1));
@@ -115,8 +136,11 @@ Status DecodeRecord(std::string_view value, RecordedEvent* out) {
   bool ok = in.Bytes(kHashSize, &e.hash) && in.Le64(&e.position) && in.View(16, &id) &&
             in.Lp(&e.stream) && in.Le64(&version) && in.Lp(&e.type) && in.Varint32(&e.schema) &&
             in.Le64(&time_ms) && in.Lp(&e.origin) && in.Lp(&e.actor) && in.Lp(&e.causation_id) &&
-            in.Lp(&e.correlation_id) && in.Lp(&e.data) && in.empty();
-  if (!ok) return Status::Corruption("record does not parse");
+            in.Lp(&e.correlation_id) && in.Lp(&e.data);
+  e.seq = 0;
+  e.signature.clear();
+  if (ok && format == kFormat) ok = in.Varint64(&e.seq) && in.Lp(&e.signature);
+  if (!ok || !in.empty()) return Status::Corruption("record does not parse");
   e.id.resize(36);
   FormatUuid(reinterpret_cast<const unsigned char*>(id.data()), e.id.data());
   e.version = static_cast<std::int64_t>(version);

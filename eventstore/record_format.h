@@ -6,14 +6,21 @@
 //                  crash loses only what re-indexing the log tail restores
 //     'S' stream 0x00 version:be64                    -> position:be64
 //     'I' id:16 (UUID bytes)                          -> position:be64
+//     'O' origin 0x00 seq:be64                        -> position:be64
 //     'C'                                             -> position:be64 (last indexed)
 //
-//   record    := format:u8(=1) hash:32 canonical
+//   record    := format:u8 hash:32 canonical
 //   canonical := position:le64 id:16 lp(stream) version:le64 lp(type)
 //                schema:varint32 time_ms:le64 lp(origin) lp(actor)
 //                lp(causation_id) lp(correlation_id) lp(data)
+//                [seq:varint64 lp(signature)]          only in format 2
 //   lp(x)     := varint32(len(x)) x
 //   hash(n)   := SHA-256(hash(n-1) || canonical(n)),  hash(0) := 32 zero bytes
+//
+// Format 1 records were written before events carried a sequence number and
+// a proof of origin; they still open and verify. An event is written in
+// format 2 when it has either, else in format 1, so decoding and re-encoding
+// gives back the stored bytes.
 //
 // Big-endian keys sort numerically. The position inside `canonical` binds a
 // record to its key, so moving a record breaks the chain as surely as editing it.
@@ -30,7 +37,12 @@
 
 namespace clientele::record {
 
-inline constexpr std::uint8_t kFormat = 1;
+inline constexpr std::uint8_t kFormatUnsequenced = 1;
+inline constexpr std::uint8_t kFormat = 2;
+// The format `event` is written in.
+inline std::uint8_t FormatOf(const RecordedEvent& event) {
+  return event.seq == 0 && event.signature.empty() ? kFormatUnsequenced : kFormat;
+}
 inline constexpr std::size_t kHashSize = 32;
 
 std::string PositionKey(std::uint64_t position);
@@ -42,12 +54,15 @@ std::string StreamKeyEnd(std::string_view stream);
 // The version in a StreamKey of `stream`.
 std::int64_t StreamKeyVersion(std::string_view key, std::string_view stream);
 std::string IdIndexKey(std::string_view key16);
+std::string OriginSeqKey(std::string_view origin, std::uint64_t seq);
+// The key just past every sequence number of `origin`.
+std::string OriginSeqKeyEnd(std::string_view origin);
 inline constexpr std::string_view kCheckpointKey = "C";
 // "customer-<uuid>" text of a UUID id -> 16 bytes; false if `id` is no UUID.
 bool IdKey(std::string_view id, std::string* key);
 std::string IdText(std::string_view key16);
 
-// Appends canonical(event) to *out.
+// Appends canonical(event), in FormatOf(event), to *out.
 void EncodeCanonical(const RecordedEvent& event, std::string* out);
 // The stored value: format, event.hash, canonical(event).
 std::string EncodeRecord(const RecordedEvent& event);

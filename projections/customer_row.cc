@@ -40,9 +40,9 @@ Result<std::optional<HistoryEntry>> Apply(const RecordedEvent& event, CustomerRo
              },
              *decoded);
   const LedgerEffect f = EffectOf(*decoded);
-  row->points += f.points;
-  row->credit += f.credit;
-  row->total_spent += f.spent;
+  row->points = SaturatingAdd(row->points, f.points);
+  row->credit = SaturatingAdd(row->credit, f.credit);
+  row->total_spent = SaturatingAdd(row->total_spent, f.spent);
   if (f.visit_ms > row->last_visit_ms) row->last_visit_ms = f.visit_ms;
   row->updated_ms = std::max(row->updated_ms, event.time_ms);  // the same whatever the order
   row->version = event.version;

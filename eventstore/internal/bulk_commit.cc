@@ -124,6 +124,7 @@ Result<BulkResult> EventStore::Impl::WriteBulk(Request* r, const std::string& ta
   std::unordered_set<std::size_t> streams;
   BulkResult out;
   std::uint64_t position = last_position;
+  std::uint64_t seq = own_seq;
   std::string hash = last_hash;
   std::int64_t version = 0;
   RecordedEvent e, existing;
@@ -167,6 +168,7 @@ Result<BulkResult> EventStore::Impl::WriteBulk(Request* r, const std::string& ta
     e.version = ++version;
     e.time_ms = now;
     e.origin = options.origin;
+    e.seq = ++seq;
     const std::string value = ChainedRecord(hash, &e);
     hash = e.hash;
     if (rocksdb::Status s = writer.Put(record::PositionKey(e.position), value); !s.ok()) {
@@ -190,6 +192,7 @@ Result<BulkResult> EventStore::Impl::WriteBulk(Request* r, const std::string& ta
   batches_written.fetch_add(1, std::memory_order_relaxed);
   last_position = position;
   last_hash = hash;
+  own_seq = seq;
   return out;
 }
 

@@ -94,6 +94,7 @@ void EventStore::Impl::CommitBatch(const std::vector<Request*>& batch) {
   Staging st;
   st.position = last_position;
   st.hash = last_hash;
+  st.own_seq = own_seq;
   for (Request* r : batch) {
     r->result = r->replicated ? StageReplicated(r, &st) : StageLocal(r, &st);
   }
@@ -124,6 +125,7 @@ void EventStore::Impl::CommitBatch(const std::vector<Request*>& batch) {
   batches_written.fetch_add(1, std::memory_order_relaxed);
   last_position = st.position;
   last_hash = st.hash;
+  own_seq = st.own_seq;
 }
 
 // Drops what the indexer has made findable in the indexes.
@@ -191,8 +193,8 @@ Status EventStore::Impl::LookupId(const Staging& st, const std::string& key, Rec
 
 std::string EventStore::Impl::ChainedRecord(const std::string& prev, RecordedEvent* e) {
   std::string value;
-  value.reserve(128 + e->stream.size() + e->data.size() + e->actor.size());
-  value.push_back(static_cast<char>(record::kFormat));
+  value.reserve(128 + e->stream.size() + e->data.size() + e->actor.size() + e->signature.size());
+  value.push_back(static_cast<char>(record::FormatOf(*e)));
   value.append(record::kHashSize, '\0');  // the hash goes here once canonical is known
   record::EncodeCanonical(*e, &value);
   std::string_view canonical(value.data() + 1 + record::kHashSize,
@@ -259,6 +261,7 @@ Result<AppendResult> EventStore::Impl::StageLocal(Request* r, Staging* st) {
     e.position = ++st->position;
     e.version = *current + static_cast<std::int64_t>(i) + 1;
     e.time_ms = now;
+    e.seq = ++st->own_seq;
     Stage(st, &e, r->id_keys[i]);
     out.positions.push_back(e.position);
   }
@@ -292,6 +295,9 @@ Result<AppendResult> EventStore::Impl::StageReplicated(Request* r, Staging* st) 
     if (!current) return Error(current.error());
     e.position = ++st->position;
     e.version = *current + 1;
+    // This node's own events coming back (a store that lost its disk): its
+    // next events continue after them.
+    if (e.origin == options.origin) st->own_seq = std::max(st->own_seq, e.seq);
     Stage(st, &e, r->id_keys[i]);
     SetVersion(st, e.stream, {e.version, e.position});
     out.positions[i] = e.position;

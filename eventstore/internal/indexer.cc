@@ -22,6 +22,20 @@ Status EventStore::Impl::LoadIndexCheckpoint() {
   return Status::OK();
 }
 
+Result<std::uint64_t> EventStore::Impl::ReadLastSeq(std::string_view origin) {
+  std::unique_ptr<rocksdb::Iterator> it(index_db->NewIterator(rocksdb::ReadOptions()));
+  const std::string end = record::OriginSeqKeyEnd(origin);
+  it->SeekForPrev(end);
+  if (!it->status().ok()) return Error(FromRocks(it->status(), "reading the origin index failed"));
+  if (!it->Valid()) return 0;
+  std::string_view key(it->key().data(), it->key().size());
+  const std::string_view prefix(end.data(), end.size() - 1);
+  if (key.size() != prefix.size() + 9 || !key.starts_with(prefix) || key[prefix.size()] != '\0') {
+    return 0;
+  }
+  return record::DecodePositionKey(key.substr(prefix.size() + 1));
+}
+
 Status EventStore::Impl::IndexUpTo(std::uint64_t target, std::size_t max_events) {
   std::uint64_t from = indexed.load() + 1;
   if (from > target) return Status::OK();
@@ -48,6 +62,7 @@ Status EventStore::Impl::IndexUpTo(std::uint64_t target, std::size_t max_events)
     std::string pos_key(it->key().data(), it->key().size());
     batch.Put(record::StreamKey(e.stream, e.version), pos_key);
     batch.Put(record::IdIndexKey(id_key), pos_key);
+    if (e.seq != 0) batch.Put(record::OriginSeqKey(e.origin, e.seq), pos_key);
     last = e.position;
   }
   if (!it->status().ok()) return FromRocks(it->status(), "reading the log failed");

@@ -73,6 +73,7 @@ struct EventStore::Impl {
     rocksdb::WriteBatch batch;
     std::uint64_t position = 0;
     std::string hash;
+    std::uint64_t own_seq = 0;
     std::unordered_map<std::string, const RecordedEvent*> pending_ids;  // id key -> staged event
     std::vector<std::pair<std::uint64_t, std::string>> staged;          // (position, id key)
     std::unordered_map<std::string, std::optional<StreamHead>> undo;    // stream -> before
@@ -118,6 +119,8 @@ struct EventStore::Impl {
 
   // --- indexer.cc
   Status LoadIndexCheckpoint();
+  // The highest sequence number of `origin` in the index, 0 if none.
+  Result<std::uint64_t> ReadLastSeq(std::string_view origin);
   // Indexes events after `indexed` up to `target`, at most `max_events` of them.
   Status IndexUpTo(std::uint64_t target, std::size_t max_events);
   void IndexLoop();
@@ -167,6 +170,7 @@ struct EventStore::Impl {
   // Owned by log-commit.
   std::uint64_t last_position = 0;
   std::string last_hash = std::string(record::kHashSize, '\0');
+  std::uint64_t own_seq = 0;  // the sequence number of this node's last own event
   record::ChainHasher hasher;
   std::unordered_map<std::string, StreamHead> versions;     // every stream with unindexed events
   std::unordered_map<std::string, std::uint64_t> tail_ids;  // unindexed id key -> position

@@ -1,0 +1,180 @@
+#include "domain/peer_rules.h"
+
+#include "domain/customer_code.h"
+#include "domain/ids.h"
+#include "domain/loyalty.h"
+#include "domain/overloaded.h"
+#include "domain/rules.h"
+
+namespace clientele {
+
+namespace {
+
+Status Invalid(std::string field, std::string reason, std::string message) {
+  return Status::InvalidArgument(std::move(field), std::move(reason), std::move(message));
+}
+
+// A reference or note must be as its rule would have left it: valid and
+// already trimmed.
+Status Clean(const Result<std::string>& checked, std::string_view field, std::string_view value) {
+  if (!checked) return checked.error();
+  if (*checked != value) {
+    return Invalid(std::string(field), "not_normalized",
+                   std::string(field) + " has white space a node would have trimmed");
+  }
+  return Status::OK();
+}
+
+Status CheckStamp(const Stamp& stamp, const PeerContext& ctx) {
+  if (stamp.node != ctx.origin) {
+    return Invalid("node", "foreign_stamp",
+                   "the edit is stamped by node '" + stamp.node + "', not by its origin " +
+                       std::string(ctx.origin));
+  }
+  if (stamp.hlc <= 0) return Invalid("hlc", "out_of_range", "the edit's stamp is not positive");
+  const std::int64_t limit_ms = ctx.now_ms + ctx.max_skew_ms;
+  if (stamp.hlc / kHlcTicksPerMs > limit_ms) {
+    return Invalid("hlc", "future_stamp",
+                   "the edit's stamp is ahead of this node's clock by more than the allowed skew");
+  }
+  return Status::OK();
+}
+
+Status CheckRegistered(const CustomerRegistered& e, const PeerContext& ctx) {
+  if (e.customer_id != ctx.customer_id) {
+    return Invalid("customer_id", "wrong_stream",
+                   "the registration names customer " + e.customer_id + " on the stream of " +
+                       std::string(ctx.customer_id));
+  }
+  auto code = ParseCustomerCode(e.code);
+  if (!code) return code.error();
+  if (code->node != ctx.origin || FormatCustomerCode(code->node, code->sequence) != e.code) {
+    return Invalid("code", "foreign_code",
+                   "code " + e.code + " is not in the code space of its origin " +
+                       std::string(ctx.origin));
+  }
+  const std::string expected_store = ctx.origin == kHqNode ? "" : std::string(ctx.origin);
+  if (e.origin_store != expected_store) {
+    return Invalid("origin_store", "foreign_origin_store",
+                   "origin_store '" + e.origin_store + "' is not the event's origin");
+  }
+  auto details = NormalizeDetails(e.details);
+  if (!details) return details.error();
+  if (*details != e.details) {
+    return Invalid("details", "not_normalized", "the customer's details are not normalised");
+  }
+  return Status::OK();
+}
+
+Status CheckChanged(const CustomerDetailsChanged& e, const PeerContext& ctx) {
+  if (e.changes.empty()) return Invalid("details", "empty_change", "the edit changes nothing");
+  auto patch = NormalizePatch(e.changes);
+  if (!patch) return patch.error();
+  if (*patch != e.changes) {
+    return Invalid("details", "not_normalized", "the edited details are not normalised");
+  }
+  return CheckStamp(e.stamp, ctx);
+}
+
+}  // namespace
+
+Status CheckNotFuture(std::string_view field, std::int64_t ms, const PeerContext& ctx) {
+  if (ms > ctx.now_ms + ctx.max_skew_ms) {
+    return Invalid(std::string(field), "future_time",
+                   std::string(field) +
+                       " is ahead of this node's clock by more than the allowed skew");
+  }
+  return Status::OK();
+}
+
+Status CheckPeerEvent(const CustomerEvent& event, const PeerContext& ctx) {
+  return std::visit(
+      Overloaded{
+          [&](const CustomerRegistered& e) { return CheckRegistered(e, ctx); },
+          [&](const CustomerDetailsChanged& e) { return CheckChanged(e, ctx); },
+          [&](const CustomerDeactivated& e) { return CheckStamp(e.stamp, ctx); },
+          [&](const CustomerReactivated& e) { return CheckStamp(e.stamp, ctx); },
+          [&](const CustomerDeleted&) { return Status::OK(); },
+          [&](const PurchaseRecorded& e) {
+            if (Status s = Clean(Reference("tab_id", e.tab_id, true), "tab_id", e.tab_id); !s.ok())
+              return s;
+            if (e.paid_at_ms < 0) return Invalid("paid_at", "out_of_range", "paid_at is negative");
+            if (Status s = CheckNotFuture("paid_at", e.paid_at_ms, ctx); !s.ok()) return s;
+            return PositiveAmount("amount", e.amount, kMaxAmount);
+          },
+          [&](const PurchaseRefunded& e) {
+            if (Status s =
+                    Clean(Reference("refund_id", e.refund_id, true), "refund_id", e.refund_id);
+                !s.ok())
+              return s;
+            if (Status s = Clean(Reference("tab_id", e.tab_id, true), "tab_id", e.tab_id); !s.ok())
+              return s;
+            return PositiveAmount("amount", e.amount, kMaxAmount);
+          },
+          [&](const PointsEarned& e) {
+            if (Status s = Clean(Reference("tab_id", e.tab_id, true), "tab_id", e.tab_id); !s.ok())
+              return s;
+            return PositiveAmount("points", e.points, kMaxPoints);
+          },
+          [&](const PointsReversed& e) {
+            if (Status s =
+                    Clean(Reference("refund_id", e.refund_id, true), "refund_id", e.refund_id);
+                !s.ok())
+              return s;
+            if (Status s = Clean(Reference("tab_id", e.tab_id, true), "tab_id", e.tab_id); !s.ok())
+              return s;
+            return PositiveAmount("points", e.points, kMaxPoints);
+          },
+          [&](const PointsRedeemed& e) {
+            if (Status s = Clean(Note(e.note, false), "note", e.note); !s.ok()) return s;
+            if (Status s = Clean(Reference("reference", e.reference, false), "reference",
+                                 e.reference);
+                !s.ok())
+              return s;
+            return PositiveAmount("points", e.points, kMaxPoints);
+          },
+          [&](const PointsAdjusted& e) {
+            if (Status s = Clean(Note(e.note, true), "note", e.note); !s.ok()) return s;
+            return NonZeroDelta(e.delta, kMaxPoints);
+          },
+          [&](const CreditToppedUp& e) {
+            if (Status s = Clean(Reference("payment_ref", e.payment_ref, true), "payment_ref",
+                                 e.payment_ref);
+                !s.ok())
+              return s;
+            if (Status s = Clean(Note(e.note, false), "note", e.note); !s.ok()) return s;
+            return PositiveAmount("amount", e.amount, kMaxAmount);
+          },
+          [&](const CreditDeducted& e) {
+            if (Status s = Clean(Note(e.note, false), "note", e.note); !s.ok()) return s;
+            if (Status s = Clean(Reference("reference", e.reference, false), "reference",
+                                 e.reference);
+                !s.ok())
+              return s;
+            return PositiveAmount("amount", e.amount, kMaxAmount);
+          },
+          [&](const CreditAdjusted& e) {
+            if (Status s = Clean(Note(e.note, true), "note", e.note); !s.ok()) return s;
+            return NonZeroDelta(e.delta, kMaxAmount);
+          },
+          [&](const CreditOverdraftDetected& e) {
+            if (auto id = ParseUuid(e.deduction_id, "deduction_id"); !id) return id.error();
+            if (Status s = ValidateNodeId(e.store, "store"); !s.ok()) return s;
+            return PositiveAmount("shortfall", e.shortfall, kMaxAmount);
+          },
+      },
+      event);
+}
+
+Status CheckPeerEvent(const SettingsEvent& event) {
+  if (const auto* set = std::get_if<LoyaltyProgramSet>(&event)) {
+    return ValidateProgram(set->program);
+  }
+  return Status::OK();
+}
+
+Status CheckPeerEvent(const NodeEvent&) {
+  return Status::OK();  // DecodeNodeEvent has checked every field
+}
+
+}  // namespace clientele

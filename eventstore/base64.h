@@ -1,0 +1,15 @@
+// Standard base64 (RFC 4648, with padding), through OpenSSL: how binary
+// values (keys, proofs of origin) travel in text headers and JSON.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace clientele {
+
+std::string Base64Encode(std::string_view bytes);
+// The bytes of `text`, or nullopt if it is not canonical padded base64.
+std::optional<std::string> Base64Decode(std::string_view text);
+
+}  // namespace clientele
