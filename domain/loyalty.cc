@@ -52,7 +52,7 @@ Points PointsFor(const LoyaltyProgram& p, Money amount) {
       if (r != 0) ++q;
       break;
   }
-  return q > kMaxPoints ? kMaxPoints : static_cast<Points>(q);
+  return q > INT64_MAX ? INT64_MAX : static_cast<Points>(q);
 }
 
 std::string_view ModuleName(Module m) {
