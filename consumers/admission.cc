@@ -13,8 +13,7 @@ Status Refuse(std::string reason, std::string message) {
 }
 
 bool HqOnly(std::string_view type) {
-  return IsSettingsEventType(type) || IsNodeEventType(type) ||
-         type == "credit.overdraft_detected";
+  return IsSettingsEventType(type) || IsNodeEventType(type) || type == "credit.overdraft_detected";
 }
 
 }  // namespace
@@ -51,11 +50,10 @@ Status Admission::CheckOrigin(const RecordedEvent& e, Channel channel) {
   if (HqOnly(e.type) && e.origin != kHqNode) {
     return Refuse("type_not_allowed", e.type + " is HQ's alone to record, not " + e.origin + "'s");
   }
-  const bool stream_fits =
-      IsCustomerEventType(e.type)   ? e.stream.starts_with(kCustomerStreamPrefix)
-      : IsSettingsEventType(e.type) ? e.stream == kSettingsStream
-      : IsNodeEventType(e.type)     ? e.stream == kNodesStream
-                                    : false;
+  const bool stream_fits = IsCustomerEventType(e.type) ? e.stream.starts_with(kCustomerStreamPrefix)
+                           : IsSettingsEventType(e.type) ? e.stream == kSettingsStream
+                           : IsNodeEventType(e.type)     ? e.stream == kNodesStream
+                                                         : false;
   if (!stream_fits) {
     return Refuse("wrong_stream", "an event of type '" + e.type + "' on stream '" + e.stream + "'");
   }
@@ -80,7 +78,8 @@ Status Admission::CheckPayload(const RecordedEvent& e) {
     return Refuse("future_time", s.message());
   }
   auto invalid = [](const Status& s) {
-    return Refuse("invalid_payload", s.field().empty() ? s.message() : s.field() + ": " + s.message());
+    return Refuse("invalid_payload",
+                  s.field().empty() ? s.message() : s.field() + ": " + s.message());
   };
   auto malformed = [](const Status& s) { return Refuse("malformed_payload", s.message()); };
   if (IsCustomerEventType(e.type)) {
@@ -114,8 +113,8 @@ Result<Verdict> Admission::CheckIdentity(const RecordedEvent& e) {
   auto existing = log_->FindById(e.id);
   if (existing) {
     if (SameEvent(*existing, e)) return Verdict::kDuplicate;
-    return Error(Refuse("event_id_reused",
-                        "event " + e.id + " is already in the log with other content"));
+    return Error(
+        Refuse("event_id_reused", "event " + e.id + " is already in the log with other content"));
   }
   if (existing.error().code() != StatusCode::kNotFound) return Error(existing.error());
   const auto seq_key = std::make_pair(e.origin, e.seq);

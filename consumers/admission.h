@@ -86,7 +86,7 @@ class Admission {
   NodeRegistry registry_;  // as of registry_version_ of the log's "nodes" stream
   std::int64_t registry_version_ = 0;
   NodeRegistry batch_registry_;  // registry_ and the node events admitted in this batch
-  std::unordered_map<std::string, RecordedEvent> batch_ids_;        // admitted in this batch
+  std::unordered_map<std::string, RecordedEvent> batch_ids_;  // admitted in this batch
   std::map<std::pair<std::string, std::uint64_t>, std::string> batch_seqs_;  // -> id
 };
 

@@ -33,8 +33,8 @@ Status CheckKeyText(std::string_view key) {
 Status NodeRegistry::MaySign(std::string_view node, std::string_view key, std::uint64_t seq) const {
   auto it = keys.find(std::string(key));
   if (it == keys.end() || it->second.node != node) {
-    return Status::PermissionDenied("unknown_key",
-                                    "the signing key is not enrolled for node " + std::string(node));
+    return Status::PermissionDenied(
+        "unknown_key", "the signing key is not enrolled for node " + std::string(node));
   }
   if (it->second.revoked && seq > it->second.valid_through) {
     return Status::PermissionDenied("revoked_key", "the signing key of node " + std::string(node) +
@@ -75,8 +75,9 @@ Result<std::vector<NodeEvent>> Decide(const NodeRegistry& registry, const NodeCo
             if (Status s = ValidateNodeId(c.node, "node"); !s.ok()) return Error(s);
             if (c.node == kHqNode) {
               return Error(Status::FailedPrecondition(
-                  "node", "hq_key", "HQ's own key cannot be revoked: every store checks HQ's "
-                                    "events with it"));
+                  "node", "hq_key",
+                  "HQ's own key cannot be revoked: every store checks HQ's "
+                  "events with it"));
             }
             if (!c.key.empty()) {
               if (Status s = CheckKeyText(c.key); !s.ok()) return Error(s);
@@ -89,10 +90,10 @@ Result<std::vector<NodeEvent>> Decide(const NodeRegistry& registry, const NodeCo
               if (!state.revoked) out.push_back(NodeKeyRevoked{c.node, key, c.valid_through});
             }
             if (!known) {
-              return Error(Status::NotFound(
-                  c.key.empty() ? "node_not_enrolled" : "key_not_found",
-                  c.key.empty() ? "node " + c.node + " has no enrolled key"
-                                : "node " + c.node + " has no such key"));
+              return Error(Status::NotFound(c.key.empty() ? "node_not_enrolled" : "key_not_found",
+                                            c.key.empty()
+                                                ? "node " + c.node + " has no enrolled key"
+                                                : "node " + c.node + " has no such key"));
             }
             return out;
           },
@@ -147,16 +148,17 @@ std::string EncodePayload(const NodeEvent& event) {
 Result<NodeEvent> DecodeNodeEvent(std::string_view type, std::uint32_t schema,
                                   std::string_view json) {
   if (!IsNodeEventType(type)) {
-    return Error(Status::InvalidArgument(
-        "type", "unknown_event_type", "unknown node event type '" + std::string(type) + "'"));
+    return Error(Status::InvalidArgument("type", "unknown_event_type",
+                                         "unknown node event type '" + std::string(type) + "'"));
   }
   if (schema != 1) {
-    return Error(Status::InvalidArgument("schema", "unknown_schema",
-                                         "unknown schema " + std::to_string(schema) + " of " +
-                                             std::string(type)));
+    return Error(Status::InvalidArgument(
+        "schema", "unknown_schema",
+        "unknown schema " + std::to_string(schema) + " of " + std::string(type)));
   }
   auto bad = [&] {
-    return Error(Status::Corruption("payload of " + std::string(type) + " does not match its schema"));
+    return Error(
+        Status::Corruption("payload of " + std::string(type) + " does not match its schema"));
   };
   simdjson::dom::parser parser;
   simdjson::dom::object o;

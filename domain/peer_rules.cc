@@ -49,9 +49,9 @@ Status CheckRegistered(const CustomerRegistered& e, const PeerContext& ctx) {
   auto code = ParseCustomerCode(e.code);
   if (!code) return code.error();
   if (code->node != ctx.origin || FormatCustomerCode(code->node, code->sequence) != e.code) {
-    return Invalid("code", "foreign_code",
-                   "code " + e.code + " is not in the code space of its origin " +
-                       std::string(ctx.origin));
+    return Invalid(
+        "code", "foreign_code",
+        "code " + e.code + " is not in the code space of its origin " + std::string(ctx.origin));
   }
   const std::string expected_store = ctx.origin == kHqNode ? "" : std::string(ctx.origin);
   if (e.origin_store != expected_store) {
@@ -80,9 +80,9 @@ Status CheckChanged(const CustomerDetailsChanged& e, const PeerContext& ctx) {
 
 Status CheckNotFuture(std::string_view field, std::int64_t ms, const PeerContext& ctx) {
   if (ms > ctx.now_ms + ctx.max_skew_ms) {
-    return Invalid(std::string(field), "future_time",
-                   std::string(field) +
-                       " is ahead of this node's clock by more than the allowed skew");
+    return Invalid(
+        std::string(field), "future_time",
+        std::string(field) + " is ahead of this node's clock by more than the allowed skew");
   }
   return Status::OK();
 }
@@ -127,8 +127,8 @@ Status CheckPeerEvent(const CustomerEvent& event, const PeerContext& ctx) {
           },
           [&](const PointsRedeemed& e) {
             if (Status s = Clean(Note(e.note, false), "note", e.note); !s.ok()) return s;
-            if (Status s = Clean(Reference("reference", e.reference, false), "reference",
-                                 e.reference);
+            if (Status s =
+                    Clean(Reference("reference", e.reference, false), "reference", e.reference);
                 !s.ok())
               return s;
             return PositiveAmount("points", e.points, kMaxPoints);
@@ -147,8 +147,8 @@ Status CheckPeerEvent(const CustomerEvent& event, const PeerContext& ctx) {
           },
           [&](const CreditDeducted& e) {
             if (Status s = Clean(Note(e.note, false), "note", e.note); !s.ok()) return s;
-            if (Status s = Clean(Reference("reference", e.reference, false), "reference",
-                                 e.reference);
+            if (Status s =
+                    Clean(Reference("reference", e.reference, false), "reference", e.reference);
                 !s.ok())
               return s;
             return PositiveAmount("amount", e.amount, kMaxAmount);

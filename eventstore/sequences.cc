@@ -27,8 +27,7 @@ Result<RecordedEvent> EventStore::FindBySeq(std::string_view origin, std::uint64
 }
 
 Result<std::vector<RecordedEvent>> EventStore::ReadOrigin(std::string_view origin,
-                                                          std::uint64_t from_seq,
-                                                          std::size_t max) {
+                                                          std::uint64_t from_seq, std::size_t max) {
   const std::uint64_t head = Head();
   if (!impl_->WaitIndexed(head)) return Error(IndexBehind());
   std::vector<RecordedEvent> out;

@@ -265,9 +265,7 @@ ProofVerifier::ProofVerifier(std::size_t capacity) : capacity_(capacity) {}
 ProofVerifier::~ProofVerifier() = default;
 
 Status ProofVerifier::Verify(const RecordedEvent& e) {
-  auto bad = [](const std::string& why) {
-    return Status::PermissionDenied("bad_signature", why);
-  };
+  auto bad = [](const std::string& why) { return Status::PermissionDenied("bad_signature", why); };
   Proof p;
   if (!ParseProof(e.signature, &p)) return bad("the event carries no well-formed signature");
   std::string root;
@@ -281,9 +279,9 @@ Status ProofVerifier::Verify(const RecordedEvent& e) {
     std::lock_guard lock(mu_);
     if (verified_.contains(remembered)) return Status::OK();
   }
-  EVP_PKEY* pub =
-      EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr,
-                                  reinterpret_cast<const unsigned char*>(p.key.data()), p.key.size());
+  EVP_PKEY* pub = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr,
+                                              reinterpret_cast<const unsigned char*>(p.key.data()),
+                                              p.key.size());
   if (pub == nullptr) return bad("the signing key is not an Ed25519 public key");
   const std::string text = SignedText(e.origin, root);
   EVP_MD_CTX* ctx = EVP_MD_CTX_new();
@@ -294,8 +292,8 @@ Status ProofVerifier::Verify(const RecordedEvent& e) {
                        text.size()) == 1;
   EVP_MD_CTX_free(ctx);
   EVP_PKEY_free(pub);
-  if (!ok) return bad("the signature does not verify: the event was altered or not signed by " +
-                      e.origin);
+  if (!ok)
+    return bad("the signature does not verify: the event was altered or not signed by " + e.origin);
   std::lock_guard lock(mu_);
   if (verified_.insert(remembered).second) {
     order_.push_back(std::move(remembered));

@@ -16,6 +16,7 @@
 #include "domain/ids.h"
 #include "eventstore/uuid.h"
 #include "tests/consumers/kafka_test_util.h"
+#include "tests/consumers/signed_events.h"
 #include "tests/test_util.h"
 #include "tests/test_util_process.h"
 
@@ -24,19 +25,15 @@ namespace {
 
 using namespace std::chrono_literals;
 
-// An event as another node recorded it.
+Origins& Nodes() {
+  static Origins origins;
+  return origins;
+}
+
+// An event as another node recorded and signed it.
 RecordedEvent Foreign(const std::string& customer, const CustomerEvent& event,
                       const std::string& origin = "hq") {
-  RecordedEvent e;
-  e.id = NewUuid();
-  e.stream = CustomerStream(customer);
-  e.type = std::string(EventTypeName(event));
-  e.schema = SchemaOf(event);
-  e.data = EncodePayload(event);
-  e.origin = origin;
-  e.actor = "someone";
-  e.time_ms = 1'700'000'000'000;
-  return e;
+  return Nodes().Signed(Nodes().Customer(origin, customer, event));
 }
 
 CustomerRegistered Registration(const std::string& id) {
@@ -95,6 +92,8 @@ class ReplicatorTest : public ::testing::Test {
     o.topic = "clientele.events";
     o.group_id = "clientele-s01";
     o.node = "s01";
+    o.channel = Channel::kEvents;
+    o.hq_key = Nodes().Key("hq").public_key();
     o.log = [this](std::string_view line) {
       std::lock_guard lock(mu_);
       lines_.emplace_back(line);
@@ -131,11 +130,13 @@ TEST_F(ReplicatorTest, AppendsOnceSkipsEchoesAndDeadLettersWhatItCannotRead) {
   producer.Send(*own_recorded);
   // Bad messages on the same key, so on the same partition, before a good one.
   producer.Raw(customer, "{}", nullptr);  // no CloudEvents headers at all
-  RecordedEvent unknown = Foreign(customer, CreditToppedUp{1, "x", ""});
+  RecordedEvent unknown = Nodes().Customer("hq", customer, CreditToppedUp{1, "x", ""});
   unknown.type = "credit.exploded";
+  unknown = Nodes().Signed(unknown);
   producer.Send(unknown);
-  RecordedEvent garbled = Foreign(customer, CreditToppedUp{1, "y", ""});
+  RecordedEvent garbled = Nodes().Customer("hq", customer, CreditToppedUp{1, "y", ""});
   garbled.data = "not json";
+  garbled = Nodes().Signed(garbled);
   producer.Send(garbled);
   RecordedEvent misfiled = Foreign(customer, CreditToppedUp{1, "z", ""});
   misfiled.stream = CustomerStream(NewUuid());  // the key no longer matches

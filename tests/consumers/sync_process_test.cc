@@ -105,6 +105,13 @@ class SyncTest : public ::testing::Test {
     std::vector<std::string> argv = {CLIENTELE_BIN, "serve",   "--node",   name,
                                      "--data",      n.data,    "--listen", "127.0.0.1:0",
                                      "--kafka",     bootstrap_};
+    if (name != "hq") {
+      // As an operator would: HQ enrols the store's key before it first
+      // starts, and the store pins HQ's key from HQ's feed.
+      Enroll(name, n.data);
+      argv.insert(argv.end(),
+                  {"--hq-url", HqUrl(), "--sync-token-file", hq().data + "/first-token"});
+    }
     argv.insert(argv.end(), extra.begin(), extra.end());
     n.process = std::make_unique<ChildProcess>(argv);
     const std::string port = n.process->WaitFor(R"(listening on http://127\.0\.0\.1:(\d+))", 120s);
@@ -114,6 +121,26 @@ class SyncTest : public ::testing::Test {
     std::ifstream token(n.data + "/first-token");
     token >> n.token;
     return n;
+  }
+
+  std::string HqUrl() { return "http://127.0.0.1:" + std::to_string(hq().http->port()); }
+
+  // The public key `clientele key` prints for a data folder.
+  static std::string KeyOf(const std::string& data) {
+    ChildProcess key({CLIENTELE_BIN, "key", "--data", data});
+    return key.WaitFor(R"(public key:\s+(\S+))", 30s);
+  }
+
+  // Enrols the node's key at HQ (once: HQ answers 200 when it is already there).
+  void Enroll(const std::string& name, const std::string& data) {
+    const std::string key = KeyOf(data);
+    ASSERT_FALSE(key.empty());
+    // A connection of its own: another thread may be using HQ's.
+    HttpClient http(hq().http->port());
+    Reply r = http.Call("POST", "/v1/nodes",
+                        R"({"node":")" + name + R"(","public_key":")" + key + R"("})",
+                        {{"authorization", "Bearer " + hq().token}});
+    ASSERT_TRUE(r.status == 201 || r.status == 200) << r.body;
   }
 
   Node& hq() { return nodes_["hq"]; }
@@ -352,9 +379,7 @@ TEST_F(SyncTest, AStoreWithAnEmptyDataFolderJoinsFromHq) {
                       R"({"amount":700,"payment_ref":"p1"})")
                 .status,
             200);
-  std::ofstream(dir_.sub("hq-token")) << hq().token << "\n";
-  Node& s3 = Start("s03", {"--hq-url", "http://127.0.0.1:" + std::to_string(hq().http->port()),
-                           "--sync-token-file", dir_.sub("hq-token")});
+  Node& s3 = Start("s03");
   EXPECT_NE(s3.process->output().find("joined: "), std::string::npos) << s3.process->output();
   EXPECT_EQ(Int(s3.Get(id), "credit"), 700);
   // And from then on it follows Kafka.
