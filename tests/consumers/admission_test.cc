@@ -1,0 +1,99 @@
+// Admission without Kafka: the late join's path (Channel::kFeed), the
+// registry following the log within a batch, and duplicates.
+#include "consumers/admission.h"
+
+#include <gtest/gtest.h>
+
+#include "tests/consumers/signed_events.h"
+#include "tests/test_util.h"
+
+namespace clientele::testing {
+namespace {
+
+class AdmissionTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto log = EventStore::Open({.path = dir_.path(), .origin = "s02", .sync = false});
+    ASSERT_TRUE(log);
+    log_ = std::move(*log);
+    admission_ = std::make_unique<Admission>(
+        log_.get(), AdmissionOptions{.node = "s02",
+                                     .hq_key = origins_.Key("hq").public_key(),
+                                     .clock = &clock_});
+  }
+
+  RecordedEvent Enrolment(const std::string& node) {
+    return origins_.Signed(origins_.Node(NodeKeyEnrolled{node, origins_.KeyText(node)}));
+  }
+  RecordedEvent TopUp(const std::string& origin, const std::string& ref) {
+    return origins_.Signed(origins_.Customer(origin, customer_, CreditToppedUp{100, ref, ""}));
+  }
+
+  TempDir dir_;
+  Origins origins_;
+  ManualClock clock_;
+  std::unique_ptr<EventStore> log_;
+  std::unique_ptr<Admission> admission_;
+  const std::string customer_ = NewUuid();
+};
+
+TEST_F(AdmissionTest, AnEnrolmentCountsForTheEventsAfterItInTheSameBatch) {
+  ASSERT_TRUE(admission_->BeginBatch().ok());
+  auto before = admission_->Check(TopUp("s01", "p1"), Channel::kFeed);
+  ASSERT_FALSE(before);
+  EXPECT_EQ(before.error().reason(), "unknown_key");
+  auto enrolled = admission_->Check(Enrolment("s01"), Channel::kFeed);
+  ASSERT_TRUE(enrolled) << enrolled.error().ToString();
+  EXPECT_EQ(*enrolled, Verdict::kNew);
+  auto after = admission_->Check(TopUp("s01", "p2"), Channel::kFeed);
+  ASSERT_TRUE(after) << after.error().ToString();
+  EXPECT_EQ(*after, Verdict::kNew);
+  EXPECT_TRUE(admission_->registry().keys.empty()) << "the log has no enrolment yet";
+}
+
+TEST_F(AdmissionTest, TheRegistryFollowsTheLogAcrossBatches) {
+  ASSERT_TRUE(log_->AppendReplicated({Enrolment("s01")}));
+  ASSERT_TRUE(admission_->BeginBatch().ok());
+  EXPECT_TRUE(admission_->registry().Enrolled("s01"));
+  EXPECT_TRUE(admission_->Check(TopUp("s01", "p1"), Channel::kFeed));
+  // Revoked after event 1 of s01: its next events are refused.
+  RecordedEvent revoked = origins_.Signed(
+      origins_.Node(NodeKeyRevoked{"s01", origins_.KeyText("s01"), 1}));
+  ASSERT_TRUE(log_->AppendReplicated({revoked}));
+  ASSERT_TRUE(admission_->BeginBatch().ok());
+  auto refused = admission_->Check(TopUp("s01", "p2"), Channel::kFeed);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().reason(), "revoked_key");
+}
+
+TEST_F(AdmissionTest, WhatTheLogHoldsIsADuplicateWhateverItsProof) {
+  ASSERT_TRUE(log_->AppendReplicated({Enrolment("s01")}));
+  RecordedEvent e = TopUp("s01", "p1");
+  ASSERT_TRUE(log_->AppendReplicated({e}));
+  ASSERT_TRUE(admission_->BeginBatch().ok());
+  e.signature.clear();  // an echo or a redelivery: the content decides
+  auto again = admission_->Check(e, Channel::kFeed);
+  ASSERT_TRUE(again) << again.error().ToString();
+  EXPECT_EQ(*again, Verdict::kDuplicate);
+  // Twice in one batch: the second is a duplicate of the first.
+  RecordedEvent fresh = TopUp("s01", "p2");
+  EXPECT_EQ(*admission_->Check(fresh, Channel::kFeed), Verdict::kNew);
+  EXPECT_EQ(*admission_->Check(fresh, Channel::kFeed), Verdict::kDuplicate);
+}
+
+TEST_F(AdmissionTest, AStoreTakesItsOwnEventsBackFromHqButNeverViaUpstream) {
+  ASSERT_TRUE(log_->AppendReplicated({Enrolment("s02")}));
+  ASSERT_TRUE(admission_->BeginBatch().ok());
+  // s02 lost its disk: its own events come back through HQ's feed.
+  auto own = admission_->Check(TopUp("s02", "p1"), Channel::kFeed);
+  ASSERT_TRUE(own) << own.error().ToString();
+  EXPECT_EQ(*own, Verdict::kNew);
+  auto hq_upstream = admission_->Check(
+      origins_.Signed(origins_.Customer("hq", customer_, CreditToppedUp{1, "x", ""})),
+      Channel::kUpstream);
+  ASSERT_FALSE(hq_upstream);
+  EXPECT_EQ(hq_upstream.error().reason(), "wrong_channel");
+}
+
+}  // namespace
+}  // namespace clientele::testing
