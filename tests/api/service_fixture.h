@@ -1,6 +1,7 @@
 // A node without a network: log, command handler, projections, imports and
-// the API service, called directly with HttpRequest values. Everything reads
-// one ManualClock, which starts at the real time and moves only when told.
+// the API service, called directly with HttpRequest values. The node is HQ,
+// with a signing key made for the test (key_). Everything reads one
+// ManualClock, which starts at the real time and moves only when told.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -12,6 +13,7 @@
 #include <string>
 
 #include "api/service.h"
+#include "eventstore/signing.h"
 #include "eventstore/system_clock.h"
 #include "imports/import_service.h"
 #include "tests/api/reply.h"
@@ -46,10 +48,11 @@ class ServiceTest : public ::testing::Test {
     store_.reset();
   }
 
-  // A service on this node's log, commands and projections.
+  // A service on this node's log, commands and projections, signing with key_.
   std::unique_ptr<api::Service> NewService(ImportService* imports) {
     api::ServiceOptions options;
     options.imports = imports;
+    options.key = key_.get();
     return std::make_unique<api::Service>(options, store_.get(), commands_.get(), projector_.get(),
                                           api::Authenticator(TestPrincipals()), &clock_);
   }
@@ -99,6 +102,7 @@ class ServiceTest : public ::testing::Test {
 
   TempDir dir_;
   ManualClock clock_{SystemClock::Default()->NowMs()};
+  std::unique_ptr<NodeKey> key_ = NodeKey::Generate();  // HQ's
   std::unique_ptr<EventStore> store_;
   std::unique_ptr<CommandHandler> commands_;
   std::unique_ptr<Projector> projector_;

@@ -204,6 +204,7 @@ std::string PathFor(const std::string& pattern, const std::string& ref) {
   std::string out = pattern;
   if (auto at = out.find("{ref}"); at != std::string::npos) out.replace(at, 5, ref);
   if (auto at = out.find("{module}"); at != std::string::npos) out.replace(at, 8, "loyalty_points");
+  if (auto at = out.find("{node}"); at != std::string::npos) out.replace(at, 6, "s01");
   return out;
 }
 
@@ -240,6 +241,10 @@ TEST_F(ServiceTest, EachRouteNeedsThePermissionsItsContractLists) {
       {"PUT /v1/settings/loyalty-program", {"settings.manage"}},
       {"PUT /v1/settings/modules/{module}", {"settings.manage"}},
       {"GET /v1/events", {"audit.read", "sync"}},
+      {"GET /v1/sync/identity", {"sync", "nodes.manage"}},
+      {"GET /v1/nodes", {"sync", "nodes.manage"}},
+      {"POST /v1/nodes", {"nodes.manage"}},
+      {"POST /v1/nodes/{node}/revoke", {"nodes.manage"}},
   };
   std::map<std::string, Names> served;
   for (const auto& route : service_->Routes()) {
