@@ -24,6 +24,10 @@
 //   PUT    /v1/settings/loyalty-program                      settings.manage
 //   PUT    /v1/settings/modules/{module}                     settings.manage
 //   GET    /v1/events?after=POSITION&limit=N                 audit.read or sync
+//   GET    /v1/sync/identity                                 sync or nodes.manage
+//   GET    /v1/nodes                                         sync or nodes.manage
+//   POST   /v1/nodes                                         nodes.manage (HQ only)
+//   POST   /v1/nodes/{node}/revoke                           nodes.manage (HQ only)
 //
 // Writes answer with the resulting customer (after the projections have
 // caught up with the write) and its version as ETag; updates honour If-Match.

@@ -71,8 +71,8 @@ class NodeKey {
 std::string PublicKeyText(std::string_view key);
 // The key in `text`, or InvalidArgument("public_key").
 Result<std::string> ParsePublicKey(std::string_view text);
-// A short fingerprint for logs and listings: the first 8 bytes of the key's
-// SHA-256, in hex.
+// A short fingerprint for logs and listings: the first 8 bytes of
+// SHA-256(0x02 || key), in hex.
 std::string KeyFingerprint(std::string_view key);
 
 // The signing bytes of `e` (see above), appended to *out.

@@ -17,9 +17,9 @@ class AdmissionTest : public ::testing::Test {
     ASSERT_TRUE(log);
     log_ = std::move(*log);
     admission_ = std::make_unique<Admission>(
-        log_.get(), AdmissionOptions{.node = "s02",
-                                     .hq_key = origins_.Key("hq").public_key(),
-                                     .clock = &clock_});
+        log_.get(),
+        AdmissionOptions{
+            .node = "s02", .hq_key = origins_.Key("hq").public_key(), .clock = &clock_});
   }
 
   RecordedEvent Enrolment(const std::string& node) {
@@ -57,8 +57,8 @@ TEST_F(AdmissionTest, TheRegistryFollowsTheLogAcrossBatches) {
   EXPECT_TRUE(admission_->registry().Enrolled("s01"));
   EXPECT_TRUE(admission_->Check(TopUp("s01", "p1"), Channel::kFeed));
   // Revoked after event 1 of s01: its next events are refused.
-  RecordedEvent revoked = origins_.Signed(
-      origins_.Node(NodeKeyRevoked{"s01", origins_.KeyText("s01"), 1}));
+  RecordedEvent revoked =
+      origins_.Signed(origins_.Node(NodeKeyRevoked{"s01", origins_.KeyText("s01"), 1}));
   ASSERT_TRUE(log_->AppendReplicated({revoked}));
   ASSERT_TRUE(admission_->BeginBatch().ok());
   auto refused = admission_->Check(TopUp("s01", "p2"), Channel::kFeed);

@@ -39,11 +39,12 @@ class Producer {
   void Raw(const char* topic, const std::string& key, const std::string& value,
            rd_kafka_headers_t* headers) {
     if (headers == nullptr) headers = rd_kafka_headers_new(0);
-    ASSERT_EQ(rd_kafka_producev(rk_, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_KEY(key.data(), key.size()),
-                                RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()),
-                                RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-                                RD_KAFKA_V_HEADERS(headers), RD_KAFKA_V_END),
-              RD_KAFKA_RESP_ERR_NO_ERROR);
+    ASSERT_EQ(
+        rd_kafka_producev(rk_, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_KEY(key.data(), key.size()),
+                          RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()),
+                          RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_HEADERS(headers),
+                          RD_KAFKA_V_END),
+        RD_KAFKA_RESP_ERR_NO_ERROR);
     ASSERT_EQ(rd_kafka_flush(rk_, 10000), RD_KAFKA_RESP_ERR_NO_ERROR);
   }
 
@@ -85,11 +86,10 @@ class HostileMessagesTest : public ::testing::Test {
     store_ = std::move(*store);
     // The registry: HQ records it; the store has it by sync, signed by HQ.
     // s01 enrolled; s04's key revoked after its event 2.
-    for (const NodeEvent& e :
-         {NodeEvent(NodeKeyEnrolled{"hq", origins_.KeyText("hq")}),
-          NodeEvent(NodeKeyEnrolled{"s01", origins_.KeyText("s01")}),
-          NodeEvent(NodeKeyEnrolled{"s04", origins_.KeyText("s04")}),
-          NodeEvent(NodeKeyRevoked{"s04", origins_.KeyText("s04"), 2})}) {
+    for (const NodeEvent& e : {NodeEvent(NodeKeyEnrolled{"hq", origins_.KeyText("hq")}),
+                               NodeEvent(NodeKeyEnrolled{"s01", origins_.KeyText("s01")}),
+                               NodeEvent(NodeKeyEnrolled{"s04", origins_.KeyText("s04")}),
+                               NodeEvent(NodeKeyRevoked{"s04", origins_.KeyText("s04"), 2})}) {
       NewEvent n;
       n.id = NewUuid();
       n.type = std::string(EventTypeName(e));
@@ -195,7 +195,8 @@ TEST_F(HostileMessagesTest, EachIsADeadLetterWithItsReasonAndTheNextMessageIsApp
     RecordedEvent e = origins_.Settings(LoyaltyProgramSet{{1, 0, Rounding::kFloor}});
     add("a program with per_amount 0, from HQ itself", kEvents, origins_.Signed(e),
         "invalid_payload");
-    RecordedEvent absurd = origins_.Settings(LoyaltyProgramSet{{2'000'000'000, 1, Rounding::kFloor}});
+    RecordedEvent absurd =
+        origins_.Settings(LoyaltyProgramSet{{2'000'000'000, 1, Rounding::kFloor}});
     add("a program with absurd points, from HQ itself", kEvents, origins_.Signed(absurd),
         "invalid_payload");
   }
@@ -225,8 +226,7 @@ TEST_F(HostileMessagesTest, EachIsADeadLetterWithItsReasonAndTheNextMessageIsApp
       "unknown_key");
   {
     RecordedEvent e = origins_.Customer("s01", known, CreditToppedUp{100, "p7", ""});
-    add("s01's event signed with s04's key", kUpstream, origins_.Signed(e, "s04"),
-        "unknown_key");
+    add("s01's event signed with s04's key", kUpstream, origins_.Signed(e, "s04"), "unknown_key");
   }
   {
     origins_.Customer("s04", known, CreditToppedUp{1, "a", ""});  // s04's events 1 and 2
@@ -274,7 +274,8 @@ TEST_F(HostileMessagesTest, EachIsADeadLetterWithItsReasonAndTheNextMessageIsApp
   ASSERT_TRUE(at_hq && at_store);
   ASSERT_TRUE(Eventually([&] {
     return at_hq->stats().messages == upstream + 1 && at_store->stats().messages == events + 1;
-  })) << at_hq->stats().messages << " " << at_store->stats().messages;
+  })) << at_hq->stats().messages
+      << " " << at_store->stats().messages;
   EXPECT_EQ(at_hq->stats().dead_letters, upstream);
   EXPECT_EQ(at_store->stats().dead_letters, events);
   EXPECT_EQ(at_hq->stats().appended, 1u);

@@ -27,8 +27,8 @@ class Origins {
   std::string KeyText(const std::string& node) { return PublicKeyText(Key(node).public_key()); }
 
   // An unsigned event of `origin`, with its next sequence number.
-  RecordedEvent Unsigned(const std::string& origin, const std::string& stream,
-                         std::string type, std::uint32_t schema, std::string data) {
+  RecordedEvent Unsigned(const std::string& origin, const std::string& stream, std::string type,
+                         std::uint32_t schema, std::string data) {
     RecordedEvent e;
     e.id = NewUuid();
     e.stream = stream;
