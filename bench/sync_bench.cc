@@ -12,7 +12,12 @@
 //    origin to the moment it is durable in store 2's log;
 // 3. late join: HQ (a `clientele serve` process) holds C customers; a store
 //    with an empty data folder starts and copies them through HQ's events
-//    feed; timed until the store's projections hold all of HQ's log.
+//    feed, checking every event's signature; timed until the store's
+//    projections hold all of HQ's log;
+// 4. proofs of origin, on one thread (so per core): signing in batches of
+//    256 as the publisher does, verifying those proofs as a receiver does
+//    (one Ed25519 check per batch, then hashes), and, for scale, one Ed25519
+//    signature and check per event.
 //
 // Prints `figure: NAME VALUE UNIT` lines.
 #include <CLI/CLI.hpp>
@@ -33,6 +38,7 @@
 #include "consumers/replicator.h"
 #include "domain/event_codec.h"
 #include "domain/ids.h"
+#include "eventstore/signing.h"
 #include "eventstore/uuid.h"
 #include "tests/test_util_process.h"
 
@@ -94,10 +100,12 @@ void PublishThroughput(const std::string& dir, int events) {
   if (Status s = broker->CreateTopic("clientele.events", 4); !s.ok()) Die(s.ToString());
   const std::uint64_t head = log->Head();
   const auto start = SteadyClock::now();
+  auto key = NodeKey::Generate();
   PublisherOptions p;
   p.bootstrap = broker->bootstrap();
   p.topic = "clientele.events";
   p.cursor_path = dir + "/publish-cursor";
+  p.key = key.get();  // signing is part of publishing
   auto publisher = Must(OutboxPublisher::Start(log.get(), p), "starting the publisher");
   if (!Eventually([&] { return publisher->cursor() >= head; }, std::chrono::seconds(600), kPoll)) {
     Die("the publisher did not finish");
@@ -106,26 +114,32 @@ void PublishThroughput(const std::string& dir, int events) {
 }
 
 struct Node {
+  std::unique_ptr<NodeKey> key;
   std::unique_ptr<EventStore> log;
   std::unique_ptr<OutboxPublisher> publisher;
   std::unique_ptr<Replicator> replicator;
 };
 
-Node StartNode(const std::string& dir, const std::string& node, const std::string& bootstrap) {
+Node StartNode(const std::string& dir, const std::string& node, const std::string& bootstrap,
+               std::unique_ptr<NodeKey> key, const std::string& hq_key) {
   Node n;
   const bool hq = node == kHqNode;
+  n.key = std::move(key);
   n.log = OpenLog(dir + "/" + node, node, true);
   PublisherOptions p;
   p.bootstrap = bootstrap;
   p.topic = hq ? "clientele.events" : "clientele.upstream";
   p.only_origin = hq ? "" : node;
   p.cursor_path = dir + "/" + node + "/outbox-cursor";
+  p.key = n.key.get();
   n.publisher = Must(OutboxPublisher::Start(n.log.get(), p), "starting a publisher");
   ReplicatorOptions r;
   r.bootstrap = bootstrap;
   r.topic = hq ? "clientele.upstream" : "clientele.events";
   r.group_id = "clientele-" + node;
   r.node = node;
+  r.channel = hq ? Channel::kUpstream : Channel::kEvents;
+  r.hq_key = hq_key;
   EventStore* log = n.log.get();
   if (hq)
     r.after_append = [log](const std::vector<RecordedEvent>& f) { (void)RecordOverdrafts(log, f); };
@@ -144,9 +158,27 @@ void ReplicationLag(const std::string& dir, int rate, int seconds) {
   for (const char* t : {"clientele.events", "clientele.upstream", "clientele.dead-letter"}) {
     if (Status s = broker->CreateTopic(t, 4); !s.ok()) Die(s.ToString());
   }
-  Node hq = StartNode(dir, "hq", broker->bootstrap());
-  Node s1 = StartNode(dir, "s01", broker->bootstrap());
-  Node s2 = StartNode(dir, "s02", broker->bootstrap());
+  std::map<std::string, std::unique_ptr<NodeKey>> keys;
+  for (const char* n : {"hq", "s01", "s02"}) keys[n] = NodeKey::Generate();
+  const std::string hq_key = keys["hq"]->public_key();
+  {
+    // HQ's registry: every node enrolled before the traffic starts.
+    auto log = OpenLog(dir + "/hq", "hq", true);
+    CommandHandler commands(log.get(), "hq");
+    for (const auto& [n, key] : keys) {
+      (void)Must(commands.ExecuteNodes(EnrollNodeKey{n, PublicKeyText(key->public_key())}, "bench"),
+                 "enrolling");
+    }
+  }
+  Node hq = StartNode(dir, "hq", broker->bootstrap(), std::move(keys["hq"]), hq_key);
+  Node s1 = StartNode(dir, "s01", broker->bootstrap(), std::move(keys["s01"]), hq_key);
+  Node s2 = StartNode(dir, "s02", broker->bootstrap(), std::move(keys["s02"]), hq_key);
+  for (EventStore* store : {s1.log.get(), s2.log.get()}) {
+    if (!Eventually([&] { return store->StreamVersion(kNodesStream).value_or(0) >= 3; },
+                    std::chrono::seconds(120), kPoll)) {
+      Die("the stores did not receive HQ's registry");
+    }
+  }
 
   // When each event's append was asked for, and when store 2 had it.
   std::mutex mu;
@@ -243,7 +275,8 @@ void LateJoin(const std::string& dir, const std::string& bin, int customers) {
   const std::string broker =
       hq.WaitFor(R"(embedded Kafka broker at (\S+) )", std::chrono::seconds(5));
   if (port.empty() || broker.empty()) Die("HQ did not start: " + hq.output());
-  const std::uint64_t head = static_cast<std::uint64_t>(customers);
+  // The customers and HQ's enrolment of its own key, at its first start.
+  const std::uint64_t head = static_cast<std::uint64_t>(customers) + 1;
   const auto start = SteadyClock::now();
   ChildProcess store({bin, "serve", "--node", "s09", "--data", dir + "/join-s09", "--listen",
                       "127.0.0.1:0", "--kafka", broker, "--hq-url", "http://127.0.0.1:" + port,
@@ -266,6 +299,48 @@ void LateJoin(const std::string& dir, const std::string& bin, int customers) {
          static_cast<double>(head) / Seconds(start), "events/s");
 }
 
+void Proofs(int events) {
+  auto key = NodeKey::Generate();
+  std::vector<RecordedEvent> batch(static_cast<std::size_t>(events));
+  for (int i = 0; i < events; ++i) {
+    RecordedEvent& e = batch[static_cast<std::size_t>(i)];
+    e.id = NewUuid();
+    e.stream = CustomerStream(NewUuid());
+    e.type = "loyalty.points_adjusted";
+    e.data = Adjustment(i).data;
+    e.origin = "s01";
+    e.actor = "bench";
+    e.time_ms = 1'800'000'000'000;
+    e.seq = static_cast<std::uint64_t>(i) + 1;
+  }
+  auto start = SteadyClock::now();
+  for (std::size_t i = 0; i < batch.size(); i += 256) {
+    std::vector<RecordedEvent*> group;
+    for (std::size_t j = i; j < std::min(batch.size(), i + 256); ++j) group.push_back(&batch[j]);
+    SignBatch(*key, group);
+  }
+  Figure("sign_batched_256", events / Seconds(start), "events/s per core");
+  ProofVerifier verifier;
+  start = SteadyClock::now();
+  for (const RecordedEvent& e : batch) {
+    if (!verifier.Verify(e).ok()) Die("a proof did not verify");
+  }
+  Figure("verify_batched_256", events / Seconds(start), "events/s per core");
+  const int single = std::min(events, 5000);
+  start = SteadyClock::now();
+  std::vector<std::string> signatures;
+  for (int i = 0; i < single; ++i) signatures.push_back(key->Sign(batch[i].data));
+  Figure("ed25519_sign_per_event", single / Seconds(start), "events/s per core");
+  ProofVerifier uncached(0);  // remembers no root: one Ed25519 check per event
+  for (int i = 0; i < single; ++i) {
+    RecordedEvent* one[] = {&batch[static_cast<std::size_t>(i)]};
+    SignBatch(*key, one);
+  }
+  start = SteadyClock::now();
+  for (int i = 0; i < single; ++i) (void)uncached.Verify(batch[static_cast<std::size_t>(i)]);
+  Figure("ed25519_verify_per_event", single / Seconds(start), "events/s per core");
+}
+
 }  // namespace
 }  // namespace clientele
 
@@ -283,6 +358,7 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   std::filesystem::remove_all(data);
   std::filesystem::create_directories(data);
+  clientele::Proofs(200000);
   clientele::PublishThroughput(data, publish_events);
   clientele::ReplicationLag(data, rate, seconds);
   clientele::LateJoin(data, bin, customers);

@@ -14,7 +14,7 @@ LedgerEffect EffectOf(const CustomerEvent& event) {
                    f.reference = e.tab_id;
                  },
                  [&](const PurchaseRefunded& e) {
-                   f.spent = -e.amount;
+                   f.spent = SaturatingNegate(e.amount);
                    f.reference = e.refund_id;
                  },
                  [&](const PointsEarned& e) {
@@ -23,12 +23,12 @@ LedgerEffect EffectOf(const CustomerEvent& event) {
                    f.reference = e.tab_id;
                  },
                  [&](const PointsReversed& e) {
-                   f.points = -e.points;
+                   f.points = SaturatingNegate(e.points);
                    f.entry = true;
                    f.reference = e.refund_id;
                  },
                  [&](const PointsRedeemed& e) {
-                   f.points = -e.points;
+                   f.points = SaturatingNegate(e.points);
                    f.entry = f.history = true;
                    f.note = e.note;
                    f.reference = e.reference;
@@ -45,7 +45,7 @@ LedgerEffect EffectOf(const CustomerEvent& event) {
                    f.reference = e.payment_ref;
                  },
                  [&](const CreditDeducted& e) {
-                   f.credit = -e.amount;
+                   f.credit = SaturatingNegate(e.amount);
                    f.entry = f.history = true;
                    f.note = e.note;
                    f.reference = e.reference;

@@ -43,6 +43,9 @@ inline std::int64_t SaturatingAdd(std::int64_t a, std::int64_t b) {
   return b > 0 ? INT64_MAX : INT64_MIN;
 }
 
+// -a, held at INT64_MAX for INT64_MIN.
+inline std::int64_t SaturatingNegate(std::int64_t a) { return a == INT64_MIN ? INT64_MAX : -a; }
+
 // "12.34" for 1234; "-0.05" for -5. For messages only: amounts travel as integers.
 std::string FormatMoney(Money minor);
 

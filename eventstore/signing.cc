@@ -272,7 +272,9 @@ Status ProofVerifier::Verify(const RecordedEvent& e) {
   if (!RootOf(Leaf(e), p.index, p.count, p.path, &root)) {
     return bad("the signature's path does not fit its batch");
   }
+  // What was verified: this signature, by this key, over this origin's root.
   std::string remembered(p.key);
+  remembered.append(p.signature);
   coding::PutLp(&remembered, e.origin);
   remembered.append(root);
   {
