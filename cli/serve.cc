@@ -176,6 +176,7 @@ struct Sync {
   std::unique_ptr<EmbeddedBroker> broker;
   std::unique_ptr<OutboxPublisher> publisher;
   std::unique_ptr<Replicator> replicator;
+  std::unique_ptr<OverdraftWatch> overdrafts;  // HQ only
 
   Status Start(const ServeConfig& c, EventStore* log, const NodeKey* key,
                const std::string& hq_key) {
@@ -216,16 +217,13 @@ struct Sync {
     r.max_skew_ms = c.max_clock_skew_ms;
     r.max_message_bytes = static_cast<std::size_t>(c.max_message_bytes);
     if (hq) {
-      r.after_append = [log](const std::vector<RecordedEvent>& fresh) {
-        auto found = RecordOverdrafts(log, fresh);
-        if (!found) {
-          std::fprintf(stderr, "clientele: overdraft check failed: %s\n",
-                       found.error().ToString().c_str());
-        } else if (*found > 0) {
-          std::printf("clientele: %d credit overdraft(s) detected and recorded\n", *found);
-          std::fflush(stdout);
-        }
-      };
+      auto watching =
+          OverdraftWatch::Start(log, c.data + "/overdraft-checkpoint", [](std::string_view line) {
+            std::printf("clientele: %.*s\n", static_cast<int>(line.size()), line.data());
+            std::fflush(stdout);
+          });
+      if (!watching) return watching.error();
+      overdrafts = std::move(*watching);
     }
     auto replicating = Replicator::Start(log, std::move(r));
     if (!replicating) return replicating.error();
@@ -236,7 +234,7 @@ struct Sync {
   std::vector<api::Gauge> Gauges() const {
     const ReplicatorStats r = replicator->stats();
     auto d = [](std::uint64_t v) { return static_cast<double>(v); };
-    return {
+    std::vector<api::Gauge> out = {
         {"clientele_outbox_cursor", "The last log position Kafka acknowledged.",
          d(publisher->cursor())},
         {"clientele_outbox_lag_events", "Events in the log not yet acknowledged by Kafka.",
@@ -249,6 +247,14 @@ struct Sync {
         {"clientele_replication_storage_retries", "Appends of replicated events retried.",
          d(r.storage_retries)},
     };
+    if (overdrafts) {
+      out.push_back({"clientele_overdraft_checked_position",
+                     "The last log position HQ's overdraft check has durably checked.",
+                     d(overdrafts->checked())});
+      out.push_back({"clientele_overdrafts_recorded", "Credit overdrafts recorded since start.",
+                     d(overdrafts->recorded())});
+    }
+    return out;
   }
 };
 
@@ -328,6 +334,7 @@ int RunServe(const ServeConfig& c) {
   (*server)->Stop();
   server->reset();
   sync.replicator.reset();
+  sync.overdrafts.reset();
   sync.publisher.reset();
   sync.broker.reset();
   projector->reset();

@@ -1,12 +1,15 @@
 #include "consumers/overdraft.h"
 
 #include <algorithm>
+#include <charconv>
+#include <fstream>
 #include <map>
 #include <set>
 
 #include "domain/customer.h"
 #include "domain/event_codec.h"
 #include "domain/ids.h"
+#include "eventstore/atomic_file.h"
 
 namespace clientele {
 
@@ -46,6 +49,73 @@ Result<int> RecordOverdrafts(EventStore* log, const std::vector<RecordedEvent>& 
     if (!result->duplicate) recorded += static_cast<int>(n);
   }
   return recorded;
+}
+
+Result<std::unique_ptr<OverdraftWatch>> OverdraftWatch::Start(
+    EventStore* log, std::string checkpoint_path, std::function<void(std::string_view)> report) {
+  std::uint64_t from = 0;
+  if (std::ifstream in(checkpoint_path); in) {
+    std::string text;
+    in >> text;
+    auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), from);
+    if (ec != std::errc() || p != text.data() + text.size()) {
+      return Error(Status::Corruption("the overdraft checkpoint " + checkpoint_path +
+                                      " does not hold a position"));
+    }
+  }
+  if (!report) {
+    report = [](std::string_view line) {
+      std::fprintf(stderr, "clientele: %.*s\n", static_cast<int>(line.size()), line.data());
+    };
+  }
+  return std::unique_ptr<OverdraftWatch>(
+      new OverdraftWatch(log, std::move(checkpoint_path), std::move(report), from));
+}
+
+OverdraftWatch::OverdraftWatch(EventStore* log, std::string path,
+                               std::function<void(std::string_view)> report, std::uint64_t from)
+    : log_(log), path_(std::move(path)), report_(std::move(report)), checked_(from) {
+  thread_ = std::thread([this] { Run(); });
+}
+
+OverdraftWatch::~OverdraftWatch() {
+  stopping_ = true;
+  thread_.join();
+}
+
+void OverdraftWatch::Run() {
+  auto sub = log_->Subscribe(checked_.load());
+  std::vector<RecordedEvent> pending;  // read, not yet checked durably
+  int attempt = 0;
+  while (!stopping_.load()) {
+    if (pending.empty()) {
+      auto events = sub->Next(4096, std::chrono::milliseconds(100));
+      if (!events) {
+        report_("overdraft check: reading the log failed: " + events.error().ToString());
+        std::this_thread::sleep_for(std::chrono::milliseconds(500));
+        continue;
+      }
+      if (events->empty()) continue;
+      pending = std::move(*events);
+    }
+    auto found = RecordOverdrafts(log_, pending);
+    Status saved = found
+                       ? WriteFileAtomically(path_, std::to_string(pending.back().position) + "\n")
+                       : found.error();
+    if (!saved.ok()) {
+      report_("overdraft check failed, retrying: " + saved.ToString());
+      std::this_thread::sleep_for(
+          std::chrono::milliseconds(std::min(1000, 50 << std::min(attempt++, 4))));
+      continue;
+    }
+    attempt = 0;
+    checked_ = pending.back().position;
+    pending.clear();
+    if (*found > 0) {
+      recorded_ += static_cast<std::uint64_t>(*found);
+      report_(std::to_string(*found) + " credit overdraft(s) detected and recorded");
+    }
+  }
 }
 
 }  // namespace clientele

@@ -9,6 +9,12 @@
 // however often the deduction is seen.
 #pragma once
 
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <thread>
 #include <vector>
 
 #include "domain/status.h"
@@ -20,5 +26,41 @@ namespace clientele {
 // to `log`) and appends an overdraft event for each that took the balance
 // below zero. Returns how many it appended.
 Result<int> RecordOverdrafts(EventStore* log, const std::vector<RecordedEvent>& appended);
+
+// HQ's overdraft check, following its own log from a durable checkpoint (a
+// file holding the last position checked): the checkpoint moves only after
+// the overdrafts found up to it are durable, so a crash at any moment
+// re-checks what was not yet checked, and the derived ids record each
+// overdraft once. A storage failure is retried. Thread-safe.
+class OverdraftWatch {
+ public:
+  // Starts following `log` on a background thread from the checkpoint in
+  // `checkpoint_path` (0 if there is none). `log` must outlive the watch.
+  // `report` is told how many overdrafts each pass recorded, or of a failure.
+  static Result<std::unique_ptr<OverdraftWatch>> Start(
+      EventStore* log, std::string checkpoint_path,
+      std::function<void(std::string_view line)> report = {});
+  ~OverdraftWatch();
+  OverdraftWatch(const OverdraftWatch&) = delete;
+  OverdraftWatch& operator=(const OverdraftWatch&) = delete;
+
+  // The last log position checked (durably).
+  std::uint64_t checked() const { return checked_.load(); }
+  // Overdrafts recorded since Start.
+  std::uint64_t recorded() const { return recorded_.load(); }
+
+ private:
+  OverdraftWatch(EventStore* log, std::string path, std::function<void(std::string_view)> report,
+                 std::uint64_t from);
+  void Run();
+
+  EventStore* log_;
+  std::string path_;
+  std::function<void(std::string_view)> report_;
+  std::atomic<std::uint64_t> checked_;
+  std::atomic<std::uint64_t> recorded_{0};
+  std::atomic<bool> stopping_{false};
+  std::thread thread_;
+};
 
 }  // namespace clientele

@@ -14,6 +14,7 @@
 #include "consumers/overdraft.h"
 #include "domain/event_codec.h"
 #include "domain/ids.h"
+#include "eventstore/atomic_file.h"
 #include "eventstore/uuid.h"
 #include "tests/consumers/kafka_test_util.h"
 #include "tests/consumers/signed_events.h"
@@ -240,6 +241,90 @@ TEST(Overdraft, HqRecordsCreditSpentTwiceOnceAndOnlyThen) {
   ASSERT_TRUE(decoded);
   EXPECT_EQ(std::get<CreditOverdraftDetected>(*decoded),
             (CreditOverdraftDetected{second.id, "s02", 5000}));
+}
+
+}  // namespace
+}  // namespace clientele::testing
+
+namespace clientele::testing {
+namespace {
+
+// HQ's log with `customers` customers, each with 100 of credit spent twice:
+// once at HQ, once at s01 while apart. Returns the s01 deductions' ids.
+std::vector<std::string> SpentTwice(EventStore* hq, int customers) {
+  std::vector<std::string> deductions;
+  auto local = [&](const std::string& id, const CustomerEvent& e) {
+    NewEvent n;
+    n.id = NewUuid();
+    n.type = std::string(EventTypeName(e));
+    n.schema = SchemaOf(e);
+    n.data = EncodePayload(e);
+    EXPECT_TRUE(hq->Append(CustomerStream(id), ExpectedVersion::Any(), {n}));
+  };
+  std::vector<RecordedEvent> from_store;
+  for (int i = 0; i < customers; ++i) {
+    const std::string id = NewUuid();
+    local(id, Registration(id));
+    local(id, CreditToppedUp{100, "p" + std::to_string(i), ""});
+    local(id, CreditDeducted{100, "", ""});
+    from_store.push_back(Foreign(id, CreditDeducted{100, "", ""}, "s01"));
+    deductions.push_back(from_store.back().id);
+  }
+  EXPECT_TRUE(hq->AppendReplicated(from_store));
+  return deductions;
+}
+
+std::size_t Overdrafts(EventStore* log) {
+  std::size_t n = 0;
+  EXPECT_TRUE(log->ScanAll(1,
+                           [&](const RecordedEvent& e) {
+                             n += e.type == "credit.overdraft_detected";
+                             return true;
+                           })
+                  .ok());
+  return n;
+}
+
+TEST(OverdraftWatch, FollowsTheLogAndRecordsEachOverdraftOnceAcrossRestarts) {
+  TempDir dir;
+  auto log = EventStore::Open({.path = dir.sub("hq"), .origin = "hq", .sync = false});
+  ASSERT_TRUE(log);
+  EventStore* hq = log->get();
+  SpentTwice(hq, 400);
+  const std::string checkpoint = dir.sub("overdraft-checkpoint");
+  {
+    auto watch = OverdraftWatch::Start(hq, checkpoint, [](std::string_view) {});
+    ASSERT_TRUE(watch);
+    ASSERT_TRUE(Eventually([&] { return (*watch)->recorded() == 400; }));
+    ASSERT_TRUE(Eventually([&] { return (*watch)->checked() == hq->Head(); }));
+  }
+  EXPECT_EQ(Overdrafts(hq), 400u);
+  // A crash after the overdrafts were appended but before the checkpoint
+  // moved: the next start checks the same events again and adds nothing.
+  ASSERT_TRUE(WriteFileAtomically(checkpoint, "0\n").ok());
+  {
+    auto watch = OverdraftWatch::Start(hq, checkpoint, [](std::string_view) {});
+    ASSERT_TRUE(watch);
+    ASSERT_TRUE(Eventually([&] { return (*watch)->checked() == hq->Head(); }));
+    EXPECT_EQ((*watch)->recorded(), 0u);
+  }
+  EXPECT_EQ(Overdrafts(hq), 400u);
+  // More deductions from the store later: found from the checkpoint on.
+  SpentTwice(hq, 3);
+  auto watch = OverdraftWatch::Start(hq, checkpoint, [](std::string_view) {});
+  ASSERT_TRUE(watch);
+  ASSERT_TRUE(Eventually([&] { return (*watch)->recorded() == 3; }));
+  EXPECT_EQ(Overdrafts(hq), 403u);
+}
+
+TEST(OverdraftWatch, RefusesACheckpointThatIsNotAPosition) {
+  TempDir dir;
+  auto log = EventStore::Open({.path = dir.sub("hq"), .origin = "hq", .sync = false});
+  ASSERT_TRUE(log);
+  ASSERT_TRUE(WriteFileAtomically(dir.sub("cp"), "twelve\n").ok());
+  auto watch = OverdraftWatch::Start(log->get(), dir.sub("cp"));
+  ASSERT_FALSE(watch);
+  EXPECT_EQ(watch.error().code(), StatusCode::kCorruption);
 }
 
 }  // namespace
