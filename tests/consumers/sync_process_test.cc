@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <memory>
@@ -385,6 +386,58 @@ TEST_F(SyncTest, AStoreWithAnEmptyDataFolderJoinsFromHq) {
   // And from then on it follows Kafka.
   hq().Call("PATCH", "/v1/customers/" + id, R"({"email":"late@example.com"})");
   EXPECT_TRUE(Eventually([&] { return s3.Get(id).at("email") == "late@example.com"; }));
+  Converged();
+}
+
+}  // namespace
+}  // namespace clientele::testing
+
+namespace clientele::testing {
+namespace {
+
+TEST_F(SyncTest, EnrolmentRevocationAndRotation) {
+  StartChain();
+  json::value before = s2().Create(R"({"first_name":"Before","last_name":"Revocation"})");
+  const std::string before_id(before.at("id").as_string());
+  ASSERT_TRUE(Eventually([&] { return s1().Has(before_id); }));
+
+  // s02 is revoked: what it made before stands, what it makes after is
+  // refused everywhere.
+  Reply revoked = hq().Call("POST", "/v1/nodes/s02/revoke", "{}");
+  ASSERT_EQ(revoked.status, 200) << revoked.body;
+  json::value after = s2().Create(R"({"first_name":"After","last_name":"Revocation"})");
+  const std::string after_id(after.at("id").as_string());
+  // A customer HQ makes after the revocation reaches s01: by then s01 has had
+  // every chance to receive s02's later customer, had HQ taken it.
+  json::value marker = hq().Create(R"({"first_name":"Marker","last_name":"Hq"})");
+  const std::string marker_id(marker.at("id").as_string());
+  ASSERT_TRUE(Eventually([&] { return s1().Has(marker_id); }));
+  ASSERT_TRUE(Eventually([&] {
+    Reply m = hq().Call("GET", "/metrics");
+    return m.body.find("clientele_dead_letters 0") == std::string::npos;
+  }));
+  EXPECT_FALSE(hq().Has(after_id));
+  EXPECT_FALSE(s1().Has(after_id));
+  EXPECT_TRUE(hq().Has(before_id));
+
+  // s01's key is rotated: a new key enrolled, the store restarted with it,
+  // the old key revoked; s01 keeps syncing.
+  const std::string old_key = KeyOf(s1().data);
+  EXPECT_EQ(s1().process->Stop(SIGTERM), 0);
+  std::filesystem::rename(s1().data + "/node-key.pem", s1().data + "/node-key.old");
+  Start("s01");  // enrols the new key, made by `clientele key`
+  EXPECT_NE(KeyOf(s1().data), old_key);
+  Reply rotated =
+      hq().Call("POST", "/v1/nodes/s01/revoke", R"({"public_key":")" + old_key + R"("})");
+  ASSERT_EQ(rotated.status, 200) << rotated.body;
+  json::value fresh = s1().Create(R"({"first_name":"Rotated","last_name":"Key"})");
+  const std::string fresh_id(fresh.at("id").as_string());
+  EXPECT_TRUE(Eventually([&] { return hq().Has(fresh_id); }));
+
+  // A store enrolled now joins and converges with HQ and s01.
+  s2().process->Stop(SIGTERM);
+  s2().process.reset();
+  Start("s03");
   Converged();
 }
 
