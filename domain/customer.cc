@@ -280,6 +280,9 @@ CustomerState Evolve(CustomerState s, const CustomerEvent& event) {
   s.total_spent = SaturatingAdd(s.total_spent, f.spent);
   if (f.visit_ms > s.last_visit_ms) s.last_visit_ms = f.visit_ms;
   s.has_history = s.has_history || f.history;
+  // History reaching a deleted customer (a sale made while apart) brings it
+  // back, deactivated by the delete's stamp, with the sale.
+  if (f.history) s.deleted = false;
   std::visit(Overloaded{
                  [&](const CustomerRegistered& e) {
                    s.registered = true;
@@ -302,7 +305,11 @@ CustomerState Evolve(CustomerState s, const CustomerEvent& event) {
                  [&](const CustomerReactivated& e) {
                    if (s.stamps.Take(kActiveStamp, e.stamp)) s.active = true;
                  },
-                 [&](const CustomerDeleted&) { s.deleted = true; },
+                 [&](const CustomerDeleted& e) {
+                   // Never swallows history: a customer with any is deactivated.
+                   if (s.stamps.Take(kActiveStamp, e.stamp)) s.active = false;
+                   if (!s.has_history) s.deleted = true;
+                 },
                  [&](const PurchaseRecorded& e) { s.purchases[e.tab_id].amount = e.amount; },
                  [&](const PurchaseRefunded& e) {
                    PurchaseLine& line = s.purchases[e.tab_id];
@@ -332,6 +339,7 @@ void StampEdits(const CustomerState& state, std::int64_t now_ms, std::string_vie
                                   [](CustomerDetailsChanged& e) { return &e.stamp; },
                                   [](CustomerDeactivated& e) { return &e.stamp; },
                                   [](CustomerReactivated& e) { return &e.stamp; },
+                                  [](CustomerDeleted& e) { return &e.stamp; },
                                   [](auto&) -> Stamp* { return nullptr; },
                               },
                               event);

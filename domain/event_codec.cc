@@ -50,7 +50,7 @@ json::object ToJson(const CustomerEvent& event) {
                  },
                  [&](const CustomerDeactivated& e) { PutStamp(o, e.stamp); },
                  [&](const CustomerReactivated& e) { PutStamp(o, e.stamp); },
-                 [&](const CustomerDeleted&) {},
+                 [&](const CustomerDeleted& e) { PutStamp(o, e.stamp); },
                  [&](const PurchaseRecorded& e) {
                    o["tab_id"] = e.tab_id;
                    o["amount"] = e.amount;
@@ -184,7 +184,8 @@ const CustomerType kCustomerTypes[] = {
      [](Reader& r) -> CustomerEvent { return CustomerDeactivated{r.ReadStamp()}; }, 2},
     {"customer.reactivated",
      [](Reader& r) -> CustomerEvent { return CustomerReactivated{r.ReadStamp()}; }, 2},
-    {"customer.deleted", [](Reader&) -> CustomerEvent { return CustomerDeleted{}; }},
+    {"customer.deleted", [](Reader& r) -> CustomerEvent { return CustomerDeleted{r.ReadStamp()}; },
+     2},
     {"purchase.recorded",
      [](Reader& r) -> CustomerEvent {
        return PurchaseRecorded{r.Str("tab_id"), r.Int("amount"), r.Int("paid_at")};

@@ -8,7 +8,7 @@
 //                                [email, phone, tax_id, address, notes], ["origin_store"]}
 //   customer.details_changed   {any of the seven detail fields; "" clears, "hlc", "node"}
 //   customer.deactivated | .reactivated               {"hlc","node"}
-//   customer.deleted                                  {}
+//   customer.deleted                                  {"hlc","node"}
 //   purchase.recorded          {"tab_id","amount","paid_at"}
 //   purchase.refunded          {"refund_id","tab_id","amount"}
 //   loyalty.points_earned      {"tab_id","points"}
@@ -23,8 +23,8 @@
 //   settings.module_enabled | .module_disabled        {"module"}
 //
 // Every type is at schema 1 except the stamped edits (details_changed,
-// deactivated, reactivated) at schema 2 (domain/stamp.h); their schema-1
-// payloads, without "hlc" and "node", decode with the zero stamp.
+// deactivated, reactivated, deleted) at schema 2 (domain/stamp.h); their
+// schema-1 payloads, without "hlc" and "node", decode with the zero stamp.
 #pragma once
 
 #include <cstdint>

@@ -49,7 +49,13 @@ struct CustomerReactivated {
   Stamp stamp;
   bool operator==(const CustomerReactivated&) const = default;
 };
+// A delete takes the customer away only while it has no purchase, points or
+// credit history. One that meets history, whichever order the two reach a
+// node in (a sale made offline at a store while HQ deleted the customer),
+// deactivates it instead: a delete never swallows a sale. Its stamp orders it
+// with the deactivations and reactivations of the customer.
 struct CustomerDeleted {
+  Stamp stamp;
   bool operator==(const CustomerDeleted&) const = default;
 };
 struct PurchaseRecorded {
@@ -141,7 +147,7 @@ std::string_view EventTypeName(const CustomerEvent& e);
 std::string_view EventTypeName(const SettingsEvent& e);
 
 // The schema version of the payload this build writes for each type: 2 for
-// the stamped edits (details_changed, deactivated, reactivated), else 1.
+// the stamped edits (details_changed, deactivated, reactivated, deleted), else 1.
 std::uint32_t SchemaOf(const CustomerEvent& e);
 inline constexpr std::uint32_t kCurrentSchema = 1;  // settings events
 

@@ -94,7 +94,7 @@ Status CheckPeerEvent(const CustomerEvent& event, const PeerContext& ctx) {
           [&](const CustomerDetailsChanged& e) { return CheckChanged(e, ctx); },
           [&](const CustomerDeactivated& e) { return CheckStamp(e.stamp, ctx); },
           [&](const CustomerReactivated& e) { return CheckStamp(e.stamp, ctx); },
-          [&](const CustomerDeleted&) { return Status::OK(); },
+          [&](const CustomerDeleted& e) { return CheckStamp(e.stamp, ctx); },
           [&](const PurchaseRecorded& e) {
             if (Status s = Clean(Reference("tab_id", e.tab_id, true), "tab_id", e.tab_id); !s.ok())
               return s;

@@ -35,11 +35,20 @@ Result<std::optional<HistoryEntry>> Apply(const RecordedEvent& event, CustomerRo
                  [&](const CustomerReactivated& e) {
                    if (row->stamps.Take(kActiveStamp, e.stamp)) row->active = true;
                  },
-                 [&](const CustomerDeleted&) { row->deleted = true; },
+                 [&](const CustomerDeleted& e) {
+                   // The rule of domain/customer.h Evolve: a delete never
+                   // swallows history, whichever order the two arrive in.
+                   if (row->stamps.Take(kActiveStamp, e.stamp)) row->active = false;
+                   if (!row->has_history) row->deleted = true;
+                 },
                  [](const auto&) {},
              },
              *decoded);
   const LedgerEffect f = EffectOf(*decoded);
+  if (f.history) {
+    row->has_history = true;
+    row->deleted = false;  // brought back, with the sale, as the delete's stamp left it
+  }
   row->points = SaturatingAdd(row->points, f.points);
   row->credit = SaturatingAdd(row->credit, f.credit);
   row->total_spent = SaturatingAdd(row->total_spent, f.spent);
@@ -53,7 +62,8 @@ Result<std::optional<HistoryEntry>> Apply(const RecordedEvent& event, CustomerRo
       row->points, row->credit, f.note, f.reference, event.actor, event.origin});
 }
 
-// row   := fmt:u8(=1) lp(id) lp(code) lp(detail)*7 lp(origin_store) flags:u8
+// row   := fmt:u8(=1) lp(id) lp(code) lp(detail)*7 lp(origin_store)
+//          flags:u8 (1 active, 2 deleted, 4 has history)
 //          points:le64 credit:le64 spent:le64 last_visit:le64 created:le64
 //          updated:le64 version:le64 position:le64
 //          [fmt 2 only: max_hlc:le64 n:u8 (field:u8 hlc:le64 lp(node))*n]
@@ -67,7 +77,8 @@ std::string EncodeRow(const CustomerRow& r) {
   coding::PutLp(&out, r.code);
   for (DetailField f : kAllDetailFields) coding::PutLp(&out, r.details[f]);
   coding::PutLp(&out, r.origin_store);
-  out.push_back(static_cast<char>((r.active ? 1 : 0) | (r.deleted ? 2 : 0)));
+  out.push_back(
+      static_cast<char>((r.active ? 1 : 0) | (r.deleted ? 2 : 0) | (r.has_history ? 4 : 0)));
   for (std::int64_t v : {r.points, r.credit, r.total_spent, r.last_visit_ms, r.created_ms,
                          r.updated_ms, r.version}) {
     coding::PutLe64(&out, static_cast<std::uint64_t>(v));
@@ -116,6 +127,7 @@ Status DecodeRow(std::string_view bytes, CustomerRow* r) {
   if (!ok || !in.empty()) return Status::Corruption("a customer row does not parse");
   r->active = flags[0] & 1;
   r->deleted = flags[0] & 2;
+  r->has_history = flags[0] & 4;
   std::int64_t* fields[] = {&r->points,     &r->credit,     &r->total_spent, &r->last_visit_ms,
                             &r->created_ms, &r->updated_ms, &r->version};
   for (int i = 0; i < 7; ++i) *fields[i] = static_cast<std::int64_t>(v[i]);

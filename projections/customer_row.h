@@ -23,6 +23,7 @@ struct CustomerRow {
   std::string origin_store;  // "" when created at HQ
   bool active = true;
   bool deleted = false;
+  bool has_history = false;  // any purchase, points or credit entry
   Points points = 0;
   Money credit = 0;
   Money total_spent = 0;

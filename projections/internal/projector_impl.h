@@ -45,7 +45,7 @@ namespace projection_internal {
 
 inline constexpr char kCheckpointKey[] = "checkpoint";
 inline constexpr char kFormatKey[] = "format";
-inline constexpr char kFormat[] = "2";  // the layout version; another one is rebuilt
+inline constexpr char kFormat[] = "3";  // the layout version; another one is rebuilt
 inline constexpr std::size_t kIdSize = 36;
 inline constexpr std::size_t kBatchEvents = 4096;    // per batch while following
 inline constexpr std::size_t kCatchUpBatch = 65536;  // per batch while catching up

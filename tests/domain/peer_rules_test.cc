@@ -110,7 +110,9 @@ std::vector<Case> Cases() {
       {"reactivated_future_stamp", CustomerReactivated{Stamp{kFirstRefusedHlc, "s01"}}, "hlc",
        "future_stamp"},
       {"reactivated_zero_stamp", CustomerReactivated{Stamp{}}, "node", "foreign_stamp"},
-      {"deleted", CustomerDeleted{}},
+      {"deleted", CustomerDeleted{Now()}},
+      {"deleted_unstamped", CustomerDeleted{}, "node", "foreign_stamp"},
+      {"deleted_foreign_stamp", CustomerDeleted{Now("s02")}, "node", "foreign_stamp"},
 
       // purchase.recorded
       {"purchase", PurchaseRecorded{"t1", 1000, kNow - 86'400'000}},

@@ -55,7 +55,7 @@ TEST(Stamp, EveryDeliveryOrderConverges) {
       const std::string& node = nodes[rng() % 3];
       // Small clock values so that equal hlc values (tie-broken by node) occur.
       Stamp stamp{static_cast<std::int64_t>(rng() % 4), node};
-      switch (rng() % 6) {
+      switch (rng() % 7) {
         case 0:
         case 1: {
           CustomerDetailsChanged e;
@@ -74,6 +74,9 @@ TEST(Stamp, EveryDeliveryOrderConverges) {
           break;
         case 4:
           events.push_back(CreditDeducted{static_cast<Money>(rng() % 500 + 1), "", ""});
+          break;
+        case 5:
+          if (rng() % 3 == 0) events.push_back(CustomerDeleted{stamp});
           break;
         default:
           events.push_back(PointsAdjusted{static_cast<Points>(rng() % 50) - 25, "why"});
@@ -106,6 +109,36 @@ TEST(Stamp, EveryDeliveryOrderConverges) {
       }
     }
   }
+}
+
+// HQ deletes a customer (no history at HQ yet) while a store, apart, records
+// a sale: in either order every node keeps the customer, deactivated, with
+// the sale; a reactivation stamped after the delete wins in either order.
+TEST(DeleteAndSale, ADeleteNeverSwallowsASale) {
+  const CustomerEvent deleted = CustomerDeleted{Stamp{100, "hq"}};
+  const CustomerEvent sale = PurchaseRecorded{"T-1", 5000, 1'700'000'000'000};
+  for (bool sale_first : {false, true}) {
+    CustomerState s = Registered();
+    s = Evolve(s, sale_first ? sale : deleted);
+    s = Evolve(s, sale_first ? deleted : sale);
+    EXPECT_FALSE(s.deleted) << sale_first;
+    EXPECT_FALSE(s.active) << sale_first;
+    EXPECT_EQ(s.total_spent, 5000) << sale_first;
+    s = Evolve(s, CustomerReactivated{Stamp{101, "s01"}});
+    EXPECT_TRUE(s.active) << sale_first;
+  }
+  // Without history the delete stands, whatever was reactivated before it.
+  CustomerState s = Registered();
+  s = Evolve(s, CustomerReactivated{Stamp{200, "s01"}});
+  s = Evolve(s, deleted);
+  EXPECT_TRUE(s.deleted);
+}
+
+TEST(DeleteAndSale, DeletesAreStampedLikeTheOtherEdits) {
+  CustomerState s = Registered();
+  std::vector<CustomerEvent> events = {CustomerDeleted{}};
+  StampEdits(s, 1'000, "hq", &events);
+  EXPECT_EQ(std::get<CustomerDeleted>(events[0]).stamp, (Stamp{1'000 * kHlcTicksPerMs, "hq"}));
 }
 
 }  // namespace

@@ -1,0 +1,60 @@
+// The customer row follows the domain's rules: a delete never swallows a
+// sale, in whichever order the two arrive.
+#include "projections/customer_row.h"
+
+#include <gtest/gtest.h>
+
+#include "domain/event_codec.h"
+
+namespace clientele {
+namespace {
+
+constexpr const char* kId = "0b8a7c1e-4f3d-4c2a-9e1f-2d3c4b5a6978";
+
+RecordedEvent Recorded(const CustomerEvent& e, std::int64_t version) {
+  RecordedEvent r;
+  r.id = "00000000-0000-4000-8000-00000000000" + std::to_string(version);
+  r.stream = std::string("customer-") + kId;
+  r.type = std::string(EventTypeName(e));
+  r.schema = SchemaOf(e);
+  r.data = EncodePayload(e);
+  r.version = version;
+  r.position = static_cast<std::uint64_t>(version);
+  r.time_ms = 1'700'000'000'000;
+  r.origin = "hq";
+  return r;
+}
+
+CustomerRow Project(const std::vector<CustomerEvent>& events) {
+  CustomerRow row;
+  std::int64_t version = 0;
+  for (const CustomerEvent& e : events) EXPECT_TRUE(Apply(Recorded(e, ++version), &row));
+  std::string bytes = EncodeRow(row);
+  CustomerRow back;
+  EXPECT_TRUE(DecodeRow(bytes, &back).ok());
+  EXPECT_EQ(back, row) << "the row, has_history included, survives its encoding";
+  return back;
+}
+
+TEST(CustomerRow, ADeleteNeverSwallowsASaleWhicheverArrivesFirst) {
+  CustomerDetails d;
+  d[DetailField::kFirstName] = "Ada";
+  d[DetailField::kLastName] = "Lovelace";
+  const CustomerEvent registered = CustomerRegistered{kId, "CUST-00001", d, ""};
+  const CustomerEvent deleted = CustomerDeleted{Stamp{100, "hq"}};
+  const CustomerEvent sale = PurchaseRecorded{"T-1", 5000, 1'700'000'000'000};
+  CustomerRow sale_first = Project({registered, sale, deleted});
+  CustomerRow delete_first = Project({registered, deleted, sale});
+  for (const CustomerRow* row : {&sale_first, &delete_first}) {
+    EXPECT_FALSE(row->deleted);
+    EXPECT_FALSE(row->active);
+    EXPECT_TRUE(row->has_history);
+    EXPECT_EQ(row->total_spent, 5000);
+  }
+  CustomerRow gone = Project({registered, deleted});
+  EXPECT_TRUE(gone.deleted);
+  EXPECT_FALSE(gone.has_history);
+}
+
+}  // namespace
+}  // namespace clientele
