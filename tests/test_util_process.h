@@ -1,10 +1,21 @@
 // Running the clientele executable from a test.
 #pragma once
 
+#include <fcntl.h>
+#include <poll.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <csignal>
 #include <cstdio>
+#include <mutex>
+#include <regex>
 #include <string>
+#include <thread>
+#include <vector>
 
 namespace clientele::testing {
 
@@ -26,19 +37,6 @@ inline CommandResult RunCommand(const std::string& command) {
   return r;
 }
 
-}  // namespace clientele::testing
-
-#include <fcntl.h>
-#include <signal.h>
-#include <unistd.h>
-
-#include <chrono>
-#include <regex>
-#include <thread>
-#include <vector>
-
-namespace clientele::testing {
-
 // Polls `done` every `poll` until it holds or `timeout` passes; returns
 // whether it holds.
 template <typename F>
@@ -53,7 +51,9 @@ bool Eventually(F done, std::chrono::milliseconds timeout = std::chrono::seconds
 }
 
 // A child process with its output captured and a pipe to its standard input.
-// Killed with SIGKILL when destroyed, unless it was stopped before.
+// Killed with SIGKILL when destroyed, unless it was stopped before. Its output
+// is read as it comes, on a thread of its own, so a child that writes much
+// (a request log, a library's log lines) never blocks on a full pipe.
 class ChildProcess {
  public:
   explicit ChildProcess(std::vector<std::string> argv) {
@@ -77,9 +77,12 @@ class ChildProcess {
     out_ = out[0];
     in_ = in[1];
     ::fcntl(out_, F_SETFL, O_NONBLOCK);
+    reader_ = std::thread([this] { Read(); });
   }
   ~ChildProcess() {
     if (pid_ > 0) Stop(SIGKILL);
+    stop_reading_ = true;
+    if (reader_.joinable()) reader_.join();
     if (out_ >= 0) ::close(out_);
     if (in_ >= 0) ::close(in_);
   }
@@ -92,8 +95,8 @@ class ChildProcess {
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     std::smatch m;
     while (std::chrono::steady_clock::now() < deadline) {
-      Drain();
-      if (std::regex_search(output_, m, re)) return m.size() > 1 ? m[1].str() : m[0].str();
+      const std::string text = output();
+      if (std::regex_search(text, m, re)) return m.size() > 1 ? m[1].str() : m[0].str();
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
     return "";
@@ -109,23 +112,42 @@ class ChildProcess {
     int status = 0;
     ::waitpid(pid_, &status, 0);
     pid_ = -1;
-    Drain();
+    // What the child wrote before it ended is read before Stop returns.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (!read_all_.load() && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
     return WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
   }
-  const std::string& output() {
-    Drain();
+  // Everything the child has written so far.
+  std::string output() {
+    std::lock_guard lock(mu_);
     return output_;
   }
 
  private:
-  void Drain() {
+  // Reads the child's output until it ends (every writer closed the pipe).
+  void Read() {
     char buf[4096];
-    ssize_t n;
-    while (out_ >= 0 && (n = ::read(out_, buf, sizeof(buf))) > 0) output_.append(buf, n);
+    while (!stop_reading_.load()) {
+      pollfd p{out_, POLLIN, 0};
+      if (::poll(&p, 1, 50) <= 0) continue;
+      const ssize_t n = ::read(out_, buf, sizeof(buf));
+      if (n > 0) {
+        std::lock_guard lock(mu_);
+        output_.append(buf, static_cast<std::size_t>(n));
+      } else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
+        break;
+      }
+    }
+    read_all_ = true;
   }
   pid_t pid_ = -1;
   int out_ = -1, in_ = -1;
+  std::mutex mu_;
   std::string output_;
+  std::atomic<bool> stop_reading_{false}, read_all_{false};
+  std::thread reader_;
 };
 
 }  // namespace clientele::testing

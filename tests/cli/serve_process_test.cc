@@ -32,7 +32,7 @@ class ServeProcess {
   unsigned short port() const { return port_; }
   // Sends `sig` and returns the exit status (or -signal).
   int StopWith(int sig) { return process_.Stop(sig); }
-  const std::string& output() { return process_.output(); }
+  std::string output() { return process_.output(); }
 
  private:
   ChildProcess process_;

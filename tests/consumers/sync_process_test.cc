@@ -443,3 +443,90 @@ TEST_F(SyncTest, EnrolmentRevocationAndRotation) {
 
 }  // namespace
 }  // namespace clientele::testing
+
+namespace clientele::testing {
+namespace {
+
+// The overdraft events in a node's log, by the deduction each records.
+std::map<std::string, int> OverdraftsIn(Node& node) {
+  std::map<std::string, int> by_deduction;
+  std::uint64_t after = 0;
+  for (;;) {
+    Reply page = node.Call("GET", "/v1/events?after=" + std::to_string(after) + "&limit=1000");
+    if (page.status != 200) break;
+    const json::value body = page.json();
+    const json::array& events = body.at("events").as_array();
+    if (events.empty()) break;
+    for (const json::value& e : events) {
+      if (e.at("type") == "credit.overdraft_detected") {
+        ++by_deduction[std::string(e.at("causation_id").as_string())];
+      }
+    }
+    after = body.at("next_after").to_number<std::uint64_t>();
+  }
+  return by_deduction;
+}
+
+std::int64_t Metric(Node& node, const std::string& name) {
+  Reply m = node.Call("GET", "/metrics");
+  std::smatch match;
+  const std::regex line("\n" + name + " ([0-9.e+]+)");
+  if (!std::regex_search(m.body, match, line)) return -1;
+  return static_cast<std::int64_t>(std::stod(match[1]));
+}
+
+TEST_F(SyncTest, HqKilledWhileRecordingOverdraftsRecordsEachOnceAfterItsRestart) {
+  Start("hq");
+  Start("s01");
+  constexpr int kCustomers = 400;
+  std::vector<std::string> ids;
+  for (int i = 0; i < kCustomers; ++i) {
+    json::value c =
+        hq().Create(R"({"first_name":"Spent)" + std::to_string(i) + R"(","last_name":"Twice"})");
+    ids.emplace_back(c.at("id").as_string());
+    ASSERT_EQ(hq().Call("POST", "/v1/customers/" + ids.back() + "/credit/top-up",
+                        R"({"amount":100,"payment_ref":"p)" + std::to_string(i) + R"("})")
+                  .status,
+              200);
+  }
+  // The store has every customer's credit (customers are spread over the
+  // partitions, so they arrive in no particular order).
+  std::size_t synced = 0;
+  ASSERT_TRUE(Eventually([&] {
+    while (synced < ids.size() && Int(s1().Get(ids[synced]), "credit") == 100) ++synced;
+    return synced == ids.size();
+  })) << synced;
+  // Apart, HQ and the store each spend every customer's credit.
+  BrokerDown();
+  for (const std::string& id : ids) {
+    ASSERT_EQ(
+        hq().Call("POST", "/v1/customers/" + id + "/credit/deduct", R"({"amount":100})").status,
+        200);
+    ASSERT_EQ(
+        s1().Call("POST", "/v1/customers/" + id + "/credit/deduct", R"({"amount":100})").status,
+        200);
+  }
+  BrokerUp();
+  // HQ is killed as soon as the store's deductions start reaching its log:
+  // before, while or after it records the overdrafts they make (one append
+  // per customer, each synced: a window of about a second).
+  ASSERT_TRUE(
+      Eventually([&] { return Metric(hq(), "clientele_replicated_appended") > 0; }, 120s, 1ms))
+      << hq().process->output();
+  EXPECT_EQ(hq().process->Stop(SIGKILL), -SIGKILL);
+  Start("hq");
+  // After its restart, every overdraft is recorded, each exactly once.
+  std::map<std::string, int> found;
+  ASSERT_TRUE(Eventually(
+      [&] {
+        found = OverdraftsIn(hq());
+        return found.size() == static_cast<std::size_t>(kCustomers);
+      },
+      120s))
+      << found.size() << " overdrafts recorded";
+  for (const auto& [deduction, count] : found) EXPECT_EQ(count, 1) << deduction;
+  for (const std::string& id : ids) EXPECT_EQ(Int(hq().Get(id), "credit"), -100) << id;
+}
+
+}  // namespace
+}  // namespace clientele::testing
