@@ -152,6 +152,16 @@ class SyncTest : public ::testing::Test {
     Start("hq");
     Start("s01");
     Start("s02");
+    // Each store learns the others' keys from HQ's registry events, which
+    // travel on their own partition: until the gap repair of a later change
+    // fetches what a store refused for want of a key, wait for them.
+    for (Node* store : {&s1(), &s2()}) {
+      ASSERT_TRUE(Eventually([&] {
+        Reply nodes = store->Call("GET", "/v1/nodes");
+        return nodes.body.find(R"("node":"s01")") != std::string::npos &&
+               nodes.body.find(R"("node":"s02")") != std::string::npos;
+      }));
+    }
   }
 
   // Waits until every running node's export is the same; returns it.
