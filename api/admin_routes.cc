@@ -126,13 +126,7 @@ HttpResponse Service::Events(Context& ctx) {
   if (!events) return Problem(events.error());
   // The page carries each event's proof of origin: this node signs its own
   // (one signature per page); other nodes' keep the proof they came with.
-  if (options_.key != nullptr) {
-    std::vector<RecordedEvent*> own;
-    for (RecordedEvent& e : *events) {
-      if (e.origin == options_.node && e.signature.empty()) own.push_back(&e);
-    }
-    SignBatch(*options_.key, own);
-  }
+  if (options_.key != nullptr) SignOwn(*options_.key, options_.node, *events, events->size());
   boost::json::array list;
   for (const RecordedEvent& e : *events) {
     boost::json::object o = RenderEvent(e);

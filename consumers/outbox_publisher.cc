@@ -148,22 +148,6 @@ struct OutboxPublisher::Impl {
     return true;
   }
 
-  // Signs this node's own events (foreign ones keep the proof they came
-  // with), in batches of at most options.sign_batch.
-  void Sign(std::vector<RecordedEvent>* events) const {
-    if (options.key == nullptr) return;
-    std::vector<RecordedEvent*> own;
-    for (RecordedEvent& e : *events) {
-      if (e.origin != log->origin() || !e.signature.empty()) continue;
-      own.push_back(&e);
-      if (own.size() == options.sign_batch) {
-        SignBatch(*options.key, own);
-        own.clear();
-      }
-    }
-    SignBatch(*options.key, own);
-  }
-
   void Run() {
     while (!stopping.load() && !MeetCluster()) {
     }
@@ -190,7 +174,9 @@ struct OutboxPublisher::Impl {
       if (waiting < options.max_in_flight) {
         auto events = sub->Next(1024, std::chrono::milliseconds(50));
         if (events) {
-          Sign(&*events);
+          if (options.key != nullptr) {
+            SignOwn(*options.key, log->origin(), *events, options.sign_batch);
+          }
           for (const RecordedEvent& e : *events) {
             const bool publish = options.only_origin.empty() || e.origin == options.only_origin;
             while (publish && !Produce(e) && !stopping.load()) rd_kafka_poll(producer, 100);

@@ -25,6 +25,22 @@ Status Clean(const Result<std::string>& checked, std::string_view field, std::st
   return Status::OK();
 }
 
+// A reference or note that meets its rule and is already trimmed.
+Status CleanReference(std::string_view field, std::string_view value, bool required) {
+  return Clean(Reference(field, value, required), field, value);
+}
+Status CleanNote(std::string_view value, bool required) {
+  return Clean(Note(value, required), "note", value);
+}
+
+// The first refusal among `checks`, in order; OK if none.
+Status First(std::initializer_list<Status> checks) {
+  for (const Status& s : checks) {
+    if (!s.ok()) return s;
+  }
+  return Status::OK();
+}
+
 Status CheckStamp(const Stamp& stamp, const PeerContext& ctx) {
   if (stamp.node != ctx.origin) {
     return Invalid("node", "foreign_stamp",
@@ -96,66 +112,45 @@ Status CheckPeerEvent(const CustomerEvent& event, const PeerContext& ctx) {
           [&](const CustomerReactivated& e) { return CheckStamp(e.stamp, ctx); },
           [&](const CustomerDeleted& e) { return CheckStamp(e.stamp, ctx); },
           [&](const PurchaseRecorded& e) {
-            if (Status s = Clean(Reference("tab_id", e.tab_id, true), "tab_id", e.tab_id); !s.ok())
-              return s;
-            if (e.paid_at_ms < 0) return Invalid("paid_at", "out_of_range", "paid_at is negative");
-            if (Status s = CheckNotFuture("paid_at", e.paid_at_ms, ctx); !s.ok()) return s;
-            return PositiveAmount("amount", e.amount, kMaxAmount);
+            return First({CleanReference("tab_id", e.tab_id, true),
+                          e.paid_at_ms < 0
+                              ? Invalid("paid_at", "out_of_range", "paid_at is negative")
+                              : Status::OK(),
+                          CheckNotFuture("paid_at", e.paid_at_ms, ctx),
+                          PositiveAmount("amount", e.amount, kMaxAmount)});
           },
           [&](const PurchaseRefunded& e) {
-            if (Status s =
-                    Clean(Reference("refund_id", e.refund_id, true), "refund_id", e.refund_id);
-                !s.ok())
-              return s;
-            if (Status s = Clean(Reference("tab_id", e.tab_id, true), "tab_id", e.tab_id); !s.ok())
-              return s;
-            return PositiveAmount("amount", e.amount, kMaxAmount);
+            return First({CleanReference("refund_id", e.refund_id, true),
+                          CleanReference("tab_id", e.tab_id, true),
+                          PositiveAmount("amount", e.amount, kMaxAmount)});
           },
           [&](const PointsEarned& e) {
-            if (Status s = Clean(Reference("tab_id", e.tab_id, true), "tab_id", e.tab_id); !s.ok())
-              return s;
-            return PositiveAmount("points", e.points, kMaxPoints);
+            return First({CleanReference("tab_id", e.tab_id, true),
+                          PositiveAmount("points", e.points, kMaxPoints)});
           },
           [&](const PointsReversed& e) {
-            if (Status s =
-                    Clean(Reference("refund_id", e.refund_id, true), "refund_id", e.refund_id);
-                !s.ok())
-              return s;
-            if (Status s = Clean(Reference("tab_id", e.tab_id, true), "tab_id", e.tab_id); !s.ok())
-              return s;
-            return PositiveAmount("points", e.points, kMaxPoints);
+            return First({CleanReference("refund_id", e.refund_id, true),
+                          CleanReference("tab_id", e.tab_id, true),
+                          PositiveAmount("points", e.points, kMaxPoints)});
           },
           [&](const PointsRedeemed& e) {
-            if (Status s = Clean(Note(e.note, false), "note", e.note); !s.ok()) return s;
-            if (Status s =
-                    Clean(Reference("reference", e.reference, false), "reference", e.reference);
-                !s.ok())
-              return s;
-            return PositiveAmount("points", e.points, kMaxPoints);
+            return First({CleanNote(e.note, false), CleanReference("reference", e.reference, false),
+                          PositiveAmount("points", e.points, kMaxPoints)});
           },
           [&](const PointsAdjusted& e) {
-            if (Status s = Clean(Note(e.note, true), "note", e.note); !s.ok()) return s;
-            return NonZeroDelta(e.delta, kMaxPoints);
+            return First({CleanNote(e.note, true), NonZeroDelta(e.delta, kMaxPoints)});
           },
           [&](const CreditToppedUp& e) {
-            if (Status s = Clean(Reference("payment_ref", e.payment_ref, true), "payment_ref",
-                                 e.payment_ref);
-                !s.ok())
-              return s;
-            if (Status s = Clean(Note(e.note, false), "note", e.note); !s.ok()) return s;
-            return PositiveAmount("amount", e.amount, kMaxAmount);
+            return First({CleanReference("payment_ref", e.payment_ref, true),
+                          CleanNote(e.note, false),
+                          PositiveAmount("amount", e.amount, kMaxAmount)});
           },
           [&](const CreditDeducted& e) {
-            if (Status s = Clean(Note(e.note, false), "note", e.note); !s.ok()) return s;
-            if (Status s =
-                    Clean(Reference("reference", e.reference, false), "reference", e.reference);
-                !s.ok())
-              return s;
-            return PositiveAmount("amount", e.amount, kMaxAmount);
+            return First({CleanNote(e.note, false), CleanReference("reference", e.reference, false),
+                          PositiveAmount("amount", e.amount, kMaxAmount)});
           },
           [&](const CreditAdjusted& e) {
-            if (Status s = Clean(Note(e.note, true), "note", e.note); !s.ok()) return s;
-            return NonZeroDelta(e.delta, kMaxAmount);
+            return First({CleanNote(e.note, true), NonZeroDelta(e.delta, kMaxAmount)});
           },
           [&](const CreditOverdraftDetected& e) {
             if (auto id = ParseUuid(e.deduction_id, "deduction_id"); !id) return id.error();

@@ -256,6 +256,20 @@ void SignBatch(const NodeKey& key, std::span<RecordedEvent*> events) {
   }
 }
 
+void SignOwn(const NodeKey& key, std::string_view origin, std::span<RecordedEvent> events,
+             std::size_t batch) {
+  std::vector<RecordedEvent*> own;
+  for (RecordedEvent& e : events) {
+    if (e.origin != origin || !e.signature.empty()) continue;
+    own.push_back(&e);
+    if (own.size() == batch) {
+      SignBatch(key, own);
+      own.clear();
+    }
+  }
+  SignBatch(key, own);
+}
+
 std::string_view ProofKey(std::string_view proof) {
   Proof p;
   return ParseProof(proof, &p) ? p.key : std::string_view();

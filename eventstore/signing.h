@@ -85,6 +85,11 @@ bool SameEvent(const RecordedEvent& a, const RecordedEvent& b);
 // proof. Every event must have the same origin (the key's node).
 void SignBatch(const NodeKey& key, std::span<RecordedEvent*> events);
 
+// Signs the events of `events` that originated at `origin` and carry no proof
+// yet, in batches of at most `batch`; others keep the proof they came with.
+void SignOwn(const NodeKey& key, std::string_view origin, std::span<RecordedEvent> events,
+             std::size_t batch = 256);
+
 // The public key a proof names, or "" if it is not a well-formed proof.
 std::string_view ProofKey(std::string_view proof);
 

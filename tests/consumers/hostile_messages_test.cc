@@ -13,6 +13,7 @@
 #include "domain/clock.h"
 #include "tests/consumers/kafka_test_util.h"
 #include "tests/consumers/signed_events.h"
+#include "tests/consumers/test_producer.h"
 #include "tests/test_util.h"
 #include "tests/test_util_process.h"
 
@@ -22,35 +23,6 @@ namespace {
 constexpr const char* kUpstream = "clientele.upstream";
 constexpr const char* kEvents = "clientele.events";
 constexpr std::int64_t kNow = 1'800'000'000'000;  // the receivers' clock
-
-class Producer {
- public:
-  explicit Producer(const std::string& bootstrap) {
-    char err[512];
-    rd_kafka_conf_t* conf = rd_kafka_conf_new();
-    rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap.c_str(), err, sizeof(err));
-    rd_kafka_conf_set(conf, "message.max.bytes", "10000000", err, sizeof(err));
-    rk_ = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof(err));
-  }
-  ~Producer() { rd_kafka_destroy(rk_); }
-  void Send(const char* topic, const RecordedEvent& e) {
-    Raw(topic, std::string(MessageKey(e)), e.data, ToHeaders(e));
-  }
-  void Raw(const char* topic, const std::string& key, const std::string& value,
-           rd_kafka_headers_t* headers) {
-    if (headers == nullptr) headers = rd_kafka_headers_new(0);
-    ASSERT_EQ(
-        rd_kafka_producev(rk_, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_KEY(key.data(), key.size()),
-                          RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()),
-                          RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_HEADERS(headers),
-                          RD_KAFKA_V_END),
-        RD_KAFKA_RESP_ERR_NO_ERROR);
-    ASSERT_EQ(rd_kafka_flush(rk_, 10000), RD_KAFKA_RESP_ERR_NO_ERROR);
-  }
-
- private:
-  rd_kafka_t* rk_ = nullptr;
-};
 
 CustomerDetails Ada() {
   CustomerDetails d;

@@ -18,6 +18,7 @@
 #include "eventstore/uuid.h"
 #include "tests/consumers/kafka_test_util.h"
 #include "tests/consumers/signed_events.h"
+#include "tests/consumers/test_producer.h"
 #include "tests/test_util.h"
 #include "tests/test_util_process.h"
 
@@ -25,6 +26,8 @@ namespace clientele::testing {
 namespace {
 
 using namespace std::chrono_literals;
+
+constexpr const char* kEvents = "clientele.events";
 
 Origins& Nodes() {
   static Origins origins;
@@ -43,36 +46,6 @@ CustomerRegistered Registration(const std::string& id) {
   d[DetailField::kLastName] = "Lovelace";
   return CustomerRegistered{id, "CUST-00001", d, ""};
 }
-
-class Producer {
- public:
-  explicit Producer(const std::string& bootstrap) {
-    char err[512];
-    rd_kafka_conf_t* conf = rd_kafka_conf_new();
-    rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap.c_str(), err, sizeof(err));
-    rk_ = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof(err));
-  }
-  ~Producer() { rd_kafka_destroy(rk_); }
-  // Sends an event as the publisher would.
-  void Send(const RecordedEvent& e) {
-    const std::string_view key = MessageKey(e);
-    Raw(std::string(key), e.data, ToHeaders(e));
-  }
-  // Sends anything; `headers` may be null.
-  void Raw(const std::string& key, const std::string& value, rd_kafka_headers_t* headers) {
-    if (headers == nullptr) headers = rd_kafka_headers_new(0);
-    ASSERT_EQ(rd_kafka_producev(rk_, RD_KAFKA_V_TOPIC("clientele.events"),
-                                RD_KAFKA_V_KEY(key.data(), key.size()),
-                                RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()),
-                                RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-                                RD_KAFKA_V_HEADERS(headers), RD_KAFKA_V_END),
-              RD_KAFKA_RESP_ERR_NO_ERROR);
-    ASSERT_EQ(rd_kafka_flush(rk_, 10000), RD_KAFKA_RESP_ERR_NO_ERROR);
-  }
-
- private:
-  rd_kafka_t* rk_ = nullptr;
-};
 
 class ReplicatorTest : public ::testing::Test {
  protected:
@@ -126,23 +99,23 @@ TEST_F(ReplicatorTest, AppendsOnceSkipsEchoesAndDeadLettersWhatItCannotRead) {
 
   RecordedEvent registered = Foreign(customer, Registration(customer));
   RecordedEvent topped = Foreign(customer, CreditToppedUp{500, "p1", ""});
-  producer.Send(registered);
-  producer.Send(registered);  // a duplicate
-  producer.Send(*own_recorded);
+  producer.Send(kEvents, registered);
+  producer.Send(kEvents, registered);  // a duplicate
+  producer.Send(kEvents, *own_recorded);
   // Bad messages on the same key, so on the same partition, before a good one.
-  producer.Raw(customer, "{}", nullptr);  // no CloudEvents headers at all
+  producer.Raw(kEvents, customer, "{}", nullptr);  // no CloudEvents headers at all
   RecordedEvent unknown = Nodes().Customer("hq", customer, CreditToppedUp{1, "x", ""});
   unknown.type = "credit.exploded";
   unknown = Nodes().Signed(unknown);
-  producer.Send(unknown);
+  producer.Send(kEvents, unknown);
   RecordedEvent garbled = Nodes().Customer("hq", customer, CreditToppedUp{1, "y", ""});
   garbled.data = "not json";
   garbled = Nodes().Signed(garbled);
-  producer.Send(garbled);
+  producer.Send(kEvents, garbled);
   RecordedEvent misfiled = Foreign(customer, CreditToppedUp{1, "z", ""});
   misfiled.stream = CustomerStream(NewUuid());  // the key no longer matches
-  producer.Raw(customer, misfiled.data, ToHeaders(misfiled));
-  producer.Send(topped);  // must still get through
+  producer.Raw(kEvents, customer, misfiled.data, ToHeaders(misfiled));
+  producer.Send(kEvents, topped);  // must still get through
 
   auto replicator = StartReplicator();
   ASSERT_TRUE(replicator);
@@ -185,13 +158,13 @@ TEST_F(ReplicatorTest, ARestartResumesAfterTheCommittedOffsets) {
   const std::string customer = NewUuid();
   Producer producer(broker_->bootstrap());
   RecordedEvent registered = Foreign(customer, Registration(customer));
-  producer.Send(registered);
+  producer.Send(kEvents, registered);
   {
     auto replicator = StartReplicator();
     ASSERT_TRUE(Eventually([&] { return store_->FindById(registered.id).has_value(); }));
   }  // closing commits the offsets stored after the durable append
   RecordedEvent topped = Foreign(customer, CreditToppedUp{500, "p1", ""});
-  producer.Send(topped);
+  producer.Send(kEvents, topped);
   auto replicator = StartReplicator();
   ASSERT_TRUE(Eventually([&] { return replicator->stats().messages >= 1; }));
   // Same key, same partition: a redelivered registration would have come
