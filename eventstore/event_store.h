@@ -28,6 +28,7 @@
 #include "domain/status.h"
 #include "eventstore/bulk_append.h"
 #include "eventstore/event.h"
+#include "eventstore/holdings.h"
 
 namespace rocksdb {
 class DB;
@@ -143,6 +144,11 @@ class EventStore {
                                                 std::size_t max);
   // The highest sequence number of `origin` in this log (0: none).
   Result<std::uint64_t> LastSeq(std::string_view origin);
+  // What this log holds of every origin's numbers, by origin, listing at
+  // most `max_ranges` missing ranges per origin. The first call reads the
+  // whole origin index (about 0.2 s per million events); later ones are kept
+  // up to date as events are indexed.
+  Result<std::vector<OriginHolding>> Holdings(std::size_t max_ranges = 64);
 
   // The last durable position (0 for an empty log).
   std::uint64_t Head() const;

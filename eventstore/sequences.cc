@@ -56,3 +56,59 @@ Result<std::uint64_t> EventStore::LastSeq(std::string_view origin) {
 }
 
 }  // namespace clientele
+
+namespace clientele {
+
+Status EventStore::Impl::LoadHoldings() {
+  holdings.clear();
+  rocksdb::ReadOptions ro;
+  const std::string lower = "O", upper = "P";
+  rocksdb::Slice upper_slice(upper);
+  ro.iterate_upper_bound = &upper_slice;
+  std::unique_ptr<rocksdb::Iterator> it(index_db->NewIterator(ro));
+  SeqRuns* runs = nullptr;
+  std::string_view current;
+  for (it->Seek(lower); it->Valid(); it->Next()) {
+    std::string_view key(it->key().data(), it->key().size());
+    if (key.size() < 11 || key[key.size() - 9] != '\0') {
+      return Status::Corruption("the origin index is damaged");
+    }
+    std::string_view origin = key.substr(1, key.size() - 10);
+    if (runs == nullptr || origin != current) {
+      runs = &holdings[std::string(origin)];
+      current = holdings.find(origin)->first;
+    }
+    runs->Add(record::DecodePositionKey(key.substr(key.size() - 8)));
+  }
+  if (!it->status().ok()) return FromRocks(it->status(), "reading the origin index failed");
+  holdings_loaded = true;
+  return Status::OK();
+}
+
+void EventStore::Impl::NoteIndexed(
+    const std::vector<std::pair<std::string, std::uint64_t>>& seqs) {
+  if (seqs.empty()) return;
+  std::lock_guard lock(holdings_mu);
+  if (!holdings_loaded) return;
+  for (const auto& [origin, seq] : seqs) {
+    auto it = holdings.find(origin);
+    if (it == holdings.end()) it = holdings.emplace(origin, SeqRuns()).first;
+    it->second.Add(seq);
+  }
+}
+
+Result<std::vector<OriginHolding>> EventStore::Holdings(std::size_t max_ranges) {
+  if (!impl_->WaitIndexed(Head())) return Error(IndexBehind());
+  std::lock_guard lock(impl_->holdings_mu);
+  if (!impl_->holdings_loaded) {
+    if (Status s = impl_->LoadHoldings(); !s.ok()) return Error(s);
+  }
+  std::vector<OriginHolding> out;
+  out.reserve(impl_->holdings.size());
+  for (const auto& [origin, runs] : impl_->holdings) {
+    out.push_back(HoldingOf(origin, runs, max_ranges));
+  }
+  return out;
+}
+
+}  // namespace clientele

@@ -48,6 +48,7 @@ Status EventStore::Impl::IndexUpTo(std::uint64_t target, std::size_t max_events)
   RecordedEvent e;
   std::string id_key;
   std::uint64_t last = from - 1;
+  std::vector<std::pair<std::string, std::uint64_t>> seqs;
   for (it->Seek(record::PositionKey(from)); it->Valid(); it->Next()) {
     if (Status s =
             record::DecodeRecord(std::string_view(it->value().data(), it->value().size()), &e);
@@ -62,7 +63,10 @@ Status EventStore::Impl::IndexUpTo(std::uint64_t target, std::size_t max_events)
     std::string pos_key(it->key().data(), it->key().size());
     batch.Put(record::StreamKey(e.stream, e.version), pos_key);
     batch.Put(record::IdIndexKey(id_key), pos_key);
-    if (e.seq != 0) batch.Put(record::OriginSeqKey(e.origin, e.seq), pos_key);
+    if (e.seq != 0) {
+      batch.Put(record::OriginSeqKey(e.origin, e.seq), pos_key);
+      seqs.emplace_back(e.origin, e.seq);
+    }
     last = e.position;
   }
   if (!it->status().ok()) return FromRocks(it->status(), "reading the log failed");
@@ -72,6 +76,7 @@ Status EventStore::Impl::IndexUpTo(std::uint64_t target, std::size_t max_events)
   wo.disableWAL = true;  // derived data: rebuilt from the log if lost
   rocksdb::Status s = index_db->Write(wo, &batch);
   if (!s.ok()) return FromRocks(s, "writing the indexes failed");
+  NoteIndexed(seqs);
   {
     std::lock_guard lock(index_mu);
     indexed.store(last);

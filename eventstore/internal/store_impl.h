@@ -26,6 +26,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <deque>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -34,6 +35,7 @@
 #include <vector>
 
 #include "eventstore/event_store.h"
+#include "eventstore/holdings.h"
 #include "eventstore/record_format.h"
 
 namespace clientele {
@@ -125,6 +127,13 @@ struct EventStore::Impl {
   Status IndexUpTo(std::uint64_t target, std::size_t max_events);
   void IndexLoop();
 
+  // --- sequences.cc
+  // Reads every origin's numbers from the 'O' index into `holdings`.
+  // REQUIRES: holdings_mu held.
+  Status LoadHoldings();
+  // Adds numbers the indexer has just written (a no-op until loaded).
+  void NoteIndexed(const std::vector<std::pair<std::string, std::uint64_t>>& seqs);
+
   EventStoreOptions options;
   Clock* clock = nullptr;
   rocksdb::DB* db = nullptr;  // <data>/log
@@ -133,6 +142,12 @@ struct EventStore::Impl {
   // <data>/index: its own database, so that index writes never share a write
   // group (and its memtable inserts) with a commit. Null if a read-only open found none.
   rocksdb::DB* index_db = nullptr;
+
+  // What the log holds of each origin's numbers: loaded at the first
+  // Holdings() and then kept by log-index.
+  std::mutex holdings_mu;
+  bool holdings_loaded = false;
+  std::map<std::string, SeqRuns, std::less<>> holdings;
 
   // The last durable position. Written by log-sync; waited on by readers and log-index.
   std::atomic<std::uint64_t> head{0};

@@ -443,5 +443,41 @@ TEST(RecordFormat, AFormatByteThatDoesNotMatchTheBodyIsCorruption) {
   }
 }
 
+// Holdings: what the log holds of each origin, read from the index at the
+// first call and kept up to date after it, also across a reopen.
+TEST_F(SequencesTest, HoldingsListEachOriginsRunAndItsGaps) {
+  AppendOne();
+  ASSERT_TRUE(store_->AppendReplicated({Foreign("s07", 1), Foreign("s07", 2), Foreign("s07", 5)}));
+  auto before = store_->Holdings();
+  ASSERT_TRUE(before) << before.error().ToString();
+  ASSERT_EQ(before->size(), 2u);
+  EXPECT_EQ((*before)[0].origin, kOwn);
+  EXPECT_EQ((*before)[0].through, 1u);
+  EXPECT_EQ((*before)[1].origin, "s07");
+  EXPECT_EQ((*before)[1].through, 2u);
+  EXPECT_EQ((*before)[1].highest, 5u);
+  EXPECT_TRUE((*before)[1].missing == std::vector<SeqRange>({{3, 4}}));
+  // Appended after the first call: kept by the indexer.
+  AppendOne();
+  ASSERT_TRUE(store_->AppendReplicated({Foreign("s07", 3), Foreign("hq", 2)}));
+  auto after = store_->Holdings();
+  ASSERT_TRUE(after) << after.error().ToString();
+  ASSERT_EQ(after->size(), 3u);
+  EXPECT_EQ((*after)[0].origin, "hq");
+  EXPECT_EQ((*after)[0].through, 0u);
+  EXPECT_TRUE((*after)[0].missing == std::vector<SeqRange>({{1, 1}}));
+  EXPECT_EQ((*after)[1].through, 2u);
+  EXPECT_EQ((*after)[2].through, 3u);
+  EXPECT_EQ((*after)[2].held, 4u);
+  EXPECT_TRUE((*after)[2].missing == std::vector<SeqRange>({{4, 4}}));
+  Reopen();
+  auto reopened = store_->Holdings();
+  ASSERT_TRUE(reopened) << reopened.error().ToString();
+  ASSERT_EQ(reopened->size(), 3u);
+  EXPECT_EQ((*reopened)[2].through, 3u);
+  EXPECT_EQ((*reopened)[2].highest, 5u);
+  EXPECT_EQ((*reopened)[1].through, 2u);
+}
+
 }  // namespace
 }  // namespace clientele
