@@ -102,43 +102,6 @@ HttpResponse Service::SetModule(Context& ctx) {
   return SettingsAfter(outcome->last_position);
 }
 
-HttpResponse Service::Events(Context& ctx) {
-  std::uint64_t after = 0;
-  std::size_t limit = 100;
-  std::vector<FieldError> errors;
-  for (const auto& [name, value] : ctx.req.query) {
-    const char* end = value.data() + value.size();
-    if (name == "after") {
-      auto r = std::from_chars(value.data(), end, after);
-      if (r.ec != std::errc() || r.ptr != end)
-        errors.push_back({"after", "wrong_type", "must be a log position"});
-    } else if (name == "limit") {
-      auto r = std::from_chars(value.data(), end, limit);
-      if (r.ec != std::errc() || r.ptr != end || limit < 1 || limit > 1000) {
-        errors.push_back({"limit", "invalid_limit", "limit must be between 1 and 1000"});
-      }
-    } else {
-      errors.push_back({name, "unknown_parameter", "is not a parameter of the events feed"});
-    }
-  }
-  if (!errors.empty()) return Problem(errors);
-  auto events = log_->ReadAll(after + 1, limit);
-  if (!events) return Problem(events.error());
-  // The page carries each event's proof of origin: this node signs its own
-  // (one signature per page); other nodes' keep the proof they came with.
-  if (options_.key != nullptr) SignOwn(*options_.key, options_.node, *events, events->size());
-  boost::json::array list;
-  for (const RecordedEvent& e : *events) {
-    boost::json::object o = RenderEvent(e);
-    o["data_raw"] = e.data;  // the exact bytes the signature covers
-    if (!e.signature.empty()) o["signature"] = Base64Encode(e.signature);
-    list.push_back(std::move(o));
-  }
-  const std::uint64_t last = events->empty() ? after : events->back().position;
-  return Json(boost::json::object{
-      {"events", std::move(list)}, {"next_after", last}, {"head", log_->Head()}});
-}
-
 HttpResponse Service::Health(Context&) { return Json(boost::json::object{{"status", "ok"}}); }
 
 HttpResponse Service::Ready(Context&) {
@@ -147,6 +110,19 @@ HttpResponse Service::Ready(Context&) {
   if (!ready_) {
     o["status"] = "draining";
     return Json(o, 503);
+  }
+  if (options_.sync_status) {
+    // Not ready while joining; an open gap is shown, the node still serves.
+    boost::json::object sync = options_.sync_status();
+    const bool ready = !sync.contains("ready") || sync["ready"] != false;
+    boost::json::object details{{"state", sync["state"]}};
+    if (sync.contains("detail")) details["detail"] = sync["detail"];
+    if (sync.contains("open_events")) details["open_events"] = sync["open_events"];
+    o["sync"] = std::move(details);
+    if (!ready) {
+      o["status"] = sync["state"];
+      return Json(o, 503);
+    }
   }
   o["status"] = "ready";
   return Json(o);

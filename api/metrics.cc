@@ -79,9 +79,13 @@ std::string Metrics::Render(const std::vector<Gauge>& gauges) const {
     out += "clientele_http_request_duration_seconds_count{" + labels + "} " +
            std::to_string(h.count) + "\n";
   }
+  const std::string* last = nullptr;
   for (const Gauge& g : gauges) {
-    out += "# HELP " + g.name + " " + g.help + "\n# TYPE " + g.name + " gauge\n";
-    out += g.name + " " + Number(g.value) + "\n";
+    if (last == nullptr || *last != g.name) {
+      out += "# HELP " + g.name + " " + g.help + "\n# TYPE " + g.name + " gauge\n";
+    }
+    last = &g.name;
+    out += g.name + (g.labels.empty() ? "" : "{" + g.labels + "}") + " " + Number(g.value) + "\n";
   }
   return out;
 }

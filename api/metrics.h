@@ -21,6 +21,7 @@ struct Gauge {
   std::string name;  // e.g. "clientele_log_position"
   std::string help;
   double value = 0;
+  std::string labels;  // e.g. origin="s01"; gauges of one name follow each other
 };
 
 class Metrics {

@@ -71,6 +71,10 @@ Service::Service(ServiceOptions options, EventStore* log, CommandHandler* comman
   Add("PUT", "/v1/settings/modules/{module}", {kSettingsManage}, true, &S::SetModule);
   Add("GET", "/v1/events", {kAuditRead, kSync}, false, &S::Events);
   Add("GET", "/v1/sync/identity", {kSync, kNodesManage}, false, &S::Identity);
+  Add("GET", "/v1/sync/status", {kSync, kNodesManage, kAuditRead}, false, &S::SyncStatus);
+  Add("GET", "/v1/sync/holdings", {kSync, kNodesManage, kAuditRead}, false, &S::Holdings);
+  Add("POST", "/v1/sync/holdings", {kSync}, false, &S::Holdings);
+  Add("GET", "/v1/sync/origins/{origin}/events", {kSync, kAuditRead}, false, &S::OriginEvents);
   Add("GET", "/v1/nodes", {kSync, kNodesManage}, false, &S::ListNodes);
   Add("POST", "/v1/nodes", {kNodesManage}, true, &S::EnrollNode);
   Add("POST", "/v1/nodes/{node}/revoke", {kNodesManage}, true, &S::RevokeNode);
@@ -98,7 +102,8 @@ bool Service::AnswersFromMemory(const HttpRequest& r) {
   // milliseconds: those go to the workers.
   return r.path != "/v1/customers" && r.path != "/v1/customers/export.csv" &&
          !r.path.starts_with("/v1/customers/imports") && !r.path.ends_with("/audit") &&
-         !r.path.ends_with("/history") && !r.path.starts_with("/v1/events");
+         !r.path.ends_with("/history") && !r.path.starts_with("/v1/events") &&
+         !r.path.starts_with("/v1/sync/");
 }
 
 namespace {
@@ -201,6 +206,14 @@ HttpResponse Service::Dispatch(const HttpRequest& request, std::string* route_na
       return Problem(403, "permission_denied", "this needs the permission " + names);
     }
     ctx.settings = projector_->Settings();
+  }
+  if (joining_ && match->pattern.starts_with("/v1/") && match->pattern != "/v1/sync/status" &&
+      match->pattern != "/v1/openapi.json") {
+    HttpResponse r = Problem(503, "joining",
+                             "this store is still copying HQ's log; see /v1/sync/status for how "
+                             "far it is");
+    r.headers.emplace_back("Retry-After", "5");
+    return r;
   }
   if (match->write && request.Header("idempotency-key")) return Idempotent(ctx, *match);
   return match->fn(this, ctx);

@@ -39,6 +39,9 @@
 // Thread-safe.
 #pragma once
 
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -83,6 +86,10 @@ struct ServiceOptions {
   ImportService* imports = nullptr;
   // This node's signing key: the events feed signs this node's events with it.
   const NodeKey* key = nullptr;
+  // This node's sync (late join, gap repair) for GET /v1/sync/status: an
+  // object with at least "state" and "ready" (false: /readyz answers 503 with
+  // the state and "detail"); "origins" if it lists them itself.
+  std::function<boost::json::object()> sync_status;
 };
 
 class Service {
@@ -110,6 +117,9 @@ class Service {
   Metrics& metrics() { return metrics_; }
   // false once draining: /readyz answers 503.
   void SetReady(bool ready) { ready_ = ready; }
+  // true while a store copies HQ's log: every /v1 route but the sync status
+  // answers 503 joining.
+  void SetJoining(bool joining) { joining_ = joining; }
 
  private:
   struct Context;
@@ -152,7 +162,13 @@ class Service {
   HttpResponse GetSettings(Context& ctx);
   HttpResponse SetProgram(Context& ctx);
   HttpResponse SetModule(Context& ctx);
+  // api/sync_routes.cc
   HttpResponse Events(Context& ctx);
+  HttpResponse OriginEvents(Context& ctx);
+  HttpResponse Holdings(Context& ctx);
+  HttpResponse SyncStatus(Context& ctx);
+  // The feed's rendering of events, this node's own signed on the way.
+  boost::json::array RenderFeed(std::vector<RecordedEvent>* events) const;
   // api/node_routes.cc
   HttpResponse Identity(Context& ctx);
   HttpResponse ListNodes(Context& ctx);
@@ -193,6 +209,9 @@ class Service {
   Clock* clock_;
   Metrics metrics_;
   std::atomic<bool> ready_{true};
+  std::atomic<bool> joining_{false};
+  std::mutex peers_mu_;
+  std::map<std::string, boost::json::object> peer_reports_;  // POST /v1/sync/holdings, by node
   std::vector<Route> routes_;
 
   struct Remembered {

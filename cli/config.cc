@@ -85,6 +85,10 @@ Status Set(ServeConfig* c, const std::string& key, const std::string& value) {
         !s.ok()) {
       return s;
     }
+  } else if (key == "sync.repair_interval_ms") {
+    if (Status s = ParseInt(key, value, 100, 3600 * 1000, &c->repair_interval_ms); !s.ok()) {
+      return s;
+    }
   } else if (key == "sync.max_message_bytes") {
     if (Status s = ParseInt(key, value, 64 << 10, 64 << 20, &c->max_message_bytes); !s.ok()) {
       return s;

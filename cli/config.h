@@ -28,6 +28,8 @@
 //          max_clock_skew_ms  how far ahead of this node's clock a peer's event
 //                       time or edit stamp may be (default 300000: 5 minutes)
 //          max_message_bytes  larger Kafka messages are dead letters (default 1 MiB)
+//          repair_interval_ms how often a store compares what it holds with
+//                       HQ to find and repair gaps (default 5000)
 #pragma once
 
 #include <cstdint>
@@ -62,6 +64,7 @@ struct ServeConfig {
   std::string hq_key;  // base64 text
   std::int64_t max_clock_skew_ms = 5 * 60 * 1000;
   std::int64_t max_message_bytes = 1 << 20;
+  std::int64_t repair_interval_ms = 5000;
 };
 
 // Values by key ("listen", "http.worker_threads", ...), as text.

@@ -1,10 +1,16 @@
 #include "cli/serve.h"
 
+#include <unistd.h>
+
+#include <atomic>
 #include <charconv>
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
+#include <optional>
+#include <thread>
 
 #include "api/http_server.h"
 #include "api/service.h"
@@ -14,10 +20,12 @@
 #include "consumers/admission.h"
 #include "consumers/catch_up.h"
 #include "consumers/embedded_broker.h"
+#include "consumers/gap_repair.h"
 #include "consumers/outbox_publisher.h"
 #include "consumers/overdraft.h"
 #include "consumers/replicator.h"
 #include "domain/ids.h"
+#include "domain/time.h"
 #include "eventstore/atomic_file.h"
 #include "eventstore/event_store.h"
 #include "eventstore/signing.h"
@@ -118,38 +126,67 @@ Status EnrollHq(const ServeConfig& c, CommandHandler* commands, const NodeKey& k
   return enrolled ? Status::OK() : enrolled.error();
 }
 
-// A store with an empty log copies HQ's log through HQ's events feed. The
-// HQ position reached is saved in DATA/join-cursor after every page, so a
-// join cut short (kill -9, HQ unreachable) resumes at the next start; the file
-// says "done" once the whole log is here.
-Status JoinFromHq(const ServeConfig& c, EventStore* log, Admission* admission) {
-  if (c.role != "store" || c.hq_url.empty()) return Status::OK();
+// How far a store's late join is, for /readyz and /v1/sync/status.
+struct JoinState {
+  std::atomic<bool> joining{false};
+  std::atomic<std::uint64_t> after{0}, head{0}, copied{0}, refused{0}, attempts{0};
+  std::mutex mu;
+  std::string last_error;  // why the last attempt stopped, if it did
+};
+
+// Where a store's late join starts, or nullopt when it needs none. A store
+// with an empty log copies HQ's log through HQ's events feed; the HQ position
+// reached is saved in DATA/join-cursor after every page, so a join cut short
+// (kill -9, HQ unreachable) resumes at the next start; the file says "done"
+// once the whole log is here.
+Result<std::optional<std::uint64_t>> JoinStart(const ServeConfig& c, EventStore* log) {
+  if (c.role != "store" || c.hq_url.empty()) return std::optional<std::uint64_t>();
   const std::string cursor_path = c.data + "/join-cursor";
   std::string state;
   if (std::ifstream in(cursor_path); in) in >> state;
+  if (state == "done") return std::optional<std::uint64_t>();
   std::uint64_t from = 0;
-  if (state == "done") return Status::OK();
   if (state.empty()) {
-    if (log->Head() != 0) return Status::OK();  // a store that started before joins existed
+    // A store that started before joins existed.
+    if (log->Head() != 0) return std::optional<std::uint64_t>();
   } else {
     auto [p, ec] = std::from_chars(state.data(), state.data() + state.size(), from);
     if (ec != std::errc() || p != state.data() + state.size()) {
-      return Status::Corruption(cursor_path + " holds neither a position nor done");
+      return Error(Status::Corruption(cursor_path + " holds neither a position nor done"));
     }
   }
+  if (Status s = WriteFileAtomically(cursor_path, std::to_string(from) + "\n"); !s.ok()) {
+    return Error(s);
+  }
+  return std::optional<std::uint64_t>(from);
+}
+
+// Copies HQ's log from HQ position `from` (see JoinStart). Stops with
+// Unavailable when `stop` is set.
+Status JoinFromHq(const ServeConfig& c, EventStore* log, Admission* admission, std::uint64_t from,
+                  JoinState* state, const std::atomic<bool>* stop) {
+  const std::string cursor_path = c.data + "/join-cursor";
   auto token = ReadSyncToken(c);
   if (!token) return token.error();
-  if (Status s = WriteFileAtomically(cursor_path, std::to_string(from) + "\n"); !s.ok()) return s;
   std::printf("clientele: joining: copying HQ's log from %s%s\n", c.hq_url.c_str(),
               from > 0 ? (" from position " + std::to_string(from)).c_str() : "");
   std::fflush(stdout);
+  FetchFeed feed = [stop, inner = HttpFeed(c.hq_url, *token)](std::uint64_t after,
+                                                             std::size_t limit) -> Result<FeedPage> {
+    if (stop->load()) return Error(Status::Unavailable("the node is stopping"));
+    return inner(after, limit);
+  };
   Status saved;
   auto copied = CatchUpFromFeed(
-      log, admission, HttpFeed(c.hq_url, *token), from,
+      log, admission, feed, from,
       [&](const CatchUpProgress& at) {
         if (Status s = WriteFileAtomically(cursor_path, std::to_string(at.after) + "\n"); !s.ok()) {
           saved = s;
         }
+        state->after = at.after;
+        state->head = at.head;
+        state->copied = at.copied;
+        state->refused = at.refused;
         if (at.after % 100000 < 1000 || at.after >= at.head) {
           std::printf("clientele: copied HQ's log to position %llu of %llu\n",
                       static_cast<unsigned long long>(at.after),
@@ -167,6 +204,7 @@ Status JoinFromHq(const ServeConfig& c, EventStore* log, Admission* admission) {
   std::printf("clientele: joined: %llu events copied from HQ, %llu refused\n",
               static_cast<unsigned long long>(copied->copied),
               static_cast<unsigned long long>(copied->refused));
+  std::fflush(stdout);
   return Status::OK();
 }
 
@@ -177,9 +215,12 @@ struct Sync {
   std::unique_ptr<OutboxPublisher> publisher;
   std::unique_ptr<Replicator> replicator;
   std::unique_ptr<OverdraftWatch> overdrafts;  // HQ only
+  std::unique_ptr<Admission> repair_admission;  // a store's gap repair
+  std::unique_ptr<GapRepair> repair;
+  std::atomic<bool> started{false};  // every part above is set
 
-  Status Start(const ServeConfig& c, EventStore* log, const NodeKey* key,
-               const std::string& hq_key) {
+  Status Start(const ServeConfig& c, EventStore* log, const NodeKey* key, const std::string& hq_key,
+               Clock* clock) {
     std::string bootstrap = c.kafka_bootstrap;
     if (bootstrap.empty()) {
       auto started = EmbeddedBroker::Start();
@@ -228,10 +269,59 @@ struct Sync {
     auto replicating = Replicator::Start(log, std::move(r));
     if (!replicating) return replicating.error();
     replicator = std::move(*replicating);
+    if (!hq && !c.hq_url.empty()) {
+      if (Status s = StartRepair(c, log, hq_key, clock); !s.ok()) return s;
+    }
+    started.store(true, std::memory_order_release);
     return Status::OK();
   }
 
-  std::vector<api::Gauge> Gauges() const {
+  // A store compares what it holds with HQ (consumers/gap_repair.h).
+  Status StartRepair(const ServeConfig& c, EventStore* log, const std::string& hq_key,
+                     Clock* clock) {
+    auto token = ReadSyncToken(c);
+    if (!token) return token.error();
+    repair_admission = std::make_unique<Admission>(
+        log, AdmissionOptions{
+                 .node = c.node, .hq_key = hq_key, .clock = clock, .max_skew_ms = c.max_clock_skew_ms});
+    GapRepairPorts ports;
+    ports.peer_holdings = [url = c.hq_url, token = *token,
+                           node = c.node](const std::vector<OriginHolding>& ours) {
+      return ExchangeHoldings(url, token, node, ours);
+    };
+    ports.fetch = [url = c.hq_url, token = *token](const std::string& origin, std::uint64_t from,
+                                                   std::size_t limit) {
+      return FetchOriginEvents(url, token, origin, from, limit);
+    };
+    ports.republish = [pub = publisher.get()](std::vector<RecordedEvent> events) {
+      // What the outbox has not published yet, it will.
+      const std::uint64_t published = pub->cursor();
+      std::erase_if(events, [&](const RecordedEvent& e) { return e.position > published; });
+      return events.empty() ? Status::OK() : pub->Republish(std::move(events));
+    };
+    GapRepairOptions options;
+    options.node = c.node;
+    options.interval = std::chrono::milliseconds(c.repair_interval_ms);
+    options.log = [](std::string_view line) {
+      std::printf("clientele: %.*s\n", static_cast<int>(line.size()), line.data());
+      std::fflush(stdout);
+    };
+    repair = std::make_unique<GapRepair>(log, repair_admission.get(), std::move(options),
+                                         std::move(ports));
+    repair->Start();
+    return Status::OK();
+  }
+
+  void Stop() {
+    repair.reset();
+    replicator.reset();
+    overdrafts.reset();
+    publisher.reset();
+    broker.reset();
+  }
+
+  std::vector<api::Gauge> Gauges(EventStore* log) const {
+    if (!started.load(std::memory_order_acquire)) return {};
     const ReplicatorStats r = replicator->stats();
     auto d = [](std::uint64_t v) { return static_cast<double>(v); };
     std::vector<api::Gauge> out = {
@@ -254,9 +344,144 @@ struct Sync {
       out.push_back({"clientele_overdrafts_recorded", "Credit overdrafts recorded since start.",
                      d(overdrafts->recorded())});
     }
+    AddOriginGauges(log, &out);
     return out;
   }
+
+  // Per origin: what this node holds, and at a store what HQ reports and the
+  // gaps found, repaired and open.
+  void AddOriginGauges(EventStore* log, std::vector<api::Gauge>* out) const {
+    auto d = [](std::uint64_t v) { return static_cast<double>(v); };
+    std::vector<OriginSync> rows;
+    if (repair) {
+      rows = repair->status().origins;
+    } else if (auto held = log->Holdings(); held) {
+      for (OriginHolding& h : *held) rows.push_back({.here = std::move(h)});
+    }
+    struct Figure {
+      const char* name;
+      const char* help;
+      std::function<double(const OriginSync&)> value;
+      bool store_only;
+    };
+    const Figure figures[] = {
+        {"clientele_sync_held_through", "Every event of the origin up to this number is here.",
+         [&](const OriginSync& o) { return d(o.here.through); }, false},
+        {"clientele_sync_held_highest", "The highest number of the origin held here.",
+         [&](const OriginSync& o) { return d(o.here.highest); }, false},
+        {"clientele_sync_missing_events",
+         "Events of the origin below its highest number held that are not here.",
+         [&](const OriginSync& o) { return d(o.here.highest - o.here.held); }, false},
+        {"clientele_sync_peer_highest", "The highest number of the origin HQ reports holding.",
+         [&](const OriginSync& o) { return d(o.peer.highest); }, true},
+        {"clientele_sync_open_events", "Events of a gap not repaired at the last comparison.",
+         [&](const OriginSync& o) { return d(o.open_events); }, true},
+        {"clientele_sync_gaps_found", "Gaps found since start.",
+         [&](const OriginSync& o) { return d(o.gaps_found); }, true},
+        {"clientele_sync_gaps_repaired", "Gaps repaired since start.",
+         [&](const OriginSync& o) { return d(o.gaps_repaired); }, true},
+        {"clientele_sync_events_fetched", "Events fetched from HQ to fill gaps.",
+         [&](const OriginSync& o) { return d(o.events_fetched); }, true},
+        {"clientele_sync_events_republished", "Own events published again because HQ lacked them.",
+         [&](const OriginSync& o) { return d(o.events_republished); }, true},
+    };
+    for (const Figure& f : figures) {
+      if (f.store_only && !repair) continue;
+      for (const OriginSync& o : rows) {
+        out->push_back({f.name, f.help, f.value(o), "origin=\"" + o.here.origin + "\""});
+      }
+    }
+  }
 };
+
+boost::json::array Ranges(const std::vector<SeqRange>& ranges) {
+  boost::json::array out;
+  for (const SeqRange& r : ranges) out.push_back(boost::json::array{r.first, r.last});
+  return out;
+}
+
+boost::json::object HoldingJson(const OriginHolding& h) {
+  return {{"through", h.through}, {"highest", h.highest},         {"held", h.held},
+          {"missing", Ranges(h.missing)}, {"more_missing", h.more_missing}};
+}
+
+// GET /v1/sync/status beyond what the service adds (api/sync_routes.cc).
+boost::json::object SyncStatusJson(JoinState& join, const Sync& sync, EventStore* log) {
+  boost::json::object o;
+  if (join.joining) {
+    o["state"] = "joining";
+    o["ready"] = false;
+    o["detail"] = "copying HQ's log: at position " + std::to_string(join.after.load()) + " of " +
+                  std::to_string(join.head.load());
+    std::lock_guard lock(join.mu);
+    o["join"] = boost::json::object{{"hq_position", join.after.load()},
+                                    {"hq_head", join.head.load()},
+                                    {"copied", join.copied.load()},
+                                    {"refused", join.refused.load()},
+                                    {"attempts", join.attempts.load()},
+                                    {"last_error", join.last_error}};
+    return o;
+  }
+  if (!sync.started.load(std::memory_order_acquire)) {
+    o["state"] = "starting";
+    o["ready"] = false;
+    o["detail"] = "starting to sync";
+    return o;
+  }
+  o["ready"] = true;
+  if (!sync.repair) {
+    // HQ (or a store without hq_url): the gaps in its own log.
+    std::uint64_t open = 0;
+    if (auto held = log->Holdings(); held) {
+      for (const OriginHolding& h : *held) open += h.highest - h.held;
+    }
+    o["state"] = open > 0 ? "gap_open" : "in_sync";
+    o["open_events"] = open;
+    if (open > 0) {
+      o["detail"] = std::to_string(open) +
+                    " event(s) below an origin's highest number are not here yet; the origin "
+                    "publishes them again when it next compares with this node";
+    }
+    return o;
+  }
+  const GapRepairStatus st = sync.repair->status();
+  o["state"] = st.rounds > 0 && !st.peer_reachable ? "hq_unreachable"
+               : st.open_events > 0                ? "gap_open"
+               : st.rounds == 0                    ? "comparing"
+                                                   : "in_sync";
+  if (st.open_events > 0) {
+    o["detail"] = std::to_string(st.open_events) +
+                  " event(s) not yet repaired; see origins[].open";
+  } else if (!st.peer_reachable && st.rounds > 0) {
+    o["detail"] = "cannot compare with HQ: " + st.last_error;
+  }
+  o["open_events"] = st.open_events;
+  o["rounds"] = st.rounds;
+  o["hq_reachable"] = st.peer_reachable;
+  if (!st.last_error.empty()) o["last_error"] = st.last_error;
+  if (st.last_round_ms > 0) o["last_compared_at"] = FormatTime(st.last_round_ms);
+  o["gaps_found"] = st.gaps_found;
+  o["gaps_repaired"] = st.gaps_repaired;
+  o["events_fetched"] = st.events_fetched;
+  o["events_republished"] = st.events_republished;
+  o["events_refused"] = st.events_refused;
+  boost::json::array origins;
+  for (const OriginSync& row : st.origins) {
+    boost::json::object r{{"origin", row.here.origin},
+                          {"here", HoldingJson(row.here)},
+                          {"open", Ranges(row.open)},
+                          {"open_events", row.open_events},
+                          {"gaps_found", row.gaps_found},
+                          {"gaps_repaired", row.gaps_repaired},
+                          {"events_fetched", row.events_fetched},
+                          {"events_republished", row.events_republished},
+                          {"events_refused", row.events_refused}};
+    if (row.peer_known) r["hq"] = HoldingJson(row.peer);
+    origins.push_back(std::move(r));
+  }
+  o["origins"] = std::move(origins);
+  return o;
+}
 
 }  // namespace
 
@@ -278,14 +503,18 @@ int RunServe(const ServeConfig& c) {
   auto hq_key = TrustedHqKey(c, **key);
   if (!hq_key) return Fail(hq_key.error());
   CommandHandler commands(log->get(), c.node, &clock);
-  {
-    Admission admission(
-        log->get(),
-        {.node = c.node, .hq_key = *hq_key, .clock = &clock, .max_skew_ms = c.max_clock_skew_ms});
-    if (Status s = JoinFromHq(c, log->get(), &admission); !s.ok()) return Fail(s);
+  Admission join_admission(
+      log->get(),
+      {.node = c.node, .hq_key = *hq_key, .clock = &clock, .max_skew_ms = c.max_clock_skew_ms});
+  auto join_from = JoinStart(c, log->get());
+  if (!join_from) return Fail(join_from.error());
+  const bool joining = join_from->has_value();
+  JoinState join;
+  join.joining = joining;
+  if (!joining) {
+    if (Status s = commands.Init(); !s.ok()) return Fail(s);
+    if (Status s = EnrollHq(c, &commands, **key); !s.ok()) return Fail(s);
   }
-  if (Status s = commands.Init(); !s.ok()) return Fail(s);
-  if (Status s = EnrollHq(c, &commands, **key); !s.ok()) return Fail(s);
   auto projector = Projector::Open(log->get(), c.data + "/projections");
   if (!projector) return Fail(projector.error());
   if (Status s = (*projector)->CatchUp(); !s.ok()) return Fail(s);
@@ -293,13 +522,16 @@ int RunServe(const ServeConfig& c) {
   auto auth = Principals(c);
   if (!auth) return Fail(auth.error());
   Sync sync;
-  if (Status s = sync.Start(c, log->get(), key->get(), *hq_key); !s.ok()) return Fail(s);
+  if (!joining) {
+    if (Status s = sync.Start(c, log->get(), key->get(), *hq_key, &clock); !s.ok()) return Fail(s);
+  }
 
   LineLog request_log;
   api::ServiceOptions options;
   options.node = c.node;
   options.log = [&request_log](const std::string& line) { request_log.Write(line); };
-  options.gauges = [&sync] { return sync.Gauges(); };
+  options.gauges = [&sync, &log] { return sync.Gauges(log->get()); };
+  options.sync_status = [&] { return SyncStatusJson(join, sync, log->get()); };
   ImportService imports(c.data + "/imports", log->get(), projector->get(), &commands, &clock,
                         c.node);
   options.imports = &imports;
@@ -318,6 +550,7 @@ int RunServe(const ServeConfig& c) {
   server_options.answer_inline = &api::Service::AnswersFromMemory;
   server_options.spool_to = [&service](const api::HttpRequest& h) { return service.SpoolPath(h); };
   server_options.max_spooled_bytes = static_cast<std::uint64_t>(c.max_upload_bytes);
+  service.SetJoining(joining);
   auto server = api::HttpServer::Start(
       server_options, [&service](const api::HttpRequest& r) { return service.Handle(r); });
   if (!server) return Fail(server.error());
@@ -325,20 +558,56 @@ int RunServe(const ServeConfig& c) {
               c.node.c_str(), c.address.c_str(), (*server)->port(), c.data.c_str());
   std::fflush(stdout);
 
+  // A joining store copies HQ's log while it answers /readyz and
+  // /v1/sync/status, retrying until HQ answers, then starts to sync.
+  std::atomic<bool> stopping{false}, fatal{false};
+  std::thread joiner;
+  if (joining) {
+    joiner = std::thread([&] {
+      std::uint64_t from = **join_from;
+      for (;;) {
+        ++join.attempts;
+        Status s = JoinFromHq(c, log->get(), &join_admission, from, &join, &stopping);
+        if (s.ok()) break;
+        if (stopping) return;
+        {
+          std::lock_guard lock(join.mu);
+          join.last_error = s.ToString();
+        }
+        std::fprintf(stderr, "clientele: joining: %s; trying again in 5 s\n", s.ToString().c_str());
+        from = std::max(from, join.after.load());
+        for (int i = 0; i < 50 && !stopping; ++i) {
+          std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        }
+        if (stopping) return;
+      }
+      Status s = commands.Init();
+      if (s.ok()) s = sync.Start(c, log->get(), key->get(), *hq_key, &clock);
+      if (!s.ok()) {
+        std::fprintf(stderr, "clientele: %s\n", s.ToString().c_str());
+        fatal = true;
+        kill(getpid(), SIGTERM);
+        return;
+      }
+      service.SetJoining(false);
+      join.joining = false;
+    });
+  }
+
   int sig = 0;
   sigwait(&signals, &sig);
+  stopping = true;
+  if (joiner.joinable()) joiner.join();
   std::printf("clientele: %s received, finishing requests in progress\n",
               sig == SIGTERM ? "SIGTERM" : "SIGINT");
   std::fflush(stdout);
   service.SetReady(false);
   (*server)->Stop();
   server->reset();
-  sync.replicator.reset();
-  sync.overdrafts.reset();
-  sync.publisher.reset();
-  sync.broker.reset();
+  sync.Stop();
   projector->reset();
   log->reset();
+  if (fatal) return 2;
   std::printf("clientele: stopped cleanly\n");
   return 0;
 }

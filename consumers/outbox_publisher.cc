@@ -4,9 +4,11 @@
 #include <sys/types.h>
 #include <unistd.h>
 
+#include <condition_variable>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -59,6 +61,17 @@ struct OutboxPublisher::Impl {
   std::string saved_cluster;          // the cluster the saved cursor counts for
   std::string cluster;                // the cluster met (set by the publishing thread)
 
+  // Events published again for gap repair (Republish): delivery reports
+  // carry kRepublished | batch number instead of a log position.
+  static constexpr std::uintptr_t kRepublished = std::uintptr_t{1} << 63;
+  struct Again {
+    std::size_t pending = 0;
+    bool failed = false;
+  };
+  std::map<std::uint64_t, Again> again;  // by batch number; guarded by mu
+  std::uint64_t next_again = 0;
+  std::condition_variable again_cv;
+
   std::atomic<bool> stopping{false};
   std::thread thread;
 
@@ -92,6 +105,14 @@ struct OutboxPublisher::Impl {
     auto* self = static_cast<Impl*>(opaque);
     const auto position = reinterpret_cast<std::uintptr_t>(m->_private);
     std::lock_guard lock(self->mu);
+    if ((position & kRepublished) != 0) {
+      auto it = self->again.find(position & ~kRepublished);
+      if (it == self->again.end()) return;
+      if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) it->second.failed = true;
+      --it->second.pending;
+      self->again_cv.notify_all();
+      return;
+    }
     if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
       std::fprintf(stderr, "clientele: outbox: event %llu not delivered: %s\n",
                    static_cast<unsigned long long>(position), rd_kafka_err2str(m->err));
@@ -101,11 +122,12 @@ struct OutboxPublisher::Impl {
     self->in_flight.erase(position);
   }
 
-  // Hands one event to librdkafka. False if the producer refused it.
-  bool Produce(const RecordedEvent& e) {
+  // Hands one event to librdkafka, its delivery reported with `tag` (its
+  // position unless published again). False if the producer refused it.
+  bool Produce(const RecordedEvent& e, std::uintptr_t tag = 0) {
     const std::string_view key = MessageKey(e);
     rd_kafka_headers_t* h = ToHeaders(e);
-    {
+    if (tag == 0) {
       std::lock_guard lock(mu);
       in_flight.insert(e.position);
     }
@@ -115,10 +137,11 @@ struct OutboxPublisher::Impl {
         RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_HEADERS(h),
         // librdkafka's per-message opaque carries the log position to the delivery report.
         // NOLINTNEXTLINE(performance-no-int-to-ptr)
-        RD_KAFKA_V_OPAQUE(reinterpret_cast<void*>(static_cast<std::uintptr_t>(e.position))),
+        RD_KAFKA_V_OPAQUE(reinterpret_cast<void*>(tag != 0 ? tag : static_cast<std::uintptr_t>(e.position))),
         RD_KAFKA_V_END);
     if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
       rd_kafka_headers_destroy(h);  // not handed over
+      if (tag != 0) return false;
       std::lock_guard lock(mu);
       in_flight.erase(e.position);
       return false;
@@ -239,6 +262,43 @@ Result<std::unique_ptr<OutboxPublisher>> OutboxPublisher::Start(EventStore* log,
 }
 
 std::uint64_t OutboxPublisher::cursor() const { return impl_->Cursor(); }
+
+Status OutboxPublisher::Republish(std::vector<RecordedEvent> events,
+                                  std::chrono::milliseconds timeout) {
+  Impl& im = *impl_;
+  if (im.options.key != nullptr) {
+    SignOwn(*im.options.key, im.log->origin(), events, im.options.sign_batch);
+  }
+  std::uint64_t batch;
+  {
+    std::lock_guard lock(im.mu);
+    batch = ++im.next_again;
+    im.again[batch].pending = events.size();
+  }
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  Status outcome;
+  for (const RecordedEvent& e : events) {
+    while (!im.Produce(e, Impl::kRepublished | batch)) {
+      if (std::chrono::steady_clock::now() > deadline) {
+        outcome = Status::Unavailable("the Kafka producer's queue stayed full");
+        break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));  // its thread polls
+    }
+    if (!outcome.ok()) break;
+  }
+  std::unique_lock lock(im.mu);
+  if (outcome.ok()) {
+    Impl::Again& a = im.again[batch];
+    if (!im.again_cv.wait_until(lock, deadline, [&] { return a.pending == 0; })) {
+      outcome = Status::Unavailable("Kafka did not acknowledge the events published again in time");
+    } else if (a.failed) {
+      outcome = Status::Unavailable("Kafka refused some of the events published again");
+    }
+  }
+  im.again.erase(batch);
+  return outcome;
+}
 
 std::uint64_t OutboxPublisher::lag() const {
   const std::uint64_t head = impl_->log->Head(), c = impl_->Cursor();

@@ -20,10 +20,12 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "domain/status.h"
 #include "eventstore/event_store.h"
@@ -56,6 +58,12 @@ class OutboxPublisher {
   std::uint64_t cursor() const;
   // Events in the log after the cursor.
   std::uint64_t lag() const;
+
+  // Publishes `events` (this node's own, from its log) again, signed, for
+  // gap repair (consumers/gap_repair.h), apart from the cursor. OK once Kafka
+  // has acknowledged them all; Unavailable if it has not within `timeout`.
+  Status Republish(std::vector<RecordedEvent> events,
+                   std::chrono::milliseconds timeout = std::chrono::seconds(30));
 
  private:
   struct Impl;
