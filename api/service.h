@@ -41,7 +41,6 @@
 
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
-
 #include <chrono>
 #include <cstdint>
 #include <functional>

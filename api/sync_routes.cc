@@ -29,8 +29,8 @@ boost::json::array Ranges(const std::vector<SeqRange>& ranges) {
 }
 
 boost::json::object RenderHolding(const OriginHolding& h) {
-  return {{"origin", h.origin},   {"through", h.through},         {"highest", h.highest},
-          {"held", h.held},       {"missing", Ranges(h.missing)}, {"more_missing", h.more_missing}};
+  return {{"origin", h.origin}, {"through", h.through},         {"highest", h.highest},
+          {"held", h.held},     {"missing", Ranges(h.missing)}, {"more_missing", h.more_missing}};
 }
 
 }  // namespace
@@ -123,7 +123,8 @@ HttpResponse Service::Holdings(Context& ctx) {
         const auto* origin = h != nullptr ? h->if_contains("origin") : nullptr;
         if (origin == nullptr || !origin->is_string() ||
             !ValidateNodeId(std::string_view(origin->as_string())).ok()) {
-          return Problem({{"origins", "invalid_holding", "each holding names its origin (a node id)"}});
+          return Problem(
+              {{"origins", "invalid_holding", "each holding names its origin (a node id)"}});
         }
         boost::json::object kept{{"origin", *origin}};
         for (const char* field : {"through", "highest"}) {
@@ -162,7 +163,8 @@ HttpResponse Service::SyncStatus(Context&) {
     auto held = log_->Holdings();
     if (!held) return Problem(held.error());
     boost::json::array list;
-    for (const OriginHolding& h : *held) list.push_back(boost::json::object{{"here", RenderHolding(h)}});
+    for (const OriginHolding& h : *held)
+      list.push_back(boost::json::object{{"here", RenderHolding(h)}});
     o["origins"] = std::move(list);
   }
   std::lock_guard lock(peers_mu_);

@@ -3,7 +3,6 @@
 #include <simdjson.h>
 
 #include <boost/json.hpp>
-
 #include <memory>
 
 #include "cli/node_client.h"
@@ -123,10 +122,9 @@ Result<std::vector<OriginHolding>> ExchangeHoldings(const std::string& base_url,
         boost::json::object{{"origin", h.origin}, {"through", h.through}, {"highest", h.highest}});
   }
   NodeClient client(base_url, token, std::chrono::seconds(30));
-  auto reply = Answered(
-      client.Post("/v1/sync/holdings",
-                  boost::json::serialize(boost::json::object{{"node", node}, {"origins", list}})),
-      "HQ's holdings");
+  auto reply = Answered(client.Post("/v1/sync/holdings", boost::json::serialize(boost::json::object{
+                                                             {"node", node}, {"origins", list}})),
+                        "HQ's holdings");
   if (!reply) return Error(reply.error());
   simdjson::dom::parser parser;
   simdjson::dom::array origins;
@@ -149,7 +147,8 @@ Result<std::vector<OriginHolding>> ExchangeHoldings(const std::string& base_url,
     for (simdjson::dom::element r : missing) {
       SeqRange range;
       if (r.at(0).get_uint64().get(range.first) || r.at(1).get_uint64().get(range.last) ||
-          range.first > range.last || (!h.missing.empty() && range.first <= h.missing.back().last)) {
+          range.first > range.last ||
+          (!h.missing.empty() && range.first <= h.missing.back().last)) {
         return Error(Status::Corruption("HQ's holdings: a missing range does not parse"));
       }
       h.missing.push_back(range);
@@ -164,9 +163,8 @@ Result<std::vector<RecordedEvent>> FetchOriginEvents(const std::string& base_url
                                                      const std::string& origin,
                                                      std::uint64_t from_seq, std::size_t limit) {
   NodeClient client(base_url, token, std::chrono::seconds(60));
-  auto reply = Answered(client.Get("/v1/sync/origins/" + origin +
-                                   "/events?from_seq=" + std::to_string(from_seq) +
-                                   "&limit=" + std::to_string(limit)),
+  auto reply = Answered(client.Get("/v1/sync/origins/" + origin + "/events?from_seq=" +
+                                   std::to_string(from_seq) + "&limit=" + std::to_string(limit)),
                         "HQ's events of " + origin);
   if (!reply) return Error(reply.error());
   simdjson::dom::parser parser;

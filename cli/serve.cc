@@ -171,8 +171,8 @@ Status JoinFromHq(const ServeConfig& c, EventStore* log, Admission* admission, s
   std::printf("clientele: joining: copying HQ's log from %s%s\n", c.hq_url.c_str(),
               from > 0 ? (" from position " + std::to_string(from)).c_str() : "");
   std::fflush(stdout);
-  FetchFeed feed = [stop, inner = HttpFeed(c.hq_url, *token)](std::uint64_t after,
-                                                             std::size_t limit) -> Result<FeedPage> {
+  FetchFeed feed = [stop, inner = HttpFeed(c.hq_url, *token)](
+                       std::uint64_t after, std::size_t limit) -> Result<FeedPage> {
     if (stop->load()) return Error(Status::Unavailable("the node is stopping"));
     return inner(after, limit);
   };
@@ -214,7 +214,7 @@ struct Sync {
   std::unique_ptr<EmbeddedBroker> broker;
   std::unique_ptr<OutboxPublisher> publisher;
   std::unique_ptr<Replicator> replicator;
-  std::unique_ptr<OverdraftWatch> overdrafts;  // HQ only
+  std::unique_ptr<OverdraftWatch> overdrafts;   // HQ only
   std::unique_ptr<Admission> repair_admission;  // a store's gap repair
   std::unique_ptr<GapRepair> repair;
   std::atomic<bool> started{false};  // every part above is set
@@ -282,8 +282,9 @@ struct Sync {
     auto token = ReadSyncToken(c);
     if (!token) return token.error();
     repair_admission = std::make_unique<Admission>(
-        log, AdmissionOptions{
-                 .node = c.node, .hq_key = hq_key, .clock = clock, .max_skew_ms = c.max_clock_skew_ms});
+        log,
+        AdmissionOptions{
+            .node = c.node, .hq_key = hq_key, .clock = clock, .max_skew_ms = c.max_clock_skew_ms});
     GapRepairPorts ports;
     ports.peer_holdings = [url = c.hq_url, token = *token,
                            node = c.node](const std::vector<OriginHolding>& ours) {
@@ -401,8 +402,11 @@ boost::json::array Ranges(const std::vector<SeqRange>& ranges) {
 }
 
 boost::json::object HoldingJson(const OriginHolding& h) {
-  return {{"through", h.through}, {"highest", h.highest},         {"held", h.held},
-          {"missing", Ranges(h.missing)}, {"more_missing", h.more_missing}};
+  return {{"through", h.through},
+          {"highest", h.highest},
+          {"held", h.held},
+          {"missing", Ranges(h.missing)},
+          {"more_missing", h.more_missing}};
 }
 
 // GET /v1/sync/status beyond what the service adds (api/sync_routes.cc).
@@ -414,12 +418,10 @@ boost::json::object SyncStatusJson(JoinState& join, const Sync& sync, EventStore
     o["detail"] = "copying HQ's log: at position " + std::to_string(join.after.load()) + " of " +
                   std::to_string(join.head.load());
     std::lock_guard lock(join.mu);
-    o["join"] = boost::json::object{{"hq_position", join.after.load()},
-                                    {"hq_head", join.head.load()},
-                                    {"copied", join.copied.load()},
-                                    {"refused", join.refused.load()},
-                                    {"attempts", join.attempts.load()},
-                                    {"last_error", join.last_error}};
+    o["join"] =
+        boost::json::object{{"hq_position", join.after.load()}, {"hq_head", join.head.load()},
+                            {"copied", join.copied.load()},     {"refused", join.refused.load()},
+                            {"attempts", join.attempts.load()}, {"last_error", join.last_error}};
     return o;
   }
   if (!sync.started.load(std::memory_order_acquire)) {
@@ -450,8 +452,7 @@ boost::json::object SyncStatusJson(JoinState& join, const Sync& sync, EventStore
                : st.rounds == 0                    ? "comparing"
                                                    : "in_sync";
   if (st.open_events > 0) {
-    o["detail"] = std::to_string(st.open_events) +
-                  " event(s) not yet repaired; see origins[].open";
+    o["detail"] = std::to_string(st.open_events) + " event(s) not yet repaired; see origins[].open";
   } else if (!st.peer_reachable && st.rounds > 0) {
     o["detail"] = "cannot compare with HQ: " + st.last_error;
   }

@@ -233,8 +233,9 @@ Status GapRepair::RunOnce() {
     row.gaps_found += found;
     if (found > 0) {
       Log("gap: " + std::to_string(Count(gaps)) + " event(s) of " + origin + " numbered " +
-          Text(gaps) + (origin == options_.node ? " missing at HQ; publishing them again"
-                                                : " missing here; fetching them from HQ"));
+          Text(gaps) +
+          (origin == options_.node ? " missing at HQ; publishing them again"
+                                   : " missing here; fetching them from HQ"));
     }
     if (origin != options_.node) {
       failed = FetchMissing(origin, gaps, &row, &budget);
@@ -272,7 +273,8 @@ Status GapRepair::RunOnce() {
     }
     // Closed: found this round and repaired, or open before and not now.
     const std::vector<SeqRange>& before = open_[origin];
-    const std::uint64_t closed = NewRanges(lacking[origin], open) + NewRanges(before, lacking[origin]);
+    const std::uint64_t closed =
+        NewRanges(lacking[origin], open) + NewRanges(before, lacking[origin]);
     if (closed > 0) {
       row.gaps_repaired += closed;
       Log("gap repaired: " + std::to_string(closed) + " range(s) of " + origin +

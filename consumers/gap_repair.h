@@ -60,7 +60,7 @@ struct GapRepairOptions {
   std::chrono::milliseconds interval{5000};
   std::chrono::milliseconds max_backoff{5 * 60 * 1000};
   std::size_t max_events_per_round = 20000;
-  std::size_t max_ranges = 1000;  // gaps listed per origin in holdings
+  std::size_t max_ranges = 1000;              // gaps listed per origin in holdings
   std::function<void(std::string_view)> log;  // one line per gap found or repaired
 };
 
@@ -83,8 +83,8 @@ struct OriginSync {
 struct GapRepairStatus {
   std::uint64_t rounds = 0;
   bool peer_reachable = false;
-  std::string last_error;          // why the last round could not reach HQ
-  std::int64_t last_round_ms = 0;  // wall time of the last completed round
+  std::string last_error;           // why the last round could not reach HQ
+  std::int64_t last_round_ms = 0;   // wall time of the last completed round
   std::vector<OriginSync> origins;  // by origin
   std::uint64_t open_events = 0;    // over every origin
   std::uint64_t gaps_found = 0, gaps_repaired = 0, events_fetched = 0, events_republished = 0,

@@ -137,7 +137,8 @@ struct OutboxPublisher::Impl {
         RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_HEADERS(h),
         // librdkafka's per-message opaque carries the log position to the delivery report.
         // NOLINTNEXTLINE(performance-no-int-to-ptr)
-        RD_KAFKA_V_OPAQUE(reinterpret_cast<void*>(tag != 0 ? tag : static_cast<std::uintptr_t>(e.position))),
+        RD_KAFKA_V_OPAQUE(
+            reinterpret_cast<void*>(tag != 0 ? tag : static_cast<std::uintptr_t>(e.position))),
         RD_KAFKA_V_END);
     if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
       rd_kafka_headers_destroy(h);  // not handed over

@@ -308,6 +308,11 @@ Result<std::unique_ptr<Replicator>> Replicator::Start(EventStore* log, Replicato
           {"auto.commit.interval.ms", "1000"},
           {"auto.offset.reset", "earliest"},
           {"fetch.wait.max.ms", "10"},
+          // A message up to 64 MiB is fetched whole, so that one larger than
+          // the limit is dead-lettered rather than stalling its partition.
+          {"max.partition.fetch.bytes", "67108864"},
+          {"fetch.max.bytes", "67108864"},
+          {"receive.message.max.bytes", "68157440"},
           // One consumer per node: after a crash its partitions come back to it
           // when it restarts, or after this long.
           {"session.timeout.ms", "10000"},

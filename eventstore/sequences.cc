@@ -85,8 +85,7 @@ Status EventStore::Impl::LoadHoldings() {
   return Status::OK();
 }
 
-void EventStore::Impl::NoteIndexed(
-    const std::vector<std::pair<std::string, std::uint64_t>>& seqs) {
+void EventStore::Impl::NoteIndexed(const std::vector<std::pair<std::string, std::uint64_t>>& seqs) {
   if (seqs.empty()) return;
   std::lock_guard lock(holdings_mu);
   if (!holdings_loaded) return;

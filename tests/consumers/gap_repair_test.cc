@@ -33,14 +33,17 @@ class GapRepairTest : public ::testing::Test {
     store_ = Open(store_dir_, "s01");
     admission_ = std::make_unique<Admission>(
         store_.get(),
-        AdmissionOptions{.node = "s01", .hq_key = origins_.Key("hq").public_key(), .clock = &clock_});
+        AdmissionOptions{
+            .node = "s01", .hq_key = origins_.Key("hq").public_key(), .clock = &clock_});
     for (const char* node : {"s01", "s02"}) {
-      RecordedEvent e = origins_.Signed(origins_.Node(NodeKeyEnrolled{node, origins_.KeyText(node)}));
+      RecordedEvent e =
+          origins_.Signed(origins_.Node(NodeKeyEnrolled{node, origins_.KeyText(node)}));
       ASSERT_TRUE(hq_->AppendReplicated({e}));
       ASSERT_TRUE(store_->AppendReplicated({e}));
     }
     GapRepairPorts ports;
-    ports.peer_holdings = [this](const std::vector<OriginHolding>&) -> Result<std::vector<OriginHolding>> {
+    ports.peer_holdings =
+        [this](const std::vector<OriginHolding>&) -> Result<std::vector<OriginHolding>> {
       if (!hq_reachable_) return Error(Status::Unavailable("HQ is unreachable"));
       return hq_->Holdings();
     };

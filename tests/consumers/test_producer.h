@@ -18,6 +18,10 @@ class Producer {
     rd_kafka_conf_t* conf = rd_kafka_conf_new();
     rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap.c_str(), err, sizeof(err));
     rd_kafka_conf_set(conf, "message.max.bytes", "10000000", err, sizeof(err));
+    rd_kafka_conf_set_dr_msg_cb(conf, [](rd_kafka_t*, const rd_kafka_message_t* m, void* opaque) {
+      if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) *static_cast<rd_kafka_resp_err_t*>(opaque) = m->err;
+    });
+    rd_kafka_conf_set_opaque(conf, &failed_);
     rk_ = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof(err));
   }
   ~Producer() { rd_kafka_destroy(rk_); }
@@ -39,10 +43,13 @@ class Producer {
                           RD_KAFKA_V_END),
         RD_KAFKA_RESP_ERR_NO_ERROR);
     ASSERT_EQ(rd_kafka_flush(rk_, 10000), RD_KAFKA_RESP_ERR_NO_ERROR);
+    ASSERT_EQ(failed_, RD_KAFKA_RESP_ERR_NO_ERROR)
+        << "not delivered: " << rd_kafka_err2str(failed_);
   }
 
  private:
   rd_kafka_t* rk_ = nullptr;
+  rd_kafka_resp_err_t failed_ = RD_KAFKA_RESP_ERR_NO_ERROR;  // the last delivery error
 };
 
 }  // namespace clientele::testing
