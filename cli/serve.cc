@@ -344,6 +344,12 @@ struct Sync {
                      d(overdrafts->checked())});
       out.push_back({"clientele_overdrafts_recorded", "Credit overdrafts recorded since start.",
                      d(overdrafts->recorded())});
+      out.push_back({"clientele_duplicates_reversed",
+                     "Duplicate purchases, refunds and top-ups taken back since start.",
+                     d(overdrafts->duplicates())});
+      out.push_back({"clientele_conflicts_recorded",
+                     "References recorded twice with other content since start.",
+                     d(overdrafts->conflicts())});
     }
     AddOriginGauges(log, &out);
     return out;

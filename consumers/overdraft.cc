@@ -6,6 +6,7 @@
 #include <map>
 #include <set>
 
+#include "consumers/duplicates.h"
 #include "domain/customer.h"
 #include "domain/event_codec.h"
 #include "domain/ids.h"
@@ -99,9 +100,11 @@ void OverdraftWatch::Run() {
       pending = std::move(*events);
     }
     auto found = RecordOverdrafts(log_, pending);
-    Status saved = found
-                       ? WriteFileAtomically(path_, std::to_string(pending.back().position) + "\n")
-                       : found.error();
+    auto duplicates = found ? RecordDuplicates(log_, pending) : Result<DuplicateCounts>();
+    Status saved = !found        ? found.error()
+                   : !duplicates ? duplicates.error()
+                                 : WriteFileAtomically(
+                                       path_, std::to_string(pending.back().position) + "\n");
     if (!saved.ok()) {
       report_("overdraft check failed, retrying: " + saved.ToString());
       std::this_thread::sleep_for(
@@ -114,6 +117,12 @@ void OverdraftWatch::Run() {
     if (*found > 0) {
       recorded_ += static_cast<std::uint64_t>(*found);
       report_(std::to_string(*found) + " credit overdraft(s) detected and recorded");
+    }
+    if (duplicates->reversed > 0 || duplicates->conflicts > 0) {
+      duplicates_ += static_cast<std::uint64_t>(duplicates->reversed);
+      conflicts_ += static_cast<std::uint64_t>(duplicates->conflicts);
+      report_(std::to_string(duplicates->reversed) + " duplicate record(s) taken back, " +
+              std::to_string(duplicates->conflicts) + " conflict(s) recorded for review");
     }
   }
 }

@@ -1,4 +1,5 @@
-// Overdraft detection, done by HQ as it merges what stores did offline.
+// Overdraft detection, done by HQ as it merges what stores did offline (and,
+// in the same pass, chain-wide duplicates: consumers/duplicates.h).
 //
 // A store deducts credit up to its own view of the balance. When two stores
 // spent the same credit while apart, HQ's log ends up below zero. For each
@@ -48,6 +49,9 @@ class OverdraftWatch {
   std::uint64_t checked() const { return checked_.load(); }
   // Overdrafts recorded since Start.
   std::uint64_t recorded() const { return recorded_.load(); }
+  // Duplicate records taken back, and conflicts recorded, since Start.
+  std::uint64_t duplicates() const { return duplicates_.load(); }
+  std::uint64_t conflicts() const { return conflicts_.load(); }
 
  private:
   OverdraftWatch(EventStore* log, std::string path, std::function<void(std::string_view)> report,
@@ -59,6 +63,8 @@ class OverdraftWatch {
   std::function<void(std::string_view)> report_;
   std::atomic<std::uint64_t> checked_;
   std::atomic<std::uint64_t> recorded_{0};
+  std::atomic<std::uint64_t> duplicates_{0};
+  std::atomic<std::uint64_t> conflicts_{0};
   std::atomic<bool> stopping_{false};
   std::thread thread_;
 };

@@ -325,6 +325,22 @@ CustomerState Evolve(CustomerState s, const CustomerEvent& event) {
                    line.reversed_points = SaturatingAdd(line.reversed_points, e.points);
                  },
                  [&](const CreditToppedUp& e) { s.top_ups[e.payment_ref] = e.amount; },
+                 [&](const DuplicateReversed& e) {
+                   // The duplicate's share of its tab comes off the tab's line.
+                   if (e.kind == "purchase") {
+                     PurchaseLine& line = s.purchases[e.reference];
+                     line.points_earned = SaturatingAdd(line.points_earned, e.points);
+                   } else if (e.kind == "refund") {
+                     auto refund = s.refunds.find(e.reference);
+                     if (refund != s.refunds.end()) {
+                       PurchaseLine& line = s.purchases[refund->second.tab_id];
+                       line.refunded_amount =
+                           SaturatingAdd(line.refunded_amount, SaturatingNegate(e.spent));
+                       line.reversed_points =
+                           SaturatingAdd(line.reversed_points, SaturatingNegate(e.points));
+                     }
+                   }
+                 },
                  [](const auto&) {},
              },
              event);

@@ -98,6 +98,23 @@ json::object ToJson(const CustomerEvent& event) {
                    o["store"] = e.store;
                    o["shortfall"] = e.shortfall;
                  },
+                 [&](const DuplicateReversed& e) {
+                   o["kind"] = e.kind;
+                   o["reference"] = e.reference;
+                   o["duplicate_id"] = e.duplicate_id;
+                   o["kept_id"] = e.kept_id;
+                   o["store"] = e.store;
+                   o["spent"] = e.spent;
+                   o["points"] = e.points;
+                   o["credit"] = e.credit;
+                 },
+                 [&](const ConflictRecorded& e) {
+                   o["kind"] = e.kind;
+                   o["reference"] = e.reference;
+                   o["event_id"] = e.event_id;
+                   o["other_id"] = e.other_id;
+                   o["store"] = e.store;
+                 },
              },
              event);
   return o;
@@ -225,6 +242,17 @@ const CustomerType kCustomerTypes[] = {
     {"credit.overdraft_detected",
      [](Reader& r) -> CustomerEvent {
        return CreditOverdraftDetected{r.Str("deduction_id"), r.Str("store"), r.Int("shortfall")};
+     }},
+    {"ledger.duplicate_reversed",
+     [](Reader& r) -> CustomerEvent {
+       return DuplicateReversed{r.Str("kind"),     r.Str("reference"), r.Str("duplicate_id"),
+                                r.Str("kept_id"),  r.Str("store"),     r.Int("spent"),
+                                r.Int("points"),   r.Int("credit")};
+     }},
+    {"ledger.conflict_recorded",
+     [](Reader& r) -> CustomerEvent {
+       return ConflictRecorded{r.Str("kind"), r.Str("reference"), r.Str("event_id"),
+                               r.Str("other_id"), r.Str("store")};
      }},
 };
 static_assert(std::size(kCustomerTypes) == std::variant_size_v<CustomerEvent>);

@@ -19,6 +19,9 @@
 //   credit.deducted            {"amount",["note"],["reference"]}
 //   credit.adjusted            {"delta","note"}
 //   credit.overdraft_detected  {"deduction_id","store","shortfall"}
+//   ledger.duplicate_reversed  {"kind","reference","duplicate_id","kept_id","store",
+//                               "spent","points","credit"}
+//   ledger.conflict_recorded   {"kind","reference","event_id","other_id","store"}
 //   settings.loyalty_program_set {"points","per_amount","rounding"}
 //   settings.module_enabled | .module_disabled        {"module"}
 //

@@ -15,6 +15,7 @@
 //   loyalty.points_earned / _reversed / _redeemed / _adjusted
 //   credit.topped_up / .deducted / .adjusted
 //   credit.overdraft_detected
+//   ledger.duplicate_reversed, ledger.conflict_recorded
 #pragma once
 
 #include <cstdint>
@@ -121,11 +122,44 @@ struct CreditOverdraftDetected {
   bool operator==(const CreditOverdraftDetected&) const = default;
 };
 
+// What a duplicate is about: a purchase's tab, a refund, a top-up's payment.
+inline constexpr std::string_view kDuplicateKinds[] = {"purchase", "refund", "top_up"};
+
+// Appended by HQ when the same tab, refund or payment reference was recorded
+// twice with the same content (at two nodes while they were apart): the
+// record with the larger event id is taken back, the other counts, whichever
+// arrived first. Its effect on the balances is given whole, so every node
+// applies the same numbers.
+struct DuplicateReversed {
+  std::string kind;          // one of kDuplicateKinds
+  std::string reference;     // the tab id, refund id or payment reference
+  std::string duplicate_id;  // the event id of the record taken back
+  std::string kept_id;       // the event id of the record that counts
+  std::string store;         // where the duplicate was recorded
+  Money spent = 0;           // change of total spent (-amount: a purchase; +amount: a refund)
+  Points points = 0;         // change of points (-earned: a purchase; +reversed: a refund)
+  Money credit = 0;          // change of credit (-amount: a top-up)
+  bool operator==(const DuplicateReversed&) const = default;
+};
+
+// Appended by HQ when the same reference was recorded with other content
+// (another amount): not a duplicate to drop; both stand, and this records the
+// conflict for review. Moves no balance.
+struct ConflictRecorded {
+  std::string kind;       // one of kDuplicateKinds
+  std::string reference;  // the tab id, refund id or payment reference
+  std::string event_id;   // the record in conflict
+  std::string other_id;   // the record it disagrees with (the one with the smallest id)
+  std::string store;      // where event_id was recorded
+  bool operator==(const ConflictRecorded&) const = default;
+};
+
 using CustomerEvent =
     std::variant<CustomerRegistered, CustomerDetailsChanged, CustomerDeactivated,
                  CustomerReactivated, CustomerDeleted, PurchaseRecorded, PurchaseRefunded,
                  PointsEarned, PointsReversed, PointsRedeemed, PointsAdjusted, CreditToppedUp,
-                 CreditDeducted, CreditAdjusted, CreditOverdraftDetected>;
+                 CreditDeducted, CreditAdjusted, CreditOverdraftDetected, DuplicateReversed,
+                 ConflictRecorded>;
 
 struct LoyaltyProgramSet {
   LoyaltyProgram program;

@@ -61,6 +61,21 @@ LedgerEffect EffectOf(const CustomerEvent& event) {
                             " detected: credit spent at " + e.store + " beyond the balance";
                    f.reference = e.deduction_id;
                  },
+                 [&](const DuplicateReversed& e) {
+                   f.points = e.points;
+                   f.credit = e.credit;
+                   f.spent = e.spent;
+                   f.entry = f.history = true;
+                   f.note = "duplicate " + e.kind + " " + e.reference + " recorded at " + e.store +
+                            " taken back; it counts once";
+                   f.reference = e.reference;
+                 },
+                 [&](const ConflictRecorded& e) {
+                   f.entry = f.history = true;
+                   f.note = e.kind + " " + e.reference + " recorded at " + e.store +
+                            " with other content than before; both stand, to be reviewed";
+                   f.reference = e.reference;
+                 },
                  [](const auto&) {},
              },
              event);

@@ -41,6 +41,27 @@ Status First(std::initializer_list<Status> checks) {
   return Status::OK();
 }
 
+Status Kind(std::string_view kind) {
+  for (std::string_view k : kDuplicateKinds) {
+    if (kind == k) return Status::OK();
+  }
+  return Invalid("kind", "invalid_kind", "kind must be purchase, refund or top_up");
+}
+
+Status Id(std::string_view id, std::string_view field) {
+  auto parsed = ParseUuid(id, field);
+  return parsed ? Status::OK() : parsed.error();
+}
+
+// A signed change no larger than `max` either way.
+Status Within(std::string_view field, std::int64_t value, std::int64_t max) {
+  if (value < -max || value > max) {
+    return Invalid(std::string(field), "out_of_range",
+                   std::string(field) + " is beyond what one record can move");
+  }
+  return Status::OK();
+}
+
 Status CheckStamp(const Stamp& stamp, const PeerContext& ctx) {
   if (stamp.node != ctx.origin) {
     return Invalid("node", "foreign_stamp",
@@ -156,6 +177,18 @@ Status CheckPeerEvent(const CustomerEvent& event, const PeerContext& ctx) {
             if (auto id = ParseUuid(e.deduction_id, "deduction_id"); !id) return id.error();
             if (Status s = ValidateNodeId(e.store, "store"); !s.ok()) return s;
             return PositiveAmount("shortfall", e.shortfall, kMaxAmount);
+          },
+          [&](const DuplicateReversed& e) {
+            return First({Kind(e.kind), CleanReference("reference", e.reference, true),
+                          Id(e.duplicate_id, "duplicate_id"), Id(e.kept_id, "kept_id"),
+                          ValidateNodeId(e.store, "store"), Within("spent", e.spent, kMaxAmount),
+                          Within("points", e.points, kMaxPoints),
+                          Within("credit", e.credit, kMaxAmount)});
+          },
+          [&](const ConflictRecorded& e) {
+            return First({Kind(e.kind), CleanReference("reference", e.reference, true),
+                          Id(e.event_id, "event_id"), Id(e.other_id, "other_id"),
+                          ValidateNodeId(e.store, "store")});
           },
       },
       event);

@@ -139,6 +139,10 @@ TEST_F(HostileMessagesTest, EachIsADeadLetterWithItsReasonAndTheNextMessageIsApp
   }
   add("an overdraft record from s01", kUpstream,
       Signed("s01", known, CreditOverdraftDetected{NewUuid(), "s01", 100}), "type_not_allowed");
+  add("a duplicate reversal from s01 (taking back a rival's top-up)", kUpstream,
+      Signed("s01", known,
+             DuplicateReversed{"top_up", "pay-x", NewUuid(), NewUuid(), "s02", 0, 0, -5000}),
+      "type_not_allowed");
   add("s01 registering in s02's code space", kUpstream,
       Signed("s01", other, CustomerRegistered{other, "CUST-S02-00001", Ada(), "s02"}),
       "invalid_payload");

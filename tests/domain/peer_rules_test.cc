@@ -224,6 +224,32 @@ std::vector<Case> Cases() {
       {"overdraft_beyond_max",
        CreditOverdraftDetected{std::string(kOtherId), "s02", kMaxAmount + 1}, "shortfall",
        "too_large", "hq"},
+
+      // ledger.duplicate_reversed
+      {"duplicate",
+       DuplicateReversed{"top_up", "pay-1", std::string(kOtherId), std::string(kId), "s02", 0, 0,
+                         -1000},
+       "", "", "hq"},
+      {"duplicate_bad_kind",
+       DuplicateReversed{"gift", "pay-1", std::string(kOtherId), std::string(kId), "s02"}, "kind",
+       "invalid_kind", "hq"},
+      {"duplicate_bad_id",
+       DuplicateReversed{"top_up", "pay-1", "nope", std::string(kId), "s02"}, "duplicate_id", "",
+       "hq"},
+      {"duplicate_without_reference",
+       DuplicateReversed{"top_up", "", std::string(kOtherId), std::string(kId), "s02"},
+       "reference", "", "hq"},
+      {"duplicate_beyond_max",
+       DuplicateReversed{"purchase", "t1", std::string(kOtherId), std::string(kId), "s02",
+                         -kMaxAmount - 1},
+       "spent", "out_of_range", "hq"},
+
+      // ledger.conflict_recorded
+      {"conflict", ConflictRecorded{"refund", "r1", std::string(kOtherId), std::string(kId), "s01"},
+       "", "", "hq"},
+      {"conflict_bad_store",
+       ConflictRecorded{"refund", "r1", std::string(kOtherId), std::string(kId), "S 1"}, "store",
+       "", "hq"},
   };
 }
 

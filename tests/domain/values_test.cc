@@ -85,6 +85,10 @@ TEST(EventCodec, EveryCustomerEventRoundTrips) {
       CreditDeducted{50, "", "x"},
       CreditAdjusted{-1, "why"},
       CreditOverdraftDetected{"0b8a7c1e-4f3d-4c2a-9e1f-2d3c4b5a6979", "s02", 700},
+      DuplicateReversed{"purchase", "t1", "0b8a7c1e-4f3d-4c2a-9e1f-2d3c4b5a6979",
+                        "0b8a7c1e-4f3d-4c2a-9e1f-2d3c4b5a6978", "s02", -123, -1, 0},
+      ConflictRecorded{"top_up", "p1", "0b8a7c1e-4f3d-4c2a-9e1f-2d3c4b5a6979",
+                       "0b8a7c1e-4f3d-4c2a-9e1f-2d3c4b5a6978", "s01"},
   };
   ASSERT_EQ(all.size(), std::variant_size_v<CustomerEvent>);
   for (const auto& e : all) {

@@ -1,0 +1,158 @@
+// Chain-wide idempotency at HQ: the same tab, refund or payment reference
+// recorded at two nodes counts once whichever arrives first; with other
+// content both stand and the conflict is recorded.
+#include "consumers/duplicates.h"
+
+#include <gtest/gtest.h>
+
+#include "domain/customer.h"
+#include "domain/event_codec.h"
+#include "tests/consumers/signed_events.h"
+#include "tests/test_util.h"
+
+namespace clientele::testing {
+namespace {
+
+class DuplicatesTest : public ::testing::Test {
+ protected:
+  void SetUp() override { log_ = Open(dir_); }
+
+  static std::unique_ptr<EventStore> Open(TempDir& dir) {
+    auto log = EventStore::Open({.path = dir.path(), .origin = "hq", .sync = false});
+    EXPECT_TRUE(log) << log.error().ToString();
+    return log ? std::move(*log) : nullptr;
+  }
+
+  // What one command at `origin` appends: its events share a correlation id.
+  std::vector<RecordedEvent> Command(const std::string& origin,
+                                     std::vector<CustomerEvent> events) {
+    std::vector<RecordedEvent> out;
+    const std::string correlation = NewUuid();
+    for (const CustomerEvent& e : events) {
+      RecordedEvent r = origins_.Customer(origin, customer_, e);
+      r.correlation_id = correlation;
+      out.push_back(std::move(r));
+    }
+    return out;
+  }
+
+  // Appends `events` as replicated and runs the check on them.
+  DuplicateCounts Arrive(EventStore* log, const std::vector<RecordedEvent>& events) {
+    EXPECT_TRUE(log->AppendReplicated(events));
+    auto counts = RecordDuplicates(log, events);
+    EXPECT_TRUE(counts) << counts.error().ToString();
+    return counts ? *counts : DuplicateCounts{};
+  }
+
+  CustomerState State(EventStore* log) {
+    CustomerState s;
+    const auto events = log->ReadStream(CustomerStream(customer_), 1, SIZE_MAX);
+    for (const RecordedEvent& e : *events) {
+      auto decoded = DecodeCustomerEvent(e.type, e.schema, e.data);
+      EXPECT_TRUE(decoded) << e.type;
+      if (decoded) s = Evolve(std::move(s), *decoded);
+    }
+    return s;
+  }
+
+  std::vector<RecordedEvent> OfType(EventStore* log, const std::string& type) {
+    std::vector<RecordedEvent> out;
+    const auto events = log->ReadStream(CustomerStream(customer_), 1, SIZE_MAX);
+    for (const RecordedEvent& e : *events) {
+      if (e.type == type) out.push_back(e);
+    }
+    return out;
+  }
+
+  TempDir dir_;
+  Origins origins_;
+  std::unique_ptr<EventStore> log_;
+  const std::string customer_ = NewUuid();
+  const CustomerEvent registered_ =
+      CustomerRegistered{customer_, "CUST-00001", CustomerDetails{}, "hq"};
+};
+
+TEST_F(DuplicatesTest, ATopUpRecordedAtTwoStoresCountsOnce) {
+  Arrive(log_.get(), Command("hq", {registered_}));
+  auto a = Command("s01", {CreditToppedUp{1000, "pay-1", ""}});
+  auto b = Command("s02", {CreditToppedUp{1000, "pay-1", "at the other till"}});
+  EXPECT_EQ(Arrive(log_.get(), a).reversed, 0);
+  EXPECT_EQ(Arrive(log_.get(), b).reversed, 1);
+  EXPECT_EQ(State(log_.get()).credit, 1000);
+  auto reversals = OfType(log_.get(), "ledger.duplicate_reversed");
+  ASSERT_EQ(reversals.size(), 1u);
+  const auto decoded = DecodeCustomerEvent(reversals[0].type, reversals[0].schema, reversals[0].data);
+  const auto& back = std::get<DuplicateReversed>(*decoded);
+  const std::string larger = std::max(a[0].id, b[0].id), smaller = std::min(a[0].id, b[0].id);
+  EXPECT_EQ(back.duplicate_id, larger);
+  EXPECT_EQ(back.kept_id, smaller);
+  EXPECT_EQ(back.credit, -1000);
+  EXPECT_EQ(back.store, larger == a[0].id ? "s01" : "s02");
+  // Seen again (a redelivery, a re-check after a crash): nothing more.
+  EXPECT_EQ(RecordDuplicates(log_.get(), b)->reversed, 0);
+  EXPECT_EQ(RecordDuplicates(log_.get(), a)->reversed, 0);
+  EXPECT_EQ(OfType(log_.get(), "ledger.duplicate_reversed").size(), 1u);
+}
+
+TEST_F(DuplicatesTest, WhicheverArrivesFirstTheSameRecordIsTakenBack) {
+  Arrive(log_.get(), Command("hq", {registered_}));
+  auto a = Command("s01", {PurchaseRecorded{"tab-7", 5000, 1}, PointsEarned{"tab-7", 50}});
+  auto b = Command("s02", {PurchaseRecorded{"tab-7", 5000, 2}, PointsEarned{"tab-7", 40}});
+  TempDir other_dir;
+  auto other = Open(other_dir);
+  Arrive(other.get(), Command("hq", {registered_}));
+  Arrive(log_.get(), a);
+  Arrive(log_.get(), b);
+  Arrive(other.get(), b);
+  Arrive(other.get(), a);
+  for (EventStore* log : {log_.get(), other.get()}) {
+    const CustomerState s = State(log);
+    EXPECT_EQ(s.total_spent, 5000);
+    // The points of the record that counts (the smaller id) stay.
+    EXPECT_EQ(s.points, a[0].id < b[0].id ? 50 : 40);
+    EXPECT_EQ(s.purchases.at("tab-7").points_earned, s.points);
+  }
+  auto one = OfType(log_.get(), "ledger.duplicate_reversed");
+  auto two = OfType(other.get(), "ledger.duplicate_reversed");
+  ASSERT_EQ(one.size(), 1u);
+  ASSERT_EQ(two.size(), 1u);
+  EXPECT_EQ(one[0].id, two[0].id);
+  EXPECT_EQ(one[0].data, two[0].data);
+}
+
+TEST_F(DuplicatesTest, ARefundRecordedTwiceGivesBackOnce) {
+  Arrive(log_.get(), Command("hq", {registered_}));
+  Arrive(log_.get(),
+         Command("s01", {PurchaseRecorded{"tab-1", 10000, 1}, PointsEarned{"tab-1", 100}}));
+  auto a = Command("s01", {PurchaseRefunded{"ref-1", "tab-1", 4000}, PointsReversed{"ref-1", "tab-1", 40}});
+  auto b = Command("s02", {PurchaseRefunded{"ref-1", "tab-1", 4000}, PointsReversed{"ref-1", "tab-1", 40}});
+  Arrive(log_.get(), a);
+  EXPECT_EQ(Arrive(log_.get(), b).reversed, 1);
+  const CustomerState s = State(log_.get());
+  EXPECT_EQ(s.total_spent, 6000);
+  EXPECT_EQ(s.points, 60);
+  EXPECT_EQ(s.purchases.at("tab-1").refunded_amount, 4000);
+  EXPECT_EQ(s.purchases.at("tab-1").reversed_points, 40);
+}
+
+TEST_F(DuplicatesTest, OtherContentIsAConflictAndBothStand) {
+  Arrive(log_.get(), Command("hq", {registered_}));
+  auto a = Command("s01", {CreditToppedUp{1000, "pay-9", ""}});
+  auto b = Command("s02", {CreditToppedUp{2500, "pay-9", ""}});
+  Arrive(log_.get(), a);
+  const DuplicateCounts counts = Arrive(log_.get(), b);
+  EXPECT_EQ(counts.reversed, 0);
+  EXPECT_EQ(counts.conflicts, 1);
+  EXPECT_EQ(State(log_.get()).credit, 3500);
+  auto conflicts = OfType(log_.get(), "ledger.conflict_recorded");
+  ASSERT_EQ(conflicts.size(), 1u);
+  const auto decoded = DecodeCustomerEvent(conflicts[0].type, conflicts[0].schema, conflicts[0].data);
+  const auto& c = std::get<ConflictRecorded>(*decoded);
+  EXPECT_EQ(c.event_id, std::max(a[0].id, b[0].id));
+  EXPECT_EQ(c.other_id, std::min(a[0].id, b[0].id));
+  EXPECT_EQ(c.kind, "top_up");
+  EXPECT_EQ(RecordDuplicates(log_.get(), b)->conflicts, 0) << "recorded once";
+}
+
+}  // namespace
+}  // namespace clientele::testing
