@@ -45,12 +45,14 @@ boost::json::object RenderCustomer(const CustomerRow& r, Visibility v) {
 }
 
 boost::json::object RenderHistoryEntry(const HistoryEntry& e, Visibility v) {
-  // An entry that moves neither balance (an overdraft found) belongs to its kind.
+  // An entry that moves neither balance (an overdraft found) belongs to its
+  // kind; a ledger record (a duplicate taken back, a conflict) to both.
   const bool neither = e.points_change == 0 && e.credit_change == 0;
+  const bool ledger = neither && e.type.starts_with("ledger.");
   const bool points =
-      v.points && (e.points_change != 0 || (neither && e.type.starts_with("loyalty.")));
+      v.points && (e.points_change != 0 || ledger || (neither && e.type.starts_with("loyalty.")));
   const bool credit =
-      v.credit && (e.credit_change != 0 || (neither && e.type.starts_with("credit.")));
+      v.credit && (e.credit_change != 0 || ledger || (neither && e.type.starts_with("credit.")));
   boost::json::object o;
   if (!points && !credit) return o;
   o["id"] = e.event_id;

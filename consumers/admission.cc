@@ -13,8 +13,9 @@ Status Refuse(std::string reason, std::string message) {
 }
 
 bool HqOnly(std::string_view type) {
-  return IsSettingsEventType(type) || IsNodeEventType(type) || type == "credit.overdraft_detected" ||
-         type == "ledger.duplicate_reversed" || type == "ledger.conflict_recorded";
+  return IsSettingsEventType(type) || IsNodeEventType(type) ||
+         type == "credit.overdraft_detected" || type == "ledger.duplicate_reversed" ||
+         type == "ledger.conflict_recorded";
 }
 
 }  // namespace

@@ -114,8 +114,10 @@ Result<DuplicateCounts> RecordDuplicates(EventStore* log,
       auto decoded = DecodeCustomerEvent(e.type, e.schema, e.data);
       s.decoded.push_back(decoded ? std::optional<CustomerEvent>(*decoded) : std::nullopt);
       if (!decoded) continue;  // the projections report undecodable events
-      if (const auto* r = std::get_if<DuplicateReversed>(&*decoded)) s.reversed.insert(r->duplicate_id);
-      if (const auto* c = std::get_if<ConflictRecorded>(&*decoded)) s.conflicted.insert(c->event_id);
+      if (const auto* r = std::get_if<DuplicateReversed>(&*decoded))
+        s.reversed.insert(r->duplicate_id);
+      if (const auto* c = std::get_if<ConflictRecorded>(&*decoded))
+        s.conflicted.insert(c->event_id);
       Key key;
       Record record;
       if (RecordOf(*decoded, e, &key, &record)) s.records[key].push_back(std::move(record));
@@ -151,8 +153,7 @@ Result<DuplicateCounts> RecordDuplicates(EventStore* log,
         if (r.content != first.content && !s.conflicted.contains(r.event->id)) {
           const std::string id = DerivedUuid("ledger.conflict_recorded:" + r.event->id);
           if (log->FindById(id)) continue;
-          ConflictRecorded conflict{kind, reference, r.event->id, first.event->id,
-                                    r.event->origin};
+          ConflictRecorded conflict{kind, reference, r.event->id, first.event->id, r.event->origin};
           found.push_back(Make(conflict, id, *r.event));
           ++counts.conflicts;
         }

@@ -101,10 +101,10 @@ void OverdraftWatch::Run() {
     }
     auto found = RecordOverdrafts(log_, pending);
     auto duplicates = found ? RecordDuplicates(log_, pending) : Result<DuplicateCounts>();
-    Status saved = !found        ? found.error()
-                   : !duplicates ? duplicates.error()
-                                 : WriteFileAtomically(
-                                       path_, std::to_string(pending.back().position) + "\n");
+    Status saved = !found ? found.error()
+                   : !duplicates
+                       ? duplicates.error()
+                       : WriteFileAtomically(path_, std::to_string(pending.back().position) + "\n");
     if (!saved.ok()) {
       report_("overdraft check failed, retrying: " + saved.ToString());
       std::this_thread::sleep_for(

@@ -245,9 +245,9 @@ const CustomerType kCustomerTypes[] = {
      }},
     {"ledger.duplicate_reversed",
      [](Reader& r) -> CustomerEvent {
-       return DuplicateReversed{r.Str("kind"),     r.Str("reference"), r.Str("duplicate_id"),
-                                r.Str("kept_id"),  r.Str("store"),     r.Int("spent"),
-                                r.Int("points"),   r.Int("credit")};
+       return DuplicateReversed{r.Str("kind"),    r.Str("reference"), r.Str("duplicate_id"),
+                                r.Str("kept_id"), r.Str("store"),     r.Int("spent"),
+                                r.Int("points"),  r.Int("credit")};
      }},
     {"ledger.conflict_recorded",
      [](Reader& r) -> CustomerEvent {

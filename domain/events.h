@@ -154,12 +154,11 @@ struct ConflictRecorded {
   bool operator==(const ConflictRecorded&) const = default;
 };
 
-using CustomerEvent =
-    std::variant<CustomerRegistered, CustomerDetailsChanged, CustomerDeactivated,
-                 CustomerReactivated, CustomerDeleted, PurchaseRecorded, PurchaseRefunded,
-                 PointsEarned, PointsReversed, PointsRedeemed, PointsAdjusted, CreditToppedUp,
-                 CreditDeducted, CreditAdjusted, CreditOverdraftDetected, DuplicateReversed,
-                 ConflictRecorded>;
+using CustomerEvent = std::variant<CustomerRegistered, CustomerDetailsChanged, CustomerDeactivated,
+                                   CustomerReactivated, CustomerDeleted, PurchaseRecorded,
+                                   PurchaseRefunded, PointsEarned, PointsReversed, PointsRedeemed,
+                                   PointsAdjusted, CreditToppedUp, CreditDeducted, CreditAdjusted,
+                                   CreditOverdraftDetected, DuplicateReversed, ConflictRecorded>;
 
 struct LoyaltyProgramSet {
   LoyaltyProgram program;

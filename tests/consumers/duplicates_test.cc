@@ -24,8 +24,7 @@ class DuplicatesTest : public ::testing::Test {
   }
 
   // What one command at `origin` appends: its events share a correlation id.
-  std::vector<RecordedEvent> Command(const std::string& origin,
-                                     std::vector<CustomerEvent> events) {
+  std::vector<RecordedEvent> Command(const std::string& origin, std::vector<CustomerEvent> events) {
     std::vector<RecordedEvent> out;
     const std::string correlation = NewUuid();
     for (const CustomerEvent& e : events) {
@@ -81,7 +80,8 @@ TEST_F(DuplicatesTest, ATopUpRecordedAtTwoStoresCountsOnce) {
   EXPECT_EQ(State(log_.get()).credit, 1000);
   auto reversals = OfType(log_.get(), "ledger.duplicate_reversed");
   ASSERT_EQ(reversals.size(), 1u);
-  const auto decoded = DecodeCustomerEvent(reversals[0].type, reversals[0].schema, reversals[0].data);
+  const auto decoded =
+      DecodeCustomerEvent(reversals[0].type, reversals[0].schema, reversals[0].data);
   const auto& back = std::get<DuplicateReversed>(*decoded);
   const std::string larger = std::max(a[0].id, b[0].id), smaller = std::min(a[0].id, b[0].id);
   EXPECT_EQ(back.duplicate_id, larger);
@@ -124,8 +124,10 @@ TEST_F(DuplicatesTest, ARefundRecordedTwiceGivesBackOnce) {
   Arrive(log_.get(), Command("hq", {registered_}));
   Arrive(log_.get(),
          Command("s01", {PurchaseRecorded{"tab-1", 10000, 1}, PointsEarned{"tab-1", 100}}));
-  auto a = Command("s01", {PurchaseRefunded{"ref-1", "tab-1", 4000}, PointsReversed{"ref-1", "tab-1", 40}});
-  auto b = Command("s02", {PurchaseRefunded{"ref-1", "tab-1", 4000}, PointsReversed{"ref-1", "tab-1", 40}});
+  auto a = Command(
+      "s01", {PurchaseRefunded{"ref-1", "tab-1", 4000}, PointsReversed{"ref-1", "tab-1", 40}});
+  auto b = Command(
+      "s02", {PurchaseRefunded{"ref-1", "tab-1", 4000}, PointsReversed{"ref-1", "tab-1", 40}});
   Arrive(log_.get(), a);
   EXPECT_EQ(Arrive(log_.get(), b).reversed, 1);
   const CustomerState s = State(log_.get());
@@ -146,7 +148,8 @@ TEST_F(DuplicatesTest, OtherContentIsAConflictAndBothStand) {
   EXPECT_EQ(State(log_.get()).credit, 3500);
   auto conflicts = OfType(log_.get(), "ledger.conflict_recorded");
   ASSERT_EQ(conflicts.size(), 1u);
-  const auto decoded = DecodeCustomerEvent(conflicts[0].type, conflicts[0].schema, conflicts[0].data);
+  const auto decoded =
+      DecodeCustomerEvent(conflicts[0].type, conflicts[0].schema, conflicts[0].data);
   const auto& c = std::get<ConflictRecorded>(*decoded);
   EXPECT_EQ(c.event_id, std::max(a[0].id, b[0].id));
   EXPECT_EQ(c.other_id, std::min(a[0].id, b[0].id));

@@ -362,5 +362,77 @@ TEST_F(SyncTest, HqKilledWhileRecordingOverdraftsRecordsEachOnceAfterItsRestart)
   for (const std::string& id : ids) EXPECT_EQ(Int(hq().Get(id), "credit"), -100) << id;
 }
 
+// The offline conflicts of a chain: the same payment reference and the same
+// tab recorded at two stores while apart count once on every node (the
+// duplicate is taken back, in the history); the same reference with another
+// amount stands twice and is recorded as a conflict; a sale made at a store
+// for a customer HQ deleted meanwhile is kept, with the customer deactivated.
+TEST_F(SyncTest, OfflineDuplicatesCountOnceAndADeleteNeverSwallowsASale) {
+  StartChain();
+  const std::string c(
+      hq().Create(R"({"first_name":"Twice","last_name":"Paid"})").at("id").as_string());
+  const std::string d(
+      hq().Create(R"({"first_name":"Gone","last_name":"Soon"})").at("id").as_string());
+  ASSERT_TRUE(Eventually([&] { return s1().Has(c) && s2().Has(c) && s1().Has(d) && s2().Has(d); }));
+  BrokerDown();
+  for (Node* store : {&s1(), &s2()}) {
+    EXPECT_EQ(store
+                  ->Call("POST", "/v1/customers/" + c + "/credit/top-up",
+                         R"({"amount":1000,"payment_ref":"pay-1"})")
+                  .status,
+              200);
+    EXPECT_EQ(store
+                  ->Call("POST", "/v1/customers/" + c + "/purchases",
+                         R"({"tab_id":"tab-1","amount":5000})")
+                  .status,
+              200);
+  }
+  EXPECT_EQ(s1().Call("POST", "/v1/customers/" + c + "/credit/top-up",
+                      R"({"amount":700,"payment_ref":"pay-2"})")
+                .status,
+            200);
+  EXPECT_EQ(s2().Call("POST", "/v1/customers/" + c + "/credit/top-up",
+                      R"({"amount":900,"payment_ref":"pay-2"})")
+                .status,
+            200);
+  EXPECT_EQ(hq().Call("DELETE", "/v1/customers/" + d).status, 204);
+  EXPECT_EQ(
+      s1().Call("POST", "/v1/customers/" + d + "/purchases", R"({"tab_id":"tab-9","amount":2000})")
+          .status,
+      200);
+  BrokerUp();
+  ASSERT_TRUE(Eventually(
+      [&] {
+        for (Node* n : {&hq(), &s1(), &s2()}) {
+          if (Int(n->Get(c), "credit") != 2600 || Int(n->Get(c), "total_spent") != 5000)
+            return false;
+        }
+        return true;
+      },
+      90s))
+      << json::serialize(hq().Get(c)) << json::serialize(s1().Get(c));
+  Converged();
+  for (Node* n : {&hq(), &s1(), &s2()}) {
+    const json::value customer = n->Get(c);
+    EXPECT_EQ(Int(customer, "credit"), 1000 + 700 + 900) << n->name;
+    EXPECT_EQ(Int(customer, "total_spent"), 5000) << n->name;
+    Reply history = n->Call("GET", "/v1/customers/" + c + "/history?limit=500");
+    const json::value entries = history.json().at("entries");
+    int reversed = 0, conflicts = 0;
+    for (const auto& entry : entries.as_array()) {
+      reversed += entry.at("type") == "ledger.duplicate_reversed";
+      conflicts += entry.at("type") == "ledger.conflict_recorded";
+    }
+    EXPECT_EQ(reversed, 2) << n->name << history.body;   // pay-1 and tab-1
+    EXPECT_EQ(conflicts, 1) << n->name << history.body;  // pay-2
+    const json::value kept = n->Get(d);
+    ASSERT_TRUE(kept.is_object()) << n->name << ": the sale's customer vanished";
+    EXPECT_EQ(kept.at("active"), false) << n->name;
+    EXPECT_EQ(Int(kept, "total_spent"), 2000) << n->name;
+  }
+  EXPECT_NE(hq().http->Call("GET", "/metrics").body.find("clientele_duplicates_reversed 2"),
+            std::string::npos);
+}
+
 }  // namespace
 }  // namespace clientele::testing
