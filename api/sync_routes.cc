@@ -143,7 +143,7 @@ HttpResponse Service::Holdings(Context& ctx) {
                                                  {"origins", std::move(origins)}};
     }
   }
-  auto held = log_->Holdings();
+  auto held = log_->Holdings(kHoldingRanges);
   if (!held) return Problem(held.error());
   boost::json::array list;
   for (const OriginHolding& h : *held) list.push_back(RenderHolding(h));

@@ -137,6 +137,10 @@ Result<Verdict> Admission::Check(const RecordedEvent& e, Channel channel) {
   if (e.seq == 0) {
     return Error(Refuse("unsequenced", "the event has no sequence number of its origin"));
   }
+  if (e.seq > kMaxSequence) {
+    return Error(Refuse("sequence_out_of_range",
+                        "the event's sequence number is beyond what a node ever numbers"));
+  }
   if (auto id = ParseUuid(e.id, "id"); !id || *id != e.id) {
     return Error(Refuse("malformed_message", "the event id is not a canonical UUID"));
   }

@@ -2,7 +2,8 @@
 // its log. Kafka is a carrier, not an authority; the HTTP feed is checked the
 // same way. An event is admitted only when all of these hold:
 //
-//   - it has a sequence number (events from before sequences are refused);
+//   - it has a sequence number (events from before sequences are refused), at
+//     most kMaxSequence;
 //   - it came on a way its origin may use: clientele.upstream carries a
 //     store's own events only, never HQ's; clientele.events and the feed
 //     carry any node's events, each under its origin's own signature;
@@ -19,7 +20,7 @@
 //
 // Each refusal is a Status whose reason names the rule (the dead-letter
 // topic's `clientele_error` header starts with it): unsequenced,
-// wrong_channel, type_not_allowed, wrong_stream, bad_signature, unknown_key,
+// sequence_out_of_range, wrong_channel, type_not_allowed, wrong_stream, bad_signature, unknown_key,
 // revoked_key, future_time, malformed_payload, invalid_payload,
 // event_id_reused, sequence_reused. Storage errors are Unavailable (retry).
 //
@@ -41,6 +42,10 @@
 #include "eventstore/signing.h"
 
 namespace clientele {
+
+// No node numbers this many events (2^53: a million a second for 285 years);
+// a larger number could only be meant to break the arithmetic of gaps.
+inline constexpr std::uint64_t kMaxSequence = std::uint64_t{1} << 53;
 
 // How an event reached this node.
 enum class Channel {

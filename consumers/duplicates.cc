@@ -49,8 +49,19 @@ bool RecordOf(const CustomerEvent& decoded, const RecordedEvent& e, Key* key, Re
                     decoded);
 }
 
+// Types whose arrival may complete a duplicate: the records, and the points
+// their commands earned or reversed (which may arrive in a later batch).
 bool Kinded(const std::string& type) {
-  return type == "purchase.recorded" || type == "purchase.refunded" || type == "credit.topped_up";
+  return type == "purchase.recorded" || type == "purchase.refunded" || type == "credit.topped_up" ||
+         type == "loyalty.points_earned" || type == "loyalty.points_reversed";
+}
+
+// Made by one command at one node: the same correlation id, or else the
+// next number of the same origin.
+bool SameCommand(const RecordedEvent& record, const RecordedEvent& e) {
+  if (e.origin != record.origin) return false;
+  return !record.correlation_id.empty() ? e.correlation_id == record.correlation_id
+                                        : record.seq != 0 && e.seq == record.seq + 1;
 }
 
 // The stream's events, decoded, with what HQ already recorded about them.
@@ -60,28 +71,6 @@ struct Stream {
   std::map<Key, std::vector<Record>> records;
   std::set<std::string> reversed;    // duplicate ids already taken back
   std::set<std::string> conflicted;  // event ids whose conflict is recorded
-
-  // The points the command that made `r` earned (a purchase) or reversed (a
-  // refund): its companion event shares its correlation id, or else follows
-  // it in its origin's numbering.
-  Points CompanionPoints(const Record& r, const std::string& reference) const {
-    const RecordedEvent& made = *r.event;
-    for (std::size_t i = 0; i < events.size(); ++i) {
-      const RecordedEvent& e = events[i];
-      if (e.id == made.id || !decoded[i] || e.origin != made.origin) continue;
-      const bool same_command = !made.correlation_id.empty()
-                                    ? e.correlation_id == made.correlation_id
-                                    : made.seq != 0 && e.seq == made.seq + 1;
-      if (!same_command) continue;
-      if (const auto* earned = std::get_if<PointsEarned>(&*decoded[i])) {
-        if (earned->tab_id == reference) return earned->points;
-      }
-      if (const auto* back = std::get_if<PointsReversed>(&*decoded[i])) {
-        if (back->refund_id == reference) return back->points;
-      }
-    }
-    return 0;
-  }
 };
 
 NewEvent Make(const CustomerEvent& found, const std::string& id, const RecordedEvent& about) {
@@ -123,6 +112,21 @@ Result<DuplicateCounts> RecordDuplicates(EventStore* log,
       if (RecordOf(*decoded, e, &key, &record)) s.records[key].push_back(std::move(record));
     }
     std::vector<NewEvent> found;
+    // Each record taken back, and its kind, reference and the record kept.
+    struct Taken {
+      const Record* record;
+      const std::string* kind;
+      const std::string* reference;
+      const Record* kept;
+    };
+    std::vector<Taken> taken;
+    auto reverse = [&](const RecordedEvent& about, DuplicateReversed back) {
+      if (s.reversed.contains(about.id)) return;
+      const std::string id = DerivedUuid("ledger.duplicate_reversed:" + about.id);
+      if (log->FindById(id)) return;  // recorded before (a redelivery)
+      found.push_back(Make(back, id, about));
+      ++counts.reversed;
+    };
     for (auto& [key, records] : s.records) {
       if (records.size() < 2) continue;
       const auto& [kind, reference] = key;
@@ -132,31 +136,39 @@ Result<DuplicateCounts> RecordDuplicates(EventStore* log,
       std::map<std::string, const Record*> kept;  // content -> its smallest id
       for (const Record& r : records) {
         auto [at, is_new] = kept.emplace(r.content, &r);
-        if (!is_new && !s.reversed.contains(r.event->id)) {
-          const std::string id = DerivedUuid("ledger.duplicate_reversed:" + r.event->id);
-          if (log->FindById(id)) continue;  // recorded before (a redelivery)
+        if (!is_new) {
+          taken.push_back({&r, &kind, &reference, at->second});
           DuplicateReversed back{kind, reference, r.event->id, at->second->event->id,
                                  r.event->origin};
-          const Points points = s.CompanionPoints(r, reference);
-          if (kind == "purchase") {
-            back.spent = SaturatingNegate(r.amount);
-            back.points = SaturatingNegate(points);
-          } else if (kind == "refund") {
-            back.spent = r.amount;
-            back.points = points;
-          } else {
-            back.credit = SaturatingNegate(r.amount);
-          }
-          found.push_back(Make(back, id, *r.event));
-          ++counts.reversed;
-        }
-        if (r.content != first.content && !s.conflicted.contains(r.event->id)) {
+          if (kind == "purchase") back.spent = SaturatingNegate(r.amount);
+          if (kind == "refund") back.spent = r.amount;
+          if (kind == "top_up") back.credit = SaturatingNegate(r.amount);
+          reverse(*r.event, back);
+        } else if (r.content != first.content && !s.conflicted.contains(r.event->id)) {
           const std::string id = DerivedUuid("ledger.conflict_recorded:" + r.event->id);
           if (log->FindById(id)) continue;
           ConflictRecorded conflict{kind, reference, r.event->id, first.event->id, r.event->origin};
           found.push_back(Make(conflict, id, *r.event));
           ++counts.conflicts;
         }
+      }
+    }
+    // The points a duplicate purchase earned, or a duplicate refund reversed,
+    // are their own events: each is taken back on its own, once it is here.
+    for (std::size_t i = 0; i < s.events.size(); ++i) {
+      if (!s.decoded[i]) continue;
+      const RecordedEvent& e = s.events[i];
+      const auto* earned = std::get_if<PointsEarned>(&*s.decoded[i]);
+      const auto* reversed = std::get_if<PointsReversed>(&*s.decoded[i]);
+      if (earned == nullptr && reversed == nullptr) continue;
+      for (const Taken& t : taken) {
+        const bool matches = earned != nullptr
+                                 ? *t.kind == "purchase" && earned->tab_id == *t.reference
+                                 : *t.kind == "refund" && reversed->refund_id == *t.reference;
+        if (!matches || !SameCommand(*t.record->event, e)) continue;
+        DuplicateReversed back{*t.kind, *t.reference, e.id, t.kept->event->id, e.origin};
+        back.points = earned != nullptr ? SaturatingNegate(earned->points) : reversed->points;
+        reverse(e, back);
       }
     }
     if (found.empty()) continue;

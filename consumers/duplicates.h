@@ -7,9 +7,10 @@
 //   - with the same content (amount; for a refund, its tab too), it is one
 //     sale, refund or payment recorded twice: HQ appends
 //     ledger.duplicate_reversed for every record but the one with the
-//     smallest event id, taking back its whole effect (total spent, the points
-//     its command earned or reversed, the credit it added). Whichever arrived
-//     first, the same record counts on every node;
+//     smallest event id, taking back its effect (total spent, the credit it
+//     added), and another for the points its command earned or reversed (an
+//     event of its own, which may arrive later). Whichever arrived first, the
+//     same record counts on every node;
 //   - with other content, both stand (neither is known to be wrong) and HQ
 //     appends ledger.conflict_recorded for review.
 // Each appended event's id is derived from the record it is about, so it is
@@ -30,7 +31,8 @@ struct DuplicateCounts {
 };
 
 // Checks the customer streams that `appended` (events just appended to
-// `log`) recorded a purchase, refund or top-up in, and appends what it finds.
+// `log`) recorded a purchase, refund, top-up or points of one in, and appends
+// what it finds.
 Result<DuplicateCounts> RecordDuplicates(EventStore* log,
                                          const std::vector<RecordedEvent>& appended);
 

@@ -61,7 +61,8 @@ std::vector<SeqRange> Subtract(const std::vector<SeqRange>& a, const std::vector
     while (k < b.size() && b[k].first <= r.last) {
       if (b[k].first > r.first) out.push_back({r.first, b[k].first - 1});
       if (b[k].last >= r.last) {
-        r.first = r.last + 1;
+        r.last = 0;  // all of r is covered
+        r.first = 1;
         break;
       }
       r.first = b[k].last + 1;
@@ -223,6 +224,10 @@ Status GapRepair::RunOnce() {
     if (!row.peer_known) continue;
     auto prev = peer_highest_.find(origin);
     up_to[origin] = std::min(prev == peer_highest_.end() ? 0 : prev->second, row.peer.highest);
+    // Beyond the last gap HQ listed, what it holds is not known this round.
+    if (row.peer.more_missing && !row.peer.missing.empty()) {
+      up_to[origin] = std::min(up_to[origin], row.peer.missing.back().last);
+    }
     lacking[origin] = Subtract(Lacking(row.here, up_to[origin]), row.peer.missing);
   }
   for (auto& [origin, gaps] : lacking) {

@@ -45,6 +45,7 @@ std::vector<SeqRange> SeqRuns::Missing(std::uint64_t up_to, std::size_t max_rang
   for (const auto& [first, last] : runs_) {
     if (from > up_to || out.size() >= max_ranges) return out;
     if (first > from) out.push_back({from, std::min(first - 1, up_to)});
+    if (last == UINT64_MAX) return out;  // nothing above
     from = last + 1;
   }
   if (from <= up_to && out.size() < max_ranges) out.push_back({from, up_to});

@@ -10,6 +10,10 @@
 
 namespace clientele {
 
+// How many missing ranges per origin nodes list when they compare holdings
+// (GET/POST /v1/sync/holdings and gap repair use the same).
+inline constexpr std::size_t kHoldingRanges = 1000;
+
 // The numbers first..last, both included.
 struct SeqRange {
   std::uint64_t first = 0;

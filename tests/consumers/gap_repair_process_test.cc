@@ -156,6 +156,9 @@ void ResetOffsetsToLatest(const std::string& bootstrap, const std::string& group
   rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap.c_str(), err, sizeof(err));
   rd_kafka_conf_set(conf, "group.id", group.c_str(), err, sizeof(err));
   rd_kafka_conf_set(conf, "enable.auto.commit", "false", err, sizeof(err));
+  // If the broker misses its leaving, the store's rejoin waits this long at most.
+  rd_kafka_conf_set(conf, "session.timeout.ms", "6000", err, sizeof(err));
+  rd_kafka_conf_set(conf, "heartbeat.interval.ms", "1000", err, sizeof(err));
   rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof(err));
   ASSERT_NE(rk, nullptr) << err;
   rd_kafka_poll_set_consumer(rk);

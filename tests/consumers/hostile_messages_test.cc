@@ -220,6 +220,9 @@ TEST_F(HostileMessagesTest, EachIsADeadLetterWithItsReasonAndTheNextMessageIsApp
     RecordedEvent unsequenced = origins_.Customer("s01", known, CreditToppedUp{100, "pa", ""});
     unsequenced.seq = 0;
     add("no sequence number", kEvents, origins_.Signed(unsequenced), "unsequenced");
+    RecordedEvent huge = origins_.Customer("s01", known, CreditToppedUp{100, "pz", ""});
+    huge.seq = UINT64_MAX;  // would wrap every node's gap arithmetic
+    add("a sequence number of 2^64-1", kUpstream, origins_.Signed(huge), "sequence_out_of_range");
   }
   {
     RecordedEvent big = origins_.Customer("s01", known, CreditToppedUp{100, "pb", ""});
