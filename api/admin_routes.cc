@@ -111,9 +111,9 @@ HttpResponse Service::Ready(Context&) {
     o["status"] = "draining";
     return Json(o, 503);
   }
-  if (options_.sync_status) {
+  if (options_.sync_readiness) {
     // Not ready while joining; an open gap is shown, the node still serves.
-    boost::json::object sync = options_.sync_status();
+    boost::json::object sync = options_.sync_readiness();
     const bool ready = !sync.contains("ready") || sync["ready"] != false;
     boost::json::object details{{"state", sync["state"]}};
     if (sync.contains("detail")) details["detail"] = sync["detail"];

@@ -103,7 +103,7 @@ bool Service::AnswersFromMemory(const HttpRequest& r) {
   return r.path != "/v1/customers" && r.path != "/v1/customers/export.csv" &&
          !r.path.starts_with("/v1/customers/imports") && !r.path.ends_with("/audit") &&
          !r.path.ends_with("/history") && !r.path.starts_with("/v1/events") &&
-         !r.path.starts_with("/v1/sync/");
+         !r.path.starts_with("/v1/sync/") && r.path != "/metrics";
 }
 
 namespace {

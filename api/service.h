@@ -86,9 +86,11 @@ struct ServiceOptions {
   // This node's signing key: the events feed signs this node's events with it.
   const NodeKey* key = nullptr;
   // This node's sync (late join, gap repair) for GET /v1/sync/status: an
-  // object with at least "state" and "ready" (false: /readyz answers 503 with
-  // the state and "detail"); "origins" if it lists them itself.
+  // object with at least "state" and "ready"; "origins" if it lists them itself.
   std::function<boost::json::object()> sync_status;
+  // What /readyz says of it: "state", "ready" (false: /readyz answers 503),
+  // "detail" and "open_events" if any. Answered from memory, never waits.
+  std::function<boost::json::object()> sync_readiness;
 };
 
 class Service {

@@ -17,6 +17,8 @@ namespace clientele::api {
 
 namespace {
 
+constexpr std::size_t kMaxReportedOrigins = 10000;
+
 bool ParseNumber(std::string_view text, std::uint64_t* out) {
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), *out);
   return ec == std::errc() && end == text.data() + text.size();
@@ -101,7 +103,8 @@ HttpResponse Service::OriginEvents(Context& ctx) {
 
 HttpResponse Service::Holdings(Context& ctx) {
   if (ctx.req.method == "POST") {
-    // A peer tells what it holds: kept for /v1/sync/status, believed for nothing.
+    // A peer tells what it holds: kept for /v1/sync/status (one report per
+    // principal, so the map is as small as principals.json), believed for nothing.
     auto body = JsonBody::Parse(ctx.req.body, {"node", "origins"});
     if (!body) return body.error();
     auto node = body->String("node", true);
@@ -115,8 +118,8 @@ HttpResponse Service::Holdings(Context& ctx) {
     boost::json::value whole = boost::json::parse(ctx.req.body, ec);
     const boost::json::value* list = ec ? nullptr : whole.as_object().if_contains("origins");
     if (list != nullptr && !list->is_null()) {
-      if (!list->is_array() || list->as_array().size() > 1000) {
-        return Problem({{"origins", "wrong_type", "must be a list of at most 1,000 holdings"}});
+      if (!list->is_array() || list->as_array().size() > kMaxReportedOrigins) {
+        return Problem({{"origins", "wrong_type", "must be a list of at most 10,000 holdings"}});
       }
       for (const boost::json::value& item : list->as_array()) {
         const auto* h = item.if_object();
@@ -136,12 +139,11 @@ HttpResponse Service::Holdings(Context& ctx) {
       }
     }
     std::lock_guard lock(peers_mu_);
-    if (peer_reports_.size() < 10000 || peer_reports_.contains(*node)) {
-      peer_reports_[*node] = boost::json::object{{"node", *node},
-                                                 {"reported_at", FormatTime(clock_->NowMs())},
-                                                 {"reported_by", ctx.principal.name},
-                                                 {"origins", std::move(origins)}};
-    }
+    peer_reports_[ctx.principal.name] =
+        boost::json::object{{"node", *node},
+                            {"reported_at", FormatTime(clock_->NowMs())},
+                            {"reported_by", ctx.principal.name},
+                            {"origins", std::move(origins)}};
   }
   auto held = log_->Holdings(kHoldingRanges);
   if (!held) return Problem(held.error());

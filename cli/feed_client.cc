@@ -118,6 +118,7 @@ Result<std::vector<OriginHolding>> ExchangeHoldings(const std::string& base_url,
                                                     const std::vector<OriginHolding>& ours) {
   boost::json::array list;
   for (const OriginHolding& h : ours) {
+    if (list.size() == 10000) break;  // what HQ keeps of a report
     list.push_back(
         boost::json::object{{"origin", h.origin}, {"through", h.through}, {"highest", h.highest}});
   }
@@ -162,7 +163,7 @@ Result<std::vector<RecordedEvent>> FetchOriginEvents(const std::string& base_url
                                                      const std::string& token,
                                                      const std::string& origin,
                                                      std::uint64_t from_seq, std::size_t limit) {
-  NodeClient client(base_url, token, std::chrono::seconds(60));
+  NodeClient client(base_url, token, std::chrono::seconds(30));
   auto reply = Answered(client.Get("/v1/sync/origins/" + origin + "/events?from_seq=" +
                                    std::to_string(from_seq) + "&limit=" + std::to_string(limit)),
                         "HQ's events of " + origin);

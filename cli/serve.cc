@@ -129,6 +129,7 @@ Status EnrollHq(const ServeConfig& c, CommandHandler* commands, const NodeKey& k
 // How far a store's late join is, for /readyz and /v1/sync/status.
 struct JoinState {
   std::atomic<bool> joining{false};
+  std::atomic<bool> projecting{false};  // copied; the table is catching up
   std::atomic<std::uint64_t> after{0}, head{0}, copied{0}, refused{0}, attempts{0};
   std::mutex mu;
   std::string last_error;  // why the last attempt stopped, if it did
@@ -415,14 +416,34 @@ boost::json::object HoldingJson(const OriginHolding& h) {
           {"more_missing", h.more_missing}};
 }
 
+// What /readyz says of sync: from memory only (no log reads).
+boost::json::object SyncReadiness(JoinState& join, const Sync& sync) {
+  if (join.joining) {
+    return {{"state", "joining"},
+            {"ready", false},
+            {"detail", join.projecting
+                           ? "applying the copied log to the customer table"
+                           : "copying HQ's log: at position " + std::to_string(join.after.load()) +
+                                 " of " + std::to_string(join.head.load())}};
+  }
+  if (!sync.started.load(std::memory_order_acquire)) {
+    return {{"state", "starting"}, {"ready", false}, {"detail", "starting to sync"}};
+  }
+  if (!sync.repair) return {{"state", "serving"}, {"ready", true}};
+  const GapRepairStatus st = sync.repair->status();
+  boost::json::object o{{"ready", true}, {"open_events", st.open_events}};
+  o["state"] = st.rounds > 0 && !st.peer_reachable ? "hq_unreachable"
+               : st.open_events > 0                ? "gap_open"
+               : st.rounds == 0                    ? "comparing"
+                                                   : "in_sync";
+  return o;
+}
+
 // GET /v1/sync/status beyond what the service adds (api/sync_routes.cc).
 boost::json::object SyncStatusJson(JoinState& join, const Sync& sync, EventStore* log) {
   boost::json::object o;
   if (join.joining) {
-    o["state"] = "joining";
-    o["ready"] = false;
-    o["detail"] = "copying HQ's log: at position " + std::to_string(join.after.load()) + " of " +
-                  std::to_string(join.head.load());
+    o = SyncReadiness(join, sync);
     std::lock_guard lock(join.mu);
     o["join"] =
         boost::json::object{{"hq_position", join.after.load()}, {"hq_head", join.head.load()},
@@ -539,6 +560,7 @@ int RunServe(const ServeConfig& c) {
   options.log = [&request_log](const std::string& line) { request_log.Write(line); };
   options.gauges = [&sync, &log] { return sync.Gauges(log->get()); };
   options.sync_status = [&] { return SyncStatusJson(join, sync, log->get()); };
+  options.sync_readiness = [&] { return SyncReadiness(join, sync); };
   ImportService imports(c.data + "/imports", log->get(), projector->get(), &commands, &clock,
                         c.node);
   options.imports = &imports;
@@ -588,6 +610,14 @@ int RunServe(const ServeConfig& c) {
         }
         if (stopping) return;
       }
+      // Ready only once the table shows what was copied: a till must not
+      // miss a customer and register it again.
+      join.projecting = true;
+      const std::uint64_t copied_to = log->get()->Head();
+      while ((*projector)->position() < copied_to && !stopping) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      }
+      if (stopping) return;
       Status s = commands.Init();
       if (s.ok()) s = sync.Start(c, log->get(), key->get(), *hq_key, &clock);
       if (!s.ok()) {

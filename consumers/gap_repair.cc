@@ -89,6 +89,7 @@ GapRepair::GapRepair(EventStore* log, Admission* admission, GapRepairOptions opt
     : log_(log), admission_(admission), options_(std::move(options)), ports_(std::move(ports)) {}
 
 GapRepair::~GapRepair() {
+  stop_requested_ = true;
   {
     std::lock_guard lock(stop_mu_);
     stopping_ = true;
@@ -127,9 +128,16 @@ GapRepairStatus GapRepair::status() const {
 
 Status GapRepair::FetchMissing(const std::string& origin, const std::vector<SeqRange>& lacking,
                                OriginSync* row, std::size_t* budget) {
-  for (const SeqRange& r : lacking) {
+  // Numbers refused lately wait for their next try.
+  std::vector<SeqRange> waiting;
+  for (auto it = refused_.lower_bound({origin, 0});
+       it != refused_.end() && it->first.first == origin; ++it) {
+    if (it->second.next_round > round_) waiting.push_back({it->first.second, it->first.second});
+  }
+  for (const SeqRange& r : Subtract(lacking, waiting)) {
     std::uint64_t from = r.first;
     while (from <= r.last && *budget > 0) {
+      if (stop_requested_) return Status::Unavailable("stopping");
       const std::size_t limit =
           std::min<std::uint64_t>({kPage, r.last - from + 1, static_cast<std::uint64_t>(*budget)});
       auto got = ports_.fetch(origin, from, limit);
@@ -144,11 +152,21 @@ Status GapRepair::FetchMissing(const std::string& origin, const std::vector<SeqR
         auto verdict = admission_->Check(e, Channel::kFeed);
         if (!verdict) {
           if (verdict.error().code() == StatusCode::kUnavailable) return verdict.error();
-          ++row->events_refused;
-          Log("gap repair: refused " + origin + " event " + std::to_string(e.seq) + " (" + e.id +
-              ") from HQ's feed: " + verdict.error().ToString());
+          auto [at, first_time] = refused_.try_emplace({origin, e.seq});
+          if (first_time && refused_.size() > 100000) {
+            refused_.erase(at);  // too many to remember: tried every round
+          } else {
+            at->second.next_round = round_ + (std::uint64_t{1} << std::min(at->second.tries, 8u));
+            ++at->second.tries;
+          }
+          if (first_time) {
+            ++row->events_refused;
+            Log("gap repair: refused " + origin + " event " + std::to_string(e.seq) + " (" + e.id +
+                ") from HQ's feed: " + verdict.error().ToString());
+          }
           continue;
         }
+        refused_.erase({origin, e.seq});
         if (*verdict == Verdict::kNew) admitted.push_back(std::move(e));
       }
       *budget -= std::min(*budget, got->size());
@@ -170,6 +188,7 @@ Status GapRepair::Republish(const std::vector<SeqRange>& lacking, OriginSync* ro
   for (const SeqRange& r : lacking) {
     std::uint64_t from = r.first;
     while (from <= r.last && *budget > 0) {
+      if (stop_requested_) return Status::Unavailable("stopping");
       auto events = log_->ReadOrigin(options_.node, from, std::min(kPage, *budget));
       if (!events) return events.error();
       while (!events->empty() && events->back().seq > r.last) events->pop_back();
@@ -185,6 +204,7 @@ Status GapRepair::Republish(const std::vector<SeqRange>& lacking, OriginSync* ro
 }
 
 Status GapRepair::RunOnce() {
+  ++round_;
   auto ours = log_->Holdings(options_.max_ranges);
   if (!ours) return ours.error();
   auto peer = ports_.peer_holdings(*ours);

@@ -23,6 +23,7 @@
 // from anywhere.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -128,6 +129,15 @@ class GapRepair {
   std::uint64_t own_highest_ = 0;                      // this node's own highest, last round
   std::map<std::string, std::vector<SeqRange>> open_;  // per origin, after the last round
   std::chrono::steady_clock::time_point republish_not_before_{};
+  // Events refused when fetched, by (origin, number): tried again after
+  // 1, 2, 4... up to 256 rounds (a registry event may admit them meanwhile).
+  struct Refused {
+    std::uint64_t next_round = 0;
+    unsigned tries = 0;
+  };
+  std::map<std::pair<std::string, std::uint64_t>, Refused> refused_;
+  std::uint64_t round_ = 0;
+  std::atomic<bool> stop_requested_{false};
   std::chrono::milliseconds backoff_{0};
   std::uint64_t last_republished_from_ = 0;
 

@@ -136,6 +136,27 @@ TEST_F(GapRepairTest, AnEventHqHoldsButTheStoreRefusesStaysOpen) {
   EXPECT_EQ(row->open[0].first, 2u);
   EXPECT_EQ(st.open_events, 1u);
   EXPECT_FALSE(store_->FindById(forged.id));
+  // Refused once, it is tried again later, not at every round; still open.
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(repair_->RunOnce().ok());
+  EXPECT_EQ(Row(repair_->status(), "s02")->events_refused, 1u);
+  EXPECT_EQ(repair_->status().open_events, 1u);
+}
+
+TEST_F(GapRepairTest, AnEventRefusedForWantOfAKeyIsFetchedOnceTheKeyIsHere) {
+  // s03 enrolled at HQ; the store missed the enrolment and s03's events.
+  RecordedEvent enrolled =
+      origins_.Signed(origins_.Node(NodeKeyEnrolled{"s03", origins_.KeyText("s03")}));
+  RecordedEvent topup = origins_.Signed(
+      origins_.Customer("s03", customer_, CreditToppedUp{100, "pay-" + NewUuid(), ""}));
+  ASSERT_TRUE(hq_->AppendReplicated({enrolled, topup}));
+  // Kafka brought s03's event before the registry's: refused (unknown_key).
+  ASSERT_TRUE(admission_->BeginBatch().ok());
+  EXPECT_EQ(admission_->Check(topup, Channel::kEvents).error().reason(), "unknown_key");
+  ASSERT_TRUE(repair_->RunOnce().ok());
+  ASSERT_TRUE(repair_->RunOnce().ok());
+  EXPECT_TRUE(store_->FindById(enrolled.id));
+  EXPECT_TRUE(store_->FindById(topup.id)) << "HQ's events come first, then s03's";
+  EXPECT_EQ(repair_->status().open_events, 0u);
 }
 
 TEST_F(GapRepairTest, OwnEventsHqLacksArePublishedAgainUntilHqHoldsThem) {

@@ -423,7 +423,7 @@ TEST_F(SyncTest, OfflineDuplicatesCountOnceAndADeleteNeverSwallowsASale) {
       reversed += entry.at("type") == "ledger.duplicate_reversed";
       conflicts += entry.at("type") == "ledger.conflict_recorded";
     }
-    EXPECT_EQ(reversed, 2) << n->name << history.body;   // pay-1 and tab-1
+    EXPECT_EQ(reversed, 3) << n->name << history.body;   // pay-1, tab-1 and its points
     EXPECT_EQ(conflicts, 1) << n->name << history.body;  // pay-2
     const json::value kept = n->Get(d);
     ASSERT_TRUE(kept.is_object()) << n->name << ": the sale's customer vanished";
