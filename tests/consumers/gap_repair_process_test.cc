@@ -199,7 +199,7 @@ TEST_F(GapTest, ConsumerOffsetsResetToTheEndLoseNothing) {
   EXPECT_GE(Int(SyncStatus(s1()), "events_fetched"), 40);
 }
 
-TEST_F(GapTest, AStoresOutboxCursorPastUnpublishedEventsLosesNothing) {
+TEST_F(GapTest, AStoresOutboxCursorPastUnpublishedEventsOrLostLosesNothingAndDoublesNothing) {
   StartChain();
   BrokerDown();
   for (int i = 0; i < 20; ++i) {
@@ -215,8 +215,13 @@ TEST_F(GapTest, AStoresOutboxCursorPastUnpublishedEventsLosesNothing) {
   }
   ASSERT_FALSE(cluster.empty());
   std::ofstream(s1().data + "/outbox-cursor") << head << "\n" << cluster << "\n";
+  // And s02's cursor is lost outright: it publishes everything again, which
+  // every node takes as what it already holds.
+  StopNode(s2());
+  std::filesystem::remove(s2().data + "/outbox-cursor");
   BrokerUp();
   Start("s01");
+  Start("s02");
   ExpectNoGap(ConvergedWhole());
   EXPECT_GE(Int(SyncStatus(s1()), "events_republished"), 20);
 }
