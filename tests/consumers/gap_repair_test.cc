@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include <optional>
+
 #include "tests/consumers/signed_events.h"
 #include "tests/test_util.h"
 
@@ -71,11 +73,12 @@ class GapRepairTest : public ::testing::Test {
     return origins_.Signed(
         origins_.Customer("s02", customer_, CreditToppedUp{100, "pay-" + NewUuid(), ""}));
   }
-  const OriginSync* Row(const GapRepairStatus& st, const std::string& origin) {
+  // A copy: the status it comes from may be a temporary.
+  static std::optional<OriginSync> Row(const GapRepairStatus& st, const std::string& origin) {
     for (const OriginSync& o : st.origins) {
-      if (o.here.origin == origin) return &o;
+      if (o.here.origin == origin) return o;
     }
-    return nullptr;
+    return std::nullopt;
   }
   std::uint64_t Through(EventStore* log, const std::string& origin) {
     auto h = log->Holdings();
@@ -107,8 +110,8 @@ TEST_F(GapRepairTest, WhatHqHeldARoundAgoAndTheStoreLacksIsFetched) {
   ASSERT_TRUE(repair_->RunOnce().ok());
   EXPECT_EQ(Through(store_.get(), "s02"), 10u);
   const GapRepairStatus st = repair_->status();
-  const OriginSync* row = Row(st, "s02");
-  ASSERT_NE(row, nullptr);
+  const std::optional<OriginSync> row = Row(st, "s02");
+  ASSERT_TRUE(row);
   EXPECT_EQ(row->gaps_found, 2u);  // 4-5 and 7-10
   EXPECT_EQ(row->gaps_repaired, 2u);
   EXPECT_EQ(row->events_fetched, 6u);
@@ -127,8 +130,8 @@ TEST_F(GapRepairTest, AnEventHqHoldsButTheStoreRefusesStaysOpen) {
   ASSERT_TRUE(repair_->RunOnce().ok());
   ASSERT_TRUE(repair_->RunOnce().ok());
   const GapRepairStatus st = repair_->status();
-  const OriginSync* row = Row(st, "s02");
-  ASSERT_NE(row, nullptr);
+  const std::optional<OriginSync> row = Row(st, "s02");
+  ASSERT_TRUE(row);
   EXPECT_EQ(row->events_fetched, 1u);
   EXPECT_EQ(row->events_refused, 1u);
   EXPECT_EQ(row->open_events, 1u);
@@ -170,7 +173,7 @@ TEST_F(GapRepairTest, OwnEventsHqLacksArePublishedAgainUntilHqHoldsThem) {
   EXPECT_EQ(Through(hq_.get(), "s01"), 5u);
   EXPECT_EQ(Row(repair_->status(), "s01")->open_events, 5u) << "until HQ says it holds them";
   ASSERT_TRUE(repair_->RunOnce().ok());
-  const OriginSync* row = Row(repair_->status(), "s01");
+  const std::optional<OriginSync> row = Row(repair_->status(), "s01");
   EXPECT_EQ(row->open_events, 0u);
   EXPECT_EQ(row->gaps_found, 1u);
   EXPECT_EQ(row->gaps_repaired, 1u);
