@@ -546,7 +546,9 @@ int RunServe(const ServeConfig& c) {
   auto projector = Projector::Open(log->get(), c.data + "/projections");
   if (!projector) return Fail(projector.error());
   if (Status s = (*projector)->CatchUp(); !s.ok()) return Fail(s);
-  (*projector)->Start();
+  // A joining store builds its projections once the copy is done: applying
+  // while copying makes both slower.
+  if (!joining) (*projector)->Start();
   auto auth = Principals(c);
   if (!auth) return Fail(auth.error());
   Sync sync;
@@ -613,12 +615,11 @@ int RunServe(const ServeConfig& c) {
       // Ready only once the table shows what was copied: a till must not
       // miss a customer and register it again.
       join.projecting = true;
-      const std::uint64_t copied_to = log->get()->Head();
-      while ((*projector)->position() < copied_to && !stopping) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      Status s = (*projector)->CatchUp();
+      if (s.ok()) {
+        (*projector)->Start();
+        s = commands.Init();
       }
-      if (stopping) return;
-      Status s = commands.Init();
       if (s.ok()) s = sync.Start(c, log->get(), key->get(), *hq_key, &clock);
       if (!s.ok()) {
         std::fprintf(stderr, "clientele: %s\n", s.ToString().c_str());
