@@ -212,7 +212,8 @@ class Service {
   std::atomic<bool> ready_{true};
   std::atomic<bool> joining_{false};
   std::mutex peers_mu_;
-  std::map<std::string, boost::json::object> peer_reports_;  // POST /v1/sync/holdings, by node
+  // POST /v1/sync/holdings, by principal and reported node.
+  std::map<std::string, boost::json::object> peer_reports_;
   std::vector<Route> routes_;
 
   struct Remembered {

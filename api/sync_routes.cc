@@ -18,6 +18,7 @@ namespace clientele::api {
 namespace {
 
 constexpr std::size_t kMaxReportedOrigins = 10000;
+constexpr std::size_t kMaxPeerReports = 10000;  // by principal and node, a few numbers each
 
 bool ParseNumber(std::string_view text, std::uint64_t* out) {
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), *out);
@@ -112,8 +113,10 @@ HttpResponse Service::Holdings(Context& ctx) {
       body->AddError("node", "invalid_node_id", "a node id is hq or [a-z][a-z0-9]{0,11}");
     }
     if (!body->errors().empty()) return Problem(body->errors());
-    // Only what a status page shows is kept: origin, through, highest.
-    boost::json::array origins;
+    // Only what a status page shows is kept, a few numbers per reporting
+    // node: how many origins it holds, and how far its own numbering goes.
+    std::uint64_t count = 0;
+    boost::json::object own;
     boost::system::error_code ec;
     boost::json::value whole = boost::json::parse(ctx.req.body, ec);
     const boost::json::value* list = ec ? nullptr : whole.as_object().if_contains("origins");
@@ -129,21 +132,24 @@ HttpResponse Service::Holdings(Context& ctx) {
           return Problem(
               {{"origins", "invalid_holding", "each holding names its origin (a node id)"}});
         }
-        boost::json::object kept{{"origin", *origin}};
+        ++count;
+        if (origin->as_string() != *node) continue;
         for (const char* field : {"through", "highest"}) {
           const auto* v = h->if_contains(field);
-          if (v != nullptr && v->is_uint64()) kept[field] = v->as_uint64();
-          if (v != nullptr && v->is_int64() && v->as_int64() >= 0) kept[field] = v->as_int64();
+          if (v != nullptr && v->is_uint64()) own[field] = v->as_uint64();
+          if (v != nullptr && v->is_int64() && v->as_int64() >= 0) own[field] = v->as_int64();
         }
-        origins.push_back(std::move(kept));
       }
     }
     std::lock_guard lock(peers_mu_);
-    peer_reports_[ctx.principal.name] =
-        boost::json::object{{"node", *node},
-                            {"reported_at", FormatTime(clock_->NowMs())},
-                            {"reported_by", ctx.principal.name},
-                            {"origins", std::move(origins)}};
+    const std::string key = ctx.principal.name + '\n' + *node;
+    if (peer_reports_.size() < kMaxPeerReports || peer_reports_.contains(key)) {
+      peer_reports_[key] = boost::json::object{{"node", *node},
+                                               {"reported_at", FormatTime(clock_->NowMs())},
+                                               {"reported_by", ctx.principal.name},
+                                               {"origins_held", count},
+                                               {"own", std::move(own)}};
+    }
   }
   auto held = log_->Holdings(kHoldingRanges);
   if (!held) return Problem(held.error());
