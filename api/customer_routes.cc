@@ -17,9 +17,8 @@ namespace {
 constexpr std::array<std::string_view, 7> kDetailFields = {
     "first_name", "last_name", "email", "phone", "tax_id", "address", "notes"};
 
-// "5", "\"5\"" or "W/\"5\"" -> 5.
+// "5" or "\"5\"" -> 5.
 std::optional<std::int64_t> ParseVersion(std::string_view v) {
-  if (v.starts_with("W/")) v.remove_prefix(2);
   if (v.size() >= 2 && v.front() == '"' && v.back() == '"') v = v.substr(1, v.size() - 2);
   std::int64_t out = 0;
   auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), out);
@@ -48,6 +47,7 @@ namespace {
 // A malformed If-Match is a 400, like any malformed request header.
 HttpResponse CommandProblem(const Status& s) {
   if (s.reason() == "invalid_if_match") return Problem(400, s.reason(), s.message());
+  if (s.reason() == "weak_etag") return Problem(412, s.reason(), s.message());
   return Problem(s);
 }
 
@@ -91,6 +91,13 @@ Result<CommandOutcome> Service::RunCommand(Context& ctx, const CustomerCommand& 
   if (!id) return Error(id.error());
   std::optional<std::int64_t> if_version;
   if (auto h = ctx.req.Header("if-match"); h && *h != "*") {
+    if (h->starts_with("W/")) {
+      // If-Match compares strongly (RFC 9110 13.1.1): a weak tag never matches.
+      return Error(Status::FailedPrecondition(
+          "If-Match", "weak_etag",
+          "If-Match compares ETags strongly, so a weak one like W/\"3\" never matches; send "
+          "the ETag as given, like \"3\""));
+    }
     if_version = ParseVersion(*h);
     if (!if_version) {
       return Error(Status::InvalidArgument("If-Match", "invalid_if_match",

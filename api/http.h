@@ -39,6 +39,9 @@ struct HttpResponse {
   std::string body;
   // If set, the body is sent as it is produced (chunked) and `body` is unused.
   BodyStream stream;
+  // The answer to a HEAD request: the GET answer's head (its Content-Length
+  // included, when known) without the body.
+  bool head_only = false;
 };
 
 // Splits "/a/b?x=1&y=%20" into a decoded path and query; false if the target

@@ -8,6 +8,7 @@
 #include <cctype>
 #include <condition_variable>
 #include <cstdio>
+#include <ctime>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -27,6 +28,16 @@ namespace {
 
 using BeastRequest = http::request<http::string_body>;
 using BeastResponse = http::response<http::string_body>;
+
+// Now, as HTTP writes dates (RFC 9110 IMF-fixdate).
+std::string HttpDate() {
+  const std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char buf[64];
+  std::strftime(buf, sizeof(buf), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+  return buf;
+}
 
 std::string NextRequestId() {
   static std::atomic<std::uint64_t> counter{0};
@@ -108,6 +119,22 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
   void OnHeader(beast::error_code ec, std::size_t) {
     if (ec) return OnReadError(ec);
     if (!first_) Deadline(server_->options.read_timeout);  // the idle wait is over
+    // Chunked is the only transfer coding a body may come in (RFC 9112 6.1).
+    if (auto te = parser_->get()[http::field::transfer_encoding]; !te.empty()) {
+      std::string coding(te);
+      for (char& c : coding) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      while (!coding.empty() && (coding.back() == ' ' || coding.back() == '\t')) coding.pop_back();
+      while (!coding.empty() && (coding.front() == ' ' || coding.front() == '\t')) {
+        coding.erase(0, 1);
+      }
+      if (coding != "chunked") {
+        timer_.cancel();
+        HttpResponse r = Problem(501, "unsupported_transfer_coding",
+                                 "only the chunked transfer coding is supported; send the body "
+                                 "as is or chunked");
+        return Write(ToBeast(std::move(r), 11, false), false);
+      }
+    }
     if (server_->options.spool_to) {
       HttpRequest head;
       if (FillHead(parser_->get(), &head)) {
@@ -230,9 +257,11 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
   void Dispatch(HttpRequest request, bool target_ok, unsigned version, bool keep_alive) {
     keep_alive = keep_alive && !server_->stopping.load();
     request.request_id = NextRequestId();
-    if (!target_ok) {
+    if (!target_ok || (version >= 11 && !request.Header("host"))) {
       if (!request.body_file.empty()) std::remove(request.body_file.c_str());
-      HttpResponse r = Problem(400, "malformed_target", "the request target is not a valid path");
+      HttpResponse r =
+          !target_ok ? Problem(400, "malformed_target", "the request target is not a valid path")
+                     : Problem(400, "missing_host", "an HTTP/1.1 request must have a Host header");
       r.headers.emplace_back("X-Request-Id", request.request_id);
       return Write(ToBeast(std::move(r), version, keep_alive), keep_alive);
     }
@@ -259,7 +288,7 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
 
   // Writes the answer to a request counted busy.
   void Answer(HttpResponse r, unsigned version, bool keep_alive) {
-    if (r.stream) return WriteStream(std::move(r), version, keep_alive);
+    if (r.stream && !r.head_only) return WriteStream(std::move(r), version, keep_alive);
     Write(ToBeast(std::move(r), version, keep_alive), keep_alive, /*counted=*/true);
   }
 
@@ -269,6 +298,7 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
     auto head = std::make_shared<http::response<http::empty_body>>(
         static_cast<http::status>(r.status), version);
     head->set(http::field::server, "clientele");
+    head->set(http::field::date, HttpDate());
     if (!r.content_type.empty()) head->set(http::field::content_type, r.content_type);
     for (const auto& [name, value] : r.headers) head->insert(name, value);
     head->keep_alive(keep_alive);
@@ -330,9 +360,15 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
   BeastResponse ToBeast(HttpResponse&& r, unsigned version, bool keep_alive) {
     BeastResponse res{static_cast<http::status>(r.status), version};
     res.set(http::field::server, "clientele");
+    res.set(http::field::date, HttpDate());
     if (!r.content_type.empty()) res.set(http::field::content_type, r.content_type);
     for (const auto& [name, value] : r.headers) res.insert(name, value);
     res.keep_alive(keep_alive);
+    if (r.head_only) {
+      // The GET answer's length, no body (a streamed one's length is unknown).
+      if (!r.stream) res.content_length(r.body.size());
+      return res;
+    }
     res.body() = std::move(r.body);
     res.prepare_payload();
     return res;

@@ -1,5 +1,7 @@
 #include "api/service.h"
 
+#include <simdjson.h>
+
 #include <boost/json.hpp>
 #include <cmath>
 #include <cstdio>
@@ -122,7 +124,16 @@ bool IsPlainMethod(const std::string& m) {
 HttpResponse Service::Handle(const HttpRequest& request) {
   const auto start = std::chrono::steady_clock::now();
   std::string route = "unmatched";
-  HttpResponse response = Dispatch(request, &route);
+  HttpResponse response;
+  if (request.method == "HEAD") {
+    // HEAD wherever GET is served: the same answer without its body.
+    HttpRequest get = request;
+    get.method = "GET";
+    response = Dispatch(get, &route);
+    response.head_only = true;
+  } else {
+    response = Dispatch(request, &route);
+  }
   response.headers.emplace_back("X-Request-Id", request.request_id);
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -141,6 +152,17 @@ HttpResponse Service::Handle(const HttpRequest& request) {
 }
 
 HttpResponse Service::Dispatch(const HttpRequest& request, std::string* route_name) {
+  // Every answer is valid UTF-8 JSON: a target that is not UTF-8 is refused
+  // without echoing it.
+  bool utf8 = simdjson::validate_utf8(request.path.data(), request.path.size());
+  for (const auto& [name, value] : request.query) {
+    utf8 = utf8 && simdjson::validate_utf8(name.data(), name.size()) &&
+           simdjson::validate_utf8(value.data(), value.size());
+  }
+  if (!utf8) {
+    return Problem(400, "invalid_utf8",
+                   "the request's path or query is not valid UTF-8 once percent-decoded");
+  }
   const std::vector<std::string> segments = Split(request.path);
   auto is_param = [](const std::string& want) {
     return want.size() > 2 && want.front() == '{' && want.back() == '}';
@@ -179,6 +201,7 @@ HttpResponse Service::Dispatch(const HttpRequest& request, std::string* route_na
           same = r2.segments[i].starts_with('{') || r2.segments[i] == segments[i];
         }
         if (same) allow += (allow.empty() ? "" : ", ") + r2.method;
+        if (same && r2.method == "GET") allow += ", HEAD";
       }
       r.headers.emplace_back("Allow", allow);
       return r;

@@ -40,13 +40,13 @@ TEST_F(ServiceTest, RequestsFindTheirRouteOrA404OrA405) {
   // Known paths with another method: 405 and the methods the path has.
   Reply put = Call("PUT", "/v1/customers", "{}", "");
   ExpectProblem(put, 405, "method_not_allowed");
-  EXPECT_EQ(put.header("allow"), "POST, GET");
+  EXPECT_EQ(put.header("allow"), "POST, GET, HEAD");
   Reply post = Call("POST", "/v1/customers/" + id, "{}");
   ExpectProblem(post, 405, "method_not_allowed");
-  EXPECT_EQ(post.header("allow"), "GET, PATCH, DELETE");
+  EXPECT_EQ(post.header("allow"), "GET, HEAD, PATCH, DELETE");
   Reply health = Call("DELETE", "/healthz", "", "");
   ExpectProblem(health, 405, "method_not_allowed");
-  EXPECT_EQ(health.header("allow"), "GET");
+  EXPECT_EQ(health.header("allow"), "GET, HEAD");
 
   // Path parameters: {ref} is an id or a code in any case; a fixed segment
   // is a route of its own.
