@@ -13,8 +13,10 @@ bool NumbersAreJson(std::string_view text) {
   for (std::size_t i = 0; i < text.size(); ++i) {
     const char c = text[i];
     if (in_string) {
-      if (c == '\\') ++i;
-      else if (c == '"') in_string = false;
+      if (c == '\\')
+        ++i;
+      else if (c == '"')
+        in_string = false;
       continue;
     }
     if (c == '"') {
@@ -111,10 +113,9 @@ std::expected<JsonBody, HttpResponse> JsonBody::Parse(std::string_view body,
     return std::unexpected(Problem(400, "not_an_object", "the body must be a JSON object"));
   }
   if (auto twice = DuplicateKey(root)) {
-    return std::unexpected(
-        Problem(400, "invalid_json",
-                "the body is not valid JSON for this API: an object has the key \"" + *twice +
-                    "\" twice"));
+    return std::unexpected(Problem(
+        400, "invalid_json",
+        "the body is not valid JSON for this API: an object has the key \"" + *twice + "\" twice"));
   }
   for (auto [key, value] : out.object_) {
     bool known = false;

@@ -110,6 +110,38 @@ bool Service::AnswersFromMemory(const HttpRequest& r) {
 
 namespace {
 
+// "application/json" or "application/...+json", with no charset or UTF-8.
+bool IsJsonUtf8(std::string_view content_type) {
+  std::string t(content_type);
+  for (char& c : t) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  auto trim = [](std::string_view v) {
+    while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
+    while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
+    return v;
+  };
+  std::string_view rest(t);
+  const std::size_t semi = rest.find(';');
+  const std::string_view media = trim(rest.substr(0, semi));
+  if (media != "application/json" &&
+      !(media.starts_with("application/") && media.ends_with("+json"))) {
+    return false;
+  }
+  while (semi != std::string_view::npos && !rest.empty()) {
+    const std::size_t at = rest.find(';');
+    if (at == std::string_view::npos) break;
+    rest.remove_prefix(at + 1);
+    const std::string_view param = trim(rest.substr(0, rest.find(';')));
+    if (param.starts_with("charset=")) {
+      std::string_view charset = param.substr(8);
+      if (charset.size() >= 2 && charset.front() == '"' && charset.back() == '"') {
+        charset = charset.substr(1, charset.size() - 2);
+      }
+      if (charset != "utf-8" && charset != "utf8") return false;
+    }
+  }
+  return true;
+}
+
 // Methods are logged as sent only when they are plain words.
 bool IsPlainMethod(const std::string& m) {
   if (m.empty() || m.size() > 10) return false;
@@ -209,6 +241,13 @@ HttpResponse Service::Dispatch(const HttpRequest& request, std::string* route_na
     return Problem(404, "no_such_route", "there is no " + request.path);
   }
   *route_name = match->pattern;
+  // A body is JSON in UTF-8 (an import's upload has rules of its own).
+  if (!request.body.empty() && match->pattern != "/v1/customers/imports") {
+    if (auto type = request.Header("content-type"); type && !IsJsonUtf8(*type)) {
+      return Problem(415, "unsupported_media_type",
+                     "the body must be application/json in UTF-8 (curl: --json '{...}')");
+    }
+  }
   Context ctx{request, {}, std::move(params), {}};
   if (!match->any_of.empty()) {
     auto principal = auth_.Authenticate(request.Header("authorization"));

@@ -47,7 +47,8 @@ class HttpRulesTest : public ApiTest {
 
 TEST_F(HttpRulesTest, HeadAnswersLikeGetWithoutTheBody) {
   const std::string ref(Create("Ada", "Lovelace").at("code").as_string());
-  for (const std::string& target : std::vector<std::string>{"/healthz", "/v1/customers/" + ref, "/v1/customers"}) {
+  for (const std::string& target :
+       std::vector<std::string>{"/healthz", "/v1/customers/" + ref, "/v1/customers"}) {
     const std::string get = Raw("GET " + target +
                                 " HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer admin\r\n"
                                 "Connection: close\r\n\r\n");
@@ -60,9 +61,9 @@ TEST_F(HttpRulesTest, HeadAnswersLikeGetWithoutTheBody) {
     EXPECT_EQ(Header(head, "ETag"), Header(get, "ETag")) << target;
   }
   // A streamed answer (the export) has no length ahead: its head alone.
-  const std::string csv = Raw(
-      "HEAD /v1/customers/export.csv HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer admin\r\n"
-      "Connection: close\r\n\r\n");
+  const std::string csv =
+      Raw("HEAD /v1/customers/export.csv HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer admin\r\n"
+          "Connection: close\r\n\r\n");
   EXPECT_EQ(Status(csv), 200);
   EXPECT_EQ(Body(csv), "");
   // 405 names HEAD among what a GET route allows.
@@ -84,9 +85,9 @@ TEST_F(HttpRulesTest, EveryAnswerHasADate) {
 
 TEST_F(HttpRulesTest, AnHttp11RequestWithoutHostIsRefused) {
   const std::uint64_t head = Head();
-  const std::string answer = Raw(
-      "POST /v1/customers HTTP/1.1\r\nAuthorization: Bearer admin\r\nContent-Length: 34\r\n"
-      "Connection: close\r\n\r\n{\"first_name\":\"A\",\"last_name\":\"B\"}");
+  const std::string answer =
+      Raw("POST /v1/customers HTTP/1.1\r\nAuthorization: Bearer admin\r\nContent-Length: 34\r\n"
+          "Connection: close\r\n\r\n{\"first_name\":\"A\",\"last_name\":\"B\"}");
   EXPECT_EQ(Status(answer), 400) << answer;
   EXPECT_NE(Body(answer).find("missing_host"), std::string::npos);
   EXPECT_EQ(Head(), head);
@@ -96,18 +97,18 @@ TEST_F(HttpRulesTest, AnHttp11RequestWithoutHostIsRefused) {
 
 TEST_F(HttpRulesTest, ABodyInAnotherTransferCodingIsNotTakenAsPlain) {
   const std::uint64_t head = Head();
-  const std::string answer = Raw(
-      "POST /v1/customers HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer admin\r\n"
-      "Transfer-Encoding: gzip\r\nContent-Type: application/json\r\n\r\n"
-      "{\"first_name\":\"A\",\"last_name\":\"B\"}");
+  const std::string answer =
+      Raw("POST /v1/customers HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer admin\r\n"
+          "Transfer-Encoding: gzip\r\nContent-Type: application/json\r\n\r\n"
+          "{\"first_name\":\"A\",\"last_name\":\"B\"}");
   EXPECT_EQ(Status(answer), 501) << answer;
   EXPECT_NE(Body(answer).find("unsupported_transfer_coding"), std::string::npos);
   EXPECT_EQ(Head(), head);
   // Chunked is fine.
-  const std::string chunked = Raw(
-      "POST /v1/customers HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer admin\r\n"
-      "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
-      "22\r\n{\"first_name\":\"A\",\"last_name\":\"B\"}\r\n0\r\n\r\n");
+  const std::string chunked =
+      Raw("POST /v1/customers HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer admin\r\n"
+          "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+          "22\r\n{\"first_name\":\"A\",\"last_name\":\"B\"}\r\n0\r\n\r\n");
   EXPECT_EQ(Status(chunked), 201) << chunked;
 }
 
@@ -162,6 +163,25 @@ TEST_F(HttpRulesTest, ATargetThatIsNotUtf8GetsValidJsonThatDoesNotEchoIt) {
     ASSERT_FALSE(ec) << "not JSON: " << Body(answer);
     EXPECT_EQ(v.at("reason"), "invalid_utf8") << Body(answer);
   }
+}
+
+TEST_F(HttpRulesTest, ABodyDeclaredAsSomethingElseThanJsonIsRefused) {
+  const std::uint64_t head = Head();
+  const std::string body = R"({"first_name":"Ada","last_name":"Lovelace"})";
+  for (const char* type :
+       {"application/xml", "multipart/form-data; boundary=x", "application/json; charset=latin1",
+        "text/plain", "application/x-www-form-urlencoded"}) {
+    Reply r = Call("POST", "/v1/customers", body, "admin", {{"Content-Type", type}});
+    EXPECT_EQ(r.status, 415) << type << ": " << r.body;
+    EXPECT_EQ(r.reason(), "unsupported_media_type") << type;
+  }
+  EXPECT_EQ(Head(), head);
+  for (const char* type : {"application/json", "Application/JSON; charset=\"UTF-8\"",
+                           "application/merge-patch+json"}) {
+    Reply r = Call("POST", "/v1/customers", body, "admin", {{"Content-Type", type}});
+    EXPECT_EQ(r.status, 201) << type << ": " << r.body;
+  }
+  EXPECT_EQ(Call("POST", "/v1/customers", body).status, 201) << "no type: taken as JSON";
 }
 
 }  // namespace
