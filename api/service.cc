@@ -142,6 +142,15 @@ bool IsJsonUtf8(std::string_view content_type) {
   return true;
 }
 
+// The methods HTTP defines (RFC 9110 9.3, and PATCH).
+bool KnownMethod(std::string_view m) {
+  for (std::string_view known :
+       {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT"}) {
+    if (m == known) return true;
+  }
+  return false;
+}
+
 // Methods are logged as sent only when they are plain words.
 bool IsPlainMethod(const std::string& m) {
   if (m.empty() || m.size() > 10) return false;
@@ -169,7 +178,9 @@ HttpResponse Service::Handle(const HttpRequest& request) {
   response.headers.emplace_back("X-Request-Id", request.request_id);
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  metrics_.Observe(route, request.method, response.status, seconds);
+  // Label values come from fixed sets: any other method is OTHER.
+  metrics_.Observe(route, KnownMethod(request.method) ? std::string_view(request.method) : "OTHER",
+                   response.status, seconds);
   if (options_.log) {  // every value is ours or a route pattern: nothing to escape
     char line[512];
     std::snprintf(line, sizeof(line),

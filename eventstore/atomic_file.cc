@@ -11,9 +11,10 @@ namespace clientele {
 
 Status WriteFileAtomically(const std::string& path, std::string_view contents,
                            std::filesystem::perms perms) {
-  const std::string tmp = path + ".tmp";
-  const int fd =
-      ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, static_cast<mode_t>(perms));
+  // A temporary of its own (never one someone else made, never through a
+  // link), next to the file so that the rename stays in one file system.
+  std::string tmp = path + ".tmp.XXXXXX";
+  const int fd = ::mkostemp(tmp.data(), O_CLOEXEC);
   if (fd < 0) return Status::Unavailable("cannot write " + tmp + ": " + std::strerror(errno));
   bool ok = ::fchmod(fd, static_cast<mode_t>(perms)) == 0;  // whatever the umask
   for (std::size_t done = 0; ok && done < contents.size();) {
@@ -31,7 +32,20 @@ Status WriteFileAtomically(const std::string& path, std::string_view contents,
   }
   std::error_code ec;
   std::filesystem::rename(tmp, path, ec);
-  if (ec) return Status::Unavailable("cannot write " + path + ": " + ec.message());
+  if (ec) {
+    ::unlink(tmp.c_str());
+    return Status::Unavailable("cannot write " + path + ": " + ec.message());
+  }
+  // The rename is durable once the folder is synced.
+  const std::string folder = std::filesystem::path(path).parent_path().empty()
+                                 ? std::string(".")
+                                 : std::filesystem::path(path).parent_path().string();
+  const int dir = ::open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir < 0) return Status::Unavailable("cannot sync " + folder + ": " + std::strerror(errno));
+  const bool synced = ::fsync(dir) == 0;
+  const int dir_err = errno;
+  ::close(dir);
+  if (!synced) return Status::Unavailable("cannot sync " + folder + ": " + std::strerror(dir_err));
   return Status::OK();
 }
 

@@ -184,5 +184,18 @@ TEST_F(HttpRulesTest, ABodyDeclaredAsSomethingElseThanJsonIsRefused) {
   EXPECT_EQ(Call("POST", "/v1/customers", body).status, 201) << "no type: taken as JSON";
 }
 
+TEST_F(HttpRulesTest, MadeUpMethodsDoNotGrowTheMetrics) {
+  const std::size_t before = Call("GET", "/metrics", "", "").body.size();
+  for (int i = 0; i < 50; ++i) {
+    const std::string method = "FROB" + std::string(1, static_cast<char>('A' + i % 26)) +
+                               std::string(1, static_cast<char>('A' + i / 26));
+    Raw(method + " /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  }
+  const std::string after = Call("GET", "/metrics", "", "").body;
+  EXPECT_EQ(after.find("FROB"), std::string::npos);
+  EXPECT_NE(after.find(R"(method="OTHER")"), std::string::npos);
+  EXPECT_LT(after.size(), before + 4096) << "one OTHER series, not fifty";
+}
+
 }  // namespace
 }  // namespace clientele::testing
