@@ -1,5 +1,6 @@
 #include "cli/serve.h"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -42,11 +43,34 @@ int Fail(const Status& s) {
   return 2;
 }
 
+// One warning line if others than the owner may read `path`.
+void WarnIfShared(const std::string& path, const char* what) {
+  std::error_code ec;
+  const auto perms = std::filesystem::status(path, ec).permissions();
+  if (ec) return;
+  using P = std::filesystem::perms;
+  if ((perms & (P::group_all | P::others_all)) == P::none) return;
+  std::fprintf(stderr,
+               "clientele: warning: %s %s can be read by other users of this machine "
+               "(mode %03o); it holds customer data or tokens: chmod go-rwx %s\n",
+               what, path.c_str(), static_cast<unsigned>(perms) & 0777u, path.c_str());
+}
+
 // The principals, creating a first one with every permission when the
-// default file does not exist yet. Its token goes to DATA/first-token.
-Result<api::Authenticator> Principals(const ServeConfig& c) {
+// default file does not exist yet in a new data folder. Its token goes to
+// DATA/first-token.
+Result<api::Authenticator> Principals(const ServeConfig& c, bool new_data) {
   const std::string default_path = c.data + "/principals.json";
   if (c.principals == default_path && !std::filesystem::exists(default_path)) {
+    // A missing file in a folder that holds a log was lost or removed: making
+    // a new all-powerful admin then would hand the node to whoever removed it.
+    if (!new_data) {
+      return Error(Status::FailedPrecondition(
+          "principals", "principals_missing",
+          default_path + " is missing, but " + c.data +
+              " holds a log: a first admin is made only for a new data folder. Restore the file "
+              "from a backup, or point --principals at one"));
+    }
     auto token = api::Authenticator::CreateFirst(default_path, "admin");
     if (!token) return Error(token.error());
     const std::string token_file = c.data + "/first-token";
@@ -521,8 +545,13 @@ int RunServe(const ServeConfig& c) {
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
+  // Everything the node writes is its own alone: customer data, keys, tokens.
+  ::umask(077);
   std::error_code ec;
+  const bool new_data = !std::filesystem::exists(c.data + "/log", ec);
   std::filesystem::create_directories(c.data, ec);
+  WarnIfShared(c.data, "the data folder");
+  if (std::filesystem::exists(c.principals, ec)) WarnIfShared(c.principals, "the principals file");
   SystemClock clock;
   auto log = EventStore::Open({.path = c.data, .origin = c.node});
   if (!log) return Fail(log.error());
@@ -549,7 +578,7 @@ int RunServe(const ServeConfig& c) {
   // A joining store builds its projections once the copy is done: applying
   // while copying makes both slower.
   if (!joining) (*projector)->Start();
-  auto auth = Principals(c);
+  auto auth = Principals(c, new_data);
   if (!auth) return Fail(auth.error());
   Sync sync;
   if (!joining) {

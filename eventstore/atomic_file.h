@@ -9,14 +9,13 @@
 
 namespace clientele {
 
-// Replaces the file at `path` with `contents`: written to PATH.tmp, with
-// `perms`, flushed to disk, then renamed over `path`, so a reader (or a
-// restart after a crash) sees the old file or the new one. Unavailable when
-// the disk refuses.
+// Replaces the file at `path` with `contents`: written to a temporary of its
+// own beside it (created exclusively, never through a link), with `perms`
+// (the owner's alone by default), flushed to disk, renamed over `path`, and
+// the folder synced, so a reader (or a restart after a crash or power cut)
+// sees the old file or the new one. Unavailable when the disk refuses.
 Status WriteFileAtomically(const std::string& path, std::string_view contents,
                            std::filesystem::perms perms = std::filesystem::perms::owner_read |
-                                                          std::filesystem::perms::owner_write |
-                                                          std::filesystem::perms::group_read |
-                                                          std::filesystem::perms::others_read);
+                                                          std::filesystem::perms::owner_write);
 
 }  // namespace clientele

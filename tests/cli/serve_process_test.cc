@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <mutex>
 #include <thread>
@@ -213,6 +214,45 @@ TEST(ServeProcess, ImportAndExportFromTheCommandLine) {
   EXPECT_NE(bad.output.find("nothing was applied"), std::string::npos);
   EXPECT_EQ(LogHead(client, token), start + 500u);
   EXPECT_EQ(node.StopWith(SIGTERM), 0);
+}
+
+// Customer data at rest is the node's alone, and a lost principals file never
+// turns into a new all-powerful admin.
+TEST(ServeProcess, DataIsPrivateAndAMissingPrincipalsFileIsNotReplaced) {
+  TempDir dir;
+  const std::string data = dir.path() + "/node";  // made by the node itself
+  {
+    ServeProcess node(data);
+    ASSERT_NE(node.port(), 0);
+    HttpClient client(node.port());
+    std::ifstream in(data + "/first-token");
+    std::string token;
+    in >> token;
+    ASSERT_EQ(client
+                  .Call("POST", "/v1/customers", R"({"first_name":"Ada","last_name":"Lovelace"})",
+                        {{"Authorization", "Bearer " + token}})
+                  .status,
+              201);
+    EXPECT_EQ(node.StopWith(SIGTERM), 0);
+  }
+  namespace fs = std::filesystem;
+  const auto shared = fs::perms::group_all | fs::perms::others_all;
+  EXPECT_EQ(fs::status(data).permissions() & shared, fs::perms::none);
+  int files = 0;
+  for (const auto& e : fs::recursive_directory_iterator(data)) {
+    ++files;
+    EXPECT_EQ(e.status().permissions() & shared, fs::perms::none) << e.path();
+  }
+  EXPECT_GT(files, 5);
+  // principals.json removed: the node refuses to start rather than make a new admin.
+  fs::remove(data + "/principals.json");
+  fs::remove(data + "/first-token");
+  auto run =
+      RunCommand(std::string(CLIENTELE_BIN) + " serve --data " + data + " --listen 127.0.0.1:0");
+  EXPECT_EQ(run.exit_code, 2) << run.output;
+  EXPECT_NE(run.output.find("principals.json is missing"), std::string::npos) << run.output;
+  EXPECT_FALSE(fs::exists(data + "/principals.json"));
+  EXPECT_FALSE(fs::exists(data + "/first-token"));
 }
 
 }  // namespace

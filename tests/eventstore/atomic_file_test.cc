@@ -28,7 +28,8 @@ TEST(AtomicFileTest, ReplacesTheContentWithItsPermissionsAndLeavesNothingBehind)
   TempDir dir;
   const std::string path = dir.path() + "/cursor";
   ASSERT_TRUE(WriteFileAtomically(path, "1\n").ok());
-  ASSERT_TRUE(WriteFileAtomically(path, "2\n", fs::perms::owner_read | fs::perms::owner_write).ok());
+  ASSERT_TRUE(
+      WriteFileAtomically(path, "2\n", fs::perms::owner_read | fs::perms::owner_write).ok());
   EXPECT_EQ(Read(path), "2\n");
   EXPECT_EQ(fs::status(path).permissions() & fs::perms::all,
             fs::perms::owner_read | fs::perms::owner_write);
