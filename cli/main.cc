@@ -289,7 +289,29 @@ int Main(int argc, char** argv) {
   nodes_revoke->add_option("--key", node_key, "Only this key (rotation: enroll the new first)");
   node_options(nodes_revoke);
 
+  // An unknown command is named, with the ones there are.
+  if (argc >= 2 && argv[1][0] != '-') {
+    std::string names;
+    bool known = false;
+    for (CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; })) {
+      known = known || sub->get_name() == argv[1];
+      names += (names.empty() ? "" : ", ") + sub->get_name();
+    }
+    if (!known) {
+      std::fprintf(stderr,
+                   "clientele: unknown command '%s'; the commands are %s (clientele --help)\n",
+                   argv[1], names.c_str());
+      return 2;
+    }
+  }
   CLI11_PARSE(app, argc, argv);
+  for (CLI::App* cmd : {import, exporter, nodes_list, nodes_enroll, nodes_revoke}) {
+    if (!cmd->parsed()) continue;
+    if (clientele::Status s = clientele::CheckToken(address); !s.ok()) {
+      std::fprintf(stderr, "clientele: %s\n", s.message().c_str());
+      return 2;
+    }
+  }
   if (key->parsed()) return clientele::RunKey(data);
   if (nodes_list->parsed()) return clientele::RunNodes(address, "list", "", "");
   if (nodes_enroll->parsed()) return clientele::RunNodes(address, "enroll", node_id, node_key);

@@ -1,9 +1,11 @@
 #include "cli/transfer.h"
 
 #include <boost/json.hpp>
+#include <cerrno>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 
@@ -135,6 +137,22 @@ std::string Token(const NodeAddress& node) {
   std::string token;
   std::getline(in, token);
   return token;
+}
+
+Status CheckToken(const NodeAddress& node) {
+  if (!node.token.empty()) return Status::OK();
+  std::ifstream in(node.token_file);
+  if (!in) {
+    return Status::InvalidArgument(
+        "token_file", "unreadable_token_file",
+        "cannot read the token file " + node.token_file + ": " + std::strerror(errno) +
+            " (give one with --token-file, or the token in CLIENTELE_TOKEN)");
+  }
+  if (Token(node).empty()) {
+    return Status::InvalidArgument("token_file", "empty_token_file",
+                                   "the token file " + node.token_file + " holds no token");
+  }
+  return Status::OK();
 }
 
 int RunImport(const NodeAddress& node, const std::string& file, const std::string& mode,

@@ -4,6 +4,8 @@
 
 #include <string>
 
+#include "domain/status.h"
+
 namespace clientele {
 
 struct NodeAddress {
@@ -14,6 +16,8 @@ struct NodeAddress {
 
 // The bearer token: node.token, else the first line of node.token_file.
 std::string Token(const NodeAddress& node);
+// OK if there is a token to send; else what is wrong, naming the file.
+Status CheckToken(const NodeAddress& node);
 
 // Uploads FILE for analysis with a progress bar (rows, rows/s, ETA) on stderr,
 // prints the analysis as a table and, unless `dry_run` or the file has

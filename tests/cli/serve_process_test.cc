@@ -255,5 +255,21 @@ TEST(ServeProcess, DataIsPrivateAndAMissingPrincipalsFileIsNotReplaced) {
   EXPECT_FALSE(fs::exists(data + "/first-token"));
 }
 
+// An operator's mistake is named in the operator's words.
+TEST(CommandLine, NamesAnUnknownCommandAndAnUnreadableTokenFile) {
+  auto unknown = RunCommand(std::string(CLIENTELE_BIN) + " frobnicate");
+  EXPECT_EQ(unknown.exit_code, 2);
+  EXPECT_NE(unknown.output.find("unknown command 'frobnicate'"), std::string::npos)
+      << unknown.output;
+  EXPECT_NE(unknown.output.find("serve"), std::string::npos) << "lists the commands";
+  TempDir dir;
+  const std::string missing = dir.path() + "/no-such-token";
+  auto token = RunCommand(std::string(CLIENTELE_BIN) +
+                          " export --url http://127.0.0.1:1 --token-file " + missing);
+  EXPECT_EQ(token.exit_code, 2);
+  EXPECT_NE(token.output.find("cannot read the token file " + missing), std::string::npos)
+      << token.output;
+}
+
 }  // namespace
 }  // namespace clientele::testing
