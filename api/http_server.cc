@@ -178,8 +178,9 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
       if (ec == http::error::body_limit) {
         timer_.cancel();
         HttpResponse r = Problem(413, "body_too_large",
-                                 "the file is larger than " +
-                                     std::to_string(server_->options.max_spooled_bytes) + " bytes");
+                                 "the file is larger than the upload limit, " +
+                                     std::to_string(server_->options.max_spooled_bytes) +
+                                     " bytes (http.max_upload_bytes)");
         return Write(ToBeast(std::move(r), 11, false), false);
       }
       return OnReadError(ec, /*got_some=*/true);
@@ -232,12 +233,14 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
                 detail = "the request is not valid HTTP/1.1: " + ec.message();
     if (ec == http::error::body_limit) {
       status = 413, reason = "body_too_large";
-      detail =
-          "the body is larger than " + std::to_string(server_->options.max_body_bytes) + " bytes";
+      detail = "the body is larger than the request limit, " +
+               std::to_string(server_->options.max_body_bytes) +
+               " bytes (http.max_body_bytes; a customer file goes to POST /v1/customers/imports, "
+               "whose limit is http.max_upload_bytes)";
     } else if (ec == http::error::header_limit) {
       status = 431, reason = "headers_too_large";
       detail = "the headers are larger than " + std::to_string(server_->options.max_header_bytes) +
-               " bytes";
+               " bytes (http.max_header_bytes)";
     }
     HttpResponse r = Problem(status, reason, detail);
     Write(ToBeast(std::move(r), 11, false), false);

@@ -55,6 +55,10 @@ Result<NodeReply> NodeClient::Connected(Exchange exchange) {
     beast::error_code ignored;
     stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
     return reply;
+  } catch (const boost::system::system_error& e) {
+    // The error in words ("Connection refused"), not the library's source location.
+    return Error(Status::Unavailable("cannot reach the node at " + host_ + ":" + port_ + ": " +
+                                     e.code().message()));
   } catch (const std::exception& e) {
     return Error(
         Status::Unavailable("cannot reach the node at " + host_ + ":" + port_ + ": " + e.what()));

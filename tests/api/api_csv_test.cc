@@ -111,6 +111,7 @@ TEST_F(ApiTest, AnUploadLargerThanABodyIsSpooledToDisk) {
   Reply big = Call("POST", "/v1/customers/imports", file);
   EXPECT_EQ(big.status, 413) << big.status << " " << big.body;
   EXPECT_EQ(big.reason(), "body_too_large");
+  EXPECT_NE(big.body.find("http.max_upload_bytes"), std::string::npos) << big.body;
   EXPECT_EQ(Call("GET", "/healthz", "", "").status, 200);
 }
 

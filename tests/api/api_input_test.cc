@@ -15,10 +15,12 @@ TEST_F(ApiTest, OversizeBodiesAndHeadersAreRefused) {
   Reply body = Call("POST", "/v1/customers", big);
   EXPECT_EQ(body.status, 413);
   EXPECT_EQ(body.reason(), "body_too_large");
+  EXPECT_NE(body.body.find("http.max_body_bytes"), std::string::npos) << "names its setting";
   Reply header =
       Call("GET", "/v1/customers", "", "admin", {{"X-Padding", std::string(32 << 10, 'p')}});
   EXPECT_EQ(header.status, 431);
   EXPECT_EQ(header.reason(), "headers_too_large");
+  EXPECT_NE(header.body.find("http.max_header_bytes"), std::string::npos);
   EXPECT_EQ(Head(), head);
   EXPECT_EQ(Call("GET", "/healthz", "", "").status, 200) << "the server is fine afterwards";
 }

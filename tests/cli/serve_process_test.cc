@@ -269,6 +269,15 @@ TEST(CommandLine, NamesAnUnknownCommandAndAnUnreadableTokenFile) {
   EXPECT_EQ(token.exit_code, 2);
   EXPECT_NE(token.output.find("cannot read the token file " + missing), std::string::npos)
       << token.output;
+  // A node that is not there: said plainly, without the library's internals.
+  std::ofstream(dir.path() + "/token") << "abc\n";
+  auto away = RunCommand(std::string(CLIENTELE_BIN) +
+                         " export --url http://127.0.0.1:1 --token-file " + dir.path() + "/token");
+  EXPECT_EQ(away.exit_code, 2) << away.output;
+  EXPECT_NE(away.output.find("cannot reach the node at 127.0.0.1:1: Connection refused"),
+            std::string::npos)
+      << away.output;
+  EXPECT_EQ(away.output.find(".hpp"), std::string::npos) << away.output;
 }
 
 }  // namespace
