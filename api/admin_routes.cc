@@ -79,7 +79,8 @@ HttpResponse Service::SetProgram(Context& ctx) {
       body->AddError("rounding", "invalid_value", "must be floor, nearest or ceil");
   }
   if (!body->errors().empty()) return Problem(body->errors());
-  auto outcome = commands_->ExecuteSettings(SetLoyaltyProgram{p}, ctx.principal.name);
+  auto outcome =
+      commands_->ExecuteSettings(SetLoyaltyProgram{p}, ctx.principal.name, ctx.request_key);
   if (!outcome) return Problem(outcome.error());
   return SettingsAfter(outcome->last_position);
 }
@@ -97,7 +98,7 @@ HttpResponse Service::SetModule(Context& ctx) {
   if (!body->errors().empty()) return Problem(body->errors());
   SettingsCommand cmd =
       enabled ? SettingsCommand(EnableModule{*module}) : SettingsCommand(DisableModule{*module});
-  auto outcome = commands_->ExecuteSettings(cmd, ctx.principal.name);
+  auto outcome = commands_->ExecuteSettings(cmd, ctx.principal.name, ctx.request_key);
   if (!outcome) return Problem(outcome.error());
   return SettingsAfter(outcome->last_position);
 }

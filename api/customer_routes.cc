@@ -104,7 +104,7 @@ Result<CommandOutcome> Service::RunCommand(Context& ctx, const CustomerCommand& 
                                            "If-Match must be the customer's ETag, like \"3\""));
     }
   }
-  return commands_->Execute(*id, cmd, ctx.principal.name, if_version);
+  return commands_->Execute(*id, cmd, ctx.principal.name, if_version, ctx.request_key);
 }
 
 HttpResponse Service::Execute(Context& ctx, const CustomerCommand& cmd) {
@@ -122,7 +122,7 @@ HttpResponse Service::CreateCustomer(Context& ctx) {
     if (auto v = body->String(DetailFieldName(f), required)) d[f] = *v;
   }
   if (!body->errors().empty()) return Problem(body->errors());
-  auto outcome = commands_->Register(d, ctx.principal.name);
+  auto outcome = commands_->Register(d, ctx.principal.name, ctx.request_key);
   if (!outcome) return Problem(outcome.error());
   return CustomerAfter(ctx, outcome->customer_id, outcome->last_position, 201);
 }

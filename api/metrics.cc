@@ -50,8 +50,33 @@ void Metrics::Observe(std::string_view route, std::string_view method, int statu
   h.sum += seconds;
 }
 
+namespace {
+
+std::size_t LimitIndex(std::string_view limit) {
+  std::size_t i = 0;
+  while (i < Metrics::kLimits.size() && Metrics::kLimits[i] != limit) ++i;
+  return i;
+}
+
+}  // namespace
+
+void Metrics::LimitHit(std::string_view limit) {
+  limit_hits_[LimitIndex(limit)].fetch_add(1, std::memory_order_relaxed);
+}
+
+std::uint64_t Metrics::LimitHits(std::string_view limit) const {
+  return limit_hits_[LimitIndex(limit)].load(std::memory_order_relaxed);
+}
+
 std::string Metrics::Render(const std::vector<Gauge>& gauges) const {
   std::string out;
+  out += "# HELP clientele_limit_hits_total Requests refused (or answers not kept) at a limit.\n";
+  out += "# TYPE clientele_limit_hits_total counter\n";
+  for (std::size_t i = 0; i <= kLimits.size(); ++i) {
+    const std::string_view name = i < kLimits.size() ? kLimits[i] : "other";
+    out += "clientele_limit_hits_total{limit=\"" + std::string(name) + "\"} " +
+           std::to_string(limit_hits_[i].load(std::memory_order_relaxed)) + "\n";
+  }
   std::lock_guard lock(mu_);
   out +=
       "# HELP clientele_http_requests_total HTTP requests answered, by route, method and status.\n";

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <mutex>
@@ -31,6 +32,14 @@ class Metrics {
 
   // One finished request. `route` is the route's pattern, not the path.
   void Observe(std::string_view route, std::string_view method, int status, double seconds);
+  // The limits a request can hit (clientele_limit_hits_total{limit=...}).
+  static constexpr std::array<std::string_view, 10> kLimits = {
+      "connections", "header_bytes", "body_bytes",       "upload_bytes",       "uploads",
+      "spool_bytes", "storage",      "idempotency_keys", "idempotency_answer", "cursors"};
+  // One request refused (or one answer not kept) at `limit`, one of kLimits;
+  // any other name counts as "other".
+  void LimitHit(std::string_view limit);
+  std::uint64_t LimitHits(std::string_view limit) const;
   // The whole exposition, with `gauges` appended.
   std::string Render(const std::vector<Gauge>& gauges) const;
 
@@ -40,6 +49,7 @@ class Metrics {
     std::uint64_t count = 0;
     double sum = 0;
   };
+  std::array<std::atomic<std::uint64_t>, kLimits.size() + 1> limit_hits_{};  // + "other"
   mutable std::mutex mu_;
   std::map<std::tuple<std::string, std::string, int>, std::uint64_t, std::less<>> requests_;
   std::map<std::tuple<std::string, std::string>, Histogram, std::less<>> latency_;

@@ -61,7 +61,8 @@ HttpResponse Service::EnrollNode(Context& ctx) {
     body->AddError("node", "invalid_node_id", "a node id is hq or [a-z][a-z0-9]{0,11}");
   }
   if (!body->errors().empty()) return Problem(body->errors());
-  auto outcome = commands_->ExecuteNodes(EnrollNodeKey{*node, *key_text}, ctx.principal.name);
+  auto outcome =
+      commands_->ExecuteNodes(EnrollNodeKey{*node, *key_text}, ctx.principal.name, ctx.request_key);
   if (!outcome) return Problem(outcome.error());
   auto registry = commands_->LoadNodes();
   if (!registry) return Problem(registry.error());
@@ -83,7 +84,8 @@ HttpResponse Service::RevokeNode(Context& ctx) {
   // are refused everywhere.
   auto through = log_->LastSeq(node);
   if (!through) return Problem(through.error());
-  auto outcome = commands_->ExecuteNodes(RevokeNodeKey{node, key, *through}, ctx.principal.name);
+  auto outcome = commands_->ExecuteNodes(RevokeNodeKey{node, key, *through}, ctx.principal.name,
+                                         ctx.request_key);
   if (!outcome) return Problem(outcome.error());
   auto registry = commands_->LoadNodes();
   if (!registry) return Problem(registry.error());

@@ -42,7 +42,14 @@ Service::Service(ServiceOptions options, EventStore* log, CommandHandler* comman
       projector_(projector),
       table_(projector, clock),
       auth_(std::move(auth)),
-      clock_(clock) {
+      clock_(clock),
+      idempotency_(options_.idempotency) {
+  if (idempotency_ == nullptr) {
+    IdempotencyOptions memory = options_.idempotency_options;
+    memory.path.clear();
+    own_idempotency_ = std::move(*IdempotencyKeys::Open(memory, clock));
+    idempotency_ = own_idempotency_.get();
+  }
   using S = Service;
   Add("GET", "/healthz", {}, false, &S::Health);
   Add("GET", "/readyz", {}, false, &S::Ready);
@@ -293,52 +300,58 @@ HttpResponse Service::Dispatch(const HttpRequest& request, std::string* route_na
 }
 
 HttpResponse Service::Idempotent(Context& ctx, const Route& route) {
-  const std::string key =
-      ctx.principal.name + '\n' + std::string(*ctx.req.Header("idempotency-key"));
-  if (key.size() > 300) {
-    return Problem(422, "invalid_idempotency_key", "Idempotency-Key is longer than 255 characters");
+  const std::string key(*ctx.req.Header("idempotency-key"));
+  if (key.empty() || key.size() > 255) {
+    return Problem(422, "invalid_idempotency_key",
+                   "Idempotency-Key must be 1 to 255 characters long");
   }
   const std::string fingerprint =
       ctx.req.method + ' ' + ctx.req.path + ' ' + HashToken(ctx.req.body);
-  const std::int64_t now_ms = clock_->NowMs();
-  {
-    std::lock_guard lock(idempotency_mu_);
-    while (!remembered_order_.empty() &&
-           (remembered_.size() > options_.max_idempotency_keys ||
-            remembered_.at(remembered_order_.front()).expires_ms < now_ms)) {
-      remembered_.erase(remembered_order_.front());
-      remembered_order_.pop_front();
+  auto claim = idempotency_->Begin(ctx.principal.name, key, fingerprint);
+  if (!claim) {
+    metrics_.LimitHit("storage");
+    return Problem(503, "storage_unavailable",
+                   "this node cannot keep the Idempotency-Key now (" + claim.error().message() +
+                       "); nothing was done, retry later");
+  }
+  using V = IdempotencyKeys::Verdict;
+  switch (claim->verdict) {
+    case V::kOtherRequest:
+      return Problem(422, "idempotency_key_reused",
+                     "this Idempotency-Key was used with another request; use a new key");
+    case V::kInFlight:
+      return Problem(409, "idempotency_in_flight",
+                     "a request with this Idempotency-Key is still being processed; retry");
+    case V::kOverBudget: {
+      metrics_.LimitHit("idempotency_keys");
+      const auto& o = idempotency_->options();
+      HttpResponse r = Problem(
+          429, "idempotency_budget_exceeded",
+          "this principal holds as many Idempotency-Keys as it may (idempotency.max_keys_per_"
+          "principal " +
+              std::to_string(o.max_keys_per_principal) + ", idempotency.max_bytes_per_principal " +
+              std::to_string(o.max_bytes_per_principal) +
+              "); keys expire after idempotency.lifetime_hours, or send the write without a key");
+      r.headers.emplace_back("Retry-After", "60");
+      return r;
     }
-    auto it = remembered_.find(key);
-    if (it != remembered_.end()) {
-      if (it->second.fingerprint != fingerprint) {
-        return Problem(422, "idempotency_key_reused",
-                       "this Idempotency-Key was used with another request; use a new key");
-      }
-      if (!it->second.done) {
-        return Problem(409, "idempotency_in_flight",
-                       "a request with this Idempotency-Key is still being processed; retry");
-      }
-      HttpResponse replay = it->second.response;
+    case V::kReplay: {
+      HttpResponse replay = std::move(claim->answer);
       replay.headers.emplace_back("Idempotent-Replayed", "true");
       return replay;
     }
-    const std::int64_t lifetime_ms =
-        std::chrono::milliseconds(options_.idempotency_lifetime).count();
-    remembered_[key] = {fingerprint, {}, now_ms + lifetime_ms, false};
-    remembered_order_.push_back(key);
+    case V::kRun:
+    case V::kRecover:
+      break;
   }
+  // The command's events get ids derived from this (CommandHandler): a retry
+  // whose first run reached the log finds it there instead of running again.
+  ctx.request_key = HashToken(options_.node + '\n' + ctx.principal.name + '\n' + key + '\n' +
+                              fingerprint + '\n' + std::to_string(claim->expires_ms));
   HttpResponse response = route.fn(this, ctx);
-  std::lock_guard lock(idempotency_mu_);
-  auto it = remembered_.find(key);
-  if (it != remembered_.end()) {
-    if (response.status >= 500) {  // not an answer worth keeping: let a retry run again
-      remembered_.erase(it);
-      std::erase(remembered_order_, key);
-    } else {
-      it->second.response = response;
-      it->second.done = true;
-    }
+  if (std::string why = idempotency_->Finish(ctx.principal.name, key, response); !why.empty()) {
+    if (response.status < 500) metrics_.LimitHit("idempotency_answer");
+    response.headers.emplace_back("Idempotency-Not-Kept", why);
   }
   return response;
 }

@@ -32,9 +32,9 @@
 // Writes answer with the resulting customer (after the projections have
 // caught up with the write) and its version as ETag; updates honour If-Match.
 // A write with an Idempotency-Key replays its first response for the same
-// key and body (per principal, kept in memory for
-// ServiceOptions::idempotency_lifetime, 24 hours, by the service's Clock), and
-// is refused (422) for the same key with another body.
+// key and body, also after a restart or a crash (api/idempotency.h: per
+// principal, within a budget, 24 hours by the service's Clock), and is refused
+// (422) for the same key with another body, 429 over the principal's budget.
 //
 // Thread-safe.
 #pragma once
@@ -58,6 +58,7 @@
 
 #include "api/auth.h"
 #include "api/http.h"
+#include "api/idempotency.h"
 #include "api/metrics.h"
 #include "api/problem.h"
 #include "commands/command_handler.h"
@@ -74,8 +75,10 @@ class JsonBody;
 struct ServiceOptions {
   std::string node = "hq";  // the node this server is
   std::chrono::milliseconds read_your_write_timeout{5000};
-  std::size_t max_idempotency_keys = 100000;
-  std::chrono::hours idempotency_lifetime{24};
+  // Where writes with an Idempotency-Key are remembered (api/idempotency.h);
+  // without, the service keeps them in memory with `idempotency_options`.
+  IdempotencyKeys* idempotency = nullptr;
+  IdempotencyOptions idempotency_options;
   // Receives one JSON line per request: id, method, route, status, latency (µs).
   // Never a path, query or body, which may hold personal data.
   std::function<void(const std::string&)> log;
@@ -216,15 +219,8 @@ class Service {
   std::map<std::string, boost::json::object> peer_reports_;
   std::vector<Route> routes_;
 
-  struct Remembered {
-    std::string fingerprint;  // method, path and body hash
-    HttpResponse response;
-    std::int64_t expires_ms;  // Clock::NowMs() after which the key is forgotten
-    bool done = false;
-  };
-  std::mutex idempotency_mu_;
-  std::unordered_map<std::string, Remembered> remembered_;
-  std::list<std::string> remembered_order_;  // oldest first
+  std::unique_ptr<IdempotencyKeys> own_idempotency_;  // when options_.idempotency is null
+  IdempotencyKeys* idempotency_;
 };
 
 }  // namespace clientele::api

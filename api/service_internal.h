@@ -17,6 +17,9 @@ struct Service::Context {
   Principal principal;
   std::map<std::string, std::string> params;  // from the route's {names}
   SettingsState settings;
+  // For a write sent with an Idempotency-Key: the key its command's event ids
+  // are derived from (CommandHandler's request_key); "" otherwise.
+  std::string request_key;
 
   Visibility visibility() const {
     return {principal.Can(kManageLoyalty) && settings.modules.loyalty_points,

@@ -93,6 +93,21 @@ Status Set(ServeConfig* c, const std::string& key, const std::string& value) {
     if (Status s = ParseInt(key, value, 64 << 10, 64 << 20, &c->max_message_bytes); !s.ok()) {
       return s;
     }
+  } else if (key == "idempotency.lifetime_hours") {
+    if (Status s = ParseInt(key, value, 1, 24 * 30, &c->idempotency_lifetime_hours); !s.ok()) {
+      return s;
+    }
+  } else if (key == "idempotency.max_keys_per_principal") {
+    if (Status s = ParseInt(key, value, 1, 100000000, &c->idempotency_max_keys); !s.ok()) return s;
+  } else if (key == "idempotency.max_bytes_per_principal") {
+    if (Status s = ParseInt(key, value, 64 << 10, 1LL << 40, &c->idempotency_max_bytes); !s.ok()) {
+      return s;
+    }
+  } else if (key == "idempotency.max_answer_bytes") {
+    if (Status s = ParseInt(key, value, 1024, 64 << 20, &c->idempotency_max_answer_bytes);
+        !s.ok()) {
+      return s;
+    }
   } else {
     return Status::InvalidArgument(key, "unknown_config", "unknown configuration key " + key);
   }
@@ -128,7 +143,7 @@ ConfigValues ConfigFromEnvironment(char** environ) {
     std::string name(entry.substr(kPrefix.size(), eq - kPrefix.size()));
     if (name == "CONFIG" || name == "CRASH_CYCLES") continue;  // not settings
     for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    for (std::string_view section : {"http_", "kafka_", "sync_"}) {
+    for (std::string_view section : {"http_", "kafka_", "sync_", "idempotency_"}) {
       if (name.starts_with(section)) name[section.size() - 1] = '.';
     }
     out[name] = std::string(entry.substr(eq + 1));

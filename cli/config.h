@@ -30,6 +30,9 @@
 //          max_message_bytes  larger Kafka messages are dead letters (default 1 MiB)
 //          repair_interval_ms how often a store compares what it holds with
 //                       HQ to find and repair gaps (default 5000)
+//   [idempotency] lifetime_hours (24), max_keys_per_principal (10000),
+//          max_bytes_per_principal (64 MiB), max_answer_bytes (256 KiB):
+//          writes sent with an Idempotency-Key (api/idempotency.h)
 #pragma once
 
 #include <cstdint>
@@ -65,6 +68,10 @@ struct ServeConfig {
   std::int64_t max_clock_skew_ms = 5 * 60 * 1000;
   std::int64_t max_message_bytes = 1 << 20;
   std::int64_t repair_interval_ms = 5000;
+  std::int64_t idempotency_lifetime_hours = 24;
+  std::int64_t idempotency_max_keys = 10000;                // per principal
+  std::int64_t idempotency_max_bytes = 64LL << 20;          // per principal
+  std::int64_t idempotency_max_answer_bytes = 256LL << 10;  // larger answers are not kept
 };
 
 // Values by key ("listen", "http.worker_threads", ...), as text.

@@ -596,6 +596,15 @@ int RunServe(const ServeConfig& c) {
                         c.node);
   options.imports = &imports;
   options.key = key->get();
+  api::IdempotencyOptions keys_options;
+  keys_options.path = c.data + "/requests";
+  keys_options.lifetime = std::chrono::hours(c.idempotency_lifetime_hours);
+  keys_options.max_keys_per_principal = static_cast<std::size_t>(c.idempotency_max_keys);
+  keys_options.max_bytes_per_principal = static_cast<std::size_t>(c.idempotency_max_bytes);
+  keys_options.max_answer_bytes = static_cast<std::size_t>(c.idempotency_max_answer_bytes);
+  auto keys = api::IdempotencyKeys::Open(keys_options, &clock);
+  if (!keys) return Fail(keys.error());
+  options.idempotency = keys->get();
   api::Service service(options, log->get(), &commands, projector->get(), std::move(*auth), &clock);
   api::ServerOptions server_options;
   server_options.address = c.address;

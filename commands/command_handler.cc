@@ -35,6 +35,16 @@ Result<std::pair<State, std::int64_t>> Load(EventStore* store, const std::string
   return std::pair<State, std::int64_t>{std::move(state), version};
 }
 
+// A fresh id, or for a request the id its `part` always gets.
+std::string RequestUuid(std::string_view request_key, std::string_view part) {
+  if (request_key.empty()) return NewUuid();
+  std::string name = "request/";
+  name += request_key;
+  name += '/';
+  name += part;
+  return DerivedUuid(name);
+}
+
 }  // namespace
 
 CommandHandler::CommandHandler(EventStore* store, std::string node, Clock* clock)
@@ -56,11 +66,17 @@ Status CommandHandler::Init() {
 template <typename State, typename Command, typename DecideFn>
 Result<CommandOutcome> CommandHandler::Run(const std::string& stream, const Command& cmd,
                                            DecideFn decide, const std::string& actor,
-                                           std::optional<std::int64_t> if_version) {
+                                           std::optional<std::int64_t> if_version,
+                                           std::string_view request_key) {
   StateCache<State>& cache = Cache<State>();
   // Commands on one stream take turns here; the version check below then only
   // has to catch appends from elsewhere (replication), which are rare.
   std::lock_guard turn(stripes_[std::hash<std::string>{}(stream) % stripes_.size()]);
+  if (!request_key.empty()) {
+    auto earlier = Earlier(stream, request_key);
+    if (!earlier) return Error(earlier.error());
+    if (*earlier) return std::move(**earlier);
+  }
   for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
     // The cached state is taken, not copied, and put back on every way out,
     // advanced by the events appended.
@@ -87,10 +103,10 @@ Result<CommandOutcome> CommandHandler::Run(const std::string& stream, const Comm
       return outcome;
     }
     std::vector<NewEvent> batch;
-    const std::string correlation = NewUuid();
+    const std::string correlation = RequestUuid(request_key, "correlation");
     for (const auto& event : *events) {
       NewEvent e;
-      e.id = NewUuid();
+      e.id = RequestUuid(request_key, std::to_string(batch.size()));
       e.type = std::string(EventTypeName(event));
       if constexpr (std::is_same_v<State, CustomerState>) {
         e.schema = SchemaOf(event);
@@ -118,8 +134,36 @@ Result<CommandOutcome> CommandHandler::Run(const std::string& stream, const Comm
   return Error(Status::Unavailable("too many concurrent changes to " + stream + "; try again"));
 }
 
+Result<std::optional<CommandOutcome>> CommandHandler::Earlier(const std::string& stream,
+                                                              std::string_view request_key) {
+  auto first = store_->FindById(RequestUuid(request_key, "0"));
+  if (!first) {
+    if (first.error().code() == StatusCode::kNotFound) return std::optional<CommandOutcome>();
+    return Error(first.error());
+  }
+  if (first->stream != stream) {
+    return Error(Status::Conflict(
+        "request_key_reused",
+        "this request's events are in another stream (" + first->stream + "); use a new key"));
+  }
+  // The request's events were appended together: they follow the first in
+  // its stream, sharing its correlation id.
+  auto events = store_->ReadStream(stream, first->version, 256);
+  if (!events) return Error(events.error());
+  CommandOutcome outcome;
+  outcome.recovered = true;
+  for (const RecordedEvent& e : *events) {
+    if (e.correlation_id != first->correlation_id) break;
+    outcome.last_position = e.position;
+    outcome.version = e.version;
+    outcome.event_types.push_back(e.type);
+  }
+  return std::optional<CommandOutcome>(std::move(outcome));
+}
+
 Result<CommandOutcome> CommandHandler::Register(const CustomerDetails& details,
-                                                const std::string& actor) {
+                                                const std::string& actor,
+                                                std::string_view request_key) {
   auto settings = LoadSettings();
   if (!settings) return Error(settings.error());
   if (!settings->modules.customers) {
@@ -128,11 +172,11 @@ Result<CommandOutcome> CommandHandler::Register(const CustomerDetails& details,
   }
   if (auto normalized = NormalizeDetails(details); !normalized) return Error(normalized.error());
   RegisterCustomer cmd;
-  cmd.customer_id = NewUuid();
+  cmd.customer_id = RequestUuid(request_key, "customer");
   cmd.code = NextCode();
   cmd.details = details;
   cmd.origin_store = node_ == kHqNode ? "" : node_;
-  auto outcome = Execute(cmd.customer_id, cmd, actor);
+  auto outcome = Execute(cmd.customer_id, cmd, actor, std::nullopt, request_key);
   if (outcome) outcome->customer_id = cmd.customer_id;
   return outcome;
 }
@@ -144,7 +188,8 @@ std::string CommandHandler::NextCode() {
 
 Result<CommandOutcome> CommandHandler::Execute(const std::string& customer_id,
                                                const CustomerCommand& cmd, const std::string& actor,
-                                               std::optional<std::int64_t> if_version) {
+                                               std::optional<std::int64_t> if_version,
+                                               std::string_view request_key) {
   auto id = ParseUuid(customer_id, "id");
   if (!id) return Error(id.error());
   auto settings = LoadSettings();
@@ -156,27 +201,31 @@ Result<CommandOutcome> CommandHandler::Execute(const std::string& customer_id,
         if (events) StampEdits(s, clock_->NowMs(), node_, &*events);
         return events;
       },
-      actor, if_version);
+      actor, if_version, request_key);
   if (outcome) outcome->customer_id = *id;
   return outcome;
 }
 
 Result<CommandOutcome> CommandHandler::ExecuteSettings(const SettingsCommand& cmd,
-                                                       const std::string& actor) {
+                                                       const std::string& actor,
+                                                       std::string_view request_key) {
   return Run<SettingsState>(
       std::string(kSettingsStream), cmd,
-      [](const SettingsState& s, const SettingsCommand& c) { return Decide(s, c); }, actor);
+      [](const SettingsState& s, const SettingsCommand& c) { return Decide(s, c); }, actor,
+      std::nullopt, request_key);
 }
 
 Result<CommandOutcome> CommandHandler::ExecuteNodes(const NodeCommand& cmd,
-                                                    const std::string& actor) {
+                                                    const std::string& actor,
+                                                    std::string_view request_key) {
   if (node_ != kHqNode) {
     return Error(
         Status::FailedPrecondition("node", "hq_only", "only HQ enrols and revokes nodes; ask HQ"));
   }
   return Run<NodeRegistry>(
       std::string(kNodesStream), cmd,
-      [](const NodeRegistry& r, const NodeCommand& c) { return Decide(r, c); }, actor);
+      [](const NodeRegistry& r, const NodeCommand& c) { return Decide(r, c); }, actor, std::nullopt,
+      request_key);
 }
 
 Result<NodeRegistry> CommandHandler::LoadNodes() {

@@ -36,6 +36,7 @@ struct CommandOutcome {
   std::uint64_t last_position = 0;  // 0 when the command changed nothing
   std::int64_t version = 0;         // the stream's version afterwards
   std::vector<std::string> event_types;
+  bool recovered = false;  // the request's events were already in the log
 };
 
 class CommandHandler {
@@ -46,18 +47,28 @@ class CommandHandler {
   // Reads the log once to learn the highest code this node issued.
   Status Init();
 
+  // A `request_key` (optional on every command) names one request that may be
+  // retried, e.g. after a crash: the ids of its events (and of a registered
+  // customer) are derived from it, and if its events are already in the log
+  // the command is not decided again: its first outcome is returned, with
+  // `recovered` set. Distinct requests must have distinct keys.
+
   // Registers a new customer with a fresh id and this node's next code.
-  Result<CommandOutcome> Register(const CustomerDetails& details, const std::string& actor);
+  Result<CommandOutcome> Register(const CustomerDetails& details, const std::string& actor,
+                                  std::string_view request_key = {});
   // Runs `cmd` against the customer `customer_id`. With `if_version`, refuses
   // (FailedPrecondition "version_mismatch") unless the customer is at exactly
   // that version.
   Result<CommandOutcome> Execute(const std::string& customer_id, const CustomerCommand& cmd,
                                  const std::string& actor,
-                                 std::optional<std::int64_t> if_version = std::nullopt);
-  Result<CommandOutcome> ExecuteSettings(const SettingsCommand& cmd, const std::string& actor);
+                                 std::optional<std::int64_t> if_version = std::nullopt,
+                                 std::string_view request_key = {});
+  Result<CommandOutcome> ExecuteSettings(const SettingsCommand& cmd, const std::string& actor,
+                                         std::string_view request_key = {});
   // Enrols or revokes a node's key (HQ only: FailedPrecondition "hq_only"
   // elsewhere).
-  Result<CommandOutcome> ExecuteNodes(const NodeCommand& cmd, const std::string& actor);
+  Result<CommandOutcome> ExecuteNodes(const NodeCommand& cmd, const std::string& actor,
+                                      std::string_view request_key = {});
 
   // A fresh code of this node, never issued before (for imports, which
   // register customers without Register).
@@ -71,8 +82,11 @@ class CommandHandler {
   // Loads state, decides and appends; retries on a version conflict.
   template <typename State, typename Command, typename DecideFn>
   Result<CommandOutcome> Run(const std::string& stream, const Command& cmd, DecideFn decide,
-                             const std::string& actor,
-                             std::optional<std::int64_t> if_version = std::nullopt);
+                             const std::string& actor, std::optional<std::int64_t> if_version,
+                             std::string_view request_key);
+  // The outcome of the request `request_key` if its events are in the log.
+  Result<std::optional<CommandOutcome>> Earlier(const std::string& stream,
+                                                std::string_view request_key);
 
   // The stream's state through the cache (a copy): only newer events are read.
   template <typename State>

@@ -497,8 +497,7 @@ TEST_F(ServiceTest, AnIdempotencyKeyIsKeptForItsLifetimeByTheClock) {
   const std::string body = R"({"delta":5,"note":"goodwill"})";
   const std::string other_body = R"({"delta":6,"note":"goodwill"})";
   const std::map<std::string, std::string> key = {{"Idempotency-Key", "retry-1"}};
-  const std::int64_t lifetime_ms =
-      std::chrono::milliseconds(api::ServiceOptions{}.idempotency_lifetime).count();
+  const std::int64_t lifetime_ms = api::IdempotencyOptions{}.lifetime.count();
   auto points = [](const Reply& a) { return a.json().at("points").to_number<std::int64_t>(); };
 
   Reply first = Call("POST", path, body, "admin", key);

@@ -1,0 +1,347 @@
+#include "api/idempotency.h"
+
+#include <rocksdb/db.h>
+#include <rocksdb/write_batch.h>
+
+#include <filesystem>
+
+#include "eventstore/coding.h"
+
+namespace clientele::api {
+
+// Layout (one keyspace, the same in memory and in RocksDB):
+//   'k' principal \0 key          -> the record
+//   'x' be64(expires) principal \0 key -> ""   (expiry order)
+struct IdempotencyKeys::Record {
+  enum State : std::uint8_t { kClaimed = 0, kAnswered = 1, kAnsweredNotKept = 2 };
+  std::string fingerprint;
+  std::int64_t expires_ms = 0;
+  State state = kClaimed;
+  HttpResponse answer;
+
+  std::string Encode() const {
+    std::string out;
+    out.push_back(static_cast<char>(state));
+    coding::PutBe64(&out, static_cast<std::uint64_t>(expires_ms));
+    coding::PutLp(&out, fingerprint);
+    coding::PutVarint32(&out, static_cast<std::uint32_t>(answer.status));
+    coding::PutLp(&out, answer.content_type);
+    coding::PutVarint32(&out, static_cast<std::uint32_t>(answer.headers.size()));
+    for (const auto& [name, value] : answer.headers) {
+      coding::PutLp(&out, name);
+      coding::PutLp(&out, value);
+    }
+    coding::PutLp(&out, answer.body);
+    return out;
+  }
+
+  static std::optional<Record> Decode(std::string_view in) {
+    if (in.size() < 9 || static_cast<std::uint8_t>(in[0]) > kAnsweredNotKept) return std::nullopt;
+    Record r;
+    r.state = static_cast<State>(in[0]);
+    r.expires_ms = static_cast<std::int64_t>(coding::GetBe64(in.substr(1)));
+    coding::Decoder d(in.substr(9));
+    std::uint32_t status = 0;
+    std::uint32_t headers = 0;
+    if (!d.Lp(&r.fingerprint) || !d.Varint32(&status) || !d.Lp(&r.answer.content_type) ||
+        !d.Varint32(&headers) || headers > 256) {
+      return std::nullopt;
+    }
+    r.answer.status = static_cast<int>(status);
+    for (std::uint32_t i = 0; i < headers; ++i) {
+      std::string name, value;
+      if (!d.Lp(&name) || !d.Lp(&value)) return std::nullopt;
+      r.answer.headers.emplace_back(std::move(name), std::move(value));
+    }
+    if (!d.Lp(&r.answer.body)) return std::nullopt;
+    return r;
+  }
+};
+
+namespace {
+
+std::string RecordKey(const std::string& principal, const std::string& key) {
+  std::string k = "k";
+  k += principal;
+  k.push_back('\0');
+  k += key;
+  return k;
+}
+
+std::string ExpiryKey(std::int64_t expires_ms, const std::string& principal,
+                      const std::string& key) {
+  std::string k = "x";
+  coding::PutBe64(&k, static_cast<std::uint64_t>(expires_ms));
+  k += principal;
+  k.push_back('\0');
+  k += key;
+  return k;
+}
+
+// What a record costs its principal: its key and its encoding.
+std::size_t Cost(const std::string& key, const std::string& encoded) {
+  return key.size() + encoded.size();
+}
+
+}  // namespace
+
+IdempotencyKeys::IdempotencyKeys(IdempotencyOptions options, Clock* clock)
+    : options_(std::move(options)), clock_(clock) {}
+
+IdempotencyKeys::~IdempotencyKeys() = default;
+
+Result<std::unique_ptr<IdempotencyKeys>> IdempotencyKeys::Open(IdempotencyOptions options,
+                                                               Clock* clock) {
+  std::unique_ptr<IdempotencyKeys> keys(new IdempotencyKeys(std::move(options), clock));
+  if (!keys->options_.path.empty()) {
+    rocksdb::Options db_options;
+    db_options.create_if_missing = true;
+    db_options.max_background_jobs = 1;
+    db_options.keep_log_file_num = 2;
+    db_options.wal_recovery_mode = rocksdb::WALRecoveryMode::kPointInTimeRecovery;
+    rocksdb::DB* db = nullptr;
+    rocksdb::Status s = rocksdb::DB::Open(db_options, keys->options_.path, &db);
+    if (!s.ok()) {
+      return Error(Status::Unavailable("cannot open the idempotency keys at " +
+                                       keys->options_.path + ": " + s.ToString()));
+    }
+    keys->db_.reset(db);
+  }
+  if (Status st = keys->Load(); !st.ok()) return Error(st);
+  return keys;
+}
+
+Status IdempotencyKeys::Load() {
+  std::lock_guard lock(mu_);
+  if (!db_) return Status::OK();
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+  for (it->Seek("k"); it->Valid() && it->key().starts_with("k"); it->Next()) {
+    const std::string_view k(it->key().data(), it->key().size());
+    const std::size_t nul = k.find('\0');
+    if (nul == std::string_view::npos) continue;
+    Usage& u = usage_[std::string(k.substr(1, nul - 1))];
+    u.keys += 1;
+    u.bytes += Cost(std::string(k.substr(nul + 1)), it->value().ToString());
+  }
+  if (!it->status().ok()) {
+    return Status::Unavailable("cannot read the idempotency keys: " + it->status().ToString());
+  }
+  ExpireLocked(clock_->NowMs());
+  return Status::OK();
+}
+
+std::optional<IdempotencyKeys::Record> IdempotencyKeys::Read(const std::string& principal,
+                                                             const std::string& key) const {
+  const std::string k = RecordKey(principal, key);
+  std::string value;
+  if (db_) {
+    if (!db_->Get(rocksdb::ReadOptions(), k, &value).ok()) return std::nullopt;
+  } else {
+    auto it = memory_.find(k);
+    if (it == memory_.end()) return std::nullopt;
+    value = it->second;
+  }
+  return Record::Decode(value);
+}
+
+Status IdempotencyKeys::Write(const std::string& principal, const std::string& key,
+                              const Record& record, const Record* replaced) {
+  // A claim is synced: it must be on disk before the write it names runs.
+  const bool sync = record.state == Record::kClaimed;
+  const std::string k = RecordKey(principal, key);
+  const std::string encoded = record.Encode();
+  const std::string x = ExpiryKey(record.expires_ms, principal, key);
+  std::size_t replaced_cost = 0;
+  if (replaced != nullptr) replaced_cost = Cost(key, replaced->Encode());
+  if (db_) {
+    rocksdb::WriteBatch batch;
+    batch.Put(k, encoded);
+    batch.Put(x, "");
+    rocksdb::WriteOptions write_options;
+    write_options.sync = sync;
+    rocksdb::Status s = db_->Write(write_options, &batch);
+    if (!s.ok()) return Status::Unavailable("cannot keep the idempotency key: " + s.ToString());
+  } else {
+    memory_[k] = encoded;
+    memory_[x] = "";
+  }
+  Usage& u = usage_[principal];
+  if (replaced == nullptr) u.keys += 1;
+  u.bytes = u.bytes - std::min(u.bytes, replaced_cost) + Cost(key, encoded);
+  return Status::OK();
+}
+
+void IdempotencyKeys::Erase(const std::string& principal, const std::string& key,
+                            const Record& record) {
+  const std::string k = RecordKey(principal, key);
+  const std::string x = ExpiryKey(record.expires_ms, principal, key);
+  if (db_) {
+    rocksdb::WriteBatch batch;
+    batch.Delete(k);
+    batch.Delete(x);
+    // A failed delete leaves a record that expires later: nothing is lost.
+    (void)db_->Write(rocksdb::WriteOptions(), &batch);
+  } else {
+    memory_.erase(k);
+    memory_.erase(x);
+  }
+  auto it = usage_.find(principal);
+  if (it == usage_.end()) return;
+  it->second.keys -= std::min<std::size_t>(it->second.keys, 1);
+  it->second.bytes -= std::min(it->second.bytes, Cost(key, record.Encode()));
+  if (it->second.keys == 0) usage_.erase(it);
+}
+
+std::size_t IdempotencyKeys::ExpireLocked(std::int64_t now_ms) {
+  next_sweep_ms_ = now_ms + 60 * 1000;
+  std::string end = "x";
+  // Entries expiring at or before now_ms.
+  coding::PutBe64(&end, static_cast<std::uint64_t>(std::max<std::int64_t>(now_ms, 0)) + 1);
+  struct Expired {
+    std::string principal, key, entry;
+  };
+  std::vector<Expired> expired;
+  auto note = [&](std::string_view x) {
+    const std::string_view rest = x.substr(9);
+    const std::size_t nul = rest.find('\0');
+    if (nul != std::string_view::npos) {
+      expired.push_back({std::string(rest.substr(0, nul)), std::string(rest.substr(nul + 1)),
+                         std::string(x)});
+    }
+  };
+  if (db_) {
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+    for (it->Seek("x"); it->Valid() && it->key().ToString() < end; it->Next()) {
+      if (it->key().size() > 9) note(std::string_view(it->key().data(), it->key().size()));
+    }
+  } else {
+    for (auto it = memory_.lower_bound("x"); it != memory_.end() && it->first < end; ++it) {
+      if (it->first.size() > 9) note(it->first);
+    }
+  }
+  std::size_t dropped = 0;
+  for (const auto& [principal, key, entry] : expired) {
+    if (running_.contains({principal, key})) continue;
+    auto record = Read(principal, key);
+    if (!record || record->expires_ms != static_cast<std::int64_t>(coding::GetBe64(
+                                             std::string_view(entry).substr(1)))) {
+      if (db_) {  // an entry left by a failed write: its record is gone or newer
+        (void)db_->Delete(rocksdb::WriteOptions(), entry);
+      } else {
+        memory_.erase(entry);
+      }
+      continue;
+    }
+    if (record->expires_ms > now_ms) continue;
+    Erase(principal, key, *record);
+    ++dropped;
+  }
+  return dropped;
+}
+
+std::size_t IdempotencyKeys::Expire() {
+  std::lock_guard lock(mu_);
+  return ExpireLocked(clock_->NowMs());
+}
+
+Result<IdempotencyKeys::Claim> IdempotencyKeys::Begin(const std::string& principal,
+                                                      const std::string& key,
+                                                      const std::string& fingerprint) {
+  std::lock_guard lock(mu_);
+  const std::int64_t now_ms = clock_->NowMs();
+  if (now_ms >= next_sweep_ms_) ExpireLocked(now_ms);
+  Claim claim;
+  std::optional<Record> record = Read(principal, key);
+  if (record && record->expires_ms <= now_ms && !running_.contains({principal, key})) {
+    Erase(principal, key, *record);
+    record.reset();
+  }
+  if (record) {
+    if (record->fingerprint != fingerprint) {
+      claim.verdict = Verdict::kOtherRequest;
+    } else if (record->state != Record::kClaimed) {
+      claim.verdict = Verdict::kReplay;
+      claim.answer = record->answer;
+    } else if (running_.contains({principal, key})) {
+      claim.verdict = Verdict::kInFlight;
+    } else {
+      claim.verdict = Verdict::kRecover;
+      claim.expires_ms = record->expires_ms;
+      running_.insert({principal, key});
+    }
+    return claim;
+  }
+  const Usage used = usage_.contains(principal) ? usage_.at(principal) : Usage{};
+  Record fresh;
+  fresh.fingerprint = fingerprint;
+  fresh.expires_ms = now_ms + options_.lifetime.count();
+  if (used.keys + 1 > options_.max_keys_per_principal ||
+      used.bytes + Cost(key, fresh.Encode()) > options_.max_bytes_per_principal) {
+    claim.verdict = Verdict::kOverBudget;
+    return claim;
+  }
+  if (Status st = Write(principal, key, fresh, nullptr); !st.ok()) return Error(st);
+  running_.insert({principal, key});
+  claim.expires_ms = fresh.expires_ms;
+  return claim;
+}
+
+std::string IdempotencyKeys::Finish(const std::string& principal, const std::string& key,
+                                    const HttpResponse& answer) {
+  std::lock_guard lock(mu_);
+  running_.erase({principal, key});
+  std::optional<Record> record = Read(principal, key);
+  if (!record) return "the key was forgotten while its request ran";
+  if (answer.status >= 500) {
+    Erase(principal, key, *record);
+    return "an answer of " + std::to_string(answer.status) + " is not kept; a retry runs again";
+  }
+  Record done = *record;
+  done.state = Record::kAnswered;
+  done.answer.status = answer.status;
+  done.answer.content_type = answer.content_type;
+  done.answer.headers = answer.headers;
+  done.answer.body = answer.body;
+  std::string why;
+  const Usage used = usage_.contains(principal) ? usage_.at(principal) : Usage{};
+  const std::size_t before = Cost(key, record->Encode());
+  const std::size_t after = Cost(key, done.Encode());
+  if (answer.body.size() > options_.max_answer_bytes) {
+    why = "the answer (" + std::to_string(answer.body.size()) +
+          " bytes) is larger than idempotency.max_answer_bytes (" +
+          std::to_string(options_.max_answer_bytes) + ")";
+  } else if (used.bytes - std::min(used.bytes, before) + after >
+             options_.max_bytes_per_principal) {
+    why = "keeping the answer would pass idempotency.max_bytes_per_principal (" +
+          std::to_string(options_.max_bytes_per_principal) + ")";
+  }
+  if (!why.empty()) {
+    if (answer.status >= 400) {  // a refusal changed nothing: a retry may run again
+      Erase(principal, key, *record);
+      return why + "; a retry runs again";
+    }
+    done.state = Record::kAnsweredNotKept;
+    done.answer.body = R"({"detail":"this request was done; its answer was too large to keep"})";
+    done.answer.content_type = "application/json";
+    why += "; a retry gets the status and headers only";
+  }
+  if (Status st = Write(principal, key, done, &*record); !st.ok()) {
+    // The claim stays: a retry finds the first run's events in the log.
+    return "the answer could not be kept (" + st.message() + "); a retry recovers it from the log";
+  }
+  return why;
+}
+
+void IdempotencyKeys::Release(const std::string& principal, const std::string& key) {
+  std::lock_guard lock(mu_);
+  running_.erase({principal, key});
+  if (auto record = Read(principal, key)) Erase(principal, key, *record);
+}
+
+IdempotencyKeys::Usage IdempotencyKeys::UsageOf(const std::string& principal) const {
+  std::lock_guard lock(mu_);
+  auto it = usage_.find(principal);
+  return it == usage_.end() ? Usage{} : it->second;
+}
+
+}  // namespace clientele::api
