@@ -205,8 +205,8 @@ std::size_t IdempotencyKeys::ExpireLocked(std::int64_t now_ms) {
     const std::string_view rest = x.substr(9);
     const std::size_t nul = rest.find('\0');
     if (nul != std::string_view::npos) {
-      expired.push_back({std::string(rest.substr(0, nul)), std::string(rest.substr(nul + 1)),
-                         std::string(x)});
+      expired.push_back(
+          {std::string(rest.substr(0, nul)), std::string(rest.substr(nul + 1)), std::string(x)});
     }
   };
   if (db_) {
@@ -223,8 +223,8 @@ std::size_t IdempotencyKeys::ExpireLocked(std::int64_t now_ms) {
   for (const auto& [principal, key, entry] : expired) {
     if (running_.contains({principal, key})) continue;
     auto record = Read(principal, key);
-    if (!record || record->expires_ms != static_cast<std::int64_t>(coding::GetBe64(
-                                             std::string_view(entry).substr(1)))) {
+    if (!record || record->expires_ms != static_cast<std::int64_t>(
+                                             coding::GetBe64(std::string_view(entry).substr(1)))) {
       if (db_) {  // an entry left by a failed write: its record is gone or newer
         (void)db_->Delete(rocksdb::WriteOptions(), entry);
       } else {
@@ -310,8 +310,7 @@ std::string IdempotencyKeys::Finish(const std::string& principal, const std::str
     why = "the answer (" + std::to_string(answer.body.size()) +
           " bytes) is larger than idempotency.max_answer_bytes (" +
           std::to_string(options_.max_answer_bytes) + ")";
-  } else if (used.bytes - std::min(used.bytes, before) + after >
-             options_.max_bytes_per_principal) {
+  } else if (used.bytes - std::min(used.bytes, before) + after > options_.max_bytes_per_principal) {
     why = "keeping the answer would pass idempotency.max_bytes_per_principal (" +
           std::to_string(options_.max_bytes_per_principal) + ")";
   }

@@ -108,10 +108,10 @@ class IdempotencyKeys {
 
   IdempotencyOptions options_;
   Clock* clock_;
-  std::unique_ptr<rocksdb::DB> db_;               // null: in memory
-  std::map<std::string, std::string> memory_;     // the records when db_ is null
+  std::unique_ptr<rocksdb::DB> db_;            // null: in memory
+  std::map<std::string, std::string> memory_;  // the records when db_ is null
   mutable std::mutex mu_;
-  std::map<std::string, Usage> usage_;                      // by principal
+  std::map<std::string, Usage> usage_;                     // by principal
   std::set<std::pair<std::string, std::string>> running_;  // claimed in this process
   std::int64_t next_sweep_ms_ = 0;
 };

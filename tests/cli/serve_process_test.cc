@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include "tests/api/http_client.h"
@@ -152,6 +153,119 @@ TEST(ServeProcess, KillNineLosesNoAcknowledgedWrite) {
   }
 }
 
+// Keyed deductions and creates from four clients while the node is killed
+// with kill -9; after the restart every request is retried with its key and
+// body until it is answered. Each is then applied exactly once: an answer the
+// client saw is replayed as it was, and a request cut short by the kill is
+// found in the log (or run) instead of being applied a second time.
+TEST(ServeProcess, RetriesWithAnIdempotencyKeyAfterKillNineApplyOnce) {
+  TempDir dir;
+  constexpr int kCustomers = 8;
+  constexpr std::int64_t kTopUp = 100000;
+  std::vector<std::string> customers;
+  struct Sent {
+    std::string key, path, body;
+    int customer = -1;  // -1: a create
+    Reply first;        // status 0 if no answer came
+  };
+  std::vector<Sent> sent;
+  std::mutex mu;
+  std::string auth;
+  {
+    ServeProcess node(dir.path());
+    auth = "Bearer " + Token(dir);
+    HttpClient setup(node.port());
+    for (int c = 0; c < kCustomers; ++c) {
+      Reply r = setup.Call("POST", "/v1/customers",
+                           R"({"first_name":"Ada","last_name":"C)" + std::to_string(c) + "\"}",
+                           {{"Authorization", auth}});
+      ASSERT_EQ(r.status, 201) << r.body;
+      customers.push_back(std::string(r.json().at("id").as_string()));
+      ASSERT_EQ(setup
+                    .Call("POST", "/v1/customers/" + customers.back() + "/credit/top-up",
+                          R"({"amount":)" + std::to_string(kTopUp) + R"(,"payment_ref":"t)" +
+                              std::to_string(c) + "\"}",
+                          {{"Authorization", auth}})
+                    .status,
+                200);
+    }
+    std::atomic<bool> stop{false};
+    std::atomic<int> answered{0};
+    std::vector<std::thread> writers;
+    for (int w = 0; w < 4; ++w) {
+      writers.emplace_back([&, w] {
+        HttpClient client(node.port());
+        for (int i = 0; !stop.load(); ++i) {
+          Sent s;
+          s.key = "w" + std::to_string(w) + "-" + std::to_string(i);
+          if (i % 5 == 4) {
+            s.path = "/v1/customers";
+            s.body = R"({"first_name":"Key","last_name":")" + s.key + "\"}";
+          } else {
+            s.customer = (w * 7 + i) % kCustomers;
+            s.path = "/v1/customers/" + customers[s.customer] + "/credit/deduct";
+            s.body = R"({"amount":)" + std::to_string(1 + i % 9) + "}";
+          }
+          std::size_t at = 0;
+          {
+            std::lock_guard lock(mu);
+            sent.push_back(s);
+            at = sent.size() - 1;
+          }
+          Reply r = client.Call("POST", s.path, s.body,
+                                {{"Authorization", auth}, {"Idempotency-Key", s.key}});
+          if (r.status == 0) return;  // the process is gone
+          ++answered;
+          std::lock_guard lock(mu);
+          sent[at].first = r;
+        }
+      });
+    }
+    EXPECT_TRUE(Eventually([&] { return answered.load() >= 400; }, std::chrono::seconds(120)));
+    EXPECT_EQ(node.StopWith(SIGKILL), -SIGKILL);
+    stop = true;
+    for (auto& t : writers) t.join();
+  }
+  ServeProcess again(dir.path());
+  HttpClient client(again.port());
+  std::vector<std::int64_t> deducted(kCustomers, 0);
+  std::set<std::string> created;
+  int replayed = 0;
+  for (const Sent& s : sent) {
+    Reply r;
+    ASSERT_TRUE(Eventually(
+        [&] {
+          r = client.Call("POST", s.path, s.body,
+                          {{"Authorization", auth}, {"Idempotency-Key", s.key}});
+          return r.status != 0 && r.status < 500;
+        },
+        std::chrono::seconds(30)))
+        << s.key << ": " << r.status << " " << r.body;
+    ASSERT_EQ(r.status, s.customer < 0 ? 201 : 200) << s.key << ": " << r.body;
+    if (s.first.status != 0) {  // the client saw an answer: it is replayed as it was
+      EXPECT_EQ(r.header("idempotent-replayed"), "true") << s.key;
+      EXPECT_EQ(r.status, s.first.status) << s.key;
+      EXPECT_EQ(r.body, s.first.body) << s.key;
+      ++replayed;
+    }
+    if (s.customer < 0) {
+      created.insert(std::string(r.json().at("id").as_string()));
+    } else {
+      deducted[s.customer] += std::stoi(s.body.substr(10));
+    }
+  }
+  EXPECT_GE(replayed, 400);
+  for (int c = 0; c < kCustomers; ++c) {
+    Reply r = client.Call("GET", "/v1/customers/" + customers[c], "", {{"Authorization", auth}});
+    ASSERT_EQ(r.status, 200);
+    EXPECT_EQ(r.json().at("credit").to_number<std::int64_t>(), kTopUp - deducted[c])
+        << "customer " << c << ": every deduction applied exactly once";
+  }
+  Reply all = client.Call("GET", "/v1/customers?search=Key&limit=1", "", {{"Authorization", auth}});
+  ASSERT_EQ(all.status, 200) << all.body;
+  EXPECT_EQ(all.json().at("total").to_number<std::size_t>(), created.size())
+      << "one customer per create key";
+}
 }  // namespace
 }  // namespace clientele::testing
 
