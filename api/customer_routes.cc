@@ -220,9 +220,11 @@ HttpResponse Service::ListCustomers(Context& ctx) {
   const Visibility vis = ctx.visibility();
   if (auto limit = ParseCount(q, "limit", 50, &errors)) tq.limit = *limit;
   if (auto v = get("cursor")) tq.cursor = *v;
+  tq.owner = ctx.principal.name;
   if (!errors.empty()) return Problem(errors);
   auto page = table_.Query(tq);
   if (!page) return Problem(page.error());
+  for (std::size_t i = 0; i < page->cursors_evicted; ++i) metrics_.LimitHit("cursors");
   boost::json::array rows;
   for (const CustomerRow& r : page->rows) rows.push_back(RenderCustomer(r, vis));
   boost::json::object o{{"customers", std::move(rows)}, {"total", page->total}};

@@ -26,13 +26,24 @@ std::string NewToken() {
 
 }  // namespace
 
-void CustomerTable::Forget(const std::string& token) {
-  auto it = cursors_.find(token);
-  if (it != cursors_.end()) {
-    cursor_rows_ -= it->second.rows.size();
-    cursors_.erase(it);
+void CustomerTable::Forget(Owner* owner, const std::string& token) {
+  auto it = owner->cursors.find(token);
+  if (it != owner->cursors.end()) {
+    owner->rows -= it->second.rows.size();
+    owner->cursors.erase(it);
   }
-  cursor_order_.remove(token);
+  owner->order.remove(token);
+}
+
+void CustomerTable::ForgetExpired(std::int64_t now_ms) {
+  for (auto o = owners_.begin(); o != owners_.end();) {
+    std::vector<std::string> expired;
+    for (const auto& [token, snap] : o->second.cursors) {
+      if (snap.expires_ms < now_ms) expired.push_back(token);
+    }
+    for (const std::string& token : expired) Forget(&o->second, token);
+    o = o->second.cursors.empty() ? owners_.erase(o) : std::next(o);
+  }
 }
 
 Result<TablePage> CustomerTable::Query(const TableQuery& q) {
@@ -51,24 +62,23 @@ Result<TablePage> CustomerTable::Query(const TableQuery& q) {
     page_rows.assign(rows.begin(), rows.begin() + static_cast<std::ptrdiff_t>(end));
     if (end < rows.size()) {
       std::lock_guard lock(mu_);
+      ForgetExpired(now_ms);
       const std::string token = NewToken();
-      while (!cursor_order_.empty() &&
-             (cursors_.size() >= kMaxCursors || cursor_rows_ + rows.size() > kMaxCursorRows)) {
-        Forget(cursor_order_.front());
+      Owner& owner = owners_[q.owner];
+      while (!owner.order.empty() &&
+             (owner.cursors.size() >= kMaxCursors || owner.rows + rows.size() > kMaxCursorRows)) {
+        Forget(&owner, owner.order.front());
+        ++page.cursors_evicted;
       }
-      cursor_rows_ += rows.size();
-      cursors_[token] = {fingerprint, std::move(rows),
-                         now_ms + std::chrono::milliseconds(kCursorLifetime).count()};
-      cursor_order_.push_back(token);
+      owner.rows += rows.size();
+      owner.cursors[token] = {fingerprint, std::move(rows),
+                              now_ms + std::chrono::milliseconds(kCursorLifetime).count()};
+      owner.order.push_back(token);
       page.next_cursor = token + ":" + std::to_string(end);
     }
   } else {
     std::lock_guard lock(mu_);
-    std::vector<std::string> expired;
-    for (const auto& [token, snap] : cursors_) {
-      if (snap.expires_ms < now_ms) expired.push_back(token);
-    }
-    for (const std::string& token : expired) Forget(token);
+    ForgetExpired(now_ms);
     const auto colon = q.cursor.find(':');
     const std::string token = q.cursor.substr(0, colon);
     std::size_t offset = 0;
@@ -76,8 +86,10 @@ Result<TablePage> CustomerTable::Query(const TableQuery& q) {
         colon != std::string::npos &&
         std::from_chars(q.cursor.data() + colon + 1, q.cursor.data() + q.cursor.size(), offset)
                 .ec == std::errc();
-    auto it = cursors_.find(token);
-    if (it == cursors_.end() || !parsed) {
+    auto owner = owners_.find(q.owner);
+    auto it = owner == owners_.end() ? decltype(owner->second.cursors)::iterator()
+                                     : owner->second.cursors.find(token);
+    if (owner == owners_.end() || it == owner->second.cursors.end() || !parsed) {
       return Error(Status::NotFound(
           "cursor_expired", "this cursor is unknown or has expired; start from the first page"));
     }

@@ -13,8 +13,10 @@
 // asked for with its cursor, slice that same order, so no customer is skipped
 // or repeated however rows change meanwhile. Rows show their current values;
 // customers deleted meanwhile are left out. Cursors expire 10 minutes after
-// their first page, by the table's Clock; the oldest go first when too many
-// are open.
+// their first page, by the table's Clock. Cursors belong to their owner (the
+// principal that asked for the first page): another owner's cursor is unknown
+// to a query, and when an owner holds too many cursors or rows, its own oldest
+// go first, never another owner's.
 //
 // Thread-safe.
 #pragma once
@@ -37,19 +39,23 @@ namespace clientele {
 struct TableQuery : TableSearch {
   std::size_t limit = 50;  // 1..500
   std::string cursor;      // "" for the first page
+  std::string owner;       // who pages: a cursor is known only to its owner
 };
 
 struct TablePage {
   std::vector<CustomerRow> rows;
-  std::string next_cursor;  // "" on the last page
-  std::size_t total = 0;    // rows in the whole result
+  std::string next_cursor;          // "" on the last page
+  std::size_t total = 0;            // rows in the whole result
+  std::size_t cursors_evicted = 0;  // the owner's older cursors dropped for this one
 };
 
 class CustomerTable {
  public:
   static constexpr std::size_t kMaxLimit = 500;
-  static constexpr std::size_t kMaxCursors = 64;
-  static constexpr std::size_t kMaxCursorRows = 16 << 20;  // over all open cursors
+  // Per owner; a single result larger than kMaxCursorRows still gets its
+  // cursor, once the owner's others are gone.
+  static constexpr std::size_t kMaxCursors = 16;
+  static constexpr std::size_t kMaxCursorRows = 4 << 20;
   static constexpr std::chrono::minutes kCursorLifetime{10};
 
   // `projector` and `clock` (which times cursors out) must outlive the table.
@@ -66,14 +72,18 @@ class CustomerTable {
     std::int64_t expires_ms;          // Clock::NowMs() after which it is gone
   };
 
-  void Forget(const std::string& token);
+  struct Owner {
+    std::unordered_map<std::string, Snapshot> cursors;  // by token
+    std::list<std::string> order;                       // oldest first
+    std::size_t rows = 0;
+  };
+  void Forget(Owner* owner, const std::string& token);
+  void ForgetExpired(std::int64_t now_ms);
 
   const Projector* projector_;
   Clock* clock_;
   std::mutex mu_;
-  std::unordered_map<std::string, Snapshot> cursors_;
-  std::list<std::string> cursor_order_;  // oldest first
-  std::size_t cursor_rows_ = 0;
+  std::unordered_map<std::string, Owner> owners_;
 };
 
 }  // namespace clientele

@@ -318,5 +318,42 @@ TEST_F(CustomerTableTest, ACursorLastsItsLifetimeByTheTablesClock) {
   EXPECT_EQ(late.error().ToString(), never_issued.ToString()) << "as for an unknown cursor";
 }
 
+TEST_F(CustomerTableTest, CursorsBelongToTheirOwnerAndOnlyTheOwnersOldestGo) {
+  TableQuery q;
+  q.status = StatusFilter::kAll;
+  q.limit = 2;
+  q.owner = "till-1";
+  auto mine = table_->Query(q);
+  ASSERT_TRUE(mine);
+  ASSERT_FALSE(mine->next_cursor.empty());
+  TableQuery next = q;
+  next.cursor = mine->next_cursor;
+  TableQuery stolen = next;
+  stolen.owner = "till-2";
+  EXPECT_EQ(table_->Query(stolen).error().reason(), "cursor_expired")
+      << "another owner's cursor is unknown";
+
+  // Another owner opens many more cursors than anyone may hold.
+  TableQuery noisy = q;
+  noisy.owner = "noisy";
+  std::size_t evicted = 0;
+  std::vector<std::string> noisy_cursors;
+  for (std::size_t i = 0; i < 10 * CustomerTable::kMaxCursors; ++i) {
+    auto page = table_->Query(noisy);
+    ASSERT_TRUE(page);
+    evicted += page->cursors_evicted;
+    noisy_cursors.push_back(page->next_cursor);
+  }
+  EXPECT_EQ(evicted, 9 * CustomerTable::kMaxCursors);
+  auto still = table_->Query(next);
+  ASSERT_TRUE(still) << "till-1's cursor outlived the burst: " << still.error().ToString();
+  EXPECT_EQ(still->rows.size(), 2u);
+  TableQuery newest = noisy;
+  newest.cursor = noisy_cursors.back();
+  EXPECT_TRUE(table_->Query(newest));
+  newest.cursor = noisy_cursors.front();
+  EXPECT_EQ(table_->Query(newest).error().reason(), "cursor_expired") << "its own oldest went";
+}
+
 }  // namespace
 }  // namespace clientele
