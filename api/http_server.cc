@@ -68,8 +68,16 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
   class Session;
   std::mutex sessions_mu;
   std::set<std::shared_ptr<Session>> sessions;
+  asio::steady_timer accept_retry{ioc};
+
+  std::mutex uploads_mu;
+  int uploads = 0;                 // arriving now
+  std::uint64_t upload_bytes = 0;  // reserved by them
 
   void Accept();
+  void LimitHit(std::string_view limit) {
+    if (options.on_limit) options.on_limit(limit);
+  }
 };
 
 class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
@@ -78,6 +86,25 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
       : server_(server), stream_(std::move(socket)), timer_(stream_.get_executor()) {}
 
   void Start() { Read(); }
+
+  // Answers 503 without reading the request, then closes: the server holds
+  // as many connections as it may. One small write that never waits.
+  void Refuse() {
+    static const std::string kAnswer = [] {
+      HttpResponse r = Problem(503, "too_many_connections",
+                               "this server holds as many connections as it may "
+                               "(http.max_connections); retry in a moment");
+      return "HTTP/1.1 503 Service Unavailable\r\nContent-Type: " + r.content_type +
+             "\r\nRetry-After: 1\r\nConnection: close\r\nContent-Length: " +
+             std::to_string(r.body.size()) + "\r\n\r\n" + r.body;
+    }();
+    beast::error_code ec;
+    tcp::socket& socket = stream_.socket();
+    socket.non_blocking(true, ec);
+    if (!ec) socket.write_some(asio::buffer(kAnswer), ec);
+    socket.shutdown(tcp::socket::shutdown_both, ec);
+    socket.close(ec);
+  }
 
   void Close() {
     asio::post(stream_.get_executor(), [self = shared_from_this()] {
@@ -135,12 +162,22 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
         return Write(ToBeast(std::move(r), 11, false), false);
       }
     }
-    if (server_->options.spool_to) {
-      HttpRequest head;
-      if (FillHead(parser_->get(), &head)) {
-        std::string path = server_->options.spool_to(head);
-        if (!path.empty()) return Spool(std::move(path));
+    HttpRequest head;
+    const bool target_ok = FillHead(parser_->get(), &head);
+    if (target_ok && server_->options.admit) {
+      // The route and the token are checked before any of the body is read.
+      head.request_id = NextRequestId();
+      if (std::optional<HttpResponse> refusal = server_->options.admit(head)) {
+        timer_.cancel();
+        const bool keep_alive =
+            parser_->is_done() && parser_->get().keep_alive() && !server_->stopping.load();
+        return Write(ToBeast(std::move(*refusal), parser_->get().version(), keep_alive),
+                     keep_alive);
       }
+    }
+    if (target_ok && server_->options.spool_to) {
+      std::string path = server_->options.spool_to(head);
+      if (!path.empty()) return Spool(std::move(path));
     }
     parser_->body_limit(server_->options.max_body_bytes);
     if (parser_->content_length().value_or(0) > server_->options.max_body_bytes) {
@@ -154,6 +191,19 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
   void Spool(std::string path) {
     file_parser_.emplace(std::move(*parser_));
     file_parser_->body_limit(server_->options.max_spooled_bytes);
+    const std::uint64_t size =
+        file_parser_->content_length().value_or(server_->options.max_spooled_bytes);
+    if (size <= server_->options.max_spooled_bytes && !ReserveUpload(size)) {
+      timer_.cancel();
+      HttpResponse r = Problem(503, "too_many_uploads",
+                               "too many customer files are arriving at once (http.max_uploads " +
+                                   std::to_string(server_->options.max_uploads) +
+                                   ", http.max_upload_spool_bytes " +
+                                   std::to_string(server_->options.max_upload_spool_bytes) +
+                                   "); send it again in a moment");
+      r.headers.emplace_back("Retry-After", "30");
+      return Write(ToBeast(std::move(r), 11, false), false);
+    }
     beast::error_code ec;
     file_parser_->get().body().open(path.c_str(), beast::file_mode::write, ec);
     if (ec) {
@@ -171,11 +221,41 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
                      beast::bind_front_handler(&Session::OnSpooled, shared_from_this()));
   }
 
+  // Counts an upload of `size` bytes against the server's upload limits;
+  // false (and counted as a limit hit) if it does not fit.
+  bool ReserveUpload(std::uint64_t size) {
+    std::lock_guard lock(server_->uploads_mu);
+    const ServerOptions& o = server_->options;
+    if (server_->uploads >= o.max_uploads) {
+      server_->LimitHit("uploads");
+      return false;
+    }
+    if (server_->upload_bytes + size > o.max_upload_spool_bytes) {
+      server_->LimitHit("spool_bytes");
+      return false;
+    }
+    ++server_->uploads;
+    server_->upload_bytes += size;
+    upload_reserved_ = size;
+    uploading_ = true;
+    return true;
+  }
+
+  void ReleaseUpload() {
+    if (!uploading_) return;
+    std::lock_guard lock(server_->uploads_mu);
+    --server_->uploads;
+    server_->upload_bytes -= upload_reserved_;
+    uploading_ = false;
+  }
+
   void OnSpooled(beast::error_code ec, std::size_t) {
+    ReleaseUpload();
     if (ec) {
       file_parser_.reset();  // closes the file
       RemoveSpool();
       if (ec == http::error::body_limit) {
+        server_->LimitHit("upload_bytes");
         timer_.cancel();
         HttpResponse r = Problem(413, "body_too_large",
                                  "the file is larger than the upload limit, " +
@@ -232,12 +312,14 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
     std::string reason = "malformed_request",
                 detail = "the request is not valid HTTP/1.1: " + ec.message();
     if (ec == http::error::body_limit) {
+      server_->LimitHit("body_bytes");
       status = 413, reason = "body_too_large";
       detail = "the body is larger than the request limit, " +
                std::to_string(server_->options.max_body_bytes) +
                " bytes (http.max_body_bytes; a customer file goes to POST /v1/customers/imports, "
                "whose limit is http.max_upload_bytes)";
     } else if (ec == http::error::header_limit) {
+      server_->LimitHit("header_bytes");
       status = 431, reason = "headers_too_large";
       detail = "the headers are larger than " + std::to_string(server_->options.max_header_bytes) +
                " bytes (http.max_header_bytes)";
@@ -420,6 +502,9 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
   }
 
   void Finish() {
+    ReleaseUpload();
+    file_parser_.reset();
+    RemoveSpool();
     timer_.cancel();
     beast::error_code ignored;
     stream_.socket().close(ignored);
@@ -437,6 +522,8 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
   std::optional<http::request_parser<http::string_body>> parser_;
   std::optional<http::request_parser<http::file_body>> file_parser_;
   std::string spool_path_;  // the upload being written
+  bool uploading_ = false;  // counted in the server's uploads
+  std::uint64_t upload_reserved_ = 0;
   std::shared_ptr<BeastResponse> response_;
   bool first_ = true;
 };
@@ -445,14 +532,27 @@ void HttpServer::Impl::Accept() {
   acceptor.async_accept(asio::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
     if (ec) {
       if (stopping.load() || ec == asio::error::operation_aborted) return;
-      return Accept();
+      // Out of file descriptors, most likely: try again in a moment rather
+      // than spin.
+      accept_retry.expires_after(std::chrono::milliseconds(50));
+      accept_retry.async_wait([this](beast::error_code e) {
+        if (!e && !stopping.load()) Accept();
+      });
+      return;
     }
     auto session = std::make_shared<Session>(this, std::move(socket));
+    bool full = false;
     {
       std::lock_guard lock(sessions_mu);
-      sessions.insert(session);
+      full = static_cast<int>(sessions.size()) >= options.max_connections;
+      if (!full) sessions.insert(session);
     }
-    session->Start();
+    if (full) {
+      LimitHit("connections");
+      session->Refuse();
+    } else {
+      session->Start();
+    }
     Accept();
   });
 }

@@ -12,7 +12,9 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 
 #include "api/http.h"
 #include "domain/status.h"
@@ -34,8 +36,23 @@ struct ServerOptions {
   // max_spooled_bytes and within upload_timeout, and the handler gets it as
   // HttpRequest::body_file.
   std::function<std::string(const HttpRequest&)> spool_to;
-  std::uint64_t max_spooled_bytes = 1ull << 30;
+  std::uint64_t max_spooled_bytes = 1ull << 30;  // one upload
   std::chrono::milliseconds upload_timeout{600000};
+  // Uploads arriving at once, and the bytes they may bring together (each
+  // counted at its Content-Length, or max_spooled_bytes if chunked): beyond
+  // either, an upload is refused (503 too_many_uploads) before its body is read.
+  int max_uploads = 4;
+  std::uint64_t max_upload_spool_bytes = 4ull << 30;
+  // Open connections; the next one is answered 503 too_many_connections and
+  // closed at once.
+  int max_connections = 1024;
+  // Called with a request's head (no body) before its body is read: an
+  // answer refuses it (the body is then never read into memory); nullopt
+  // lets it be read and handled.
+  std::function<std::optional<HttpResponse>(const HttpRequest&)> admit;
+  // Called with the name of a limit (api/metrics.h Metrics::kLimits) each
+  // time a request is refused at it.
+  std::function<void(std::string_view)> on_limit;
   // Requests for which this returns true are answered on the network thread
   // that read them, saving two thread hops: only for answers that never
   // block (in-memory reads).

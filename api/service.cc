@@ -149,6 +149,14 @@ bool IsJsonUtf8(std::string_view content_type) {
   return true;
 }
 
+// A body that came, or (for a request's head) is on its way.
+bool DeclaresBody(const HttpRequest& r) {
+  if (!r.body.empty() || !r.body_file.empty()) return true;
+  if (r.Header("transfer-encoding")) return true;
+  auto length = r.Header("content-length");
+  return length && *length != "0";
+}
+
 // The methods HTTP defines (RFC 9110 9.3, and PATCH).
 bool KnownMethod(std::string_view m) {
   for (std::string_view known :
@@ -169,7 +177,15 @@ bool IsPlainMethod(const std::string& m) {
 
 }  // namespace
 
-HttpResponse Service::Handle(const HttpRequest& request) {
+HttpResponse Service::Handle(const HttpRequest& request) { return Respond(request, false); }
+
+std::optional<HttpResponse> Service::Admit(const HttpRequest& head) {
+  HttpResponse r = Respond(head, true);
+  if (r.status == 0) return std::nullopt;
+  return r;
+}
+
+HttpResponse Service::Respond(const HttpRequest& request, bool admit_only) {
   const auto start = std::chrono::steady_clock::now();
   std::string route = "unmatched";
   HttpResponse response;
@@ -177,11 +193,12 @@ HttpResponse Service::Handle(const HttpRequest& request) {
     // HEAD wherever GET is served: the same answer without its body.
     HttpRequest get = request;
     get.method = "GET";
-    response = Dispatch(get, &route);
+    response = Dispatch(get, &route, admit_only);
     response.head_only = true;
   } else {
-    response = Dispatch(request, &route);
+    response = Dispatch(request, &route, admit_only);
   }
+  if (response.status == 0) return response;  // admitted: its body may be read
   response.headers.emplace_back("X-Request-Id", request.request_id);
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -201,7 +218,8 @@ HttpResponse Service::Handle(const HttpRequest& request) {
   return response;
 }
 
-HttpResponse Service::Dispatch(const HttpRequest& request, std::string* route_name) {
+HttpResponse Service::Dispatch(const HttpRequest& request, std::string* route_name,
+                               bool admit_only) {
   // Every answer is valid UTF-8 JSON: a target that is not UTF-8 is refused
   // without echoing it.
   bool utf8 = simdjson::validate_utf8(request.path.data(), request.path.size());
@@ -260,7 +278,7 @@ HttpResponse Service::Dispatch(const HttpRequest& request, std::string* route_na
   }
   *route_name = match->pattern;
   // A body is JSON in UTF-8 (an import's upload has rules of its own).
-  if (!request.body.empty() && match->pattern != "/v1/customers/imports") {
+  if (DeclaresBody(request) && match->pattern != "/v1/customers/imports") {
     if (auto type = request.Header("content-type"); type && !IsJsonUtf8(*type)) {
       return Problem(415, "unsupported_media_type",
                      "the body must be application/json in UTF-8 (curl: --json '{...}')");
@@ -295,6 +313,7 @@ HttpResponse Service::Dispatch(const HttpRequest& request, std::string* route_na
     r.headers.emplace_back("Retry-After", "5");
     return r;
   }
+  if (admit_only) return HttpResponse{.status = 0};
   if (match->write && request.Header("idempotency-key")) return Idempotent(ctx, *match);
   return match->fn(this, ctx);
 }

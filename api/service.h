@@ -104,6 +104,11 @@ class Service {
           Authenticator auth, Clock* clock);
 
   HttpResponse Handle(const HttpRequest& request);
+  // For ServerOptions::admit: the answer refusing a request from its head
+  // alone (no such route, method not allowed, no or a bad token, no
+  // permission, a body that is not JSON, joining), or nullopt if its body may
+  // be read. A refusal is logged and counted like any answer.
+  std::optional<HttpResponse> Admit(const HttpRequest& head);
   // For ServerOptions::spool_to: where to write the body of an upload (a
   // customer file from a principal allowed to import), or "".
   std::string SpoolPath(const HttpRequest& head) const;
@@ -139,7 +144,10 @@ class Service {
 
   void Add(std::string method, std::string pattern, std::vector<Permission> any_of, bool write,
            Fn fn);
-  HttpResponse Dispatch(const HttpRequest& request, std::string* route_name);
+  HttpResponse Respond(const HttpRequest& request, bool admit_only);
+  // `admit_only`: stop after the checks a request's head allows, answering
+  // status 0 if they pass.
+  HttpResponse Dispatch(const HttpRequest& request, std::string* route_name, bool admit_only);
   HttpResponse Idempotent(Context& ctx, const Route& route);
 
   // Route handlers (api/customer_routes.cc, api/admin_routes.cc).

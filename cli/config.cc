@@ -59,6 +59,14 @@ Status Set(ServeConfig* c, const std::string& key, const std::string& value) {
     if (Status s = ParseInt(key, value, 1024, 1LL << 30, &c->max_body_bytes); !s.ok()) return s;
   } else if (key == "http.max_upload_bytes") {
     if (Status s = ParseInt(key, value, 1024, 1LL << 40, &c->max_upload_bytes); !s.ok()) return s;
+  } else if (key == "http.max_connections") {
+    if (Status s = ParseInt(key, value, 1, 1000000, &c->max_connections); !s.ok()) return s;
+  } else if (key == "http.max_uploads") {
+    if (Status s = ParseInt(key, value, 1, 1024, &c->max_uploads); !s.ok()) return s;
+  } else if (key == "http.max_upload_spool_bytes") {
+    if (Status s = ParseInt(key, value, 1024, 1LL << 44, &c->max_upload_spool_bytes); !s.ok()) {
+      return s;
+    }
   } else if (key == "http.max_header_bytes") {
     if (Status s = ParseInt(key, value, 1024, 1 << 20, &c->max_header_bytes); !s.ok()) return s;
   } else if (key == "http.read_timeout_ms") {

@@ -13,6 +13,7 @@
 //   listen       "ADDRESS:PORT"
 //   principals   the principals file (default DATA/principals.json)
 //   [http] network_threads, worker_threads, max_body_bytes, max_upload_bytes, max_header_bytes,
+//          max_connections, max_uploads, max_upload_spool_bytes,
 //          read_timeout_ms, write_timeout_ms, idle_timeout_ms
 //   [kafka] bootstrap   Kafka's bootstrap servers ("" : run the embedded
 //                       broker); flag --kafka, variable CLIENTELE_KAFKA_BOOTSTRAP
@@ -56,6 +57,9 @@ struct ServeConfig {
   std::int64_t max_body_bytes = 1 << 20;
   std::int64_t max_upload_bytes = 1LL << 30;  // customer files to import
   std::int64_t max_header_bytes = 16 << 10;
+  std::int64_t max_connections = 1024;
+  std::int64_t max_uploads = 4;                     // customer files arriving at once
+  std::int64_t max_upload_spool_bytes = 4LL << 30;  // and their bytes together
   std::int64_t read_timeout_ms = 10000;
   std::int64_t write_timeout_ms = 10000;
   std::int64_t idle_timeout_ms = 60000;

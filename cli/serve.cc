@@ -618,6 +618,13 @@ int RunServe(const ServeConfig& c) {
   server_options.idle_timeout = std::chrono::milliseconds(c.idle_timeout_ms);
   server_options.answer_inline = &api::Service::AnswersFromMemory;
   server_options.spool_to = [&service](const api::HttpRequest& h) { return service.SpoolPath(h); };
+  server_options.admit = [&service](const api::HttpRequest& h) { return service.Admit(h); };
+  server_options.on_limit = [&service](std::string_view limit) {
+    service.metrics().LimitHit(limit);
+  };
+  server_options.max_connections = static_cast<int>(c.max_connections);
+  server_options.max_uploads = static_cast<int>(c.max_uploads);
+  server_options.max_upload_spool_bytes = static_cast<std::uint64_t>(c.max_upload_spool_bytes);
   server_options.max_spooled_bytes = static_cast<std::uint64_t>(c.max_upload_bytes);
   service.SetJoining(joining);
   auto server = api::HttpServer::Start(

@@ -106,6 +106,7 @@ class ChildProcess {
     (void)!::write(in_, text.data(), text.size());
   }
   // Sends `sig`, waits, returns the exit code (or -signal).
+  pid_t pid() const { return pid_; }
   int Stop(int sig) {
     if (pid_ <= 0) return -1;
     ::kill(pid_, sig);

@@ -45,6 +45,10 @@ class ApiTest : public ::testing::Test {
         std::make_unique<api::Service>(options, store_.get(), commands_.get(), projector_.get(),
                                        api::Authenticator(TestPrincipals()), &clock_);
     server_options.spool_to = [this](const api::HttpRequest& h) { return service_->SpoolPath(h); };
+    server_options.admit = [this](const api::HttpRequest& h) { return service_->Admit(h); };
+    server_options.on_limit = [this](std::string_view limit) {
+      service_->metrics().LimitHit(limit);
+    };
     server_options.port = 0;
     server_options.worker_threads = 8;
     auto server = api::HttpServer::Start(

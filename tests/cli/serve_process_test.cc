@@ -1,5 +1,7 @@
 // `clientele serve` as a real process: it starts, answers, stops cleanly on
 // SIGTERM, and loses no acknowledged write to kill -9.
+#include "tests/cli/serve_process.h"
+
 #include <signal.h>
 
 #include <atomic>
@@ -16,37 +18,6 @@
 
 namespace clientele::testing {
 namespace {
-
-// `clientele serve` on `data`, listening on a port the system picks.
-class ServeProcess {
- public:
-  explicit ServeProcess(const std::string& data)
-      : process_({CLIENTELE_BIN, "serve", "--data", data, "--listen", "127.0.0.1:0"}) {
-    const std::string port =
-        process_.WaitFor(R"(listening on http://127\.0\.0\.1:(\d+))", std::chrono::seconds(120));
-    if (port.empty()) {
-      ADD_FAILURE() << "the server did not start: " << process_.output();
-      return;
-    }
-    port_ = static_cast<unsigned short>(std::stoi(port));
-  }
-
-  unsigned short port() const { return port_; }
-  // Sends `sig` and returns the exit status (or -signal).
-  int StopWith(int sig) { return process_.Stop(sig); }
-  std::string output() { return process_.output(); }
-
- private:
-  ChildProcess process_;
-  unsigned short port_ = 0;
-};
-
-std::string Token(const TempDir& dir) {
-  std::ifstream in(dir.sub("first-token"));
-  std::string token;
-  in >> token;
-  return token;
-}
 
 TEST(ServeProcess, StartsAnswersAndStopsCleanlyOnSigterm) {
   TempDir dir;
