@@ -4,6 +4,8 @@
 #   bash scripts/setup.sh            build + test dependencies
 #   bash scripts/setup.sh --bench    also the benchmark tools (PostgreSQL server, wrk)
 #   bash scripts/setup.sh --lint     also clang-tidy (scripts/lint.sh)
+#   bash scripts/setup.sh --openapi  also Node.js and npm (scripts/lint.sh --openapi), unless
+#                                    the machine has them already
 set -euo pipefail
 
 packages=(
@@ -17,6 +19,13 @@ packages=(
 case "${1:-}" in
   --bench) packages+=(postgresql libpq-dev wrk) ;;
   --lint) packages+=(clang-tidy-16) ;;
+  --openapi)
+    # A Node.js installed another way is kept: NodeSource's nodejs, say, bundles
+    # npm and conflicts with Debian's npm package.
+    if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+      packages+=(nodejs npm)
+    fi
+    ;;
 esac
 
 missing=()

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs what is missing, checks the formatting (clang-format), builds, and
+# Installs what is missing, checks the formatting (clang-format) and the OpenAPI
+# document (Redocly CLI: scripts/lint.sh --openapi), builds, and
 # runs every test twice: once in an optimized build and once under
 # AddressSanitizer + UndefinedBehaviorSanitizer; then fuzzes request-body parsing for a short while (FUZZ_SECONDS, default 30).
 # Warnings are errors. Exits non-zero on the first failure.
@@ -10,6 +11,7 @@ bash scripts/setup.sh
 echo "== format check"
 bash scripts/format.sh --check
 echo "format: clean"
+bash scripts/lint.sh --openapi
 
 echo "== optimized build"
 bash scripts/build.sh build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCLIENTELE_WERROR=ON
