@@ -26,6 +26,22 @@ utf8proc_ssize_t Decode(std::string_view s, utf8proc_int32_t* c) {
                           static_cast<utf8proc_ssize_t>(s.size()), c);
 }
 
+// The character `*rest` starts with, removed from it. A byte that starts no
+// UTF-8 character is taken alone, as U+FFFD.
+utf8proc_int32_t Next(std::string_view* rest) {
+  utf8proc_int32_t c = static_cast<unsigned char>((*rest)[0]);
+  utf8proc_ssize_t len = 1;
+  if (c >= 0x80) {
+    len = Decode(*rest, &c);
+    if (len <= 0) {
+      c = 0xFFFD;
+      len = 1;
+    }
+  }
+  rest->remove_prefix(static_cast<std::size_t>(len));
+  return c;
+}
+
 bool IsSpace(utf8proc_int32_t c) {
   return (c < 0x80 && IsAsciiSpace(static_cast<unsigned char>(c))) ||
          utf8proc_category(c) == UTF8PROC_CATEGORY_ZS;
@@ -94,11 +110,11 @@ std::string Describe(utf8proc_int32_t c) {
 }
 
 // What `c` is to a text value, if it may not be there.
-enum class Refusal { kNone, kControl, kLineBreak, kInvisible };
+enum class Refusal { kNone, kControl, kNotOneLine, kInvisible };
 
 Refusal Check(utf8proc_int32_t c, bool multiline) {
   if (c == '\t' || c == '\n' || c == '\r' || c == 0x2028 || c == 0x2029) {
-    return multiline ? Refusal::kNone : Refusal::kLineBreak;
+    return multiline ? Refusal::kNone : Refusal::kNotOneLine;
   }
   if (c < 0x80) return c < 0x20 || c == 0x7f ? Refusal::kControl : Refusal::kNone;
   switch (utf8proc_category(c)) {
@@ -120,10 +136,7 @@ Result<std::string> Clean(std::string_view field, std::string_view value, bool m
   utf8proc_int32_t c = 0;
   Refusal refusal = Refusal::kNone;
   for (std::string_view rest = v; !rest.empty() && refusal == Refusal::kNone;) {
-    c = static_cast<unsigned char>(rest[0]);
-    utf8proc_ssize_t len = 1;
-    if (c >= 0x80) len = Decode(rest, &c);  // valid: ToNfc checked
-    rest.remove_prefix(static_cast<std::size_t>(len));
+    c = Next(&rest);
     refusal = Check(c, multiline);
   }
   const std::string name(field);
@@ -134,7 +147,7 @@ Result<std::string> Clean(std::string_view field, std::string_view value, bool m
       return Error(Status::InvalidArgument(
           name, "control_character",
           name + " must not contain control characters (found " + Describe(c) + ")"));
-    case Refusal::kLineBreak:
+    case Refusal::kNotOneLine:
       return Error(Status::InvalidArgument(
           name, "control_character",
           name + " must be one line, without tabs or control characters (found " + Describe(c) +
@@ -222,10 +235,7 @@ std::string MatchKey(std::string_view s) {
   std::string_view rest = *nfc;
   out.reserve(rest.size());
   while (!rest.empty()) {
-    utf8proc_int32_t c = static_cast<unsigned char>(rest[0]);
-    utf8proc_ssize_t len = 1;
-    if (c >= 0x80) len = Decode(rest, &c);
-    rest.remove_prefix(static_cast<std::size_t>(len));
+    const utf8proc_int32_t c = Next(&rest);
     if (c < 0x80) {
       out += static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
       continue;
