@@ -1,6 +1,6 @@
 #include "domain/details.h"
 
-#include <simdjson.h>
+#include "domain/text.h"
 
 namespace clientele {
 
@@ -29,8 +29,6 @@ FieldRule RuleFor(DetailField f) {
   }
   return {0, false};
 }
-
-bool IsSpace(unsigned char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
 Status Invalid(DetailField f, std::string reason, const std::string& what) {
   std::string name(DetailFieldName(f));
@@ -66,24 +64,24 @@ Status ValidatePhone(std::string_view v) {
   return Status::OK();
 }
 
-// Validates one trimmed value of `f`. Empty values are handled by the caller.
-Status ValidateValue(DetailField f, std::string_view v) {
+// `value` as it is stored: in NFC, trimmed and checked against the rules of
+// `f`. An empty result means "not given"; the caller decides if that may be.
+Result<std::string> CleanValue(DetailField f, std::string_view value) {
   FieldRule rule = RuleFor(f);
-  if (v.size() > rule.max_bytes) {
-    return Invalid(f, "too_long", "must be at most " + std::to_string(rule.max_bytes) + " bytes");
+  std::string_view name = DetailFieldName(f);
+  auto v = rule.multiline ? CleanLines(name, value) : CleanLine(name, value);
+  if (!v || v->empty()) return v;
+  if (v->size() > rule.max_bytes) {
+    return Error(
+        Invalid(f, "too_long", "must be at most " + std::to_string(rule.max_bytes) + " bytes"));
   }
-  if (!simdjson::validate_utf8(v.data(), v.size())) {
-    return Invalid(f, "invalid_utf8", "is not valid UTF-8");
+  if (f == DetailField::kEmail) {
+    if (Status s = ValidateEmail(*v); !s.ok()) return Error(s);
   }
-  for (unsigned char c : v) {
-    bool control = c < 0x20 || c == 0x7f;
-    if (control && !(rule.multiline && (c == '\n' || c == '\r' || c == '\t'))) {
-      return Invalid(f, "control_character", "must not contain control characters");
-    }
+  if (f == DetailField::kPhone) {
+    if (Status s = ValidatePhone(*v); !s.ok()) return Error(s);
   }
-  if (f == DetailField::kEmail) return ValidateEmail(v);
-  if (f == DetailField::kPhone) return ValidatePhone(v);
-  return Status::OK();
+  return v;
 }
 
 bool Required(DetailField f) { return f == DetailField::kFirstName || f == DetailField::kLastName; }
@@ -117,22 +115,14 @@ bool DetailsPatch::empty() const {
   return true;
 }
 
-std::string Trim(std::string_view s) {
-  std::size_t b = 0, e = s.size();
-  while (b < e && IsSpace(static_cast<unsigned char>(s[b]))) ++b;
-  while (e > b && IsSpace(static_cast<unsigned char>(s[e - 1]))) --e;
-  return std::string(s.substr(b, e - b));
-}
-
 Result<CustomerDetails> NormalizeDetails(CustomerDetails details) {
   for (DetailField f : kAllDetailFields) {
-    std::string v = Trim(details[f]);
-    if (v.empty()) {
-      if (Required(f)) return Error(Invalid(f, "required", "is required and must not be blank"));
-    } else if (Status s = ValidateValue(f, v); !s.ok()) {
-      return Error(s);
+    auto v = CleanValue(f, details[f]);
+    if (!v) return Error(v.error());
+    if (v->empty() && Required(f)) {
+      return Error(Invalid(f, "required", "is required and must not be blank"));
     }
-    details[f] = std::move(v);
+    details[f] = std::move(*v);
   }
   return details;
 }
@@ -140,13 +130,12 @@ Result<CustomerDetails> NormalizeDetails(CustomerDetails details) {
 Result<DetailsPatch> NormalizePatch(DetailsPatch patch) {
   for (DetailField f : kAllDetailFields) {
     if (!patch[f]) continue;
-    std::string v = Trim(*patch[f]);
-    if (v.empty()) {
-      if (Required(f)) return Error(Invalid(f, "required", "is required and must not be blank"));
-    } else if (Status s = ValidateValue(f, v); !s.ok()) {
-      return Error(s);
+    auto v = CleanValue(f, *patch[f]);
+    if (!v) return Error(v.error());
+    if (v->empty() && Required(f)) {
+      return Error(Invalid(f, "required", "is required and must not be blank"));
     }
-    patch[f] = std::move(v);
+    patch[f] = std::move(*v);
   }
   return patch;
 }

@@ -1,8 +1,11 @@
 // A customer's editable details and the rules every value must meet.
 //
 // Details are plain UTF-8 strings; an empty optional field means "not given".
-// NormalizeDetails / NormalizePatch trim surrounding white space and check each
-// value, so that the events recorded in the log only ever hold clean values.
+// NormalizeDetails / NormalizePatch put each value in the form of
+// domain/text.h (NFC, trimmed, no control, invisible or text-direction
+// characters) and check it, so that the events recorded in the log only ever
+// hold clean values. Address and notes may span several lines; the other
+// fields are one line.
 #pragma once
 
 #include <array>
@@ -11,6 +14,7 @@
 #include <string_view>
 
 #include "domain/status.h"
+#include "domain/text.h"
 
 namespace clientele {
 
@@ -44,12 +48,12 @@ struct DetailsPatch {
   bool operator==(const DetailsPatch&) const = default;
 };
 
-// Trims and validates every field; first and last name are required.
+// Normalizes and validates every field; first and last name are required.
+// InvalidArgument naming the first field refused, with reason "required",
+// "too_long", "invalid_utf8", "control_character", "invisible_character",
+// "invalid_email" or "invalid_phone".
 Result<CustomerDetails> NormalizeDetails(CustomerDetails details);
-// Trims and validates the fields the patch sets.
+// Normalizes and validates the fields the patch sets, as NormalizeDetails.
 Result<DetailsPatch> NormalizePatch(DetailsPatch patch);
-
-// Leading and trailing ASCII and Unicode-common white space removed.
-std::string Trim(std::string_view s);
 
 }  // namespace clientele

@@ -14,23 +14,37 @@ Status Invalid(std::string field, std::string reason, std::string message) {
   return Status::InvalidArgument(std::move(field), std::move(reason), std::move(message));
 }
 
-// A reference or note must be as its rule would have left it: valid and
-// already trimmed.
+// A reference or note must be as its rule would have left it: valid, already
+// trimmed and in NFC.
 Status Clean(const Result<std::string>& checked, std::string_view field, std::string_view value) {
   if (!checked) return checked.error();
   if (*checked != value) {
-    return Invalid(std::string(field), "not_normalized",
-                   std::string(field) + " has white space a node would have trimmed");
+    return Invalid(
+        std::string(field), "not_normalized",
+        std::string(field) + " is not as a node would have stored it (trimmed, in Unicode NFC)");
   }
   return Status::OK();
 }
 
-// A reference or note that meets its rule and is already trimmed.
+// A reference or note that meets its rule and is already normalized.
 Status CleanReference(std::string_view field, std::string_view value, bool required) {
   return Clean(Reference(field, value, required), field, value);
 }
 Status CleanNote(std::string_view value, bool required) {
   return Clean(Note(value, required), "note", value);
+}
+
+// "not_normalized" naming the first field of `sent` that `normalized` differs in.
+template <typename Values>
+Status DetailsNotNormalized(const Values& normalized, const Values& sent) {
+  for (DetailField f : kAllDetailFields) {
+    if (normalized[f] != sent[f]) {
+      return Invalid("details", "not_normalized",
+                     std::string(DetailFieldName(f)) +
+                         " is not as a node would have stored it (trimmed, in Unicode NFC)");
+    }
+  }
+  return Status::OK();
 }
 
 // The first refusal among `checks`, in order; OK if none.
@@ -97,19 +111,14 @@ Status CheckRegistered(const CustomerRegistered& e, const PeerContext& ctx) {
   }
   auto details = NormalizeDetails(e.details);
   if (!details) return details.error();
-  if (*details != e.details) {
-    return Invalid("details", "not_normalized", "the customer's details are not normalised");
-  }
-  return Status::OK();
+  return DetailsNotNormalized(*details, e.details);
 }
 
 Status CheckChanged(const CustomerDetailsChanged& e, const PeerContext& ctx) {
   if (e.changes.empty()) return Invalid("details", "empty_change", "the edit changes nothing");
   auto patch = NormalizePatch(e.changes);
   if (!patch) return patch.error();
-  if (*patch != e.changes) {
-    return Invalid("details", "not_normalized", "the edited details are not normalised");
-  }
+  if (Status s = DetailsNotNormalized(*patch, e.changes); !s.ok()) return s;
   return CheckStamp(e.stamp, ctx);
 }
 

@@ -1,12 +1,13 @@
 #include "domain/rules.h"
 
-#include "domain/details.h"
+#include "domain/text.h"
 
 namespace clientele {
 
-// A trimmed reference (tab id, payment reference...): required, at most 128 bytes.
 Result<std::string> Reference(std::string_view field, std::string_view value, bool required) {
-  std::string v = Trim(value);
+  auto clean = CleanLine(field, value);
+  if (!clean) return clean;
+  std::string v = std::move(*clean);
   std::string name(field);
   if (v.empty() && required) {
     return Error(Status::InvalidArgument(name, "required", name + " is required"));
@@ -14,18 +15,13 @@ Result<std::string> Reference(std::string_view field, std::string_view value, bo
   if (v.size() > 128) {
     return Error(Status::InvalidArgument(name, "too_long", name + " must be at most 128 bytes"));
   }
-  for (unsigned char c : v) {
-    if (c < 0x20 || c == 0x7f) {
-      return Error(Status::InvalidArgument(name, "control_character",
-                                           name + " must not contain control characters"));
-    }
-  }
   return v;
 }
 
-// A trimmed note: at most 500 bytes; required for manager adjustments.
 Result<std::string> Note(std::string_view value, bool required) {
-  std::string v = Trim(value);
+  auto clean = CleanLines("note", value);
+  if (!clean) return clean;
+  std::string v = std::move(*clean);
   if (v.empty() && required) {
     return Error(Status::InvalidArgument("note", "note_required",
                                          "a note saying why is required for an adjustment"));

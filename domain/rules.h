@@ -11,11 +11,14 @@
 
 namespace clientele {
 
-// A trimmed reference (tab id, payment reference...): required if `required`,
-// at most 128 bytes, no control characters. InvalidArgument naming `field`.
+// A reference (tab id, payment reference...) as domain/text.h stores one line
+// (NFC, trimmed, no control, invisible or text-direction characters):
+// required if `required`, at most 128 bytes. InvalidArgument naming `field`.
 Result<std::string> Reference(std::string_view field, std::string_view value, bool required);
 
-// A trimmed note: at most 500 bytes; required for manager adjustments.
+// A note as domain/text.h stores text of several lines (NFC, trimmed, line
+// breaks allowed, no other control, invisible or text-direction characters):
+// at most 500 bytes; required for manager adjustments. InvalidArgument("note").
 Result<std::string> Note(std::string_view value, bool required);
 
 // OK if 0 < v <= max; else InvalidArgument naming `field`.

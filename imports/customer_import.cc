@@ -3,11 +3,11 @@
 #include <openssl/evp.h>
 
 #include <algorithm>
-#include <cctype>
 #include <memory>
 #include <unordered_map>
 
 #include "domain/event_codec.h"
+#include "domain/text.h"
 #include "imports/csv.h"
 #include "imports/key_table.h"
 
@@ -23,11 +23,9 @@ std::uint64_t KeyHash(char kind, std::string_view key) {
   return std::hash<std::string>{}(k);
 }
 
-std::string LowerAscii(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
+// Emails match in any letter case and either Unicode normalization form, so
+// that one stored before names were normalized still matches (domain/text.h).
+std::string EmailKey(std::string_view email) { return MatchKey(email); }
 
 std::string PhoneDigits(std::string_view phone) {
   std::string d;
@@ -138,7 +136,7 @@ class Planner {
       CustomerRow r = projections_.CustomerAt(rows_[i]);
       codes_.Add(KeyHash('c', r.code), i);
       const std::string& email = r.details[DetailField::kEmail];
-      if (!email.empty()) emails_.Add(KeyHash('e', LowerAscii(email)), i);
+      if (!email.empty()) emails_.Add(KeyHash('e', EmailKey(email)), i);
       std::string digits = PhoneDigits(r.details[DetailField::kPhone]);
       if (!digits.empty()) phones_.Add(KeyHash('p', digits), i);
     }
@@ -220,10 +218,10 @@ class Planner {
     }
     const auto& email = row.patch[DetailField::kEmail];
     if (match == kNoRow && email) {
-      match = Match(emails_, 'e', LowerAscii(*email), CsvColumn::kEmail, "email", row, &ambiguous);
+      match = Match(emails_, 'e', EmailKey(*email), CsvColumn::kEmail, "email", row, &ambiguous);
       if (match != kNoRow) {
         existing = projections_.CustomerAt(rows_[match]);
-        if (LowerAscii(existing.details[DetailField::kEmail]) != LowerAscii(*email)) match = kNoRow;
+        if (EmailKey(existing.details[DetailField::kEmail]) != EmailKey(*email)) match = kNoRow;
       }
     }
     const auto& phone = row.patch[DetailField::kPhone];
@@ -249,7 +247,7 @@ class Planner {
       }
     } else if (!ambiguous) {
       std::vector<std::uint64_t> keys;
-      if (email) keys.push_back(KeyHash('e', LowerAscii(*email)));
+      if (email) keys.push_back(KeyHash('e', EmailKey(*email)));
       if (phone && !PhoneDigits(*phone).empty()) keys.push_back(KeyHash('p', PhoneDigits(*phone)));
       std::optional<std::int64_t> earlier;
       for (std::uint64_t k : keys) {
@@ -305,7 +303,7 @@ class Planner {
     change.version = existing.version;
     DetailsPatch patch = row.patch;
     auto& email = patch[DetailField::kEmail];
-    if (email && LowerAscii(*email) == LowerAscii(existing.details[DetailField::kEmail])) {
+    if (email && EmailKey(*email) == EmailKey(existing.details[DetailField::kEmail])) {
       email.reset();  // emails match in any letter case: the same email is no change
     }
     auto events = Decide(change.before, settings_, ChangeDetails{std::move(patch)});

@@ -159,6 +159,19 @@ TEST_F(HostileMessagesTest, EachIsADeadLetterWithItsReasonAndTheNextMessageIsApp
         Signed("s01", other, CustomerRegistered{other, "CUST-S01-00003", d, "s01"}),
         "invalid_payload");
   }
+  {
+    CustomerDetails d = Ada();
+    d[DetailField::kFirstName] =
+        "Rene\xCC\x81"
+        "e";  // NFD: a node would have stored NFC
+    add("a name not in NFC", kUpstream,
+        Signed("s01", other, CustomerRegistered{other, "CUST-S01-00004", d, "s01"}),
+        "invalid_payload");
+    d[DetailField::kFirstName] = "Ada\u202Eecalevol";  // shown as "Adalovelace" reversed
+    add("a name with a right-to-left override", kUpstream,
+        Signed("s01", other, CustomerRegistered{other, "CUST-S01-00005", d, "s01"}),
+        "invalid_payload");
+  }
   add("a top-up of 2^63-1", kUpstream, Signed("s01", known, CreditToppedUp{INT64_MAX, "p", ""}),
       "invalid_payload");
   add("a negative top-up", kUpstream, Signed("s01", known, CreditToppedUp{-5000, "p2", ""}),

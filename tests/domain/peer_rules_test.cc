@@ -84,6 +84,26 @@ std::vector<Case> Cases() {
       {"registered_blank_name",
        CustomerRegistered{std::string(kId), "CUST-S01-00007", Names("  "), "s01"}, "first_name",
        "required"},
+      {"registered_nfc_name", CustomerRegistered{std::string(kId), "CUST-S01-00007",
+                                                 Names("Ren\xC3\xA9"
+                                                       "e"),
+                                                 "s01"}},
+      {"registered_nfd_name",  // "Rene\u0301e": a node would have stored "Ren\u00e9e"
+       CustomerRegistered{std::string(kId), "CUST-S01-00007",
+                          Names("Rene\xCC\x81"
+                                "e"),
+                          "s01"},
+       "details", "not_normalized"},
+      {"registered_nbsp_around_name",
+       CustomerRegistered{std::string(kId), "CUST-S01-00007", Names("Ada", "Lovelace\xC2\xA0"),
+                          "s01"},
+       "details", "not_normalized"},
+      {"registered_right_to_left_override_in_name",
+       CustomerRegistered{std::string(kId), "CUST-S01-00007", Names("Ada\u202Eecalevol"), "s01"},
+       "first_name", "invisible_character"},
+      {"registered_zero_width_space_as_name",
+       CustomerRegistered{std::string(kId), "CUST-S01-00007", Names("Ada", "\u200B"), "s01"},
+       "last_name", "invisible_character"},
 
       // customer.details_changed
       {"changed", Edit("ada@example.com")},
@@ -101,6 +121,9 @@ std::vector<Case> Cases() {
       {"changed_nothing", CustomerDetailsChanged{{}, Now()}, "details", "empty_change"},
       {"changed_untrimmed", Edit(" ada@example.com"), "details", "not_normalized"},
       {"changed_invalid_email", Edit("ada"), "email", "invalid_email"},
+      {"changed_nfd_email", Edit("zoe\xCC\x88@example.com"), "details", "not_normalized"},
+      {"changed_email_with_a_direction_mark", Edit("ada\u200E@example.com"), "email",
+       "invisible_character"},
 
       // customer.deactivated / reactivated / deleted
       {"deactivated", CustomerDeactivated{Now()}},
@@ -131,6 +154,10 @@ std::vector<Case> Cases() {
       {"purchase_tab_missing", PurchaseRecorded{"", 1000, kNow}, "tab_id", "required"},
       {"purchase_tab_control", PurchaseRecorded{"t\x01", 1000, kNow}, "tab_id",
        "control_character"},
+      {"purchase_tab_nfd", PurchaseRecorded{"caf\x65\xCC\x81", 1000, kNow}, "tab_id",
+       "not_normalized"},
+      {"purchase_tab_isolate", PurchaseRecorded{"t\u20661", 1000, kNow}, "tab_id",
+       "invisible_character"},
       {"purchase_tab_too_long", PurchaseRecorded{std::string(129, 't'), 1000, kNow}, "tab_id",
        "too_long"},
 
@@ -164,6 +191,8 @@ std::vector<Case> Cases() {
       {"redeemed_negative", PointsRedeemed{-5, "", ""}, "points", "not_positive"},
       {"redeemed_beyond_max", PointsRedeemed{kMaxPoints + 1, "", ""}, "points", "too_large"},
       {"redeemed_note_untrimmed", PointsRedeemed{5, "gift ", ""}, "note", "not_normalized"},
+      {"redeemed_note_with_an_override", PointsRedeemed{5, "gift \u202Dx", ""}, "note",
+       "invisible_character"},
       {"redeemed_reference_untrimmed", PointsRedeemed{5, "", " ref-1"}, "reference",
        "not_normalized"},
 

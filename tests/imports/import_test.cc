@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <fstream>
 
 #include "commands/command_handler.h"
@@ -320,6 +321,141 @@ TEST_F(ImportTest, AConfirmThatFailsHalfWayAppliesNothing) {
   Sync();
   EXPECT_EQ(projector_->stats().customers, 20001u);
   EXPECT_EQ(ByCode("CUST-00001").details[DetailField::kAddress], "Here");
+}
+
+// `text` with each accented letter of the tests' names decomposed (NFD), as a
+// Mac or some CSV exports write it.
+std::string Nfd(std::string text) {
+  const std::pair<const char*, const char*> kDecomposed[] = {
+      {"\xC3\xA9", "e\xCC\x81"},  // é
+      {"\xC3\xAB", "e\xCC\x88"},  // ë
+      {"\xC3\x8B", "E\xCC\x88"},  // Ë
+      {"\xC3\xBC", "u\xCC\x88"},  // ü
+      {"\xC3\xBA", "u\xCC\x81"},  // ú
+      {"\xC3\xB1", "n\xCC\x83"},  // ñ
+      {"\xC3\xB6", "o\xCC\x88"},  // ö
+      {"\xC3\x85", "A\xCC\x8A"},  // Å
+      {"\xC3\x89", "E\xCC\x81"},  // É
+  };
+  for (const auto& [nfc, nfd] : kDecomposed) {
+    for (std::size_t at = text.find(nfc); at != std::string::npos; at = text.find(nfc, at)) {
+      text.replace(at, std::strlen(nfc), nfd);
+      at += std::strlen(nfd);
+    }
+  }
+  return text;
+}
+
+TEST_F(ImportTest, ReimportingAnNfdCopyOfAnExportChangesNothing) {
+  Add("Ren\xC3\xA9"
+      "e",
+      "M\xC3\xBCller", "zo\xC3\xAB@example.com", "+33 1 55 55 01 00");
+  Add("Jos\xC3\xA9",
+      "N\xC3\xBA\xC3\xB1"
+      "ez",
+      "jose@example.com");
+  Add("\xC3\x85sa", "\xC3\x85ngstr\xC3\xB6m");
+  const std::string exported = Export();
+  const std::string nfd = Nfd(exported);
+  ASSERT_NE(nfd, exported);
+  const std::uint64_t head = store_->Head();
+  for (ImportMode mode : {ImportMode::kMerge, ImportMode::kReplace}) {
+    SCOPED_TRACE(mode == ImportMode::kMerge ? "merge" : "replace");
+    ImportRecord r = Clean(nfd, mode);
+    EXPECT_EQ(r.summary.records, 3u);
+    EXPECT_EQ(r.summary.created, 0u);
+    EXPECT_EQ(r.summary.updated, 0u);
+    EXPECT_EQ(r.summary.deleted, 0u);
+    EXPECT_EQ(r.summary.deactivated, 0u);
+    EXPECT_EQ(r.summary.unchanged, 3u);
+  }
+  // Without the codes the records are matched by email and phone: the same.
+  std::string no_codes;
+  for (std::size_t at = 0; at < nfd.size();) {
+    std::size_t end = nfd.find("\r\n", at);
+    std::string line = nfd.substr(at, end - at);
+    no_codes += line.substr(0, line.rfind(',')) + "\r\n";
+    at = end + 2;
+  }
+  ImportRecord r = Clean(no_codes);
+  EXPECT_EQ(r.summary.created, 1u) << "\xC3\x85sa has no email or phone to be matched by";
+  EXPECT_EQ(r.summary.updated, 0u);
+  EXPECT_EQ(r.summary.unchanged, 2u);
+  EXPECT_EQ(store_->Head(), head);
+}
+
+TEST_F(ImportTest, NfdAndNfcEmailsAreOneCustomer) {
+  Add("Zo\xC3\xAB", "Bront\xC3\xAB", "zo\xC3\xAB@example.com");  // CUST-00001
+  for (const std::string& email : {Nfd("zo\xC3\xAB@example.com"), Nfd("ZO\xC3\x8B@EXAMPLE.COM"),
+                                   std::string("ZO\xC3\x8B@Example.com")}) {
+    SCOPED_TRACE(email);
+    ImportRecord r =
+        Clean("First Name,Last Name,Email\n" + Nfd("Zo\xC3\xAB,Bront\xC3\xAB,") + email + "\n");
+    EXPECT_EQ(r.summary.unchanged, 1u);
+    EXPECT_EQ(r.summary.created, 0u);
+    EXPECT_EQ(r.summary.updated, 0u);
+  }
+  // Two new customers in the file that differ only in normalization are one.
+  auto r = Analyse(
+      "First Name,Last Name,Email\n"
+      "Ana,P\xC3\xA9rez,ana.p\xC3\xA9rez@example.com\n" +
+      Nfd("Ana,P\xC3\xA9rez,ana.p\xC3\xA9rez@example.com\n"));
+  ASSERT_TRUE(r) << r.error().ToString();
+  EXPECT_EQ(Reasons(*r), std::vector<std::string>{"3  duplicate_in_file"});
+}
+
+TEST_F(ImportTest, AnNfdRecordIsStoredInNfc) {
+  ImportRecord r =
+      Apply(Nfd("First Name,Last Name,Email,Address\n"
+                "Ren\xC3\xA9"
+                "e,M\xC3\xBCller,ren\xC3\xA9"
+                "e@example.com,\"1 Rue de l'\xC3\x89glise\"\n"));
+  EXPECT_EQ(r.summary.created, 1u);
+  CustomerRow row = ByCode("CUST-00001");
+  EXPECT_EQ(row.details[DetailField::kFirstName],
+            "Ren\xC3\xA9"
+            "e");
+  EXPECT_EQ(row.details[DetailField::kLastName], "M\xC3\xBCller");
+  EXPECT_EQ(row.details[DetailField::kEmail],
+            "ren\xC3\xA9"
+            "e@example.com");
+  EXPECT_EQ(row.details[DetailField::kAddress], "1 Rue de l'\xC3\x89glise");
+}
+
+TEST_F(ImportTest, InvisibleAndDirectionCharactersAreRowErrorsAndNothingIsWritten) {
+  Add("Ada", "Lovelace", "ada@example.com");
+  const std::string file =
+      "First Name,Last Name,Email,Phone,Tax ID,Address,Notes\n"
+      "A\u202Eda,Lovelace,ada@example.com,,,,\n"  // 2: right-to-left override
+      "Bob,\u200B,bob@example.com,,,,\n"          // 3: a zero-width space as a name
+      "Cy,Three,cy\u200D@example.com,,,,\n"       // 4: a joiner in an email
+      "Dee,Four,,555\u200E0100,,,\n"              // 5: a left-to-right mark in a phone
+      "Eve,Five,,,GB12\u00AD34,,\n"               // 6: a soft hyphen in a tax id
+      "Fay,Six,,,,1 Main St\u2067x,\n"            // 7: an isolate in an address
+      "Gus,Seven,,,,,note\uFEFFx\n"               // 8: a byte-order mark in notes
+      "Hal\u0085,Eight,,,,,\n"                    // 9: a C1 control (NEL) in a name
+      "Ivy,Nine,,,,\"1 Main St\nFlat 2\",\U0001F469\u200D\U0001F4BB\n";  // 10: fine
+  const std::uint64_t head = store_->Head();
+  for (ImportMode mode : {ImportMode::kMerge, ImportMode::kReplace}) {
+    SCOPED_TRACE(mode == ImportMode::kMerge ? "merge" : "replace");
+    auto r = Analyse(file, mode);
+    ASSERT_TRUE(r) << r.error().ToString();
+    EXPECT_EQ(Reasons(*r),
+              (std::vector<std::string>{
+                  "2 First Name invisible_character", "3 Last Name invisible_character",
+                  "4 Email invisible_character", "5 Phone invisible_character",
+                  "6 Tax ID invisible_character", "7 Address invisible_character",
+                  "8 Notes invisible_character", "9 First Name control_character"}));
+    ASSERT_FALSE(r->summary.errors.empty());
+    EXPECT_NE(r->summary.errors[0].detail.find("U+202E RIGHT-TO-LEFT OVERRIDE"), std::string::npos)
+        << r->summary.errors[0].detail;
+    EXPECT_EQ(r->summary.rows_with_errors, 8u);
+    EXPECT_EQ(r->summary.created, 1u);
+    auto refused = imports_->Confirm(r->id, "manager");
+    ASSERT_FALSE(refused);
+    EXPECT_EQ(refused.error().reason(), "import_has_errors");
+    EXPECT_EQ(store_->Head(), head);
+  }
 }
 
 TEST_F(ImportTest, UnknownImportsAreNotFound) {
