@@ -238,11 +238,19 @@ TEST_F(ImportTest, CodesWinOverEmailsAndUnknownCodesAreWarnedAbout) {
 }
 
 TEST_F(ImportTest, WholeFileProblemsAreErrorsWithTheirLine) {
-  auto malformed = Analyse("First Name,Last Name\nAda,Lovelace\nBob,\"Buil\"der\n");
+  auto malformed = Analyse("First Name,Last \"Name\nAda,Lovelace\n");
   ASSERT_FALSE(malformed);
   EXPECT_EQ(malformed.error().reason(), "invalid_csv");
-  EXPECT_NE(malformed.error().message().find("line 3"), std::string::npos)
-      << malformed.error().message();
+  EXPECT_EQ(malformed.error().message(), "line 1: a quote inside an unquoted field");
+  auto encoding = Analyse("First Name,Last Name\nAda,Lovelace\nZo\xEB,M\x81ller\n");
+  ASSERT_FALSE(encoding);
+  EXPECT_EQ(encoding.error().reason(), "invalid_encoding");
+  EXPECT_TRUE(encoding.error().message().starts_with("line 3: byte 0x81"))
+      << encoding.error().message();
+  auto bad_record = Analyse("First Name,Last Name\nAda,Lovelace\nBob,\"Buil\"der\nCy,Young\n");
+  ASSERT_TRUE(bad_record) << bad_record.error().ToString();
+  EXPECT_EQ(Reasons(*bad_record), std::vector<std::string>{"3  invalid_csv"});
+  EXPECT_EQ(bad_record->summary.created, 2u) << "the records around it are analysed";
   auto header = Analyse("Email,Phone\nada@example.com,1\n");
   ASSERT_FALSE(header);
   EXPECT_EQ(header.error().reason(), "invalid_header");
