@@ -93,6 +93,8 @@ Status Set(ServeConfig* c, const std::string& key, const std::string& value) {
     if (Status s = ParseInt(key, value, 64 << 10, 64 << 20, &c->max_message_bytes); !s.ok()) {
       return s;
     }
+  } else if (key == "imports.max_removal_percent") {
+    if (Status s = ParseInt(key, value, 0, 100, &c->max_removal_percent); !s.ok()) return s;
   } else {
     return Status::InvalidArgument(key, "unknown_config", "unknown configuration key " + key);
   }
@@ -128,7 +130,7 @@ ConfigValues ConfigFromEnvironment(char** environ) {
     std::string name(entry.substr(kPrefix.size(), eq - kPrefix.size()));
     if (name == "CONFIG" || name == "CRASH_CYCLES") continue;  // not settings
     for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    for (std::string_view section : {"http_", "kafka_", "sync_"}) {
+    for (std::string_view section : {"http_", "kafka_", "sync_", "imports_"}) {
       if (name.starts_with(section)) name[section.size() - 1] = '.';
     }
     out[name] = std::string(entry.substr(eq + 1));

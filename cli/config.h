@@ -30,6 +30,10 @@
 //          max_message_bytes  larger Kafka messages are dead letters (default 1 MiB)
 //          repair_interval_ms how often a store compares what it holds with
 //                       HQ to find and repair gaps (default 5000)
+//   [imports] max_removal_percent  a replace import that would remove (delete
+//                       or deactivate) more than this share of the customers
+//                       is confirmed only when the confirm allows a mass
+//                       removal (0..100, default 20)
 #pragma once
 
 #include <cstdint>
@@ -65,6 +69,7 @@ struct ServeConfig {
   std::int64_t max_clock_skew_ms = 5 * 60 * 1000;
   std::int64_t max_message_bytes = 1 << 20;
   std::int64_t repair_interval_ms = 5000;
+  std::int64_t max_removal_percent = 20;  // imports.max_removal_percent
 };
 
 // Values by key ("listen", "http.worker_threads", ...), as text.
