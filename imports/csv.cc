@@ -20,6 +20,15 @@ std::string SeparatorName(char separator) {
 
 }  // namespace
 
+void CsvReader::Show(std::string_view bytes) {
+  for (char c : bytes) {
+    const auto b = static_cast<unsigned char>(c);
+    encoding_.Feed(b, encoding_line_);
+    if (b == '\r' || (b == '\n' && !after_cr_)) ++encoding_line_;
+    after_cr_ = b == '\r';
+  }
+}
+
 bool CsvReader::Refill() {
   if (ended_) return false;
   buf_.erase(0, mark_);
@@ -31,12 +40,7 @@ bool CsvReader::Refill() {
   const auto got = static_cast<std::size_t>(in_->gcount());
   buf_.resize(old + got);
   bytes_ += got;
-  for (std::size_t i = old; i < buf_.size(); ++i) {
-    const auto b = static_cast<unsigned char>(buf_[i]);
-    encoding_.Feed(b, encoding_line_);
-    if (b == '\r' || (b == '\n' && !after_cr_)) ++encoding_line_;
-    after_cr_ = b == '\r';
-  }
+  Show(std::string_view(buf_).substr(old));
   if (got == 0) {
     ended_ = true;
     encoding_.End();
@@ -62,12 +66,7 @@ Status CsvReader::Start() {
     at_ = mark_ = 3;
     return Status::OK();
   }
-  for (char c : buf_) {
-    const auto b = static_cast<unsigned char>(c);
-    encoding_.Feed(b, encoding_line_);
-    if (b == '\r' || (b == '\n' && !after_cr_)) ++encoding_line_;
-    after_cr_ = b == '\r';
-  }
+  Show(buf_);
   if (buf_.empty()) {
     ended_ = true;
     encoding_.End();

@@ -87,6 +87,8 @@ class CsvReader {
   bool Refill();
   // The first block: a byte-order mark is skipped, or refused.
   Status Start();
+  // Shows bytes new from `in_` to the encoding detector.
+  void Show(std::string_view bytes);
   // Reads one record into `r` from where the reader is, setting its problem
   // and moving on (see Resume) if it is malformed.
   void Read(CsvRecord* r);
