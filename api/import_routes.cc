@@ -1,6 +1,7 @@
 // Customer files: the table as CSV, and imports (analyse, then confirm).
 #include <fstream>
 
+#include "api/json_body.h"
 #include "api/service_internal.h"
 #include "imports/customer_export.h"
 #include "imports/import_record.h"
@@ -76,7 +77,14 @@ HttpResponse Service::GetImport(Context& ctx) {
 
 HttpResponse Service::ConfirmImport(Context& ctx) {
   if (options_.imports == nullptr) return NoImports();
-  auto record = options_.imports->Confirm(ctx.params["id"], ctx.principal.name);
+  ConfirmOptions confirm;
+  if (!ctx.req.body.empty()) {  // {"allow_mass_removal": true}, or nothing
+    auto body = JsonBody::Parse(ctx.req.body, {"allow_mass_removal"});
+    if (!body) return body.error();
+    confirm.allow_mass_removal = body->Bool("allow_mass_removal").value_or(false);
+    if (!body->errors().empty()) return Problem(body->errors());
+  }
+  auto record = options_.imports->Confirm(ctx.params["id"], ctx.principal.name, confirm);
   if (!record) return Problem(record.error());
   return Json(ImportRecordToJson(*record));
 }

@@ -116,6 +116,8 @@ Status Set(ServeConfig* c, const std::string& key, const std::string& value) {
         !s.ok()) {
       return s;
     }
+  } else if (key == "imports.max_removal_percent") {
+    if (Status s = ParseInt(key, value, 0, 100, &c->max_removal_percent); !s.ok()) return s;
   } else {
     return Status::InvalidArgument(key, "unknown_config", "unknown configuration key " + key);
   }
@@ -151,7 +153,7 @@ ConfigValues ConfigFromEnvironment(char** environ) {
     std::string name(entry.substr(kPrefix.size(), eq - kPrefix.size()));
     if (name == "CONFIG" || name == "CRASH_CYCLES") continue;  // not settings
     for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    for (std::string_view section : {"http_", "kafka_", "sync_", "idempotency_"}) {
+    for (std::string_view section : {"http_", "kafka_", "sync_", "idempotency_", "imports_"}) {
       if (name.starts_with(section)) name[section.size() - 1] = '.';
     }
     out[name] = std::string(entry.substr(eq + 1));

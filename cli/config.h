@@ -34,6 +34,10 @@
 //   [idempotency] lifetime_hours (24), max_keys_per_principal (10000),
 //          max_bytes_per_principal (64 MiB), max_answer_bytes (256 KiB):
 //          writes sent with an Idempotency-Key (api/idempotency.h)
+//   [imports] max_removal_percent  a replace import that would remove (delete
+//                       or deactivate) more than this share of the customers
+//                       is confirmed only when the confirm allows a mass
+//                       removal (0..100, default 20)
 #pragma once
 
 #include <cstdint>
@@ -76,6 +80,7 @@ struct ServeConfig {
   std::int64_t idempotency_max_keys = 10000;                // per principal
   std::int64_t idempotency_max_bytes = 64LL << 20;          // per principal
   std::int64_t idempotency_max_answer_bytes = 256LL << 10;  // larger answers are not kept
+  std::int64_t max_removal_percent = 20;  // imports.max_removal_percent
 };
 
 // Values by key ("listen", "http.worker_threads", ...), as text.

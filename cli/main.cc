@@ -256,6 +256,10 @@ int Main(int argc, char** argv) {
       ->check(CLI::IsMember({"merge", "replace"}))
       ->capture_default_str();
   import->add_flag("--dry-run", dry_run, "Analyse only: show what would change, apply nothing");
+  bool yes = false;
+  import->add_flag("--yes", yes,
+                   "Apply a replace that removes more than imports.max_removal_percent of the "
+                   "customers without asking (needed when standard input is not a terminal)");
   node_options(import);
 
   std::string export_out = "-", export_search, export_status = "all";
@@ -316,7 +320,10 @@ int Main(int argc, char** argv) {
   if (nodes_list->parsed()) return clientele::RunNodes(address, "list", "", "");
   if (nodes_enroll->parsed()) return clientele::RunNodes(address, "enroll", node_id, node_key);
   if (nodes_revoke->parsed()) return clientele::RunNodes(address, "revoke", node_id, node_key);
-  if (import->parsed()) return clientele::RunImport(address, import_file, import_mode, dry_run);
+  if (import->parsed()) {
+    return clientele::RunImport(address, import_file, import_mode,
+                                {.dry_run = dry_run, .yes = yes});
+  }
   if (exporter->parsed()) {
     std::string query = "?status=" + export_status;
     if (!export_search.empty()) {

@@ -593,7 +593,7 @@ int RunServe(const ServeConfig& c) {
   options.sync_status = [&] { return SyncStatusJson(join, sync, log->get()); };
   options.sync_readiness = [&] { return SyncReadiness(join, sync); };
   ImportService imports(c.data + "/imports", log->get(), projector->get(), &commands, &clock,
-                        c.node);
+                        c.node, {.max_removal_percent = static_cast<int>(c.max_removal_percent)});
   options.imports = &imports;
   options.key = key->get();
   api::IdempotencyOptions keys_options;

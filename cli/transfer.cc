@@ -1,5 +1,7 @@
 #include "cli/transfer.h"
 
+#include <unistd.h>
+
 #include <boost/json.hpp>
 #include <cerrno>
 #include <chrono>
@@ -8,6 +10,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 
 #include "cli/node_client.h"
 
@@ -86,6 +89,12 @@ void PrintAnalysis(const json::object& a, const std::string& file) {
   std::printf("  %-12s %12s  (in %s rows)\n", "errors", Grouped(Count(a.at("error_count"))).c_str(),
               Grouped(Count(counts.at("rows_with_errors"))).c_str());
   std::printf("  %-12s %12s\n", "warnings", Grouped(Count(a.at("warning_count"))).c_str());
+  if (const json::value* file_info = a.if_contains("file"); file_info && file_info->is_object()) {
+    const json::object& f = file_info->as_object();
+    if (f.contains("encoding") && f.at("encoding") != "utf-8") {
+      std::printf("read as %s (not UTF-8)\n", f.at("encoding").as_string().c_str());
+    }
+  }
   const json::array& ignored = a.at("ignored_columns").as_array();
   if (!ignored.empty()) {
     std::printf("ignored columns:");
@@ -102,6 +111,29 @@ void PrintAnalysis(const json::object& a, const std::string& file) {
   if (Count(a.at("error_count")) > a.at("errors").as_array().size()) {
     std::printf("(only the first %zu errors are listed)\n", a.at("errors").as_array().size());
   }
+}
+
+// Whether the analysis `a` is a mass removal (see imports/import_service.h).
+bool MassRemoval(const json::object& a) {
+  const json::value* mass = a.if_contains("mass_removal");
+  return mass != nullptr && mass->is_bool() && mass->as_bool();
+}
+
+// "removes 533 of the 548 customers (98%)".
+std::string Removal(const json::object& a) {
+  return "removes " + Grouped(Count(a.at("removes"))) + " of the " +
+         Grouped(Count(a.at("existing_customers"))) + " customers (" +
+         std::to_string(Count(a.at("removal_share_percent"))) + "%)";
+}
+
+// Asks on the terminal whether to apply a mass removal: true for "yes".
+bool AskToApply(const json::object& a) {
+  std::fprintf(stderr, "This import %s. Type yes to apply it: ", Removal(a).c_str());
+  std::fflush(stderr);
+  std::string answer;
+  if (!std::getline(std::cin, answer)) return false;
+  while (!answer.empty() && (answer.back() == '\r' || answer.back() == ' ')) answer.pop_back();
+  return answer == "yes" || answer == "YES" || answer == "Yes" || answer == "y" || answer == "Y";
 }
 
 // The problem's detail, or the body.
@@ -156,7 +188,7 @@ Status CheckToken(const NodeAddress& node) {
 }
 
 int RunImport(const NodeAddress& node, const std::string& file, const std::string& mode,
-              bool dry_run) {
+              ImportFlags flags) {
   std::error_code ec;
   const std::uint64_t size = std::filesystem::file_size(file, ec);
   if (ec) {
@@ -184,14 +216,36 @@ int RunImport(const NodeAddress& node, const std::string& file, const std::strin
     std::printf("nothing was applied: correct the file and run the import again\n");
     return 1;
   }
-  if (dry_run) {
+  const bool mass = MassRemoval(analysis);
+  if (mass) {
+    std::printf(
+        "mass removal: this import %s, more than the node applies without asking "
+        "(imports.max_removal_percent: %s%%)\n",
+        Removal(analysis).c_str(),
+        std::to_string(Count(analysis.at("max_removal_percent"))).c_str());
+  }
+  if (flags.dry_run) {
     std::printf("dry run: nothing was applied\n");
     return 0;
   }
+  if (mass && !flags.yes) {
+    if (!::isatty(STDIN_FILENO)) {
+      std::fprintf(stderr,
+                   "clientele import: not applied: it %s; to apply it all the same, run it "
+                   "again with --yes\n",
+                   Removal(analysis).c_str());
+      return 1;
+    }
+    if (!AskToApply(analysis)) {
+      std::printf("nothing was applied\n");
+      return 1;
+    }
+  }
   std::fprintf(stderr, "applying...\n");
   const auto start = Clock::now();
-  auto confirmed = client.Post("/v1/customers/imports/" +
-                               std::string(analysis.at("id").as_string()) + "/confirm");
+  auto confirmed = client.Post(
+      "/v1/customers/imports/" + std::string(analysis.at("id").as_string()) + "/confirm",
+      mass ? R"({"allow_mass_removal":true})" : "");
   if (int rc = Failure("import", "not applied", confirmed, 200)) return rc;
   const json::object applied = json::parse(confirmed->body).as_object();
   const double secs = std::chrono::duration<double>(Clock::now() - start).count();

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <functional>
 #include <utility>
 
 #include "domain/customer_code.h"
@@ -44,29 +45,104 @@ const std::pair<const char*, CsvColumn> kAliases[] = {
     {"addressline1", CsvColumn::kAddress},
     {"street", CsvColumn::kAddress},
     {"streetaddress", CsvColumn::kAddress},
+    {"streetaddress1", CsvColumn::kAddress},          // Square
+    {"defaultaddressaddress1", CsvColumn::kAddress},  // Shopify
+    {"address2", CsvColumn::kAddress2},
+    {"addressline2", CsvColumn::kAddress2},
+    {"streetaddress2", CsvColumn::kAddress2},
+    {"defaultaddressaddress2", CsvColumn::kAddress2},
+    {"zip", CsvColumn::kPostalCode},
+    {"zipcode", CsvColumn::kPostalCode},
+    {"postalcode", CsvColumn::kPostalCode},
+    {"postcode", CsvColumn::kPostalCode},
+    {"defaultaddresszip", CsvColumn::kPostalCode},
+    {"city", CsvColumn::kCity},
+    {"town", CsvColumn::kCity},
+    {"defaultaddresscity", CsvColumn::kCity},
+    {"province", CsvColumn::kRegion},
+    {"state", CsvColumn::kRegion},
+    {"region", CsvColumn::kRegion},
+    {"defaultaddressprovince", CsvColumn::kRegion},
+    {"provincecode", CsvColumn::kRegionCode},
+    {"statecode", CsvColumn::kRegionCode},
+    {"defaultaddressprovincecode", CsvColumn::kRegionCode},
+    {"country", CsvColumn::kCountry},
+    {"defaultaddresscountry", CsvColumn::kCountry},
+    {"countrycode", CsvColumn::kCountryCode},
+    {"defaultaddresscountrycode", CsvColumn::kCountryCode},
+    {"defaultaddressphone", CsvColumn::kAddressPhone},
     {"code", CsvColumn::kCode},
     {"customercode", CsvColumn::kCode},
     {"note", CsvColumn::kNotes},
     {"notes", CsvColumn::kNotes},
     {"comment", CsvColumn::kNotes},
     {"comments", CsvColumn::kNotes},
+    {"memo", CsvColumn::kNotes},  // Square
     {"taxid", CsvColumn::kTaxId},
     {"vat", CsvColumn::kTaxId},
     {"vatnumber", CsvColumn::kTaxId},
     {"taxnumber", CsvColumn::kTaxId},
 };
 
-// A cell as it was before CsvWriter defused it: "'+44 20 ..." -> "+44 20 ...".
-// Spreadsheets drop the apostrophe themselves when they save.
-std::string_view Undefuse(std::string_view cell) {
-  if (cell.size() >= 2 && cell[0] == '\'' &&
-      std::string_view("=+-@\t\r").find(cell[1]) != std::string_view::npos) {
-    cell.remove_prefix(1);
+// The address's columns, in the order their values are joined.
+constexpr CsvColumn kAddressParts[] = {
+    CsvColumn::kAddress,    CsvColumn::kAddress2, CsvColumn::kPostalCode, CsvColumn::kCity,
+    CsvColumn::kRegionCode, CsvColumn::kRegion,   CsvColumn::kCountry,    CsvColumn::kCountryCode};
+
+// Whether a column holds text in words, where a leading ' before a letter is
+// part of the value ('t Hooft, 's-Gravenhage), rather than an identifier or a
+// number (phone, email, postal code, code...), where it never is.
+bool Words(CsvColumn c) {
+  switch (c) {
+    case CsvColumn::kFirstName:
+    case CsvColumn::kLastName:
+    case CsvColumn::kAddress:
+    case CsvColumn::kAddress2:
+    case CsvColumn::kCity:
+    case CsvColumn::kRegion:
+    case CsvColumn::kCountry:
+    case CsvColumn::kNotes:
+      return true;
+    default:
+      return false;
   }
-  return cell;
 }
 
-// The customer detail a column sets (all but the code).
+// A cell of column `c` trimmed, without the ' a spreadsheet or an exporter put
+// in front to keep it text.
+std::string Clean(std::string_view cell, CsvColumn c) {
+  std::string v = Trim(cell);
+  if (!v.empty() && v[0] == '\'') {
+    const auto next = static_cast<unsigned char>(v.size() > 1 ? v[1] : '\0');
+    const bool letter = std::isalpha(next) || next >= 0x80;
+    if (!letter || !Words(c)) v = Trim(std::string_view(v).substr(1));
+  }
+  return v;
+}
+
+// The address a record's cells make: "Address1, Address2, Zip City,
+// Province, Country", without the parts it has not.
+std::string JoinAddress(const std::function<std::string(CsvColumn)>& cell) {
+  std::string city = cell(CsvColumn::kPostalCode);
+  if (std::string name = cell(CsvColumn::kCity); !name.empty()) {
+    city += (city.empty() ? "" : " ") + name;
+  }
+  std::string region = cell(CsvColumn::kRegionCode);
+  if (region.empty()) region = cell(CsvColumn::kRegion);
+  std::string country = cell(CsvColumn::kCountry);
+  if (country.empty()) country = cell(CsvColumn::kCountryCode);
+  std::string address;
+  for (const std::string& part :
+       {cell(CsvColumn::kAddress), cell(CsvColumn::kAddress2), city, region, country}) {
+    if (part.empty()) continue;
+    if (!address.empty()) address += ", ";
+    address += part;
+  }
+  return address;
+}
+
+// The customer detail a column sets on its own (the address's parts and its
+// phone are read together; the code is no detail).
 std::optional<DetailField> FieldOf(CsvColumn c) {
   switch (c) {
     case CsvColumn::kFirstName:
@@ -75,21 +151,42 @@ std::optional<DetailField> FieldOf(CsvColumn c) {
       return DetailField::kLastName;
     case CsvColumn::kEmail:
       return DetailField::kEmail;
-    case CsvColumn::kPhone:
-      return DetailField::kPhone;
-    case CsvColumn::kAddress:
-      return DetailField::kAddress;
     case CsvColumn::kNotes:
       return DetailField::kNotes;
     case CsvColumn::kTaxId:
       return DetailField::kTaxId;
-    case CsvColumn::kCode:
+    default:
       return std::nullopt;
   }
-  return std::nullopt;
 }
 
 }  // namespace
+
+std::optional<std::size_t> ColumnMap::Of(DetailField field) const {
+  switch (field) {
+    case DetailField::kFirstName:
+      return (*this)[CsvColumn::kFirstName];
+    case DetailField::kLastName:
+      return (*this)[CsvColumn::kLastName];
+    case DetailField::kEmail:
+      return (*this)[CsvColumn::kEmail];
+    case DetailField::kPhone:
+      return (*this)[CsvColumn::kPhone] ? (*this)[CsvColumn::kPhone]
+                                        : (*this)[CsvColumn::kAddressPhone];
+    case DetailField::kTaxId:
+      return (*this)[CsvColumn::kTaxId];
+    case DetailField::kNotes:
+      return (*this)[CsvColumn::kNotes];
+    case DetailField::kAddress: {
+      std::optional<std::size_t> first;
+      for (CsvColumn c : kAddressParts) {
+        if (const auto& at = (*this)[c]; at && (!first || *at < *first)) first = at;
+      }
+      return first;
+    }
+  }
+  return std::nullopt;
+}
 
 ImportRow ReadImportRow(const std::vector<std::string>& fields, const ColumnMap& map,
                         const std::vector<std::string>& header, std::int64_t line) {
@@ -98,32 +195,51 @@ ImportRow ReadImportRow(const std::vector<std::string>& fields, const ColumnMap&
   row.blank = true;
   for (const std::string& f : fields) row.blank = row.blank && Trim(f).empty();
   if (row.blank) return row;
-  // Left to right, as the file has them, so errors read in the file's order.
-  std::vector<std::pair<std::size_t, CsvColumn>> columns;
-  for (int i = 0; i < kCsvColumnCount; ++i) {
-    if (map.at[i]) columns.emplace_back(*map.at[i], static_cast<CsvColumn>(i));
+  auto cell = [&](CsvColumn c) {
+    const auto& at = map[c];
+    return at && *at < fields.size() ? Clean(fields[*at], c) : std::string();
+  };
+  // What the record sets, and the column it comes from.
+  struct Value {
+    std::size_t at;
+    std::optional<DetailField> field;  // nullopt: the code
+    std::string text;
+  };
+  std::vector<Value> values;
+  for (CsvColumn c : {CsvColumn::kFirstName, CsvColumn::kLastName, CsvColumn::kEmail,
+                      CsvColumn::kTaxId, CsvColumn::kNotes, CsvColumn::kCode}) {
+    if (std::string v = cell(c); !v.empty()) values.push_back({*map[c], FieldOf(c), std::move(v)});
   }
-  std::sort(columns.begin(), columns.end());
-  for (const auto& [at, column] : columns) {
-    std::string value = at < fields.size() ? Trim(Undefuse(fields[at])) : "";
-    if (value.empty()) continue;  // leaves the field as it is
-    if (column == CsvColumn::kCode) {
-      auto code = ParseCustomerCode(value);
+  if (std::string phone = cell(CsvColumn::kPhone); !phone.empty()) {
+    values.push_back({*map[CsvColumn::kPhone], DetailField::kPhone, std::move(phone)});
+  } else if (phone = cell(CsvColumn::kAddressPhone); !phone.empty()) {
+    values.push_back({*map[CsvColumn::kAddressPhone], DetailField::kPhone, std::move(phone)});
+  }
+  if (std::string address = JoinAddress(cell); !address.empty()) {
+    values.push_back({*map.Of(DetailField::kAddress), DetailField::kAddress, std::move(address)});
+  }
+  // Left to right, as the file has them, so errors read in the file's order.
+  std::sort(values.begin(), values.end(),
+            [](const Value& a, const Value& b) { return a.at < b.at; });
+  for (Value& v : values) {
+    if (!v.field) {
+      auto code = ParseCustomerCode(v.text);
       if (!code) {
-        row.errors.push_back({line, header[at], code.error().reason(), code.error().message()});
+        row.errors.push_back({line, header[v.at], code.error().reason(), code.error().message()});
       } else {
         row.code = FormatCustomerCode(code->node, code->sequence);
       }
       continue;
     }
     DetailsPatch one;
-    one[*FieldOf(column)] = value;
+    one[*v.field] = std::move(v.text);
     auto checked = NormalizePatch(std::move(one));
     if (!checked) {
-      row.errors.push_back({line, header[at], checked.error().reason(), checked.error().message()});
+      row.errors.push_back(
+          {line, header[v.at], checked.error().reason(), checked.error().message()});
       continue;
     }
-    row.patch[*FieldOf(column)] = std::move(*(*checked)[*FieldOf(column)]);
+    row.patch[*v.field] = std::move(*(*checked)[*v.field]);
   }
   return row;
 }

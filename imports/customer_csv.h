@@ -3,10 +3,27 @@
 //
 // Clientele exports, in this order: First Name, Last Name, Email, Phone,
 // Address, Code. Reading, header names match in any letter case and order,
-// ignoring spaces, dashes and underscores, with common aliases ("E-mail",
-// "Email Address", "Phone Number", "Mobile", "Address1", "Address 1",
-// "Street", "Customer Code"...). Columns not recognised are listed as
-// ignored; a recognised column twice is an error.
+// ignoring spaces, dashes, underscores and dots, with common aliases
+// ("E-mail", "Email Address", "Phone Number", "Mobile", "Address1",
+// "Street", "Customer Code", "Memo"...) and the columns of Shopify's and
+// Square's customer exports. Columns not recognised are listed as ignored; a
+// recognised column twice is an error.
+//
+// An address in parts (Shopify's "Default Address Address1", "... Address2",
+// "... Zip", "... City", "... Province Code", "... Country Code"; Square's
+// "Street Address 1", "Postal Code", "State"...) becomes one address:
+//   Address1, Address2, Zip City, Province, Country
+// leaving out the parts a record has not (a province code is taken before a
+// province name, a country name before a country code). A file's "Address"
+// column is the first part. A record without a Phone takes its address's
+// phone (Shopify's "Default Address Phone").
+//
+// Cells: surrounding white space is trimmed, and a leading ' that a
+// spreadsheet or an exporter put in front of a value to keep it text
+// ("'+49 30 901820", "'02134", "'SW1Y 4JH", and "'=..." as CsvWriter defuses
+// formulas) is dropped. In names, address lines and places, and notes it is
+// kept when a letter follows it, as in 't Hooft and 's-Gravenhage; a lone ' is
+// an empty cell.
 #pragma once
 
 #include <array>
@@ -19,8 +36,25 @@
 
 namespace clientele {
 
-enum class CsvColumn { kFirstName, kLastName, kEmail, kPhone, kAddress, kCode, kNotes, kTaxId };
-inline constexpr int kCsvColumnCount = 8;
+enum class CsvColumn {
+  kFirstName,
+  kLastName,
+  kEmail,
+  kPhone,
+  kAddress,  // the whole address, or its first line
+  kCode,
+  kNotes,
+  kTaxId,
+  kAddress2,  // the address in parts, as kAddress's banner says
+  kPostalCode,
+  kCity,
+  kRegion,
+  kRegionCode,
+  kCountry,
+  kCountryCode,
+  kAddressPhone,  // the phone when a record has no kPhone
+};
+inline constexpr int kCsvColumnCount = 16;
 
 // The header row Clientele writes.
 const std::vector<std::string>& ExportHeader();
@@ -32,6 +66,9 @@ struct ColumnMap {
   const std::optional<std::size_t>& operator[](CsvColumn c) const {
     return at[static_cast<int>(c)];
   }
+  // The column a detail is read from, for messages: the phone's own, else the
+  // address's phone; the address' first in the file.
+  std::optional<std::size_t> Of(DetailField field) const;
 };
 
 // Maps a header row. InvalidArgument ("invalid_header") when the first or last
@@ -58,8 +95,8 @@ struct ImportRow {
 };
 
 // Reads `fields` (a record that started on `line`) through `map`, checking
-// every cell with the rules of domain/details.h. A cell that CsvWriter
-// defused (a ' before =, +, -, @, tab or CR) is read without the '.
+// every cell with the rules of domain/details.h (cells cleaned as the banner
+// says; missing trailing cells are empty).
 ImportRow ReadImportRow(const std::vector<std::string>& fields, const ColumnMap& map,
                         const std::vector<std::string>& header, std::int64_t line);
 

@@ -90,7 +90,7 @@ class Planner {
 
   Result<ImportSummary> Run(std::istream& in, const ImportProgressFn& progress) {
     CsvReader reader(&in);
-    auto header = reader.Next();
+    auto header = reader.Header();
     if (!header) return Error(header.error());
     if (!*header) {
       return Error(Status::InvalidArgument("file", "empty_file",
@@ -107,7 +107,13 @@ class Planner {
       auto record = reader.Next();
       if (!record) return Error(record.error());
       if (!*record) break;
-      if (Status s = Record(**record, reader.line()); !s.ok()) return Error(s);
+      if (!(*record)->problem.empty()) {  // its fields cannot be trusted
+        ++summary_.records;
+        ++summary_.rows_with_errors;
+        AddError({(*record)->line, "", (*record)->problem, (*record)->detail});
+      } else if (Status s = Record((*record)->fields, (*record)->line); !s.ok()) {
+        return Error(s);
+      }
       if (progress && (summary_.records + summary_.blank) % 16384 == 0) {
         progress({reader.bytes(), summary_.records + summary_.blank});
       }
@@ -116,6 +122,8 @@ class Planner {
       if (Status s = RemoveMissing(); !s.ok()) return Error(s);
     }
     summary_.bytes = reader.bytes();
+    summary_.encoding = reader.encoding();
+    summary_.separator = reader.separator();
     if (progress) progress({reader.bytes(), summary_.records + summary_.blank});
     summary_.fingerprint = fingerprint_.Hex();
     return std::move(summary_);
@@ -128,6 +136,7 @@ class Planner {
     all.status = StatusFilter::kAll;
     rows_ = projections_.FindRows(all);
     std::sort(rows_.begin(), rows_.end());
+    summary_.customers = rows_.size();
     codes_.Reserve(rows_.size());
     emails_.Reserve(rows_.size());
     phones_.Reserve(rows_.size());
@@ -145,17 +154,15 @@ class Planner {
   // The header's name for a column, or `fallback`.
   std::string ColumnName(CsvColumn c, std::string_view fallback) const {
     if (const auto& at = map_[c]; at) return header_[*at];
+    if (c == CsvColumn::kPhone && map_[CsvColumn::kAddressPhone]) {
+      return header_[*map_[CsvColumn::kAddressPhone]];
+    }
     return std::string(fallback);
   }
   std::string ColumnOfField(std::string_view field) const {
-    static const std::pair<std::string_view, CsvColumn> kFields[] = {
-        {"first_name", CsvColumn::kFirstName}, {"last_name", CsvColumn::kLastName},
-        {"email", CsvColumn::kEmail},          {"phone", CsvColumn::kPhone},
-        {"address", CsvColumn::kAddress},      {"notes", CsvColumn::kNotes},
-        {"tax_id", CsvColumn::kTaxId},
-    };
-    for (const auto& [name, column] : kFields) {
-      if (name == field) return ColumnName(column, field);
+    for (DetailField f : kAllDetailFields) {
+      if (DetailFieldName(f) != field) continue;
+      if (const auto at = map_.Of(f)) return header_[*at];
     }
     return std::string(field);
   }

@@ -12,7 +12,10 @@
 //     the later record;
 //   - in replace mode, every customer no record matched is deleted, or
 //     deactivated if it has purchase, points or credit history (already
-//     inactive ones stay as they are).
+//     inactive ones stay as they are);
+//   - a record the CSV reader finds malformed or with more or fewer fields
+//     than the header (imports/csv.h) is an error on its line, and the rest
+//     of the file is analysed.
 // Rows with errors change nothing. Each decided change goes to `on_change`,
 // in file order, then the replace-mode removals; the summary counts them and
 // fingerprints them, so that a later plan of the same file can be checked to
@@ -33,6 +36,7 @@
 #include "domain/customer.h"
 #include "domain/status.h"
 #include "imports/customer_csv.h"
+#include "imports/text_encoding.h"
 #include "projections/projector.h"
 
 namespace clientele {
@@ -67,8 +71,23 @@ struct ImportSummary {
   std::vector<RowError> errors;    // the first kMaxListed, in file order
   std::vector<RowError> warnings;  // e.g. a code no customer has
   std::vector<std::string> ignored_columns;
-  std::string fingerprint;  // SHA-256 (hex) of every change, in order
-  std::uint64_t bytes = 0;  // of the file
+  std::string fingerprint;                      // SHA-256 (hex) of every change, in order
+  std::uint64_t bytes = 0;                      // of the file
+  TextEncoding encoding = TextEncoding::kUtf8;  // what the file was read as
+  char separator = ',';
+  std::uint64_t customers = 0;  // there were (not deleted), when planned
+
+  // Customers the import removes: deleted and deactivated.
+  std::uint64_t removals() const { return deleted + deactivated; }
+  // removals() as a share of `customers`, in percent rounded up (so that it
+  // is above a whole-number limit exactly when the share is).
+  std::uint64_t RemovalSharePercent() const {
+    return customers == 0 ? 0 : (removals() * 100 + customers - 1) / customers;
+  }
+  // Whether it removes more than `max_percent` % of the customers.
+  bool MassRemoval(int max_percent) const {
+    return removals() * 100 > static_cast<std::uint64_t>(max_percent) * customers;
+  }
 };
 
 struct ImportProgress {
@@ -81,8 +100,9 @@ using ImportProgressFn = std::function<void(const ImportProgress&)>;
 
 // Plans the import of the customer file `in` against the customers in
 // `projections` (with `settings`). InvalidArgument for a file that cannot be
-// read as a whole: "invalid_csv" (with its line), "invalid_header",
-// "empty_file". An error `on_change` returns stops the plan and is returned.
+// read as a whole: "invalid_encoding" (with the line of the byte),
+// "invalid_csv" (a malformed header line), "invalid_header", "empty_file".
+// An error `on_change` returns stops the plan and is returned.
 Result<ImportSummary> PlanImport(std::istream& in, ImportMode mode, const Projector& projections,
                                  const SettingsState& settings,
                                  const ImportChangeFn& on_change = {},

@@ -53,13 +53,22 @@ json::object ImportRecordToJson(const ImportRecord& r) {
   o["status"] = r.applied ? "applied" : "analysed";
   o["analysed_at"] = FormatTime(r.analysed_ms);
   o["analysed_by"] = r.actor;
-  o["file"] = json::object{{"bytes", s.bytes}, {"records", s.records}, {"blank", s.blank}};
+  o["file"] = json::object{{"bytes", s.bytes},
+                           {"records", s.records},
+                           {"blank", s.blank},
+                           {"encoding", TextEncodingName(s.encoding)},
+                           {"separator", std::string(1, s.separator)}};
   o["counts"] = json::object{{"new", s.created},
                              {"updated", s.updated},
                              {"unchanged", s.unchanged},
                              {"deleted", s.deleted},
                              {"deactivated", s.deactivated},
                              {"rows_with_errors", s.rows_with_errors}};
+  o["existing_customers"] = s.customers;
+  o["removes"] = s.removals();
+  o["removal_share_percent"] = s.RemovalSharePercent();
+  o["max_removal_percent"] = r.max_removal_percent;
+  o["mass_removal"] = s.MassRemoval(r.max_removal_percent);
   o["error_count"] = s.error_count;
   o["errors"] = Problems(s.errors);
   o["warning_count"] = s.warning_count;
@@ -101,6 +110,19 @@ Result<ImportRecord> ImportRecordFromJson(const json::value& v) {
     s.bytes = file.at("bytes").to_number<std::uint64_t>();
     s.records = file.at("records").to_number<std::uint64_t>();
     s.blank = file.at("blank").to_number<std::uint64_t>();
+    if (const json::value* e = file.if_contains("encoding"); e && *e == "windows-1252") {
+      s.encoding = TextEncoding::kWindows1252;
+    }
+    if (const json::value* sep = file.if_contains("separator");
+        sep && sep->is_string() && sep->as_string().size() == 1) {
+      s.separator = sep->as_string()[0];
+    }
+    if (const json::value* n = o.if_contains("existing_customers")) {
+      s.customers = n->to_number<std::uint64_t>();
+    }
+    if (const json::value* p = o.if_contains("max_removal_percent")) {
+      r.max_removal_percent = p->to_number<int>();
+    }
     const json::object& c = o.at("counts").as_object();
     s.created = c.at("new").to_number<std::uint64_t>();
     s.updated = c.at("updated").to_number<std::uint64_t>();

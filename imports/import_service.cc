@@ -29,13 +29,15 @@ bool ValidId(const std::string& id) { return ParseUuid(id, "id").has_value(); }
 }  // namespace
 
 ImportService::ImportService(std::string dir, EventStore* store, Projector* projections,
-                             CommandHandler* commands, Clock* clock, std::string node)
+                             CommandHandler* commands, Clock* clock, std::string node,
+                             ImportOptions options)
     : dir_(std::move(dir)),
       store_(store),
       projections_(projections),
       commands_(commands),
       clock_(clock),
-      node_(std::move(node)) {
+      node_(std::move(node)),
+      options_(options) {
   std::error_code ec;
   fs::create_directories(dir_, ec);
 }
@@ -69,6 +71,7 @@ Result<ImportRecord> ImportService::Analyse(const std::string& path, ImportMode 
   ImportRecord record;
   record.id = NewUuid();
   record.actor = actor;
+  record.max_removal_percent = options_.max_removal_percent;
   record.analysed_ms = clock_->NowMs();
   const std::string csv = dir_ + "/" + record.id + ".csv";
   std::error_code ec;
@@ -95,10 +98,13 @@ Result<ImportRecord> ImportService::Get(const std::string& id) const {
   boost::system::error_code ec;
   boost::json::value v = boost::json::parse(text.str(), ec);
   if (ec) return Error(Status::Corruption("import record " + id + " does not parse"));
-  return ImportRecordFromJson(v);
+  auto record = ImportRecordFromJson(v);
+  if (record) record->max_removal_percent = options_.max_removal_percent;
+  return record;
 }
 
 Result<ImportRecord> ImportService::Confirm(const std::string& id, const std::string& actor,
+                                            ConfirmOptions confirm,
                                             const ImportProgressFn& progress) {
   std::lock_guard turn(confirm_mu_);
   auto record = Get(id);
@@ -121,6 +127,19 @@ Result<ImportRecord> ImportService::Confirm(const std::string& id, const std::st
         "import", "import_has_errors",
         "the analysis found " + std::to_string(record->summary.error_count) +
             " errors; correct the file and upload it again (nothing was applied)"));
+  }
+  const ImportSummary& analysed = record->summary;
+  if (analysed.MassRemoval(options_.max_removal_percent) && !confirm.allow_mass_removal) {
+    return Error(Status::FailedPrecondition(
+        "import", "mass_removal",
+        "the import would remove " + std::to_string(analysed.removals()) + " of the " +
+            std::to_string(analysed.customers) + " customers (" +
+            std::to_string(analysed.RemovalSharePercent()) + "%: " +
+            std::to_string(analysed.deleted) + " deleted, " + std::to_string(analysed.deactivated) +
+            " deactivated), more than imports.max_removal_percent allows (" +
+            std::to_string(options_.max_removal_percent) +
+            "%); if that is meant, confirm with {\"allow_mass_removal\": true} (clientele "
+            "import --yes); nothing was applied"));
   }
   const std::string csv = dir_ + "/" + id + ".csv";
   std::ifstream in(csv, std::ios::binary);

@@ -12,6 +12,11 @@
 //
 // Analyses not confirmed within 24 hours are removed.
 //
+// A replace that would remove (delete or deactivate) more than
+// ImportOptions::max_removal_percent of the customers is a mass removal: the
+// analysis says so, and a confirm refuses it unless it is allowed
+// explicitly (ConfirmOptions::allow_mass_removal).
+//
 // Thread-safe; confirms take turns.
 #pragma once
 
@@ -28,6 +33,14 @@
 
 namespace clientele {
 
+struct ImportOptions {
+  int max_removal_percent = 20;  // 0..100; the setting imports.max_removal_percent
+};
+
+struct ConfirmOptions {
+  bool allow_mass_removal = false;  // apply even a mass removal
+};
+
 struct ImportRecord {
   std::string id;
   std::string actor;
@@ -40,6 +53,8 @@ struct ImportRecord {
   // in the log, the import was applied.
   std::string first_event_id;
   std::uint64_t first_position = 0, last_position = 0;  // of its events in the log
+  // The limit a confirm applies now (ImportService sets it on every record it returns).
+  int max_removal_percent = ImportOptions{}.max_removal_percent;
 };
 
 class ImportService {
@@ -48,7 +63,8 @@ class ImportService {
 
   // `dir` is <data>/imports; the others must outlive the service.
   ImportService(std::string dir, EventStore* store, Projector* projections,
-                CommandHandler* commands, Clock* clock, std::string node);
+                CommandHandler* commands, Clock* clock, std::string node,
+                ImportOptions options = {});
 
   // A path in the imports folder where an upload can be written before
   // Analyse takes it over.
@@ -62,11 +78,13 @@ class ImportService {
   // The import's record; NotFound("import_not_found") for an unknown or expired id.
   Result<ImportRecord> Get(const std::string& id) const;
   // Applies the import. FailedPrecondition("import_has_errors") if its
-  // analysis found errors; Conflict("import_changed") if the customers
-  // changed since in a way that changes the plan (analyse again);
-  // Unavailable if the log could not be written (nothing was applied).
+  // analysis found errors; FailedPrecondition("mass_removal") if it is a
+  // mass removal and `confirm` does not allow one; Conflict("import_changed")
+  // if the customers changed since in a way that changes the plan (analyse
+  // again); Unavailable if the log could not be written. Nothing is applied
+  // on any error.
   Result<ImportRecord> Confirm(const std::string& id, const std::string& actor,
-                               const ImportProgressFn& progress = {});
+                               ConfirmOptions confirm = {}, const ImportProgressFn& progress = {});
 
  private:
   Status Save(const ImportRecord& record) const;
@@ -78,6 +96,7 @@ class ImportService {
   CommandHandler* commands_;
   Clock* clock_;
   std::string node_;
+  ImportOptions options_;
   std::mutex confirm_mu_;
 };
 

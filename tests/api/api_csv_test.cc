@@ -115,5 +115,87 @@ TEST_F(ApiTest, AnUploadLargerThanABodyIsSpooledToDisk) {
   EXPECT_EQ(Call("GET", "/healthz", "", "").status, 200);
 }
 
+TEST_F(ApiTest, AnAnalysisSaysHowTheFileWasReadAndWhichRecordsAreBad) {
+  Reply shopify = Call("POST", "/v1/customers/imports",
+                       "\xEF\xBB\xBF"
+                       "Customer ID,First Name,Last Name,Email,Phone,Default Address Zip\r\n"
+                       "'7012345678901,Ada,Lovelace,ada@example.com,'+44 20 7946 0001,'SW1Y\r\n"
+                       "'7012345678902,Bob,The \"Builder\",bob@example.com,,\r\n"
+                       "'7012345678903,Cy,Young,cy@example.com,'+1 555 0100,'02134\r\n",
+                       "admin", {{"Content-Type", "text/csv"}});
+  ASSERT_EQ(shopify.status, 201) << shopify.body;
+  auto a = shopify.json().as_object();
+  EXPECT_EQ(a.at("file").at("encoding"), "utf-8");
+  EXPECT_EQ(a.at("file").at("separator"), ",");
+  EXPECT_EQ(a.at("counts").at("new"), 2);
+  EXPECT_EQ(a.at("error_count"), 1);
+  auto error = a.at("errors").at(0).as_object();
+  EXPECT_EQ(error.at("line"), 3);
+  EXPECT_EQ(error.at("column"), "");
+  EXPECT_EQ(error.at("reason"), "invalid_csv");
+
+  Reply european = Call("POST", "/v1/customers/imports",
+                        "First Name;Last Name;Email\r\nAndr\xE9;Lef\xE8vre;a@example.fr\r\n",
+                        "admin", {{"Content-Type", "text/csv"}});
+  ASSERT_EQ(european.status, 201) << european.body;
+  EXPECT_EQ(european.json().at("file").at("encoding"), "windows-1252");
+  EXPECT_EQ(european.json().at("file").at("separator"), ";");
+  EXPECT_EQ(european.json().at("counts").at("new"), 1);
+
+  Reply neither =
+      Call("POST", "/v1/customers/imports", "First Name,Last Name\r\nZo\xEB,Lee\r\nAnn,B\x8Fz\r\n",
+           "admin", {{"Content-Type", "text/csv"}});
+  EXPECT_EQ(neither.status, 422) << neither.body;
+  EXPECT_EQ(neither.reason(), "invalid_encoding");
+  EXPECT_NE(neither.json().at("detail").as_string().find("line 3: byte 0x8F"), std::string::npos)
+      << neither.body;
+}
+
+// The customers the table lists (not deleted).
+std::size_t Listed(const Projector& p) {
+  TableSearch all;
+  all.status = StatusFilter::kAll;
+  return p.FindRows(all).size();
+}
+
+TEST_F(ApiTest, AReplaceThatWouldRemoveMostCustomersIsRefusedUntilAllowed) {
+  for (const char* name : {"Ada", "Bob", "Cy", "Dee", "Eve"}) Create(name, "Example");
+  ASSERT_TRUE(projector_->WaitFor(Head(), std::chrono::seconds(30)));
+  Reply analysed = Call("POST", "/v1/customers/imports?mode=replace",
+                        "First Name,Last Name,Email\r\n", "admin", {{"Content-Type", "text/csv"}});
+  ASSERT_EQ(analysed.status, 201) << analysed.body;
+  auto a = analysed.json().as_object();
+  EXPECT_EQ(a.at("existing_customers"), 5);
+  EXPECT_EQ(a.at("removes"), 5);
+  EXPECT_EQ(a.at("removal_share_percent"), 100);
+  EXPECT_EQ(a.at("max_removal_percent"), 20);
+  EXPECT_EQ(a.at("mass_removal"), true);
+  const std::string confirm =
+      "/v1/customers/imports/" + std::string(a.at("id").as_string()) + "/confirm";
+  const std::uint64_t head = Head();
+
+  Reply refused = Call("POST", confirm);
+  EXPECT_EQ(refused.status, 409) << refused.body;
+  EXPECT_EQ(refused.reason(), "mass_removal");
+  EXPECT_NE(refused.body.find("remove 5 of the 5 customers (100%"), std::string::npos)
+      << refused.body;
+  EXPECT_NE(refused.body.find("allow_mass_removal"), std::string::npos) << refused.body;
+  EXPECT_EQ(Call("POST", confirm, R"({"allow_mass_removal":false})").reason(), "mass_removal");
+  Reply wrong_type = Call("POST", confirm, R"({"allow_mass_removal":"yes"})");
+  EXPECT_EQ(wrong_type.status, 422) << wrong_type.body;
+  Reply unknown = Call("POST", confirm, R"({"force":true})");
+  EXPECT_EQ(unknown.status, 422) << unknown.body;
+  EXPECT_EQ(Head(), head) << "a refused confirm wrote to the log";
+  EXPECT_EQ(Listed(*projector_), 5u);
+  EXPECT_EQ(Call("GET", confirm.substr(0, confirm.size() - 8)).json().at("status"), "analysed");
+
+  Reply allowed = Call("POST", confirm, R"({"allow_mass_removal":true})");
+  ASSERT_EQ(allowed.status, 200) << allowed.body;
+  EXPECT_EQ(allowed.json().at("status"), "applied");
+  ASSERT_TRUE(projector_->WaitFor(Head(), std::chrono::seconds(30)));
+  EXPECT_EQ(Head(), head + 5);
+  EXPECT_EQ(Listed(*projector_), 0u);
+}
+
 }  // namespace
 }  // namespace clientele::testing

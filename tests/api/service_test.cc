@@ -470,10 +470,19 @@ TEST_F(ServiceTest, BadImportsGetSpecificErrors) {
   Reply header = Call("POST", "/v1/customers/imports", "Name,Mail\nAda,a@b.c\n");
   EXPECT_EQ(header.status, 422) << header.body;
   EXPECT_EQ(header.reason(), "invalid_header");
-  Reply csv = Call("POST", "/v1/customers/imports", "First Name,Last Name\nA,\"B\nC,D\n");
+  Reply csv = Call("POST", "/v1/customers/imports", "First Name,Last \"Name\nA,B\n");
   EXPECT_EQ(csv.status, 422) << csv.body;
   EXPECT_EQ(csv.reason(), "invalid_csv");
-  EXPECT_NE(csv.json().at("detail").as_string().find("line 2"), std::string::npos) << csv.body;
+  EXPECT_NE(csv.json().at("detail").as_string().find("line 1"), std::string::npos) << csv.body;
+  Reply encoding = Call("POST", "/v1/customers/imports", "First Name,Last Name\nA,\x81\n");
+  EXPECT_EQ(encoding.status, 422) << encoding.body;
+  EXPECT_EQ(encoding.reason(), "invalid_encoding");
+  // A malformed record is a row error; the records after it are analysed.
+  Reply record = Call("POST", "/v1/customers/imports", "First Name,Last Name\nA,\"B\nC,D\n");
+  ASSERT_EQ(record.status, 201) << record.body;
+  EXPECT_EQ(record.json().at("errors").at(0).at("line"), 2);
+  EXPECT_EQ(record.json().at("errors").at(0).at("reason"), "invalid_csv");
+  EXPECT_EQ(record.json().at("counts").at("new"), 1);
   Reply rows = Call("POST", "/v1/customers/imports", "First Name,Last Name,Email\nA,B,nope\n");
   ASSERT_EQ(rows.status, 201);
   auto errors = rows.json().at("errors").as_array();

@@ -80,6 +80,24 @@ TEST(Config, KafkaAndSyncSettings) {
   EXPECT_EQ(bad.error().field(), "sync.hq_url");
 }
 
+TEST(Config, TheMassRemovalLimitOfImports) {
+  auto defaults = LoadConfig(std::nullopt, "", {}, {});
+  ASSERT_TRUE(defaults);
+  EXPECT_EQ(defaults->max_removal_percent, 20);
+  auto file = LoadConfig("[imports]\nmax_removal_percent = 5\n", "c.toml", {}, {});
+  ASSERT_TRUE(file) << file.error().ToString();
+  EXPECT_EQ(file->max_removal_percent, 5);
+  char a[] = "CLIENTELE_IMPORTS_MAX_REMOVAL_PERCENT=100";
+  char* env[] = {a, nullptr};
+  auto from_env =
+      LoadConfig("[imports]\nmax_removal_percent = 5\n", "c.toml", ConfigFromEnvironment(env), {});
+  ASSERT_TRUE(from_env) << from_env.error().ToString();
+  EXPECT_EQ(from_env->max_removal_percent, 100);
+  auto bad = LoadConfig(std::nullopt, "", {}, {{"imports.max_removal_percent", "101"}});
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().field(), "imports.max_removal_percent");
+}
+
 TEST(Config, BadValuesAreNamed) {
   struct Case {
     ConfigValues flags;
