@@ -21,7 +21,7 @@ std::string Service::SpoolPath(const HttpRequest& head) const {
       head.path != "/v1/customers/imports") {
     return "";
   }
-  auto principal = auth_.Authenticate(head.Header("authorization"));
+  auto principal = Principals()->Authenticate(head.Header("authorization"));
   if (!principal || !principal->Can(kManage)) return "";  // refused once the body is read
   if (principal->node != "*" && principal->node != options_.node) return "";
   return options_.imports->UploadPath();

@@ -41,7 +41,7 @@ Service::Service(ServiceOptions options, EventStore* log, CommandHandler* comman
       commands_(commands),
       projector_(projector),
       table_(projector, clock),
-      auth_(std::move(auth)),
+      auth_(std::make_shared<const Authenticator>(std::move(auth))),
       clock_(clock),
       idempotency_(options_.idempotency) {
   if (idempotency_ == nullptr) {
@@ -286,7 +286,7 @@ HttpResponse Service::Dispatch(const HttpRequest& request, std::string* route_na
   }
   Context ctx{request, {}, std::move(params), {}};
   if (!match->any_of.empty()) {
-    auto principal = auth_.Authenticate(request.Header("authorization"));
+    auto principal = Principals()->Authenticate(request.Header("authorization"));
     if (!principal) return Problem(principal.error());
     ctx.principal = std::move(*principal);
     if (ctx.principal.node != "*" && ctx.principal.node != options_.node) {

@@ -124,6 +124,13 @@ class Service {
   };
   std::vector<RouteInfo> Routes() const;
   Metrics& metrics() { return metrics_; }
+  // Replaces the principals (a reload of the principals file): from the next
+  // request on, a removed token is refused and a new one accepted.
+  void SetPrincipals(Authenticator auth) {
+    auto fresh = std::make_shared<const Authenticator>(std::move(auth));
+    std::lock_guard lock(auth_mu_);
+    auth_ = std::move(fresh);
+  }
   // false once draining: /readyz answers 503.
   void SetReady(bool ready) { ready_ = ready; }
   // true while a store copies HQ's log: every /v1 route but the sync status
@@ -217,7 +224,13 @@ class Service {
   CommandHandler* commands_;
   Projector* projector_;
   CustomerTable table_;
-  Authenticator auth_;
+  // The principals; replaced whole by SetPrincipals.
+  std::shared_ptr<const Authenticator> Principals() const {
+    std::lock_guard lock(auth_mu_);
+    return auth_;
+  }
+  mutable std::mutex auth_mu_;
+  std::shared_ptr<const Authenticator> auth_;
   Clock* clock_;
   Metrics metrics_;
   std::atomic<bool> ready_{true};
@@ -226,6 +239,13 @@ class Service {
   // POST /v1/sync/holdings, by principal and reported node.
   std::map<std::string, boost::json::object> peer_reports_;
   std::vector<Route> routes_;
+
+  // /readyz: when the projections last moved (by clock_), to tell a lag
+  // from a stall.
+  static constexpr std::int64_t kStalledMs = 30000;
+  std::mutex progress_mu_;
+  std::uint64_t progress_position_ = 0;
+  std::int64_t progress_since_ms_ = 0;
 
   std::unique_ptr<IdempotencyKeys> own_idempotency_;  // when options_.idempotency is null
   IdempotencyKeys* idempotency_;

@@ -80,7 +80,7 @@ struct ServeConfig {
   std::int64_t idempotency_max_keys = 10000;                // per principal
   std::int64_t idempotency_max_bytes = 64LL << 20;          // per principal
   std::int64_t idempotency_max_answer_bytes = 256LL << 10;  // larger answers are not kept
-  std::int64_t max_removal_percent = 20;  // imports.max_removal_percent
+  std::int64_t max_removal_percent = 20;                    // imports.max_removal_percent
 };
 
 // Values by key ("listen", "http.worker_threads", ...), as text.

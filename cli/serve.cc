@@ -543,6 +543,7 @@ int RunServe(const ServeConfig& c) {
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   // Everything the node writes is its own alone: customer data, keys, tokens.
@@ -677,8 +678,31 @@ int RunServe(const ServeConfig& c) {
     });
   }
 
+  // SIGHUP reloads the principals; every minute, expired idempotency keys,
+  // analyses and abandoned uploads are swept.
+  imports.Sweep(/*starting=*/true);
   int sig = 0;
-  sigwait(&signals, &sig);
+  for (;;) {
+    const timespec minute{60, 0};
+    sig = sigtimedwait(&signals, nullptr, &minute);
+    if (sig == SIGINT || sig == SIGTERM) break;
+    if (sig == SIGHUP) {
+      auto reloaded = api::Authenticator::Load(c.principals);
+      if (reloaded) {
+        const std::size_t n = reloaded->size();
+        service.SetPrincipals(std::move(*reloaded));
+        std::printf("clientele: SIGHUP: principals reloaded from %s (%zu)\n", c.principals.c_str(),
+                    n);
+      } else {
+        std::printf("clientele: SIGHUP: principals NOT reloaded, the old ones stay: %s\n",
+                    reloaded.error().ToString().c_str());
+      }
+      std::fflush(stdout);
+      continue;
+    }
+    imports.Sweep();
+    (*keys)->Expire();
+  }
   stopping = true;
   if (joiner.joinable()) joiner.join();
   std::printf("clientele: %s received, finishing requests in progress\n",

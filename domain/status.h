@@ -54,6 +54,10 @@ class Status {
   static Status Unavailable(std::string message) {
     return Status(StatusCode::kUnavailable, "unavailable", "", std::move(message));
   }
+  // Storage refuses writes for now (a full disk): the same request may work later.
+  static Status StorageUnavailable(std::string message) {
+    return Status(StatusCode::kUnavailable, "storage_unavailable", "", std::move(message));
+  }
   static Status Corruption(std::string message) {
     return Status(StatusCode::kCorruption, "corruption", "", std::move(message));
   }

@@ -436,6 +436,13 @@ EventStoreStats EventStore::stats() const {
 const std::string& EventStore::origin() const { return impl_->options.origin; }
 rocksdb::DB* EventStore::db() const { return impl_->db; }
 
+std::string EventStore::Trouble() const {
+  if (impl_->failed.load()) return "a sync of the log failed; restart the node";
+  std::lock_guard lock(impl_->trouble_mu);
+  if (!impl_->write_trouble.empty()) return impl_->write_trouble;
+  return impl_->index_trouble;
+}
+
 Result<std::vector<RecordedEvent>> Subscription::Next(std::size_t max,
                                                       std::chrono::milliseconds timeout) {
   if (!store_->WaitForHead(position_ + 1, timeout)) return std::vector<RecordedEvent>{};

@@ -168,6 +168,12 @@ class EventStore {
   // Writes every memtable to table files (e.g. before a file-level backup).
   Status Flush();
 
+  // Why the log cannot make progress now, or "" if it can: appends refused
+  // while storage refuses writes (a full disk; they resume by themselves once
+  // it takes writes again), indexing waiting for storage, or a failed sync
+  // (the node must be restarted).
+  std::string Trouble() const;
+
   EventStoreStats stats() const;
   const std::string& origin() const;
   rocksdb::DB* db() const;  // for projections that keep their tables beside the log

@@ -49,13 +49,19 @@ Status ImportService::Save(const ImportRecord& record) const {
                              boost::json::serialize(ImportRecordToJson(record)));
 }
 
-void ImportService::RemoveExpired() {
+void ImportService::Sweep(bool starting) {
   const auto now = fs::file_time_type::clock::now();
   std::error_code ec;
   for (const auto& entry : fs::directory_iterator(dir_, ec)) {
     const fs::path& p = entry.path();
     auto age = now - fs::last_write_time(p, ec);
-    if (ec || age < std::chrono::milliseconds(kKeepMs)) continue;
+    if (ec) continue;
+    const bool upload = p.extension() == ".upload";
+    if (upload && (starting || age >= std::chrono::milliseconds(kAbandonedMs))) {
+      fs::remove(p, ec);
+      continue;
+    }
+    if (age < std::chrono::milliseconds(kKeepMs)) continue;
     if (p.extension() == ".json") {  // an applied import's record is kept
       auto record = Get(p.stem().string());
       if (record && record->applied) continue;
@@ -67,7 +73,7 @@ void ImportService::RemoveExpired() {
 Result<ImportRecord> ImportService::Analyse(const std::string& path, ImportMode mode,
                                             const std::string& actor,
                                             const ImportProgressFn& progress) {
-  RemoveExpired();
+  Sweep();
   ImportRecord record;
   record.id = NewUuid();
   record.actor = actor;

@@ -70,6 +70,13 @@ class ImportService {
   // Analyse takes it over.
   std::string UploadPath() const;
 
+  // Removes analyses not confirmed within kKeepMs (an applied import's record
+  // stays) and uploads abandoned half-way: every one at start (`starting`:
+  // nothing is arriving yet), else those untouched for kAbandonedMs. Runs on
+  // each analysis; a server also runs it at start and on a timer.
+  static constexpr std::int64_t kAbandonedMs = std::int64_t{3600} * 1000;
+  void Sweep(bool starting = false);
+
   // Analyses the file at `path` (moved into the imports folder, removed if the
   // file cannot be read as a whole). InvalidArgument for a file that is not a
   // customer file (imports/customer_import.h).
@@ -88,7 +95,6 @@ class ImportService {
 
  private:
   Status Save(const ImportRecord& record) const;
-  void RemoveExpired();
 
   std::string dir_;
   EventStore* store_;

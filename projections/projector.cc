@@ -168,6 +168,11 @@ SettingsState Projector::Settings() const {
   return impl_->settings;
 }
 
+std::string Projector::Trouble() const {
+  std::lock_guard lock(impl_->trouble_mu);
+  return impl_->trouble;
+}
+
 ProjectorStats Projector::stats() const {
   std::shared_lock lock(impl_->rows_mu);
   return {impl_->position.load(), impl_->applied.load(), impl_->skipped.load(), impl_->rows.size()};

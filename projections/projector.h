@@ -102,6 +102,9 @@ class Projector {
   SettingsState Settings() const;
 
   ProjectorStats stats() const;
+  // Why the projections cannot make progress now (storage refusing writes,
+  // the log unreadable, a damaged event), or "" if they can.
+  std::string Trouble() const;
 
  private:
   struct Impl;

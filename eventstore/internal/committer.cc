@@ -1,4 +1,6 @@
 // log-commit: turns queued appends into log records, one group at a time.
+#include <cstdio>
+
 #include "eventstore/internal/store_impl.h"
 
 namespace clientele {
@@ -58,7 +60,17 @@ void EventStore::Impl::CommitLoop() {
     }
     if (failed.load()) {
       for (Request* r : batch) {
-        r->result = Error(Status::Unavailable("an earlier write to the log failed; reopen it"));
+        r->result = Error(
+            Status::Unavailable("an earlier sync of the log failed; the node must be restarted"));
+      }
+    } else if (write_blocked.load() && !TryResume()) {
+      std::string why;
+      {
+        std::lock_guard lock(trouble_mu);
+        why = write_trouble;
+      }
+      for (Request* r : batch) {
+        r->result = Error(Status::StorageUnavailable(why + "; nothing was written, retry later"));
       }
     } else {
       ForgetIndexed();
@@ -104,7 +116,12 @@ void EventStore::Impl::CommitBatch(const std::vector<Request*>& batch) {
   wo.memtable_insert_hint_per_batch = true;  // positions are sequential
   rocksdb::Status s = db->Write(wo, &st.batch);
   if (!s.ok()) {
-    failed = true;
+    // Nothing of the batch was applied (RocksDB writes the WAL first): the
+    // log is as it was, and takes appends again once storage does.
+    write_blocked = true;
+    next_resume = std::chrono::steady_clock::now() + std::chrono::milliseconds(200);
+    SetTrouble(&write_trouble, "writing the log failed: " + s.ToString());
+    std::fprintf(stderr, "clientele: %s\n", ("writing the log failed: " + s.ToString()).c_str());
     for (auto& [stream, before] : st.undo) {
       if (before) {
         versions[stream] = *before;
@@ -113,7 +130,10 @@ void EventStore::Impl::CommitBatch(const std::vector<Request*>& batch) {
       }
     }
     for (Request* r : batch) {
-      if (r->result) r->result = Error(FromRocks(s, "writing the log failed"));
+      if (r->result) {
+        r->result = Error(Status::StorageUnavailable("writing the log failed (" + s.ToString() +
+                                                     "); nothing was written, retry later"));
+      }
     }
     return;
   }
@@ -126,6 +146,18 @@ void EventStore::Impl::CommitBatch(const std::vector<Request*>& batch) {
   last_position = st.position;
   last_hash = st.hash;
   own_seq = st.own_seq;
+}
+
+bool EventStore::Impl::TryResume() {
+  const auto now = std::chrono::steady_clock::now();
+  if (now < next_resume) return false;
+  next_resume = now + std::chrono::milliseconds(200);
+  rocksdb::Status s = db->Resume();
+  if (!s.ok()) return false;
+  write_blocked = false;
+  SetTrouble(&write_trouble, "");
+  std::fprintf(stderr, "clientele: the log takes writes again\n");
+  return true;
 }
 
 // Drops what the indexer has made findable in the indexes.

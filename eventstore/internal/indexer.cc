@@ -95,10 +95,22 @@ void EventStore::Impl::IndexLoop() {
       if (target <= indexed.load()) return;  // stopping and caught up
     }
     if (Status s = IndexUpTo(target, 16384); !s.ok()) {
-      // Readers of the indexes will time out with Unavailable; appends go on.
-      std::fprintf(stderr, "clientele: indexing stopped: %s\n", s.ToString().c_str());
-      return;
+      if (s.code() == StatusCode::kCorruption) {
+        // Readers of the indexes will time out with Unavailable; appends go on.
+        SetTrouble(&index_trouble, "indexing stopped: " + s.message());
+        std::fprintf(stderr, "clientele: indexing stopped: %s\n", s.ToString().c_str());
+        return;
+      }
+      // Storage trouble (a full disk): wait and try again, without spinning.
+      SetTrouble(&index_trouble, "indexing is waiting for storage: " + s.message());
+      std::unique_lock lock(head_mu);
+      head_cv.wait_for(lock, std::chrono::milliseconds(500), [&] { return index_stopping; });
+      if (index_stopping) return;
+      lock.unlock();
+      (void)index_db->Resume();
+      continue;
     }
+    SetTrouble(&index_trouble, "");
   }
 }
 

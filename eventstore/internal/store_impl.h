@@ -179,7 +179,22 @@ struct EventStore::Impl {
   bool answer_stopping = false;
 
   std::chrono::microseconds last_sync_time{0};  // changed only by the one syncing
-  std::atomic<bool> failed{false};  // a write or sync failed: appends are refused until reopened
+  // A sync failed: what was written but not synced may or may not be on
+  // disk, so appends are refused until the log is reopened.
+  std::atomic<bool> failed{false};
+  // A write failed (a full disk, say): nothing of it was applied, so appends
+  // are refused only until the database accepts writes again (TryResume).
+  std::atomic<bool> write_blocked{false};
+  std::chrono::steady_clock::time_point next_resume;  // owned by log-commit
+  mutable std::mutex trouble_mu;
+  std::string write_trouble, index_trouble;  // "" when none
+  void SetTrouble(std::string* which, std::string what) {
+    std::lock_guard lock(trouble_mu);
+    *which = std::move(what);
+  }
+  // log-commit: asks RocksDB to resume writing after a failed write, at most
+  // every 200 ms; true once writes are accepted again.
+  bool TryResume();
   std::atomic<std::uint64_t> events_written{0}, batches_written{0}, syncs{0}, sync_micros{0};
 
   // Owned by log-commit.

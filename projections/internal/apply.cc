@@ -1,3 +1,4 @@
+#include <chrono>
 #include <mutex>
 
 #include "domain/event_codec.h"
@@ -100,7 +101,20 @@ Status Projector::Impl::Commit(Pending* p, CommitMode mode) {
   rocksdb::WriteOptions wo;
   wo.disableWAL = !mode.wal;
   rocksdb::Status s = db->Write(wo, &p->batch);
+  // The table in memory has the batch already: a write refused by storage (a
+  // full disk) is tried again until it lands, never dropped.
+  for (auto wait = std::chrono::milliseconds(100); !s.ok() && !s.IsCorruption();
+       wait = std::min(2 * wait, std::chrono::milliseconds(2000))) {
+    SetTrouble("writing the projections is waiting for storage: " + s.ToString());
+    std::unique_lock lock(position_mu);
+    position_cv.wait_for(lock, wait, [&] { return stopping.load(); });
+    if (stopping.load()) break;
+    lock.unlock();
+    (void)db->Resume();
+    s = db->Write(wo, &p->batch);
+  }
   if (!s.ok()) return FromRocksDb(s, "writing the projections failed");
+  SetTrouble("");
   applied += p->events;
   {
     std::lock_guard lock(position_mu);

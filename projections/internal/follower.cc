@@ -33,7 +33,15 @@ void Projector::Impl::Follow() {
         maintain_cost = maintained - start;
       }
     }
-    if (!s.ok()) {
+    if (!s.ok() && !stopping.load()) {
+      if (s.code() != StatusCode::kCorruption) {
+        // The log could not be read for now: wait and read again.
+        SetTrouble("the projections cannot read the log: " + s.message());
+        std::unique_lock lock(position_mu);
+        position_cv.wait_for(lock, std::chrono::milliseconds(500), [&] { return stopping.load(); });
+        continue;
+      }
+      SetTrouble("the projections stopped: " + s.message());
       std::fprintf(stderr, "clientele: projections stopped: %s\n", s.ToString().c_str());
       return;
     }

@@ -89,6 +89,13 @@ struct Projector::Impl {
 
   std::atomic<bool> stopping{false};
   std::thread follower;
+  // Why the projections cannot make progress, "" when they can.
+  mutable std::mutex trouble_mu;
+  std::string trouble;
+  void SetTrouble(std::string what) {
+    std::lock_guard lock(trouble_mu);
+    trouble = std::move(what);
+  }
 
   // The settings as of the events applied (kept in memory only: Load reads
   // the settings stream, which is short).

@@ -22,8 +22,11 @@ class ApiTest : public ::testing::Test {
   void SetUp() override { Boot(); }
   void TearDown() override { Shutdown(); }
 
+  // The file system of the log (set before Boot), e.g. one that fails on purpose.
+  rocksdb::Env* log_env_ = nullptr;
+
   void Boot(api::ServerOptions server_options = {}) {
-    auto store = EventStore::Open({.path = dir_.path(), .origin = "hq"});
+    auto store = EventStore::Open({.path = dir_.path(), .origin = "hq", .env = log_env_});
     ASSERT_TRUE(store) << store.error().ToString();
     store_ = std::move(*store);
     commands_ = std::make_unique<CommandHandler>(store_.get(), "hq");

@@ -83,8 +83,8 @@ TEST(LimitsProcess, HostileTrafficIsRefusedWithinBoundsWhileRealRequestsAreAnswe
   EXPECT_GE(refused, 192 - 64);
   EXPECT_LE(refused, 192 - 63 + 1);
   held.clear();  // the idle ones go: the node has room again
-  ASSERT_TRUE(Eventually(
-      [&] { return client.Call("GET", "/healthz").status == 200; }, std::chrono::seconds(10)));
+  ASSERT_TRUE(Eventually([&] { return client.Call("GET", "/healthz").status == 200; },
+                         std::chrono::seconds(10)));
   EXPECT_GE(LimitHits(client, "connections"), static_cast<std::uint64_t>(refused));
 
   // 2. Made-up methods and oversize bodies, between real requests.
@@ -120,8 +120,8 @@ TEST(LimitsProcess, HostileTrafficIsRefusedWithinBoundsWhileRealRequestsAreAnswe
       << "from " << metrics_before << " to " << metrics_after << " bytes";
   EXPECT_LT(rss_after, rss_before + (64u << 20))
       << "from " << rss_before << " to " << rss_after << " bytes";
-  Reply table = client.Call("GET", "/v1/customers?search=Real&limit=1", "",
-                            {{"Authorization", auth}});
+  Reply table =
+      client.Call("GET", "/v1/customers?search=Real&limit=1", "", {{"Authorization", auth}});
   ASSERT_EQ(table.status, 200);
   EXPECT_EQ(table.json().at("total").to_number<int>(), 40) << "every real request was answered";
 }

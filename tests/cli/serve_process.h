@@ -44,8 +44,8 @@ class ServeProcess {
 
  private:
   static std::vector<std::string> Args(const std::string& data, std::vector<std::string> more) {
-    std::vector<std::string> args = {CLIENTELE_BIN, "serve", "--data", data, "--listen",
-                                     "127.0.0.1:0"};
+    std::vector<std::string> args = {CLIENTELE_BIN, "serve",    "--data",
+                                     data,          "--listen", "127.0.0.1:0"};
     args.insert(args.end(), more.begin(), more.end());
     return args;
   }
