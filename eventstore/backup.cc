@@ -284,6 +284,15 @@ Result<BackupManifest> Fill(EventStore* log, const std::string& target,
   return m;
 }
 
+// `path` with its links resolved and no trailing '/'.
+fs::path Resolved(const std::string& path) {
+  std::error_code ec;
+  fs::path p = fs::weakly_canonical(fs::path(path), ec);
+  if (ec) p = fs::path(path).lexically_normal();
+  while (!p.has_filename() && p.has_relative_path()) p = p.parent_path();
+  return p;
+}
+
 }  // namespace
 
 Status CheckBackupTarget(const std::string& target, const std::string& data) {
@@ -294,7 +303,7 @@ Status CheckBackupTarget(const std::string& target, const std::string& data) {
         "the backup folder must be an absolute path on the node's machine, not '" + target + "'");
   }
   std::error_code ec;
-  const fs::path resolved = fs::weakly_canonical(path, ec);
+  const fs::path resolved = Resolved(target);
   const fs::path home = fs::weakly_canonical(fs::absolute(data, ec), ec);
   const fs::path rel = resolved.lexically_relative(home);
   if (!rel.empty() && *rel.begin() != "..") {
@@ -321,7 +330,7 @@ Result<BackupManifest> CreateBackup(EventStore* log, const std::string& target,
                                     const BackupOptions& options) {
   std::lock_guard lock(BackupMutex());
   if (Status s = CheckBackupTarget(target, options.data); !s.ok()) return Error(s);
-  const std::string folder = fs::weakly_canonical(target).string();
+  const std::string folder = Resolved(target).string();
   bool made = false;
   if (::mkdir(folder.c_str(), kFolderMode) == 0) {
     made = true;

@@ -189,6 +189,11 @@ TEST_F(BackupTest, ATargetThatIsNotNewAndEmptyOrNotAbsoluteOrInsideTheDataIsRefu
   EXPECT_EQ(CreateBackup(store_.get(), dir_.sub("no/such/parent"), Options()).error().reason(),
             "backup_parent_missing");
 
+  // A trailing '/' names the same folder.
+  auto slashed = CreateBackup(store_.get(), dir_.sub("slashed") + "/", Options());
+  ASSERT_TRUE(slashed) << slashed.error().ToString();
+  EXPECT_TRUE(fs::exists(dir_.sub("slashed") + "/backup.json"));
+
   // An empty folder is fine; a second backup into it is not.
   const std::string empty = dir_.sub("empty");
   fs::create_directories(empty);
