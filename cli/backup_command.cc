@@ -60,6 +60,8 @@ void PrintManifest(const BackupManifest& m) {
               static_cast<unsigned long long>(m.events),
               static_cast<unsigned long long>(m.position),
               m.hash.empty() ? "(empty log)" : m.hash.c_str());
+  std::printf("  %s's own events numbered up to %llu\n", m.node.c_str(),
+              static_cast<unsigned long long>(m.own_highest));
   std::printf("  files: %zu (%llu of the log), %.1f MB\n", m.files.size(),
               static_cast<unsigned long long>(log_files), static_cast<double>(bytes) / 1e6);
 }
@@ -244,11 +246,15 @@ int RunRestore(const std::string& backup_arg, const std::string& data_arg,
   } else if (m.role == "store") {
     std::printf(
         "; before it serves, it takes\nits own events newer than the backup back from HQ "
-        "(sync.hq_url), so it never numbers\ntwo events alike.\n");
+        "(sync.hq_url), so it never numbers\ntwo events alike (without sync.hq_url it refuses "
+        "to start: restore again with --from HQ_URL).\n");
   } else {
     std::printf(
-        ".\nHQ's own events newer than the backup may be held by the stores: unless none were "
-        "made,\nrestore again with --from STORE_URL --token-file FILE (see OPERATIONS.md).\n");
+        ".\nHQ's own events newer than the backup may be held by the stores, so HQ refuses to "
+        "start\non this folder until either: restore again into an empty folder with --from "
+        "STORE_URL\n--token-file FILE, or, if no store holds any, remove %s/%s\n(see "
+        "OPERATIONS.md, Backup and restore).\n",
+        data.c_str(), kRestoredMarker);
   }
   return 0;
 }

@@ -27,8 +27,9 @@
 namespace clientele {
 
 // DATA/restored: written by `clientele restore` unless it took the node's
-// own newer events back (--from); until then, a store with sync.hq_url
-// takes them back from HQ before it serves, and HQ warns at every start.
+// own newer events back (--from). While it is there, a store with
+// sync.hq_url takes them back from HQ before it serves; any other node
+// refuses to start (an operator removes the file once no peer holds any).
 inline constexpr const char* kRestoredMarker = "restored";
 
 // What a backup copies beside the log, relative to the data folder `data`:

@@ -606,13 +606,17 @@ int RunServe(const ServeConfig& c) {
   const bool restored = std::filesystem::exists(c.data + "/" + kRestoredMarker, ec);
   const bool recovering = restored && c.role == "store" && !c.hq_url.empty();
   if (restored && !recovering) {
-    std::fprintf(stderr,
-                 "clientele: warning: %s was restored from a backup and this node's own events "
-                 "newer than the backup were not taken back from a peer; if %s holds any, this "
-                 "node's next events are refused there (sequence_reused). See OPERATIONS.md, "
-                 "Backup and restore; remove %s/%s once that is settled\n",
-                 c.data.c_str(), c.role == "hq" ? "a store" : "HQ", c.data.c_str(),
-                 kRestoredMarker);
+    // Numbering on from the backup could give a peer's numbers to new events.
+    return Fail(Status::FailedPrecondition(
+        "", "restored_without_own_events",
+        c.data +
+            " was restored from a backup, and this node's own events newer than the "
+            "backup were not taken back from " +
+            (c.role == "hq" ? std::string("a store") : std::string("HQ")) +
+            ": if it holds any, this node would give their numbers to new events, which "
+            "every peer refuses. Restore again with --from (OPERATIONS.md, Backup and "
+            "restore), or, if no peer holds any, remove " +
+            c.data + "/" + kRestoredMarker));
   }
   const bool joining = join_from->has_value() || recovering;
   JoinState join;

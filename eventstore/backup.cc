@@ -168,21 +168,39 @@ Result<std::vector<std::string>> ListFiles(const std::string& root, const std::s
   return out;
 }
 
-// Walks the hash chain of the log in `folder`/log and compares its head
-// with the manifest's.
-Status CheckChain(const std::string& folder, const BackupManifest& m) {
+// The head of the log in `folder`/log, found by walking its whole chain,
+// and the highest number of `node`'s own events in it.
+struct Walked {
+  VerifyReport report;
+  std::uint64_t own_highest = 0;
+};
+
+Result<Walked> Walk(const std::string& folder, const std::string& node) {
   auto copy = EventStore::Open({.path = folder, .read_only = true});
-  if (!copy) return copy.error();
-  auto report = (*copy)->Verify();
-  if (!report) return report.error();
-  if (!report->ok) {
+  if (!copy) return Error(copy.error());
+  Walked out;
+  auto report = (*copy)->Verify([&](const RecordedEvent& e) {
+    if (e.origin == node) out.own_highest = std::max(out.own_highest, e.seq);
+  });
+  if (!report) return Error(report.error());
+  out.report = std::move(*report);
+  return out;
+}
+
+// Walks the chain of the log in `folder`/log and compares its head with
+// the manifest's.
+Status CheckChain(const std::string& folder, const BackupManifest& m) {
+  auto walked = Walk(folder, m.node);
+  if (!walked) return walked.error();
+  const VerifyReport& report = walked->report;
+  if (!report.ok) {
     return Status::Corruption("the backup's log is broken at position " +
-                              std::to_string(report->broken_position) + ": " + report->problem);
+                              std::to_string(report.broken_position) + ": " + report.problem);
   }
-  if (report->head != m.position || report->events_checked != m.events ||
-      Hex(report->head_hash) != m.hash) {
-    return Status::Corruption("the backup's log ends at position " + std::to_string(report->head) +
-                              " with hash " + Hex(report->head_hash) +
+  if (report.head != m.position || report.events_checked != m.events ||
+      Hex(report.head_hash) != m.hash || walked->own_highest != m.own_highest) {
+    return Status::Corruption("the backup's log ends at position " + std::to_string(report.head) +
+                              " with hash " + Hex(report.head_hash) +
                               ", and its manifest says position " + std::to_string(m.position) +
                               " with hash " + m.hash);
   }
@@ -241,25 +259,23 @@ Result<BackupManifest> Fill(EventStore* log, const std::string& target,
   const std::string log_copy = (fs::path(target) / "log").string();
   auto head_before = log->Checkpoint(log_copy);
   if (!head_before) return Error(head_before.error());
-  {
-    auto copy = EventStore::Open({.path = target, .read_only = true});
-    if (!copy) return Error(copy.error());
-    auto report = (*copy)->Verify();
-    if (!report) return Error(report.error());
-    if (!report->ok) {
-      return Error(Status::Corruption("the copy of the log is broken at position " +
-                                      std::to_string(report->broken_position) + ": " +
-                                      report->problem + " (run clientele verify on the node)"));
-    }
-    if (report->head < *head_before) {
-      return Error(Status::Corruption(
-          "the copy of the log ends at position " + std::to_string(report->head) +
-          ", before the acknowledged position " + std::to_string(*head_before)));
-    }
-    m.position = report->head;
-    m.events = report->events_checked;
-    m.hash = Hex(report->head_hash);
+  auto walked = Walk(target, options.node);
+  if (!walked) return Error(walked.error());
+  const VerifyReport& report = walked->report;
+  if (!report.ok) {
+    return Error(Status::Corruption("the copy of the log is broken at position " +
+                                    std::to_string(report.broken_position) + ": " + report.problem +
+                                    " (run clientele verify on the node)"));
   }
+  if (report.head < *head_before) {
+    return Error(
+        Status::Corruption("the copy of the log ends at position " + std::to_string(report.head) +
+                           ", before the acknowledged position " + std::to_string(*head_before)));
+  }
+  m.position = report.head;
+  m.events = report.events_checked;
+  m.hash = Hex(report.head_hash);
+  m.own_highest = walked->own_highest;
   auto log_files = ListFiles(target, "log");
   if (!log_files) return Error(log_files.error());
   for (const std::string& rel : *log_files) {

@@ -14,15 +14,16 @@
 //
 //   {"format": "clientele-backup/1", "node": "s01", "role": "store",
 //    "created_at": "2026-11-23T10:15:00.000Z", "source": "/var/lib/clientele",
-//    "log": {"position": 120000, "events": 120000, "hash": "<64 hex digits>"},
+//    "log": {"position": 120000, "events": 120000, "hash": "<64 hex digits>",
+//            "own_highest": 5123},
 //    "files": [{"path": "log/000123.sst", "bytes": 4096, "sha256": "<64 hex digits>"}, ...]}
 //
 // `log` is the head of the copy's hash chain (its last position, the chain's
 // hash there and the number of events), found by walking the whole chain of
-// the copy; `files` is every file of the backup but backup.json, by path
-// relative to the backup, with its size and SHA-256. Folders are made 0700
-// and files 0600 (a log's table files are hard links to the node's own, the
-// owner's alone too).
+// the copy, with the highest sequence number of the node's own events in it; `files` is every file
+// of the backup but backup.json, by path relative to the backup, with its size and SHA-256. Folders
+// are made 0700 and files 0600 (a log's table files are hard links to the node's own, the owner's
+// alone too).
 //
 // The manifest finds damage (a changed byte, a missing or truncated file);
 // it is not a signature: whoever can rewrite a backup can rewrite its
@@ -59,6 +60,7 @@ struct BackupManifest {
   std::uint64_t position = 0;     // the log's last position
   std::uint64_t events = 0;       // events whose link verified
   std::string hash;               // the chain's hash at `position`, hex ("" for an empty log)
+  std::uint64_t own_highest = 0;  // the highest number of `node`'s own events in the log
   std::vector<BackupFile> files;  // sorted by path
 };
 

@@ -41,13 +41,15 @@ Status Bad(const std::string& what) { return Status::Corruption("the backup's ma
 
 std::string BackupManifestJson(const BackupManifest& m) {
   // One file a line, so that a person can read it and a diff shows what changed.
-  json::object head{
-      {"format", kBackupFormat},
-      {"node", m.node},
-      {"role", m.role},
-      {"created_at", FormatTime(m.created_ms)},
-      {"source", m.source},
-      {"log", json::object{{"position", m.position}, {"events", m.events}, {"hash", m.hash}}}};
+  json::object head{{"format", kBackupFormat},
+                    {"node", m.node},
+                    {"role", m.role},
+                    {"created_at", FormatTime(m.created_ms)},
+                    {"source", m.source},
+                    {"log", json::object{{"position", m.position},
+                                         {"events", m.events},
+                                         {"hash", m.hash},
+                                         {"own_highest", m.own_highest}}}};
   std::string out = json::serialize(head);
   out.pop_back();  // the closing brace
   out += ",\n \"files\": [";
@@ -105,9 +107,10 @@ Result<BackupManifest> ParseBackupManifest(std::string_view text) {
   if (log == nullptr || !log->is_object()) return Error(Bad("lacks the log's head"));
   const json::string* hash = string(log->as_object(), "hash");
   if (!number(log->as_object(), "position", &m.position) ||
-      !number(log->as_object(), "events", &m.events) || hash == nullptr ||
+      !number(log->as_object(), "events", &m.events) ||
+      !number(log->as_object(), "own_highest", &m.own_highest) || hash == nullptr ||
       !(hash->empty() ? m.position == 0 : IsHex64(*hash))) {
-    return Error(Bad("has a log head without position, events and a 64-digit hash"));
+    return Error(Bad("has a log head without position, events, own_highest and a 64-digit hash"));
   }
   m.hash = std::string(*hash);
   const json::value* files = o.if_contains("files");

@@ -86,15 +86,20 @@ TEST(BackupCli, RunningNodeIsAskedStoppedNodeIsReadAndDamageIsRefused) {
   EXPECT_EQ(over.exit_code, 1) << over.output;
   EXPECT_NE(over.output.find("not empty"), std::string::npos) << over.output;
 
-  // The good one restores, and the node starts on it with its customer.
+  // The good one restores. HQ refuses to start on it until someone says its
+  // own newer events are back (restore --from a store) or that there are none.
   const std::string restored = dir.sub("restored");
   CommandResult back = Cli("restore " + online + " " + restored);
   ASSERT_EQ(back.exit_code, 0) << back.output;
+  EXPECT_NE(back.output.find("--from"), std::string::npos) << back.output;
+  CommandResult refused_start = Cli("serve --data " + restored + " --listen 127.0.0.1:0");
+  EXPECT_EQ(refused_start.exit_code, 2) << refused_start.output;
+  EXPECT_NE(refused_start.output.find("restored from a backup"), std::string::npos)
+      << refused_start.output;
+  fs::remove(restored + "/restored");
   ChildProcess again({CLIENTELE_BIN, "serve", "--data", restored, "--listen", "127.0.0.1:0"});
   const std::string port2 = again.WaitFor(R"(listening on http://127\.0\.0\.1:(\d+))", 120s);
   ASSERT_FALSE(port2.empty()) << again.output();
-  EXPECT_NE(again.output().find("restored from a backup"), std::string::npos)
-      << "HQ says what it could not check";
   HttpClient http2(static_cast<unsigned short>(std::stoi(port2)));
   const std::string id(created.json().at("id").as_string());
   Reply row = http2.Call("GET", "/v1/customers/" + id, "", {{"authorization", "Bearer " + token}});

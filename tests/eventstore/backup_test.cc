@@ -106,6 +106,7 @@ TEST_F(BackupTest, TakenWhileAppendingItHoldsEveryAcknowledgedEventAndRestores) 
   EXPECT_GE(made->position, before) << "every event acknowledged before the backup began";
   EXPECT_LE(made->position, after);
   EXPECT_EQ(made->events, made->position);
+  EXPECT_EQ(made->own_highest, made->position) << "every event is the node's own";
   EXPECT_EQ(made->hash.size(), 64u);
   EXPECT_EQ(made->node, "s01");
   EXPECT_EQ(made->role, "store");
@@ -284,12 +285,14 @@ TEST(BackupManifestTest, RoundTripsAndRefusesPathsOutsideTheBackup) {
                    .position = 7,
                    .events = 7,
                    .hash = std::string(64, 'a'),
+                   .own_highest = 5,
                    .files = {{"log/CURRENT", 16, std::string(64, 'b')},
                              {"node-key.pem", 119, std::string(64, 'c')}}};
   const std::string text = BackupManifestJson(m);
   auto back = ParseBackupManifest(text);
   ASSERT_TRUE(back) << back.error().ToString() << text;
   EXPECT_EQ(back->created_ms, m.created_ms);
+  EXPECT_EQ(back->own_highest, 5u);
   EXPECT_EQ(back->files.size(), 2u);
   EXPECT_EQ(back->files[1].bytes, 119u);
   for (const std::string bad :
