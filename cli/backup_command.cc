@@ -223,7 +223,7 @@ int RunRestore(const std::string& backup_arg, const std::string& data_arg,
           "took back %llu event(s) of %s newer than the backup from %s; its next own "
           "event is numbered %llu\n",
           static_cast<unsigned long long>(recovered->appended), m.node.c_str(), from->url.c_str(),
-          static_cast<unsigned long long>(recovered->highest + 1));
+          static_cast<unsigned long long>(recovered->highest) + 1);
     } else {
       std::fprintf(stderr,
                    "clientele restore: could not take %s's own newer events back from %s: %s\n",

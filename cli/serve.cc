@@ -262,7 +262,7 @@ Status RecoverFromHq(const ServeConfig& c, EventStore* log, Admission* admission
       "clientele: took back %llu own event(s) newer than the backup from HQ; the next "
       "is numbered %llu\n",
       static_cast<unsigned long long>(recovered->appended),
-      static_cast<unsigned long long>(recovered->highest + 1));
+      static_cast<unsigned long long>(recovered->highest) + 1);
   std::fflush(stdout);
   return Status::OK();
 }

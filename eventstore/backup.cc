@@ -158,7 +158,9 @@ Result<std::vector<std::string>> ListFiles(const std::string& root, const std::s
     if (st.type() == fs::file_type::directory) continue;
     const std::string rel = it->path().lexically_relative(base).generic_string();
     if (st.type() != fs::file_type::regular) {
-      return Error(Status::Corruption(rel + " in " + root + " is not a regular file"));
+      std::string what = rel;
+      what += " in " + root + " is not a regular file";
+      return Error(Status::Corruption(std::move(what)));
     }
     out.push_back(rel);
   }
