@@ -103,6 +103,23 @@ HttpResponse Service::SetModule(Context& ctx) {
   return SettingsAfter(outcome->last_position);
 }
 
+// The backup is made by the node itself, which alone may open its log: the
+// folder is on the node's machine, chosen by an admin.
+HttpResponse Service::CreateBackupRoute(Context& ctx) {
+  auto body = JsonBody::Parse(ctx.req.body, {"path"});
+  if (!body) return body.error();
+  auto path = body->String("path", true);
+  if (!body->errors().empty()) return Problem(body->errors());
+  if (!options_.backup) {
+    return Problem(503, "backups_unavailable", "this server is not set up to make backups");
+  }
+  auto made = options_.backup(*path);
+  if (!made) return Problem(made.error());
+  boost::json::value manifest = boost::json::parse(BackupManifestJson(*made));
+  manifest.as_object()["path"] = *path;
+  return Json(manifest, 201);
+}
+
 HttpResponse Service::Health(Context&) { return Json(boost::json::object{{"status", "ok"}}); }
 
 HttpResponse Service::Ready(Context&) {

@@ -18,7 +18,7 @@ namespace clientele::api {
 
 namespace {
 
-constexpr std::array<std::pair<std::string_view, Permission>, 10> kNames = {{
+constexpr std::array<std::pair<std::string_view, Permission>, 11> kNames = {{
     {"customers.view", kView},
     {"customers.create", kCreate},
     {"customers.edit", kEdit},
@@ -29,6 +29,7 @@ constexpr std::array<std::pair<std::string_view, Permission>, 10> kNames = {{
     {"settings.manage", kSettingsManage},
     {"sync", kSync},
     {"nodes.manage", kNodesManage},
+    {"backups.create", kBackupsCreate},
 }};
 
 std::string Hex(const unsigned char* bytes, std::size_t n) {

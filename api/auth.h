@@ -32,7 +32,8 @@ enum Permission : std::uint32_t {
   kSettingsManage = 1 << 7,  // settings.manage
   kSync = 1 << 8,            // sync (node-to-node traffic)
   kNodesManage = 1 << 9,     // nodes.manage (enrol and revoke stores' keys, at HQ)
-  kAllPermissions = (1 << 10) - 1,
+  kBackupsCreate = 1 << 10,  // backups.create (make a backup of the node's data, on its disk)
+  kAllPermissions = (1 << 11) - 1,
 };
 
 // "customers.view" -> kView, ...; nullopt for an unknown name.

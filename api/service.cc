@@ -87,6 +87,7 @@ Service::Service(ServiceOptions options, EventStore* log, CommandHandler* comman
   Add("GET", "/v1/nodes", {kSync, kNodesManage}, false, &S::ListNodes);
   Add("POST", "/v1/nodes", {kNodesManage}, true, &S::EnrollNode);
   Add("POST", "/v1/nodes/{node}/revoke", {kNodesManage}, true, &S::RevokeNode);
+  Add("POST", "/v1/admin/backups", {kBackupsCreate}, false, &S::CreateBackupRoute);
 }
 
 void Service::Add(std::string method, std::string pattern, std::vector<Permission> any_of,

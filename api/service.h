@@ -28,6 +28,7 @@
 //   GET    /v1/nodes                                         sync or nodes.manage
 //   POST   /v1/nodes                                         nodes.manage (HQ only)
 //   POST   /v1/nodes/{node}/revoke                           nodes.manage (HQ only)
+//   POST   /v1/admin/backups                                 backups.create
 //
 // Writes answer with the resulting customer (after the projections have
 // caught up with the write) and its version as ETag; updates honour If-Match.
@@ -63,6 +64,7 @@
 #include "api/problem.h"
 #include "commands/command_handler.h"
 #include "domain/clock.h"
+#include "eventstore/backup.h"
 #include "eventstore/signing.h"
 #include "imports/import_service.h"
 #include "projections/customer_table.h"
@@ -94,6 +96,9 @@ struct ServiceOptions {
   // What /readyz says of it: "state", "ready" (false: /readyz answers 503),
   // "detail" and "open_events" if any. Answered from memory, never waits.
   std::function<boost::json::object()> sync_readiness;
+  // Makes a backup of this node's data in the folder `path` on its disk
+  // (eventstore/backup.h); without, POST /v1/admin/backups answers 503.
+  std::function<Result<BackupManifest>(const std::string& path)> backup;
 };
 
 class Service {
@@ -181,6 +186,7 @@ class Service {
   HttpResponse GetSettings(Context& ctx);
   HttpResponse SetProgram(Context& ctx);
   HttpResponse SetModule(Context& ctx);
+  HttpResponse CreateBackupRoute(Context& ctx);
   // api/sync_routes.cc
   HttpResponse Events(Context& ctx);
   HttpResponse OriginEvents(Context& ctx);

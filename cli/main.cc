@@ -2,6 +2,9 @@
 //
 //   clientele version
 //   clientele verify --data DIR        check the hash chain of a node's log
+//   clientele verify --backup DIR      check a backup: its files and its log's chain
+//   clientele backup --to DIR [--url URL | --data DIR]   back a node up (cli/backup_command.h)
+//   clientele restore BACKUP DATA      restore a backup into an empty data folder
 //   clientele demo --data DIR          write a few customers and print the log
 //   clientele audit --data DIR --customer ID|CODE [--as-of TIME]
 //                                      history and balances as of a moment, from the log
@@ -17,6 +20,7 @@
 #include <map>
 #include <optional>
 
+#include "cli/backup_command.h"
 #include "cli/broker.h"
 #include "cli/config.h"
 #include "cli/nodes_command.h"
@@ -183,8 +187,14 @@ int Main(int argc, char** argv) {
 
   std::string data = "./data";
   std::string node = "hq";
-  auto* verify = app.add_subcommand("verify", "Check the hash chain of a node's event log");
-  verify->add_option("--data", data, "The node's data folder")->required();
+  auto* verify = app.add_subcommand(
+      "verify", "Check the hash chain of a node's event log, or a backup and its log");
+  std::string backup_folder;
+  auto* verify_data = verify->add_option("--data", data, "The node's data folder");
+  auto* verify_backup =
+      verify->add_option("--backup", backup_folder, "A backup's folder (clientele backup)");
+  verify_data->excludes(verify_backup);
+  verify->require_option(1);
 
   auto* demo = app.add_subcommand("demo", "Record a sample customer and print the event log");
   demo->add_option("--data", data, "The node's data folder")->capture_default_str();
@@ -272,6 +282,31 @@ int Main(int argc, char** argv) {
       ->capture_default_str();
   node_options(exporter);
 
+  std::string backup_to, backup_data, backup_node;
+  auto* backup = app.add_subcommand(
+      "backup",
+      "Back a node up while it serves (it writes the backup on its machine); or, stopped, from "
+      "its data folder (--data)");
+  backup->add_option("--to", backup_to, "A new or empty folder: absolute, on the node's machine")
+      ->required();
+  backup->add_option("--data", backup_data,
+                     "The data folder of a stopped node (without: ask the node at --url)");
+  backup->add_option("--node", backup_node, "With --data: the node's id (a store's is needed)");
+  node_options(backup);
+  std::string restore_to;
+  clientele::NodeAddress restore_peer;
+  restore_peer.url.clear();
+  auto* restore = app.add_subcommand(
+      "restore", "Restore a backup into a new or empty data folder, checking it as it goes");
+  restore->add_option("BACKUP", backup_folder, "The backup's folder")->required();
+  restore->add_option("DATA", restore_to, "The data folder to restore into (new or empty)")
+      ->required();
+  restore->add_option("--from", restore_peer.url,
+                      "A node to take this node's own events newer than the backup back from "
+                      "(HQ for a store, an up-to-date store for HQ)");
+  restore->add_option("--token-file", restore_peer.token_file,
+                      "With --from: a file holding a token with sync or audit.read there");
+
   auto* key = app.add_subcommand(
       "key", "Print this node's public signing key (made if the node has none yet)");
   key->add_option("--data", data, "The node's data folder")->required();
@@ -309,12 +344,25 @@ int Main(int argc, char** argv) {
     }
   }
   CLI11_PARSE(app, argc, argv);
-  for (CLI::App* cmd : {import, exporter, nodes_list, nodes_enroll, nodes_revoke}) {
-    if (!cmd->parsed()) continue;
+  for (CLI::App* cmd : {import, exporter, nodes_list, nodes_enroll, nodes_revoke, backup}) {
+    if (!cmd->parsed() || (cmd == backup && !backup_data.empty())) continue;
     if (clientele::Status s = clientele::CheckToken(address); !s.ok()) {
       std::fprintf(stderr, "clientele: %s\n", s.message().c_str());
       return 2;
     }
+  }
+  if (backup->parsed()) {
+    if (!backup_data.empty())
+      return clientele::RunBackupOffline(backup_data, backup_node, backup_to);
+    return clientele::RunBackupOnline(address, backup_to);
+  }
+  if (restore->parsed()) {
+    if (restore_peer.url.empty()) return clientele::RunRestore(backup_folder, restore_to, nullptr);
+    if (clientele::Status s = clientele::CheckToken(restore_peer); !s.ok()) {
+      std::fprintf(stderr, "clientele: %s\n", s.message().c_str());
+      return 2;
+    }
+    return clientele::RunRestore(backup_folder, restore_to, &restore_peer);
   }
   if (key->parsed()) return clientele::RunKey(data);
   if (nodes_list->parsed()) return clientele::RunNodes(address, "list", "", "");
@@ -361,7 +409,10 @@ int Main(int argc, char** argv) {
     return clientele::RunServe(*config);
   }
   if (broker->parsed()) return clientele::RunBroker(partitions);
-  if (verify->parsed()) return clientele::RunVerify(data);
+  if (verify->parsed()) {
+    if (!backup_folder.empty()) return clientele::RunCheckBackup(backup_folder);
+    return clientele::RunVerify(data);
+  }
   if (audit->parsed()) return clientele::RunAudit(data, customer, as_of);
   if (rebuild->parsed()) return clientele::RunRebuild(data);
   if (demo->parsed()) return clientele::RunDemo(data, node);

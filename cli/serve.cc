@@ -9,12 +9,14 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <thread>
 
 #include "api/http_server.h"
 #include "api/service.h"
+#include "cli/backup_command.h"
 #include "cli/feed_client.h"
 #include "cli/line_log.h"
 #include "commands/command_handler.h"
@@ -24,10 +26,12 @@
 #include "consumers/gap_repair.h"
 #include "consumers/outbox_publisher.h"
 #include "consumers/overdraft.h"
+#include "consumers/own_events.h"
 #include "consumers/replicator.h"
 #include "domain/ids.h"
 #include "domain/time.h"
 #include "eventstore/atomic_file.h"
+#include "eventstore/backup.h"
 #include "eventstore/event_store.h"
 #include "eventstore/signing.h"
 #include "eventstore/system_clock.h"
@@ -153,6 +157,7 @@ Status EnrollHq(const ServeConfig& c, CommandHandler* commands, const NodeKey& k
 // How far a store's late join is, for /readyz and /v1/sync/status.
 struct JoinState {
   std::atomic<bool> joining{false};
+  std::atomic<bool> recovering{false};  // restored: taking own newer events back from HQ
   std::atomic<bool> projecting{false};  // copied; the table is catching up
   std::atomic<std::uint64_t> after{0}, head{0}, copied{0}, refused{0}, attempts{0};
   std::mutex mu;
@@ -229,6 +234,35 @@ Status JoinFromHq(const ServeConfig& c, EventStore* log, Admission* admission, s
   std::printf("clientele: joined: %llu events copied from HQ, %llu refused\n",
               static_cast<unsigned long long>(copied->copied),
               static_cast<unsigned long long>(copied->refused));
+  std::fflush(stdout);
+  return Status::OK();
+}
+
+// A store restored from a backup (DATA/restored, cli/backup_command.h) takes
+// its own events newer than the backup back from HQ before it makes new ones
+// (consumers/own_events.h); then the marker goes.
+Status RecoverFromHq(const ServeConfig& c, EventStore* log, Admission* admission) {
+  auto token = ReadSyncToken(c);
+  if (!token) return token.error();
+  std::printf(
+      "clientele: restored from a backup: taking this store's own newer events back "
+      "from HQ at %s\n",
+      c.hq_url.c_str());
+  std::fflush(stdout);
+  auto recovered =
+      RecoverOwnEvents(log, admission,
+                       [url = c.hq_url, token = *token](const std::string& origin,
+                                                        std::uint64_t from, std::size_t limit) {
+                         return FetchOriginEvents(url, token, origin, from, limit);
+                       });
+  if (!recovered) return recovered.error();
+  std::error_code ignored;
+  std::filesystem::remove(c.data + "/" + kRestoredMarker, ignored);
+  std::printf(
+      "clientele: took back %llu own event(s) newer than the backup from HQ; the next "
+      "is numbered %llu\n",
+      static_cast<unsigned long long>(recovered->appended),
+      static_cast<unsigned long long>(recovered->highest) + 1);
   std::fflush(stdout);
   return Status::OK();
 }
@@ -445,8 +479,10 @@ boost::json::object SyncReadiness(JoinState& join, const Sync& sync) {
   if (join.joining) {
     return {{"state", "joining"},
             {"ready", false},
-            {"detail", join.projecting
-                           ? "applying the copied log to the customer table"
+            {"detail", join.projecting ? "applying the copied log to the customer table"
+                       : join.recovering
+                           ? "restored from a backup: taking this store's own newer events back "
+                             "from HQ"
                            : "copying HQ's log: at position " + std::to_string(join.after.load()) +
                                  " of " + std::to_string(join.head.load())}};
   }
@@ -566,7 +602,24 @@ int RunServe(const ServeConfig& c) {
       {.node = c.node, .hq_key = *hq_key, .clock = &clock, .max_skew_ms = c.max_clock_skew_ms});
   auto join_from = JoinStart(c, log->get());
   if (!join_from) return Fail(join_from.error());
-  const bool joining = join_from->has_value();
+  // Restored from a backup: a store with HQ's address takes its own newer
+  // events back before it serves; otherwise numbers may be given twice.
+  const bool restored = std::filesystem::exists(c.data + "/" + kRestoredMarker, ec);
+  const bool recovering = restored && c.role == "store" && !c.hq_url.empty();
+  if (restored && !recovering) {
+    // Numbering on from the backup could give a peer's numbers to new events.
+    return Fail(Status::FailedPrecondition(
+        "", "restored_without_own_events",
+        c.data +
+            " was restored from a backup, and this node's own events newer than the "
+            "backup were not taken back from " +
+            (c.role == "hq" ? std::string("a store") : std::string("HQ")) +
+            ": if it holds any, this node would give their numbers to new events, which "
+            "every peer refuses. Restore again with --from (OPERATIONS.md, Backup and "
+            "restore), or, if no peer holds any, remove " +
+            c.data + "/" + kRestoredMarker));
+  }
+  const bool joining = join_from->has_value() || recovering;
   JoinState join;
   join.joining = joining;
   if (!joining) {
@@ -593,6 +646,17 @@ int RunServe(const ServeConfig& c) {
   options.gauges = [&sync, &log] { return sync.Gauges(log->get()); };
   options.sync_status = [&] { return SyncStatusJson(join, sync, log->get()); };
   options.sync_readiness = [&] { return SyncReadiness(join, sync); };
+  // Backups are made by the node itself, the one process that may open its
+  // log: a checkpoint while appends go on (eventstore/backup.h).
+  const std::string data_folder = std::filesystem::absolute(c.data, ec).lexically_normal().string();
+  options.backup = [&](const std::string& path) {
+    return CreateBackup(log->get(), path,
+                        {.data = data_folder,
+                         .node = c.node,
+                         .role = c.role,
+                         .files = BackedUpFiles(data_folder),
+                         .clock = &clock});
+  };
   ImportService imports(c.data + "/imports", log->get(), projector->get(), &commands, &clock,
                         c.node, {.max_removal_percent = static_cast<int>(c.max_removal_percent)});
   options.imports = &imports;
@@ -641,22 +705,41 @@ int RunServe(const ServeConfig& c) {
   std::thread joiner;
   if (joining) {
     joiner = std::thread([&] {
-      std::uint64_t from = **join_from;
-      for (;;) {
-        ++join.attempts;
-        Status s = JoinFromHq(c, log->get(), &join_admission, from, &join, &stopping);
-        if (s.ok()) break;
-        if (stopping) return;
-        {
-          std::lock_guard lock(join.mu);
-          join.last_error = s.ToString();
+      // Each step is tried again every 5 s until HQ answers.
+      auto retry = [&](const std::function<Status()>& step, const char* what) {
+        for (;;) {
+          ++join.attempts;
+          Status s = step();
+          if (s.ok()) return true;
+          if (stopping) return false;
+          {
+            std::lock_guard lock(join.mu);
+            join.last_error = s.ToString();
+          }
+          std::fprintf(stderr, "clientele: %s: %s; trying again in 5 s\n", what,
+                       s.ToString().c_str());
+          for (int i = 0; i < 50 && !stopping; ++i) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+          }
+          if (stopping) return false;
         }
-        std::fprintf(stderr, "clientele: joining: %s; trying again in 5 s\n", s.ToString().c_str());
-        from = std::max(from, join.after.load());
-        for (int i = 0; i < 50 && !stopping; ++i) {
-          std::this_thread::sleep_for(std::chrono::milliseconds(100));
-        }
-        if (stopping) return;
+      };
+      if (join_from->has_value()) {
+        std::uint64_t from = **join_from;
+        const bool joined = retry(
+            [&] {
+              from = std::max(from, join.after.load());
+              return JoinFromHq(c, log->get(), &join_admission, from, &join, &stopping);
+            },
+            "joining");
+        if (!joined) return;
+      }
+      if (recovering) {
+        join.recovering = true;
+        const bool recovered =
+            retry([&] { return RecoverFromHq(c, log->get(), &join_admission); }, "restoring");
+        if (!recovered) return;
+        join.recovering = false;
       }
       // Ready only once the table shows what was copied: a till must not
       // miss a customer and register it again.

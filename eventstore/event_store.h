@@ -51,6 +51,7 @@ struct EventStoreOptions {
 struct VerifyReport {
   std::uint64_t events_checked = 0;  // events whose link held
   std::uint64_t head = 0;            // the last position found
+  std::string head_hash;             // the chain's hash at `head` (32 bytes), if ok
   bool ok = true;
   std::uint64_t broken_position = 0;  // the first position whose link fails, if !ok
   std::string problem;                // what is wrong there, if !ok
@@ -173,6 +174,16 @@ class EventStore {
   // it takes writes again), indexing waiting for storage, or a failed sync
   // (the node must be restarted).
   std::string Trouble() const;
+
+  // Writes a consistent copy of the log (not the indexes, which are rebuilt
+  // from it) to `folder`, a RocksDB checkpoint: table files are hard links
+  // when `folder` is on the log's file system, copies otherwise. The copy
+  // holds every event durable when the call began (and perhaps some being
+  // written). Appends go on meanwhile; the memtables are flushed first.
+  // `folder` must not exist; its parent must. Returns Head() as it was when
+  // the call began, or InvalidArgument for a folder that exists, Unavailable
+  // if the disk refuses, FailedPrecondition for a log opened read-only.
+  Result<std::uint64_t> Checkpoint(const std::string& folder);
 
   EventStoreStats stats() const;
   const std::string& origin() const;

@@ -56,6 +56,7 @@ Result<VerifyReport> EventStore::Verify(const std::function<void(const RecordedE
   if (!it->status().ok()) {
     return broken(expected, "the log cannot be read here: " + it->status().ToString());
   }
+  if (report.events_checked > 0) report.head_hash = std::move(prev);
   return report;
 }
 

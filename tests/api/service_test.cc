@@ -249,6 +249,7 @@ TEST_F(ServiceTest, EachRouteNeedsThePermissionsItsContractLists) {
       {"GET /v1/nodes", {"sync", "nodes.manage"}},
       {"POST /v1/nodes", {"nodes.manage"}},
       {"POST /v1/nodes/{node}/revoke", {"nodes.manage"}},
+      {"POST /v1/admin/backups", {"backups.create"}},
   };
   std::map<std::string, Names> served;
   for (const auto& route : service_->Routes()) {
