@@ -129,26 +129,6 @@ HttpResponse Service::Ready(Context&) {
     o["status"] = "draining";
     return Json(o, 503);
   }
-  // Not ready while the log or the projections cannot make progress.
-  std::string trouble = log_->Trouble();
-  const char* status = "storage_unavailable";
-  if (trouble.empty()) trouble = projector_->Trouble(), status = "projections_stalled";
-  if (trouble.empty() && at < head) {
-    // Behind the log is normal for a moment; behind without moving is not.
-    std::lock_guard lock(progress_mu_);
-    const std::int64_t now_ms = clock_->NowMs();
-    if (at != progress_position_) progress_position_ = at, progress_since_ms_ = now_ms;
-    if (now_ms - progress_since_ms_ > kStalledMs) {
-      trouble = "the projections have not moved for " +
-                std::to_string((now_ms - progress_since_ms_) / 1000) + " s (at " +
-                std::to_string(at) + ", the log at " + std::to_string(head) + ")";
-    }
-  }
-  if (!trouble.empty()) {
-    o["status"] = status;
-    o["detail"] = trouble;
-    return Json(o, 503);
-  }
   if (options_.sync_readiness) {
     // Not ready while joining; an open gap is shown, the node still serves.
     boost::json::object sync = options_.sync_readiness();
@@ -161,6 +141,29 @@ HttpResponse Service::Ready(Context&) {
       o["status"] = sync["state"];
       return Json(o, 503);
     }
+  }
+  // Not ready while the log or the projections cannot make progress.
+  std::string trouble = log_->Trouble();
+  const char* status = "storage_unavailable";
+  if (trouble.empty()) trouble = projector_->Trouble(), status = "projections_stalled";
+  if (trouble.empty() && at < head) {
+    // Behind the log is normal for a moment; behind without moving is not.
+    std::lock_guard lock(progress_mu_);
+    const std::int64_t now_ms = clock_->NowMs();
+    if (at != progress_position_ || progress_since_ms_ < 0) {
+      progress_position_ = at;
+      progress_since_ms_ = now_ms;
+    }
+    if (now_ms - progress_since_ms_ > kStalledMs) {
+      trouble = "the projections have not moved for " +
+                std::to_string((now_ms - progress_since_ms_) / 1000) + " s (at " +
+                std::to_string(at) + ", the log at " + std::to_string(head) + ")";
+    }
+  }
+  if (!trouble.empty()) {
+    o["status"] = status;
+    o["detail"] = trouble;
+    return Json(o, 503);
   }
   o["status"] = "ready";
   return Json(o);

@@ -251,7 +251,7 @@ class Service {
   static constexpr std::int64_t kStalledMs = 30000;
   std::mutex progress_mu_;
   std::uint64_t progress_position_ = 0;
-  std::int64_t progress_since_ms_ = 0;
+  std::int64_t progress_since_ms_ = -1;  // -1: not seen yet
 
   std::unique_ptr<IdempotencyKeys> own_idempotency_;  // when options_.idempotency is null
   IdempotencyKeys* idempotency_;

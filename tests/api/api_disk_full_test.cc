@@ -24,13 +24,14 @@ class DiskFullTest : public ApiTest {
 TEST_F(DiskFullTest, WritesWaitOutAFullDiskWithoutARestartAndLoseNothing) {
   std::vector<std::string> acknowledged;
   for (int i = 0; i < 5; ++i) {
-    acknowledged.push_back(std::string(Create("Before", "N" + std::to_string(i)).at("id").as_string()));
+    acknowledged.push_back(
+        std::string(Create("Before", "N" + std::to_string(i)).at("id").as_string()));
   }
   const std::string id = acknowledged.front();
-  ASSERT_EQ(Call("POST", "/v1/customers/" + id + "/credit/top-up",
-                 R"({"amount":700,"payment_ref":"p1"})")
-                .status,
-            200);
+  ASSERT_EQ(
+      Call("POST", "/v1/customers/" + id + "/credit/top-up", R"({"amount":700,"payment_ref":"p1"})")
+          .status,
+      200);
   const std::uint64_t head = store_->Head();
 
   fs_->SetFull(true);
@@ -76,8 +77,7 @@ TEST_F(DiskFullTest, WritesWaitOutAFullDiskWithoutARestartAndLoseNothing) {
     EXPECT_EQ(Call("GET", "/v1/customers/" + c).status, 200) << c;
   }
   EXPECT_EQ(Call("GET", "/v1/customers/" + id).json().at("credit").to_number<int>(), 400);
-  EXPECT_EQ(Call("GET", "/v1/customers?search=Full&limit=1").json().at("total").to_number<int>(),
-            5)
+  EXPECT_EQ(Call("GET", "/v1/customers?search=Full&limit=1").json().at("total").to_number<int>(), 5)
       << "none of the refused creates was written";
 }
 
