@@ -31,6 +31,11 @@ class ServeProcess {
   // Sends `sig` and returns the exit status (or -signal).
   int StopWith(int sig) { return process_.Stop(sig); }
   std::string output() { return process_.output(); }
+  // Waits (up to 30 s) for the output to match `pattern`; its first group, or
+  // the whole match, or "" if it never came.
+  std::string WaitFor(const std::string& pattern) {
+    return process_.WaitFor(pattern, std::chrono::seconds(30));
+  }
   pid_t pid() const { return process_.pid(); }
   // Resident memory, from /proc (0 if unknown).
   std::size_t RssBytes() const {
