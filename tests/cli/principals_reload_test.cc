@@ -48,11 +48,12 @@ TEST(PrincipalsReload, SighupTakesTokensAddedAndRemovedAtOnce) {
   }
   const std::string till_token = "till-token-0123456789abcdef0123456789abcdef";
   boost::json::value with_till = original;
-  with_till.at("principals").as_array().push_back(
-      boost::json::object{{"name", "till-7"},
-                          {"token_sha256", Sha256Hex(till_token)},
-                          {"permissions", boost::json::array{"customers.view"}},
-                          {"node", "*"}});
+  with_till.at("principals")
+      .as_array()
+      .push_back(boost::json::object{{"name", "till-7"},
+                                     {"token_sha256", Sha256Hex(till_token)},
+                                     {"permissions", boost::json::array{"customers.view"}},
+                                     {"node", "*"}});
   HttpClient client(node.port());
   auto status = [&](const std::string& auth) {
     return client.Call("GET", "/v1/customers", "", {{"Authorization", auth}}).status;

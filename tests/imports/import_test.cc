@@ -1,7 +1,9 @@
 // Customer imports: analysis, confirm, replace, and what a confirm refuses.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 
 #include "imports/customer_export.h"
@@ -381,6 +383,36 @@ TEST_F(ImportTest, UnknownImportsAreNotFound) {
   EXPECT_EQ(imports_->Confirm("3f1c2a9e-0000-4000-8000-000000000000", "m").error().reason(),
             "import_not_found");
   EXPECT_EQ(imports_->Get("../../etc/passwd").error().reason(), "import_not_found");
+}
+
+}  // namespace
+}  // namespace clientele
+
+namespace clientele {
+namespace {
+
+TEST_F(ImportTest, UploadsCutShortAreSweptAtStartAndAfterAnHourUntouched) {
+  namespace fs = std::filesystem;
+  auto upload = [&](const std::string& body) {
+    const std::string path = imports_->UploadPath();
+    std::ofstream(path) << body;
+    return path;
+  };
+  const std::string before_start = upload("First Name,Last Name\nAda,");
+  imports_->Sweep(/*starting=*/true);  // nothing is arriving before the server starts
+  EXPECT_FALSE(fs::exists(before_start));
+  const std::string arriving = upload("First Name,Last Name\n");
+  const std::string abandoned = upload("First Name,Last Name\nAl");
+  fs::last_write_time(abandoned, fs::file_time_type::clock::now() -
+                                     std::chrono::milliseconds(ImportService::kAbandonedMs) -
+                                     std::chrono::minutes(1));
+  imports_->Sweep();
+  EXPECT_TRUE(fs::exists(arriving)) << "an upload still being written stays";
+  EXPECT_FALSE(fs::exists(abandoned));
+  // An analysis stays for its day.
+  ImportRecord analysed = Clean("First Name,Last Name\nAda,Lovelace\n");
+  imports_->Sweep();
+  EXPECT_TRUE(imports_->Get(analysed.id));
 }
 
 }  // namespace
