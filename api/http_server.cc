@@ -164,8 +164,11 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
     }
     HttpRequest head;
     const bool target_ok = FillHead(parser_->get(), &head);
-    if (target_ok && server_->options.admit) {
-      // The route and the token are checked before any of the body is read.
+    const bool has_body = parser_->chunked() || parser_->content_length().value_or(0) > 0;
+    if (target_ok && has_body && server_->options.admit) {
+      // The route and the token are checked before any of the body is read
+      // (a request without a body has nothing to hold back: it is checked
+      // once, when handled).
       head.request_id = NextRequestId();
       if (std::optional<HttpResponse> refusal = server_->options.admit(head)) {
         timer_.cancel();
