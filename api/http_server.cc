@@ -5,6 +5,7 @@
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <cctype>
 #include <condition_variable>
 #include <cstdio>
@@ -13,9 +14,11 @@
 #include <optional>
 #include <set>
 #include <thread>
+#include <type_traits>
 #include <vector>
 
 #include "api/problem.h"
+#include "api/tls.h"
 
 namespace clientele::api {
 
@@ -65,9 +68,20 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
   std::condition_variable busy_cv;
   int busy = 0;  // requests being answered
 
+  // HTTPS when set (ServerOptions::tls_cert_file): every connection is TLS.
+  std::unique_ptr<asio::ssl::context> tls;
+
+  // A connection, plain or TLS: what the server holds of it.
+  struct Connection {
+    virtual ~Connection() = default;
+    virtual void Start() = 0;
+    virtual void Refuse() = 0;
+    virtual void Close() = 0;
+  };
+  template <class Stream>
   class Session;
   std::mutex sessions_mu;
-  std::set<std::shared_ptr<Session>> sessions;
+  std::set<std::shared_ptr<Connection>> sessions;
   asio::steady_timer accept_retry{ioc};
 
   std::mutex uploads_mu;
@@ -80,16 +94,36 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
   }
 };
 
-class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
+// One connection's requests, one after the other. `Stream` is
+// beast::tcp_stream (HTTP) or beast::ssl_stream<beast::tcp_stream> (HTTPS:
+// the TLS handshake comes first, under the read deadline, and a closing
+// connection says close_notify before its TCP shutdown).
+template <class Stream>
+class HttpServer::Impl::Session : public Connection,
+                                  public std::enable_shared_from_this<Session<Stream>> {
  public:
-  Session(Impl* server, tcp::socket socket)
-      : server_(server), stream_(std::move(socket)), timer_(stream_.get_executor()) {}
+  static constexpr bool kTls = !std::is_same_v<Stream, beast::tcp_stream>;
 
-  void Start() { Read(); }
+  template <class... StreamArgs>
+  explicit Session(Impl* server, StreamArgs&&... stream_args)
+      : server_(server),
+        stream_(std::forward<StreamArgs>(stream_args)...),
+        timer_(stream_.get_executor()) {}
+
+  void Start() override {
+    if constexpr (kTls) {
+      Deadline(server_->options.read_timeout);
+      stream_.async_handshake(asio::ssl::stream_base::server,
+                              beast::bind_front_handler(&Session::OnHandshake, shared_from_this()));
+    } else {
+      Read();
+    }
+  }
 
   // Answers 503 without reading the request, then closes: the server holds
-  // as many connections as it may. One small write that never waits.
-  void Refuse() {
+  // as many connections as it may. One small write that never waits. Over
+  // TLS there is no handshake to answer in: the connection is just closed.
+  void Refuse() override {
     static const std::string kAnswer = [] {
       HttpResponse r = Problem(503, "too_many_connections",
                                "this server holds as many connections as it may "
@@ -99,23 +133,55 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
              std::to_string(r.body.size()) + "\r\n\r\n" + r.body;
     }();
     beast::error_code ec;
-    tcp::socket& socket = stream_.socket();
+    tcp::socket& socket = Tcp().socket();
     socket.non_blocking(true, ec);
-    if (!ec) socket.write_some(asio::buffer(kAnswer), ec);
+    if (!ec && !kTls) socket.write_some(asio::buffer(kAnswer), ec);
     socket.shutdown(tcp::socket::shutdown_both, ec);
     socket.close(ec);
   }
 
-  void Close() {
+  void Close() override {
     asio::post(stream_.get_executor(), [self = shared_from_this()] {
       beast::error_code ec;
       self->timer_.cancel();
-      self->stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
-      self->stream_.close();
+      self->Tcp().socket().shutdown(tcp::socket::shutdown_both, ec);
+      self->Tcp().close();
     });
   }
 
  private:
+  using std::enable_shared_from_this<Session<Stream>>::shared_from_this;
+
+  // The TCP layer under the stream (the stream itself for plain HTTP).
+  beast::tcp_stream& Tcp() { return beast::get_lowest_layer(stream_); }
+
+  void OnHandshake(beast::error_code ec) {
+    timer_.cancel();
+    // Not TLS, an old protocol version, a cipher in common missing, too
+    // slow: nothing can be answered, the connection is closed.
+    if (ec) return Finish();
+    Read();
+  }
+
+  // Ends the sending side: for TLS, close_notify (within the write timeout)
+  // then the TCP shutdown; `then` runs once it is done, ok or not.
+  template <class Then>
+  void ShutdownSend(Then then) {
+    if constexpr (kTls) {
+      Tcp().expires_after(std::chrono::milliseconds(
+          std::min<std::int64_t>(2000, server_->options.write_timeout.count())));
+      stream_.async_shutdown([self = shared_from_this(), then](beast::error_code) mutable {
+        self->Tcp().expires_never();
+        beast::error_code ignored;
+        self->Tcp().socket().shutdown(tcp::socket::shutdown_send, ignored);
+        then();
+      });
+    } else {
+      beast::error_code ignored;
+      Tcp().socket().shutdown(tcp::socket::shutdown_send, ignored);
+      then();
+    }
+  }
   void Read() {
     parser_.emplace();
     // The header is read under the larger limit: an upload's length is
@@ -126,7 +192,7 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
     parser_->header_limit(static_cast<std::uint32_t>(server_->options.max_header_bytes));
     // A kept-alive connection may wait idle_timeout for its next request;
     // once a request starts, all of it must arrive within read_timeout.
-    stream_.expires_never();
+    Tcp().expires_never();
     Deadline(first_ ? server_->options.read_timeout : server_->options.idle_timeout);
     http::async_read_header(stream_, buffer_, *parser_,
                             beast::bind_front_handler(&Session::OnHeader, shared_from_this()));
@@ -139,7 +205,7 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
       if (ec) return;  // cancelled: the read finished in time
       self->timed_out_ = true;
       beast::error_code ignored;
-      self->stream_.socket().cancel(ignored);
+      self->Tcp().socket().cancel(ignored);
     });
   }
 
@@ -362,7 +428,7 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
       HttpResponse r = server_->handler(request);
       return Answer(std::move(r), version, keep_alive);
     }
-    stream_.expires_never();  // the worker's time is not the client's
+    Tcp().expires_never();  // the worker's time is not the client's
     asio::post(*server_->workers, [self = shared_from_this(), request = std::move(request), version,
                                    keep_alive]() mutable {
       HttpResponse r = self->server_->handler(request);
@@ -393,7 +459,7 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
     head->chunked(true);
     auto serializer = std::make_shared<http::response_serializer<http::empty_body>>(*head);
     auto body = std::make_shared<BodyStream>(std::move(r.stream));
-    stream_.expires_after(server_->options.write_timeout);
+    Tcp().expires_after(server_->options.write_timeout);
     http::async_write_header(stream_, *serializer,
                              [self = shared_from_this(), head, serializer, body, keep_alive](
                                  beast::error_code ec, std::size_t) {
@@ -413,7 +479,7 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
       }
       asio::post(self->stream_.get_executor(), [self, body, piece, more, failed, keep_alive] {
         if (failed) return self->EndStream(false, keep_alive);
-        self->stream_.expires_after(self->server_->options.write_timeout);
+        self->Tcp().expires_after(self->server_->options.write_timeout);
         auto then = [self, body, piece, more, keep_alive](beast::error_code ec, std::size_t) {
           if (ec) return self->EndStream(false, keep_alive);
           if (more) return self->NextChunk(body, keep_alive);
@@ -430,10 +496,9 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
 
   void EndStream(bool ok, bool keep_alive) {
     Done();
-    if (!ok || !keep_alive || server_->stopping.load()) {
-      beast::error_code ignored;
-      stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
-      return ok ? Drain() : Finish();
+    if (!ok) return Finish();
+    if (!keep_alive || server_->stopping.load()) {
+      return ShutdownSend([self = shared_from_this()] { self->Drain(); });
     }
     first_ = false;
     Read();
@@ -465,16 +530,15 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
   // Writes an answer; `counted`: it was counted busy, and is done once written.
   void Write(BeastResponse res, bool keep_alive, bool counted = false) {
     response_ = std::make_shared<BeastResponse>(std::move(res));
-    stream_.expires_after(server_->options.write_timeout);
+    Tcp().expires_after(server_->options.write_timeout);
     http::async_write(
         stream_, *response_,
         [self = shared_from_this(), keep_alive, counted](beast::error_code ec, std::size_t) {
           self->response_.reset();
           if (counted) self->Done();
-          if (ec || !keep_alive || self->server_->stopping.load()) {
-            beast::error_code ignored;
-            self->stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
-            return ec ? self->Finish() : self->Drain();
+          if (ec) return self->Finish();
+          if (!keep_alive || self->server_->stopping.load()) {
+            return self->ShutdownSend([self] { self->Drain(); });
           }
           self->first_ = false;
           self->Read();
@@ -491,11 +555,12 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
       timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
         if (ec) return;
         beast::error_code ignored;
-        self->stream_.socket().cancel(ignored);
+        self->Tcp().socket().cancel(ignored);
       });
     }
     drain_buffer_.resize(64 << 10);
-    stream_.socket().async_read_some(
+    // What arrives is dropped unread, so TLS records are read as bytes too.
+    Tcp().socket().async_read_some(
         asio::buffer(drain_buffer_),
         [self = shared_from_this()](beast::error_code ec, std::size_t n) {
           self->drained_ += n + 1;
@@ -510,13 +575,13 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
     RemoveSpool();
     timer_.cancel();
     beast::error_code ignored;
-    stream_.socket().close(ignored);
+    Tcp().socket().close(ignored);
     std::lock_guard lock(server_->sessions_mu);
     server_->sessions.erase(shared_from_this());
   }
 
   Impl* server_;
-  beast::tcp_stream stream_;
+  Stream stream_;
   asio::steady_timer timer_;
   bool timed_out_ = false;
   std::vector<char> drain_buffer_;
@@ -543,7 +608,13 @@ void HttpServer::Impl::Accept() {
       });
       return;
     }
-    auto session = std::make_shared<Session>(this, std::move(socket));
+    std::shared_ptr<Connection> session;
+    if (tls) {
+      session = std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(
+          this, std::move(socket), *tls);
+    } else {
+      session = std::make_shared<Session<beast::tcp_stream>>(this, std::move(socket));
+    }
     bool full = false;
     {
       std::lock_guard lock(sessions_mu);
@@ -569,6 +640,11 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(const ServerOptions& optio
   auto impl = std::make_unique<Impl>();
   impl->options = options;
   impl->handler = std::move(handler);
+  if (!options.tls_cert_file.empty() || !options.tls_key_file.empty()) {
+    auto tls = ServerTlsContext(options.tls_cert_file, options.tls_key_file);
+    if (!tls) return Error(tls.error());
+    impl->tls = std::move(*tls);
+  }
   beast::error_code ec;
   auto address = asio::ip::make_address(options.address, ec);
   if (ec) {

@@ -1,4 +1,4 @@
-// The HTTP/1.1 server (Boost.Beast on Asio): keep-alive, a deadline on every
+// The HTTP/1.1 server (Boost.Beast on Asio), plain or over TLS: keep-alive, a deadline on every
 // read and write, limits on header and body size, and a graceful stop.
 //
 // Requests are read on a few network threads (one per core) and answered on
@@ -57,13 +57,20 @@ struct ServerOptions {
   // that read them, saving two thread hops: only for answers that never
   // block (in-memory reads).
   std::function<bool(const HttpRequest&)> answer_inline;
+  // HTTPS: the certificate chain and its private key (PEM files). Both empty:
+  // plain HTTP. Set, every connection on the port must be TLS 1.2 or newer;
+  // a connection beyond max_connections is closed without an answer.
+  std::string tls_cert_file;
+  std::string tls_key_file;
 };
 
 class HttpServer {
  public:
   using Handler = std::function<HttpResponse(const HttpRequest&)>;
 
-  // Binds and starts serving. Unavailable if the address cannot be bound.
+  // Binds and starts serving. Unavailable if the address cannot be bound;
+  // InvalidArgument naming http.tls_cert or http.tls_key (with OpenSSL's
+  // reason) if the TLS certificate or key cannot be used.
   static Result<std::unique_ptr<HttpServer>> Start(const ServerOptions& options, Handler handler);
   // Stops (as Stop) if still running. Stop throws only if a thread or a mutex
   // is broken, a bug: terminating then is right.

@@ -97,9 +97,9 @@ Result<OwnEventsRecovered> TakeBackOwnEvents(const std::string& data, const Back
                       {.node = m.node, .hq_key = hq_key, .clock = SystemClock::Default()});
   return RecoverOwnEvents(
       log->get(), &admission,
-      [url = from.url, token = Token(from)](const std::string& origin, std::uint64_t from_seq,
-                                            std::size_t limit) {
-        return FetchOriginEvents(url, token, origin, from_seq, limit);
+      [url = from.url, token = Token(from), ca = from.tls_ca](
+          const std::string& origin, std::uint64_t from_seq, std::size_t limit) {
+        return FetchOriginEvents(url, token, origin, from_seq, limit, ca);
       });
 }
 
@@ -127,7 +127,7 @@ int RunBackupOnline(const NodeAddress& node, const std::string& to) {
     return 1;
   }
   // No deadline: the node answers once the copy's whole chain has been walked.
-  NodeClient client(node.url, Token(node));
+  NodeClient client(node.url, Token(node), std::chrono::seconds::zero(), node.tls_ca);
   auto reply =
       client.Post("/v1/admin/backups", boost::json::serialize(boost::json::object{{"path", to}}));
   if (!reply) return Fail("backup", reply.error());

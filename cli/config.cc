@@ -75,6 +75,8 @@ Status Set(ServeConfig* c, const std::string& key, const std::string& value) {
     if (Status s = ParseInt(key, value, 100, 3600000, &c->write_timeout_ms); !s.ok()) return s;
   } else if (key == "http.idle_timeout_ms") {
     if (Status s = ParseInt(key, value, 100, 3600000, &c->idle_timeout_ms); !s.ok()) return s;
+  } else if (key == "http.tls_cert" || key == "http.tls_key") {
+    (key == "http.tls_cert" ? c->tls_cert : c->tls_key) = value;
   } else if (key == "kafka.bootstrap") {
     c->kafka_bootstrap = value;
   } else if (key == "kafka.partitions") {
@@ -82,10 +84,14 @@ Status Set(ServeConfig* c, const std::string& key, const std::string& value) {
   } else if (key.starts_with("kafka.") && key.size() > 6) {
     c->kafka[key.substr(6)] = value;
   } else if (key == "sync.hq_url") {
-    if (!value.starts_with("http://")) return Bad(key, "must be http://HOST:PORT");
+    if (!value.starts_with("http://") && !value.starts_with("https://")) {
+      return Bad(key, "must be http://HOST:PORT or https://HOST:PORT");
+    }
     c->hq_url = value;
   } else if (key == "sync.token_file") {
     c->sync_token_file = value;
+  } else if (key == "sync.tls_ca") {
+    c->sync_tls_ca = value;
   } else if (key == "sync.hq_key") {
     c->hq_key = value;
   } else if (key == "sync.max_clock_skew_ms") {
@@ -151,7 +157,7 @@ ConfigValues ConfigFromEnvironment(char** environ) {
     const std::size_t eq = entry.find('=');
     if (!entry.starts_with(kPrefix) || eq == std::string_view::npos) continue;
     std::string name(entry.substr(kPrefix.size(), eq - kPrefix.size()));
-    if (name == "CONFIG" || name == "CRASH_CYCLES") continue;  // not settings
+    if (name == "CONFIG" || name == "CRASH_CYCLES" || name == "TLS_CA") continue;  // not settings
     for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     for (std::string_view section : {"http_", "kafka_", "sync_", "idempotency_", "imports_"}) {
       if (name.starts_with(section)) name[section.size() - 1] = '.';
@@ -193,6 +199,10 @@ Result<ServeConfig> LoadConfig(const std::optional<std::string>& toml_text,
   }
   if (c.role == "store" && (c.node == "hq" || !node_given)) {
     return Error(Bad("node", "must be the store's id (like s01) when role is store"));
+  }
+  if (c.tls_cert.empty() != c.tls_key.empty()) {
+    return Error(c.tls_cert.empty() ? Bad("http.tls_cert", "must be set with http.tls_key")
+                                    : Bad("http.tls_key", "must be set with http.tls_cert"));
   }
   if (c.principals.empty()) c.principals = c.data + "/principals.json";
   return c;

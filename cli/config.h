@@ -15,13 +15,19 @@
 //   [http] network_threads, worker_threads, max_body_bytes, max_upload_bytes, max_header_bytes,
 //          max_connections, max_uploads, max_upload_spool_bytes,
 //          read_timeout_ms, write_timeout_ms, idle_timeout_ms
+//          tls_cert, tls_key  HTTPS: the certificate chain and its private key
+//                       (PEM files, both or neither; flags --tls-cert, --tls-key);
+//                       the port then speaks TLS 1.2+ only, no plain HTTP
 //   [kafka] bootstrap   Kafka's bootstrap servers ("" : run the embedded
 //                       broker); flag --kafka, variable CLIENTELE_KAFKA_BOOTSTRAP
 //           partitions  of the topics the embedded broker creates (default 4)
 //           "<property>" any other librdkafka property, passed through
 //                       (security.protocol, sasl.*, ssl.*, ...)
 //   [sync] hq_url       a store's way to HQ's HTTP events feed, used when its
-//                       log is empty (a new store, a lost disk)
+//                       log is empty (a new store, a lost disk): http:// or https://
+//          tls_ca       with an https hq_url: the CA certificates (PEM) HQ's
+//                       certificate must chain to (default: the system's);
+//                       flag --tls-ca
 //          token_file   the file holding the bearer token for that feed
 //          hq_key       HQ's public key (base64, from `clientele key` at HQ); a
 //                       store without it asks HQ (hq_url) at its first start
@@ -67,12 +73,15 @@ struct ServeConfig {
   std::int64_t read_timeout_ms = 10000;
   std::int64_t write_timeout_ms = 10000;
   std::int64_t idle_timeout_ms = 60000;
+  std::string tls_cert;                      // http.tls_cert: "" serves plain HTTP
+  std::string tls_key;                       // http.tls_key
   std::string kafka_bootstrap;               // "": embedded broker
   std::int64_t kafka_partitions = 4;         // embedded broker's topics
   std::map<std::string, std::string> kafka;  // librdkafka properties passed through
-  std::string hq_url;                        // "http://HOST:PORT"
+  std::string hq_url;                        // "http://HOST:PORT" or "https://HOST:PORT"
   std::string sync_token_file;
-  std::string hq_key;  // base64 text
+  std::string sync_tls_ca;  // "": the system's trust store
+  std::string hq_key;       // base64 text
   std::int64_t max_clock_skew_ms = 5 * 60 * 1000;
   std::int64_t max_message_bytes = 1 << 20;
   std::int64_t repair_interval_ms = 5000;

@@ -80,8 +80,9 @@ Result<NodeReply> Answered(Result<NodeReply> reply, const std::string& what) {
 
 }  // namespace
 
-FetchFeed HttpFeed(const std::string& base_url, std::string token) {
-  auto client = std::make_shared<NodeClient>(base_url, std::move(token), std::chrono::seconds(60));
+FetchFeed HttpFeed(const std::string& base_url, std::string token, std::string tls_ca) {
+  auto client = std::make_shared<NodeClient>(base_url, std::move(token), std::chrono::seconds(60),
+                                             std::move(tls_ca));
   return [client](std::uint64_t after, std::size_t limit) -> Result<FeedPage> {
     auto reply = Answered(client->Get("/v1/events?after=" + std::to_string(after) +
                                       "&limit=" + std::to_string(limit)),
@@ -91,8 +92,9 @@ FetchFeed HttpFeed(const std::string& base_url, std::string token) {
   };
 }
 
-Result<std::string> FetchNodeKey(const std::string& base_url, const std::string& token) {
-  NodeClient client(base_url, token, std::chrono::seconds(30));
+Result<std::string> FetchNodeKey(const std::string& base_url, const std::string& token,
+                                 const std::string& tls_ca) {
+  NodeClient client(base_url, token, std::chrono::seconds(30), tls_ca);
   auto reply = client.Get("/v1/sync/identity");
   if (!reply) return Error(Status::Unavailable(base_url + ": " + reply.error().message()));
   if (reply->status != 200) {
@@ -115,14 +117,15 @@ namespace clientele {
 Result<std::vector<OriginHolding>> ExchangeHoldings(const std::string& base_url,
                                                     const std::string& token,
                                                     const std::string& node,
-                                                    const std::vector<OriginHolding>& ours) {
+                                                    const std::vector<OriginHolding>& ours,
+                                                    const std::string& tls_ca) {
   boost::json::array list;
   for (const OriginHolding& h : ours) {
     if (list.size() == 10000) break;  // what HQ keeps of a report
     list.push_back(
         boost::json::object{{"origin", h.origin}, {"through", h.through}, {"highest", h.highest}});
   }
-  NodeClient client(base_url, token, std::chrono::seconds(30));
+  NodeClient client(base_url, token, std::chrono::seconds(30), tls_ca);
   auto reply = Answered(client.Post("/v1/sync/holdings", boost::json::serialize(boost::json::object{
                                                              {"node", node}, {"origins", list}})),
                         "HQ's holdings");
@@ -162,8 +165,9 @@ Result<std::vector<OriginHolding>> ExchangeHoldings(const std::string& base_url,
 Result<std::vector<RecordedEvent>> FetchOriginEvents(const std::string& base_url,
                                                      const std::string& token,
                                                      const std::string& origin,
-                                                     std::uint64_t from_seq, std::size_t limit) {
-  NodeClient client(base_url, token, std::chrono::seconds(30));
+                                                     std::uint64_t from_seq, std::size_t limit,
+                                                     const std::string& tls_ca) {
+  NodeClient client(base_url, token, std::chrono::seconds(30), tls_ca);
   auto reply = Answered(client.Get("/v1/sync/origins/" + origin + "/events?from_seq=" +
                                    std::to_string(from_seq) + "&limit=" + std::to_string(limit)),
                         "HQ's events of " + origin);

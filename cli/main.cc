@@ -243,17 +243,30 @@ int Main(int argc, char** argv) {
       "--hq-key", [&](const std::string& v) { flag_values["sync.hq_key"] = v; },
       "HQ's public key (from `clientele key` at HQ); pinned at a store's first start");
   serve->add_option_function<std::string>(
+      "--tls-cert", [&](const std::string& v) { flag_values["http.tls_cert"] = v; },
+      "HTTPS: the certificate chain (PEM) to serve with, with --tls-key");
+  serve->add_option_function<std::string>(
+      "--tls-key", [&](const std::string& v) { flag_values["http.tls_key"] = v; },
+      "HTTPS: the certificate's private key (PEM)");
+  serve->add_option_function<std::string>(
+      "--tls-ca", [&](const std::string& v) { flag_values["sync.tls_ca"] = v; },
+      "With an https:// --hq-url: the CA certificates (PEM) HQ's certificate must chain to");
+  serve->add_option_function<std::string>(
       "--worker-threads", [&](const std::string& v) { flag_values["http.worker_threads"] = v; },
       "Threads answering requests");
 
   clientele::NodeAddress address;
   if (const char* url = std::getenv("CLIENTELE_URL")) address.url = url;
   if (const char* token = std::getenv("CLIENTELE_TOKEN")) address.token = token;
+  if (const char* ca = std::getenv("CLIENTELE_TLS_CA")) address.tls_ca = ca;
   auto node_options = [&address](CLI::App* cmd) {
     cmd->add_option("--url", address.url, "The node (or CLIENTELE_URL)")->capture_default_str();
     cmd->add_option("--token-file", address.token_file,
                     "A file holding the bearer token (unless CLIENTELE_TOKEN is set)")
         ->capture_default_str();
+    cmd->add_option("--tls-ca,--cacert", address.tls_ca,
+                    "With an https:// --url: the CA certificates (PEM) the node's certificate "
+                    "must chain to (default: the system's; or CLIENTELE_TLS_CA)");
   };
   std::string import_file, import_mode = "merge";
   bool dry_run = false;
@@ -306,6 +319,8 @@ int Main(int argc, char** argv) {
                       "(HQ for a store, an up-to-date store for HQ)");
   restore->add_option("--token-file", restore_peer.token_file,
                       "With --from: a file holding a token with sync or audit.read there");
+  restore->add_option("--tls-ca,--cacert", restore_peer.tls_ca,
+                      "With an https:// --from: the CA certificates (PEM) to verify it with");
 
   auto* key = app.add_subcommand(
       "key", "Print this node's public signing key (made if the node has none yet)");

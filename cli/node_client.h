@@ -1,6 +1,7 @@
 // A client of a running node's HTTP API: the command line's (clientele import
 // and export: uploads a file as it is read and downloads a body as it arrives,
-// so neither is held whole in memory) and a store's reads of HQ's events feed.
+// so neither is held whole in memory) and a store's reads of HQ's events feed,
+// over http:// or https://.
 #pragma once
 
 #include <chrono>
@@ -20,10 +21,15 @@ struct NodeReply {
 
 class NodeClient {
  public:
-  // `base_url` is "http://HOST:PORT"; `token` a bearer token. With a
-  // `deadline`, each exchange (connect, request, answer) must end within it.
+  // `base_url` is "http://HOST:PORT" or "https://HOST:PORT"; `token` a bearer
+  // token. With a `deadline`, each exchange (connect, request, answer) must
+  // end within it. Over https the node's certificate must chain to a CA in
+  // the PEM file `tls_ca` (empty: the system's trust store) and name HOST;
+  // else every call is Unavailable "cannot reach the node at HOST:PORT:
+  // certificate verify failed (why)". A `tls_ca` that cannot be loaded is
+  // InvalidArgument.
   NodeClient(const std::string& base_url, std::string token,
-             std::chrono::seconds deadline = std::chrono::seconds::zero());
+             std::chrono::seconds deadline = std::chrono::seconds::zero(), std::string tls_ca = "");
 
   // The answer to GET `target`, whole (up to 1 GiB).
   Result<NodeReply> Get(const std::string& target);
@@ -45,8 +51,14 @@ class NodeClient {
   template <typename Exchange>
   Result<NodeReply> Connected(Exchange exchange);
 
+  // Runs `exchange` on `stream`, connected (and for TLS shaken hands).
+  template <typename Stream, typename Exchange>
+  NodeReply Exchanged(Stream& stream, Exchange& exchange);
+
   std::string host_, port_, token_;
   std::chrono::seconds deadline_;
+  bool tls_ = false;
+  std::string tls_ca_;
 };
 
 }  // namespace clientele

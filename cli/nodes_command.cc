@@ -49,7 +49,7 @@ int RunKey(const std::string& data) {
 
 int RunNodes(const NodeAddress& address, const std::string& action, const std::string& node,
              const std::string& key) {
-  NodeClient client(address.url, Token(address), std::chrono::seconds(30));
+  NodeClient client(address.url, Token(address), std::chrono::seconds(30), address.tls_ca);
   Result<NodeReply> reply;
   if (action == "list") {
     reply = client.Get("/v1/nodes");

@@ -131,7 +131,7 @@ Result<std::string> TrustedHqKey(const ServeConfig& c, const NodeKey& own) {
     }
     auto token = ReadSyncToken(c);
     if (!token) return Error(token.error());
-    auto key = FetchNodeKey(c.hq_url, *token);
+    auto key = FetchNodeKey(c.hq_url, *token, c.sync_tls_ca);
     if (!key) return Error(key.error());
     configured = PublicKeyText(*key);
   }
@@ -201,7 +201,7 @@ Status JoinFromHq(const ServeConfig& c, EventStore* log, Admission* admission, s
   std::printf("clientele: joining: copying HQ's log from %s%s\n", c.hq_url.c_str(),
               from > 0 ? (" from position " + std::to_string(from)).c_str() : "");
   std::fflush(stdout);
-  FetchFeed feed = [stop, inner = HttpFeed(c.hq_url, *token)](
+  FetchFeed feed = [stop, inner = HttpFeed(c.hq_url, *token, c.sync_tls_ca)](
                        std::uint64_t after, std::size_t limit) -> Result<FeedPage> {
     if (stop->load()) return Error(Status::Unavailable("the node is stopping"));
     return inner(after, limit);
@@ -251,9 +251,9 @@ Status RecoverFromHq(const ServeConfig& c, EventStore* log, Admission* admission
   std::fflush(stdout);
   auto recovered =
       RecoverOwnEvents(log, admission,
-                       [url = c.hq_url, token = *token](const std::string& origin,
-                                                        std::uint64_t from, std::size_t limit) {
-                         return FetchOriginEvents(url, token, origin, from, limit);
+                       [url = c.hq_url, token = *token, ca = c.sync_tls_ca](
+                           const std::string& origin, std::uint64_t from, std::size_t limit) {
+                         return FetchOriginEvents(url, token, origin, from, limit, ca);
                        });
   if (!recovered) return recovered.error();
   std::error_code ignored;
@@ -345,13 +345,13 @@ struct Sync {
         AdmissionOptions{
             .node = c.node, .hq_key = hq_key, .clock = clock, .max_skew_ms = c.max_clock_skew_ms});
     GapRepairPorts ports;
-    ports.peer_holdings = [url = c.hq_url, token = *token,
-                           node = c.node](const std::vector<OriginHolding>& ours) {
-      return ExchangeHoldings(url, token, node, ours);
+    ports.peer_holdings = [url = c.hq_url, token = *token, node = c.node,
+                           ca = c.sync_tls_ca](const std::vector<OriginHolding>& ours) {
+      return ExchangeHoldings(url, token, node, ours, ca);
     };
-    ports.fetch = [url = c.hq_url, token = *token](const std::string& origin, std::uint64_t from,
-                                                   std::size_t limit) {
-      return FetchOriginEvents(url, token, origin, from, limit);
+    ports.fetch = [url = c.hq_url, token = *token, ca = c.sync_tls_ca](
+                      const std::string& origin, std::uint64_t from, std::size_t limit) {
+      return FetchOriginEvents(url, token, origin, from, limit, ca);
     };
     ports.republish = [pub = publisher.get()](std::vector<RecordedEvent> events) {
       // What the outbox has not published yet, it will.
@@ -691,12 +691,15 @@ int RunServe(const ServeConfig& c) {
   server_options.max_uploads = static_cast<int>(c.max_uploads);
   server_options.max_upload_spool_bytes = static_cast<std::uint64_t>(c.max_upload_spool_bytes);
   server_options.max_spooled_bytes = static_cast<std::uint64_t>(c.max_upload_bytes);
+  server_options.tls_cert_file = c.tls_cert;
+  server_options.tls_key_file = c.tls_key;
   service.SetJoining(joining);
   auto server = api::HttpServer::Start(
       server_options, [&service](const api::HttpRequest& r) { return service.Handle(r); });
   if (!server) return Fail(server.error());
-  std::printf("clientele %s node %s listening on http://%s:%u (data %s)\n", c.role.c_str(),
-              c.node.c_str(), c.address.c_str(), (*server)->port(), c.data.c_str());
+  std::printf("clientele %s node %s listening on %s://%s:%u (data %s)\n", c.role.c_str(),
+              c.node.c_str(), c.tls_cert.empty() ? "http" : "https", c.address.c_str(),
+              (*server)->port(), c.data.c_str());
   std::fflush(stdout);
 
   // A joining store copies HQ's log while it answers /readyz and

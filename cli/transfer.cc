@@ -196,7 +196,7 @@ int RunImport(const NodeAddress& node, const std::string& file, const std::strin
                  ec.message().c_str());
     return 1;
   }
-  NodeClient client(node.url, Token(node));
+  NodeClient client(node.url, Token(node), std::chrono::seconds::zero(), node.tls_ca);
   RecordCounter counter;
   ProgressBar bar(size);
   std::uint64_t sent = 0;
@@ -261,7 +261,7 @@ int RunExport(const NodeAddress& node, const std::string& query, const std::stri
     std::fprintf(stderr, "clientele export: cannot write %s\n", out.c_str());
     return 1;
   }
-  NodeClient client(node.url, Token(node));
+  NodeClient client(node.url, Token(node), std::chrono::seconds::zero(), node.tls_ca);
   std::uint64_t bytes = 0;
   auto reply = client.Download("/v1/customers/export.csv" + query, [&](std::string_view piece) {
     std::fwrite(piece.data(), 1, piece.size(), f);

@@ -9,9 +9,10 @@
 namespace clientele {
 
 struct NodeAddress {
-  std::string url = "http://127.0.0.1:8080";  // or CLIENTELE_URL
+  std::string url = "http://127.0.0.1:8080";  // or CLIENTELE_URL; https:// for TLS
   std::string token;                          // or CLIENTELE_TOKEN, or read from token_file
   std::string token_file = "./data/first-token";
+  std::string tls_ca;  // https: the CA file to verify the node with ("": the system's)
 };
 
 // The bearer token: node.token, else the first line of node.token_file.

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The API benchmark: wrk against `clientele serve` (GET a customer, a table
 # query, a durable POST purchase) and, in the same run, against a bare Beast
-# server answering a fixed body as large as the GET answer: the ceiling.
+# server answering a fixed body as large as the GET answer: the ceiling. Then
+# the same node restarted with TLS (a test CA's certificate): GET over HTTPS.
 #   bash scripts/api_bench.sh         DURATION=10 CONNECTIONS=64 RUNS=3 WRK_THREADS=2
 # Prints `figure: NAME VALUE UNIT` lines: medians over RUNS; the ratios are the
 # median of each run's ratio to the bare server measured just before it.
@@ -108,5 +109,34 @@ for w in "${workloads[@]}"; do
   echo "figure: ${w}_p99 $p99 ms"
   declare "rps_$w=$rps"
 done
+# The same node, restarted serving HTTPS: GET a customer over TLS (wrk keeps
+# its connections, so this is TLS's per-request cost, not its handshakes).
+kill "${pids[0]}" && wait "${pids[0]}" 2>/dev/null || true
+tls_port=18183
+(
+  cd "$data"
+  printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\n' >server.ext
+  openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 30 -subj /CN=bench-ca
+  openssl req -newkey rsa:2048 -nodes -keyout server.key -out server.csr -subj /CN=localhost
+  openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out server.pem \
+    -days 30 -extfile server.ext
+) >/dev/null 2>&1
+./build-bench/cli/clientele serve --data "$data/node" --listen "127.0.0.1:$tls_port" \
+  --tls-cert "$data/server.pem" --tls-key "$data/server.key" >"$data/serve-tls.log" 2>/dev/null &
+pids+=($!)
+wait_for_port "$tls_port"
+for _ in $(seq 100); do
+  curl -sf --cacert "$data/ca.pem" "https://127.0.0.1:$tls_port/readyz" >/dev/null && break
+  sleep 0.1
+done
+https_results=""
+for run in $(seq "$runs"); do
+  r=$(measure -H "$auth" "https://127.0.0.1:$tls_port/v1/customers/$one")
+  echo "run $run get_customer_https: $r (req/s p50_ms p99_ms non2xx)"
+  https_results+="$r"$'\n'
+done
+echo "figure: api_get_https $(echo -n "$https_results" | cut -d' ' -f1 | median) requests/s"
+echo "figure: api_get_https_p50 $(echo -n "$https_results" | cut -d' ' -f2 | median) ms"
+echo "figure: api_get_https_p99 $(echo -n "$https_results" | cut -d' ' -f3 | median) ms"
 echo "figure: get_customer_vs_bare $(echo -n "$ratios_get" | median) %"
 echo "figure: table_query_vs_bare $(echo -n "$ratios_table" | median) %"

@@ -80,6 +80,30 @@ TEST(Config, KafkaAndSyncSettings) {
   EXPECT_EQ(bad.error().field(), "sync.hq_url");
 }
 
+TEST(Config, HttpsSettings) {
+  const std::string file = R"(
+    node = "s01"
+    [http]
+    tls_cert = "/etc/clientele/server.pem"
+    tls_key = "/etc/clientele/server.key"
+    [sync]
+    hq_url = "https://hq.internal:8443"
+    tls_ca = "/etc/clientele/ca.pem"
+  )";
+  char env_ca[] = "CLIENTELE_SYNC_TLS_CA=/env/ca.pem";
+  char cli_ca[] = "CLIENTELE_TLS_CA=/not/a/setting.pem";  // the command line's, not serve's
+  char* environ[] = {env_ca, cli_ca, nullptr};
+  auto c = LoadConfig(file, "node.toml", ConfigFromEnvironment(environ), {});
+  ASSERT_TRUE(c) << c.error().ToString();
+  EXPECT_EQ(c->tls_cert, "/etc/clientele/server.pem");
+  EXPECT_EQ(c->tls_key, "/etc/clientele/server.key");
+  EXPECT_EQ(c->hq_url, "https://hq.internal:8443");
+  EXPECT_EQ(c->sync_tls_ca, "/env/ca.pem");
+  auto half = LoadConfig(std::nullopt, "", {}, {{"http.tls_cert", "/a.pem"}});
+  ASSERT_FALSE(half);
+  EXPECT_EQ(half.error().field(), "http.tls_key");
+}
+
 TEST(Config, TheMassRemovalLimitOfImports) {
   auto defaults = LoadConfig(std::nullopt, "", {}, {});
   ASSERT_TRUE(defaults);

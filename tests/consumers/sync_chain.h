@@ -39,6 +39,7 @@ inline std::int64_t NowMs() {
 struct Node {
   std::string name, data;
   unsigned short port = 0;  // kept across restarts: stores reach HQ by its address
+  std::string tls_ca;       // set: the node serves HTTPS with a certificate this CA signed
   std::unique_ptr<ChildProcess> process;
   std::unique_ptr<HttpClient> http;
   std::string token;
@@ -121,13 +122,17 @@ class SyncTest : public ::testing::Test {
       Enroll(name, n.data);
       argv.insert(argv.end(),
                   {"--hq-url", HqUrl(), "--sync-token-file", hq().data + "/first-token"});
+      if (!hq().tls_ca.empty()) argv.insert(argv.end(), {"--tls-ca", hq().tls_ca});
     }
     argv.insert(argv.end(), extra.begin(), extra.end());
     n.process = std::make_unique<ChildProcess>(argv);
-    const std::string port = n.process->WaitFor(R"(listening on http://127\.0\.0\.1:(\d+))", 120s);
+    const std::string port =
+        n.process->WaitFor(n.tls_ca.empty() ? R"(listening on http://127\.0\.0\.1:(\d+))"
+                                            : R"(listening on https://127\.0\.0\.1:(\d+))",
+                           120s);
     EXPECT_FALSE(port.empty()) << name << ": " << n.process->output();
     n.port = static_cast<unsigned short>(std::stoi(port.empty() ? "0" : port));
-    n.http = std::make_unique<HttpClient>(n.port);
+    n.http = std::make_unique<HttpClient>(n.port, n.tls_ca);
     std::ifstream token(n.data + "/first-token");
     token >> n.token;
     if (wait_ready) {
@@ -137,7 +142,10 @@ class SyncTest : public ::testing::Test {
     return n;
   }
 
-  std::string HqUrl() { return "http://127.0.0.1:" + std::to_string(hq().http->port()); }
+  std::string HqUrl() {
+    return (hq().tls_ca.empty() ? "http://127.0.0.1:" : "https://127.0.0.1:") +
+           std::to_string(hq().http->port());
+  }
 
   // The public key `clientele key` prints for a data folder.
   static std::string KeyOf(const std::string& data) {
@@ -150,7 +158,7 @@ class SyncTest : public ::testing::Test {
     const std::string key = KeyOf(data);
     ASSERT_FALSE(key.empty());
     // A connection of its own: another thread may be using HQ's.
-    HttpClient http(hq().http->port());
+    HttpClient http(hq().http->port(), hq().tls_ca);
     Reply r = http.Call("POST", "/v1/nodes",
                         R"({"node":")" + name + R"(","public_key":")" + key + R"("})",
                         {{"authorization", "Bearer " + hq().token}});
