@@ -14,7 +14,7 @@ packages=(
   librocksdb-dev librdkafka-dev libsimdjson-dev
   libssl-dev uuid-dev libcli11-dev libutf8proc-dev libtomlplusplus-dev
   libgtest-dev libgmock-dev clang-16 libclang-rt-16-dev
-  kcat jq curl clang-format
+  kcat jq curl clang-format openssl
 )
 case "${1:-}" in
   --bench) packages+=(postgresql libpq-dev wrk) ;;
