@@ -108,10 +108,10 @@ Result<CommandOutcome> CommandHandler::Run(const std::string& stream, const Comm
       NewEvent e;
       e.id = RequestUuid(request_key, std::to_string(batch.size()));
       e.type = std::string(EventTypeName(event));
-      if constexpr (std::is_same_v<State, CustomerState>) {
+      if constexpr (std::is_same_v<State, CustomerState> || std::is_same_v<State, SettingsState>) {
         e.schema = SchemaOf(event);
       } else {
-        e.schema = kCurrentSchema;  // settings and node events are all at schema 1
+        e.schema = kCurrentSchema;  // node events are all at schema 1
       }
       e.data = EncodePayload(event);
       e.actor = actor;

@@ -15,7 +15,8 @@ Status Refuse(std::string reason, std::string message) {
 bool HqOnly(std::string_view type) {
   return IsSettingsEventType(type) || IsNodeEventType(type) ||
          type == "credit.overdraft_detected" || type == "ledger.duplicate_reversed" ||
-         type == "ledger.conflict_recorded";
+         type == "ledger.conflict_recorded" || type == "loyalty.points_expired" ||
+         type == "loyalty.points_shortfall_detected";
 }
 
 }  // namespace

@@ -115,6 +115,16 @@ json::object ToJson(const CustomerEvent& event) {
                    o["other_id"] = e.other_id;
                    o["store"] = e.store;
                  },
+                 [&](const PointsExpired& e) {
+                   o["lot_id"] = e.lot_id;
+                   o["points"] = e.points;
+                   o["expired_at"] = e.expired_at_ms;
+                 },
+                 [&](const PointsShortfallDetected& e) {
+                   o["redemption_id"] = e.redemption_id;
+                   o["store"] = e.store;
+                   o["shortfall"] = e.shortfall;
+                 },
              },
              event);
   return o;
@@ -254,6 +264,14 @@ const CustomerType kCustomerTypes[] = {
        return ConflictRecorded{r.Str("kind"), r.Str("reference"), r.Str("event_id"),
                                r.Str("other_id"), r.Str("store")};
      }},
+    {"loyalty.points_expired",
+     [](Reader& r) -> CustomerEvent {
+       return PointsExpired{r.Str("lot_id"), r.Int("points"), r.Int("expired_at")};
+     }},
+    {"loyalty.points_shortfall_detected",
+     [](Reader& r) -> CustomerEvent {
+       return PointsShortfallDetected{r.Str("redemption_id"), r.Str("store"), r.Int("shortfall")};
+     }},
 };
 static_assert(std::size(kCustomerTypes) == std::variant_size_v<CustomerEvent>);
 
@@ -299,6 +317,10 @@ std::string EncodePayload(const SettingsEvent& event) {
                    o["points"] = e.program.points;
                    o["per_amount"] = e.program.per_amount;
                    o["rounding"] = RoundingName(e.program.rounding);
+                   if (e.program.expiry.policy != ExpiryPolicy::kNever) {
+                     o["expiry"] = ExpiryPolicyName(e.program.expiry.policy);
+                     o["expiry_months"] = e.program.expiry.months;
+                   }
                  },
                  [&](const ModuleEnabled& e) { o["module"] = ModuleName(e.module); },
                  [&](const ModuleDisabled& e) { o["module"] = ModuleName(e.module); },
@@ -331,6 +353,9 @@ Result<CustomerEvent> DecodeCustomerEvent(std::string_view type, std::uint32_t s
 }
 
 std::uint32_t SchemaOf(const CustomerEvent& e) { return kCustomerTypes[e.index()].schema; }
+std::uint32_t SchemaOf(const SettingsEvent& e) {
+  return std::holds_alternative<LoyaltyProgramSet>(e) ? 2 : kCurrentSchema;
+}
 
 Result<SettingsEvent> DecodeSettingsEvent(std::string_view type, std::uint32_t schema,
                                           std::string_view json) {
@@ -342,15 +367,29 @@ Result<SettingsEvent> DecodeSettingsEvent(std::string_view type, std::uint32_t s
   };
   Result<SettingsEvent> out;
   if (type == kSettingsTypes[0]) {
-    out = Parse<SettingsEvent>(type, schema, json, [&](Reader& r) -> SettingsEvent {
-      LoyaltyProgram p;
-      p.points = r.Int("points");
-      p.per_amount = r.Int("per_amount");
-      auto rounding = ParseRounding(r.Str("rounding"));
-      bad_value = bad_value || !rounding;
-      p.rounding = rounding.value_or(Rounding::kFloor);
-      return LoyaltyProgramSet{p};
-    });
+    out = Parse<SettingsEvent>(
+        type, schema, json,
+        [&](Reader& r) -> SettingsEvent {
+          LoyaltyProgram p;
+          p.points = r.Int("points");
+          p.per_amount = r.Int("per_amount");
+          auto rounding = ParseRounding(r.Str("rounding"));
+          bad_value = bad_value || !rounding;
+          p.rounding = rounding.value_or(Rounding::kFloor);
+          // Schema 1 had no expiry policy: its points never expire.
+          if (schema >= 2) {
+            if (auto name = r.OptStr("expiry")) {
+              auto policy = ParseExpiryPolicy(*name);
+              bad_value = bad_value || !policy || *policy == ExpiryPolicy::kNever;
+              p.expiry.policy = policy.value_or(ExpiryPolicy::kNever);
+              std::int64_t months = r.Int("expiry_months");
+              bad_value = bad_value || months < 1 || months > kMaxExpiryMonths;
+              p.expiry.months = static_cast<int>(months);
+            }
+          }
+          return LoyaltyProgramSet{p};
+        },
+        2);
   } else if (type == kSettingsTypes[1]) {
     out = Parse<SettingsEvent>(
         type, schema, json, [&](Reader& r) -> SettingsEvent { return ModuleEnabled{module(r)}; });

@@ -22,12 +22,17 @@
 //   ledger.duplicate_reversed  {"kind","reference","duplicate_id","kept_id","store",
 //                               "spent","points","credit"}
 //   ledger.conflict_recorded   {"kind","reference","event_id","other_id","store"}
-//   settings.loyalty_program_set {"points","per_amount","rounding"}
+//   loyalty.points_expired     {"lot_id","points","expired_at"}
+//   loyalty.points_shortfall_detected {"redemption_id","store","shortfall"}
+//   settings.loyalty_program_set {"points","per_amount","rounding",
+//                                 ["expiry","expiry_months"]}      (schema 2)
 //   settings.module_enabled | .module_disabled        {"module"}
 //
 // Every type is at schema 1 except the stamped edits (details_changed,
 // deactivated, reactivated, deleted) at schema 2 (domain/stamp.h); their
 // schema-1 payloads, without "hlc" and "node", decode with the zero stamp.
+// loyalty_program_set is at schema 2: "expiry" (omitted for never) and
+// "expiry_months"; a schema-1 program never expires points.
 #pragma once
 
 #include <cstdint>

@@ -13,6 +13,7 @@
 //   customer.deleted
 //   purchase.recorded, purchase.refunded
 //   loyalty.points_earned / _reversed / _redeemed / _adjusted
+//   loyalty.points_expired, loyalty.points_shortfall_detected
 //   credit.topped_up / .deducted / .adjusted
 //   credit.overdraft_detected
 //   ledger.duplicate_reversed, ledger.conflict_recorded
@@ -154,11 +155,34 @@ struct ConflictRecorded {
   bool operator==(const ConflictRecorded&) const = default;
 };
 
-using CustomerEvent = std::variant<CustomerRegistered, CustomerDetailsChanged, CustomerDeactivated,
-                                   CustomerReactivated, CustomerDeleted, PurchaseRecorded,
-                                   PurchaseRefunded, PointsEarned, PointsReversed, PointsRedeemed,
-                                   PointsAdjusted, CreditToppedUp, CreditDeducted, CreditAdjusted,
-                                   CreditOverdraftDetected, DuplicateReversed, ConflictRecorded>;
+// Appended by HQ's expiry sweep when a lot of points reaches its expiry
+// (domain/loyalty.h): the points still in the lot leave the balance. Its id
+// is derived from the customer and the lot, so however often the sweep runs
+// the lot expires once.
+struct PointsExpired {
+  std::string lot_id;              // the event id of the earning that made the lot
+  Points points = 0;               // what was left in it
+  std::int64_t expired_at_ms = 0;  // when the lot expired (the sweep may run later)
+  bool operator==(const PointsExpired&) const = default;
+};
+
+// Appended by HQ when, merging what stores did offline, it finds a redemption
+// took the points below zero (points already expired or redeemed elsewhere).
+// The redemption stands (the reward was given); this records it for auditors
+// and moves no balance, like credit.overdraft_detected.
+struct PointsShortfallDetected {
+  std::string redemption_id;  // the event id of the redemption
+  std::string store;          // where it was made
+  Points shortfall = 0;       // how far below zero it took the points
+  bool operator==(const PointsShortfallDetected&) const = default;
+};
+
+using CustomerEvent =
+    std::variant<CustomerRegistered, CustomerDetailsChanged, CustomerDeactivated,
+                 CustomerReactivated, CustomerDeleted, PurchaseRecorded, PurchaseRefunded,
+                 PointsEarned, PointsReversed, PointsRedeemed, PointsAdjusted, CreditToppedUp,
+                 CreditDeducted, CreditAdjusted, CreditOverdraftDetected, DuplicateReversed,
+                 ConflictRecorded, PointsExpired, PointsShortfallDetected>;
 
 struct LoyaltyProgramSet {
   LoyaltyProgram program;
@@ -182,6 +206,8 @@ std::string_view EventTypeName(const SettingsEvent& e);
 // The schema version of the payload this build writes for each type: 2 for
 // the stamped edits (details_changed, deactivated, reactivated, deleted), else 1.
 std::uint32_t SchemaOf(const CustomerEvent& e);
-inline constexpr std::uint32_t kCurrentSchema = 1;  // settings events
+// 2 for loyalty_program_set (which gained the expiry policy), else 1.
+std::uint32_t SchemaOf(const SettingsEvent& e);
+inline constexpr std::uint32_t kCurrentSchema = 1;  // settings events before schemas differed
 
 }  // namespace clientele

@@ -1,6 +1,7 @@
 #include "domain/ledger.h"
 
 #include "domain/overloaded.h"
+#include "domain/time.h"
 
 namespace clientele {
 
@@ -75,6 +76,20 @@ LedgerEffect EffectOf(const CustomerEvent& event) {
                    f.note = e.kind + " " + e.reference + " recorded at " + e.store +
                             " with other content than before; both stand, to be reviewed";
                    f.reference = e.reference;
+                 },
+                 [&](const PointsExpired& e) {
+                   f.points = SaturatingNegate(e.points);
+                   f.entry = f.history = true;
+                   f.note = std::to_string(e.points) + " points expired on " +
+                            FormatTime(e.expired_at_ms).substr(0, 10);
+                   f.reference = e.lot_id;
+                 },
+                 [&](const PointsShortfallDetected& e) {
+                   f.entry = f.history = true;
+                   f.note = "shortfall of " + std::to_string(e.shortfall) +
+                            " points detected: points redeemed at " + e.store +
+                            " beyond the balance";
+                   f.reference = e.redemption_id;
                  },
                  [](const auto&) {},
              },

@@ -23,6 +23,25 @@ std::optional<Rounding> ParseRounding(std::string_view name) {
   return std::nullopt;
 }
 
+std::string_view ExpiryPolicyName(ExpiryPolicy p) {
+  switch (p) {
+    case ExpiryPolicy::kNever:
+      return "never";
+    case ExpiryPolicy::kMonthsAfterEarning:
+      return "months_after_earning";
+    case ExpiryPolicy::kAfterInactivity:
+      return "after_inactivity";
+  }
+  return "";
+}
+
+std::optional<ExpiryPolicy> ParseExpiryPolicy(std::string_view name) {
+  if (name == "never") return ExpiryPolicy::kNever;
+  if (name == "months_after_earning") return ExpiryPolicy::kMonthsAfterEarning;
+  if (name == "after_inactivity") return ExpiryPolicy::kAfterInactivity;
+  return std::nullopt;
+}
+
 Status ValidateProgram(const LoyaltyProgram& p) {
   if (p.points < 0 || p.points > 1'000'000) {
     return Status::InvalidArgument("points", "out_of_range",
@@ -32,6 +51,16 @@ Status ValidateProgram(const LoyaltyProgram& p) {
     return Status::InvalidArgument("per_amount", "out_of_range",
                                    "per_amount must be a positive amount in minor units, at most " +
                                        std::to_string(kMaxAmount));
+  }
+  if (p.expiry.policy == ExpiryPolicy::kNever) {
+    if (p.expiry.months != 0) {
+      return Status::InvalidArgument("expiry_months", "out_of_range",
+                                     "expiry_months must be absent or 0 when points never expire");
+    }
+  } else if (p.expiry.months < 1 || p.expiry.months > kMaxExpiryMonths) {
+    return Status::InvalidArgument(
+        "expiry_months", "out_of_range",
+        "expiry_months must be between 1 and " + std::to_string(kMaxExpiryMonths));
   }
   return Status::OK();
 }

@@ -6,6 +6,17 @@
 // or ceil). E.g. {points: 1, per_amount: 100, floor} earns 1 point per whole
 // currency unit: 12.99 earns 12. The program in force when a purchase is
 // recorded decides its points; changing the program never touches the past.
+//
+// Points expire by the program's expiry policy in force when they were earned
+// (by event time; changing the policy is never retroactive):
+//   never                  they never expire (the default);
+//   months_after_earning   at the end of the month N months after the month
+//                          they were earned in (earned 15 Jan, N = 3: expire
+//                          at the end of 30 Apr), in the chain's time zone;
+//   after_inactivity       N months after the customer's last purchase or
+//                          redemption, whichever is later.
+// Points are held in lots, one per earning; redemptions take the oldest first
+// (domain/points_lots.h).
 #pragma once
 
 #include <cstdint>
@@ -22,10 +33,25 @@ enum class Rounding { kFloor, kNearest, kCeil };
 std::string_view RoundingName(Rounding r);  // "floor", "nearest", "ceil"
 std::optional<Rounding> ParseRounding(std::string_view name);
 
+enum class ExpiryPolicy { kNever, kMonthsAfterEarning, kAfterInactivity };
+
+// "never", "months_after_earning", "after_inactivity".
+std::string_view ExpiryPolicyName(ExpiryPolicy p);
+std::optional<ExpiryPolicy> ParseExpiryPolicy(std::string_view name);
+
+inline constexpr int kMaxExpiryMonths = 120;
+
+struct PointsExpiry {
+  ExpiryPolicy policy = ExpiryPolicy::kNever;
+  int months = 0;  // 1..kMaxExpiryMonths unless the policy is never (then 0)
+  bool operator==(const PointsExpiry&) const = default;
+};
+
 struct LoyaltyProgram {
   Points points = 1;       // points earned ...
   Money per_amount = 100;  // ... per this many minor units spent
   Rounding rounding = Rounding::kFloor;
+  PointsExpiry expiry;
 
   bool operator==(const LoyaltyProgram&) const = default;
 };

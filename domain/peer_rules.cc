@@ -199,6 +199,18 @@ Status CheckPeerEvent(const CustomerEvent& event, const PeerContext& ctx) {
                           Id(e.event_id, "event_id"), Id(e.other_id, "other_id"),
                           ValidateNodeId(e.store, "store")});
           },
+          [&](const PointsExpired& e) {
+            return First({Id(e.lot_id, "lot_id"), PositiveAmount("points", e.points, kMaxPoints),
+                          e.expired_at_ms > 0
+                              ? Status::OK()
+                              : Status::InvalidArgument("expired_at", "out_of_range",
+                                                        "expired_at must be a time"),
+                          CheckNotFuture("expired_at", e.expired_at_ms, ctx)});
+          },
+          [&](const PointsShortfallDetected& e) {
+            return First({Id(e.redemption_id, "redemption_id"), ValidateNodeId(e.store, "store"),
+                          PositiveAmount("shortfall", e.shortfall, kMaxPoints)});
+          },
       },
       event);
 }

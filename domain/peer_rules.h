@@ -13,7 +13,8 @@
 // - a loyalty program is within ValidateProgram's ranges.
 //
 // Which types each origin may send at all is the caller's rule: settings,
-// the node registry and overdraft records are HQ's alone.
+// the node registry, overdraft and shortfall records and expiries are HQ's
+// alone.
 #pragma once
 
 #include <cstdint>

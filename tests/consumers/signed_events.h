@@ -52,7 +52,7 @@ class Origins {
   }
   RecordedEvent Settings(const SettingsEvent& event) {
     return Unsigned("hq", std::string(kSettingsStream), std::string(EventTypeName(event)),
-                    kCurrentSchema, EncodePayload(event));
+                    SchemaOf(event), EncodePayload(event));
   }
 
   // Signs `e` alone with its origin's key (or with `signer`'s).

@@ -89,6 +89,8 @@ TEST(EventCodec, EveryCustomerEventRoundTrips) {
                         "0b8a7c1e-4f3d-4c2a-9e1f-2d3c4b5a6978", "s02", -123, -1, 0},
       ConflictRecorded{"top_up", "p1", "0b8a7c1e-4f3d-4c2a-9e1f-2d3c4b5a6979",
                        "0b8a7c1e-4f3d-4c2a-9e1f-2d3c4b5a6978", "s01"},
+      PointsExpired{"0b8a7c1e-4f3d-4c2a-9e1f-2d3c4b5a6979", 40, 1'700'000'000'000},
+      PointsShortfallDetected{"0b8a7c1e-4f3d-4c2a-9e1f-2d3c4b5a6979", "s02", 12},
   };
   ASSERT_EQ(all.size(), std::variant_size_v<CustomerEvent>);
   for (const auto& e : all) {
@@ -116,14 +118,35 @@ TEST(EventCodec, SchemaOneEditsDecodeWithTheZeroStamp) {
 }
 
 TEST(EventCodec, SettingsEventsRoundTrip) {
-  std::vector<SettingsEvent> all = {LoyaltyProgramSet{{3, 250, Rounding::kCeil}},
-                                    ModuleEnabled{Module::kCustomerCredits},
-                                    ModuleDisabled{Module::kLoyaltyPoints}};
+  std::vector<SettingsEvent> all = {
+      LoyaltyProgramSet{{3, 250, Rounding::kCeil}},
+      LoyaltyProgramSet{{1, 100, Rounding::kFloor, {ExpiryPolicy::kMonthsAfterEarning, 12}}},
+      LoyaltyProgramSet{{1, 100, Rounding::kFloor, {ExpiryPolicy::kAfterInactivity, 6}}},
+      ModuleEnabled{Module::kCustomerCredits}, ModuleDisabled{Module::kLoyaltyPoints}};
   for (const auto& e : all) {
-    auto back = DecodeSettingsEvent(EventTypeName(e), kCurrentSchema, EncodePayload(e));
+    auto back = DecodeSettingsEvent(EventTypeName(e), SchemaOf(e), EncodePayload(e));
     ASSERT_TRUE(back) << back.error().ToString();
     EXPECT_EQ(*back, e);
   }
+}
+
+TEST(EventCodec, ALoyaltyProgramOfSchemaOneNeverExpiresPoints) {
+  const char* json = R"({"points":1,"per_amount":100,"rounding":"floor"})";
+  auto v1 = DecodeSettingsEvent("settings.loyalty_program_set", 1, json);
+  ASSERT_TRUE(v1) << v1.error().ToString();
+  EXPECT_EQ(std::get<LoyaltyProgramSet>(*v1).program.expiry, PointsExpiry{});
+  // Schema 2 written by this build: the same bytes when points never expire.
+  EXPECT_EQ(EncodePayload(SettingsEvent{LoyaltyProgramSet{}}), json);
+  // A policy without its months, an unknown policy or months out of range are damaged.
+  EXPECT_FALSE(DecodeSettingsEvent("settings.loyalty_program_set", 2,
+                                   R"({"points":1,"per_amount":100,"rounding":"floor",)"
+                                   R"("expiry":"after_inactivity"})"));
+  EXPECT_FALSE(DecodeSettingsEvent("settings.loyalty_program_set", 2,
+                                   R"({"points":1,"per_amount":100,"rounding":"floor",)"
+                                   R"("expiry":"sometimes","expiry_months":3})"));
+  EXPECT_FALSE(DecodeSettingsEvent("settings.loyalty_program_set", 2,
+                                   R"({"points":1,"per_amount":100,"rounding":"floor",)"
+                                   R"("expiry":"after_inactivity","expiry_months":0})"));
 }
 
 TEST(EventCodec, RefusesDamagedPayloadsAndUnknownTypes) {
