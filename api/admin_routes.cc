@@ -20,7 +20,11 @@ namespace {
 boost::json::object RenderSettings(const SettingsState& s) {
   boost::json::object program{{"points", s.program.points},
                               {"per_amount", s.program.per_amount},
-                              {"rounding", RoundingName(s.program.rounding)}};
+                              {"rounding", RoundingName(s.program.rounding)},
+                              {"expiry", ExpiryPolicyName(s.program.expiry.policy)}};
+  if (s.program.expiry.policy != ExpiryPolicy::kNever) {
+    program["expiry_months"] = s.program.expiry.months;
+  }
   boost::json::object modules{{"customers", s.modules.customers},
                               {"loyalty_points", s.modules.loyalty_points},
                               {"customer_credits", s.modules.customer_credits}};
@@ -66,7 +70,8 @@ std::optional<HttpResponse> Service::RefuseSettingsAtStore() const {
 
 HttpResponse Service::SetProgram(Context& ctx) {
   if (auto refused = RefuseSettingsAtStore()) return *refused;
-  auto body = JsonBody::Parse(ctx.req.body, {"points", "per_amount", "rounding"});
+  auto body = JsonBody::Parse(ctx.req.body,
+                              {"points", "per_amount", "rounding", "expiry", "expiry_months"});
   if (!body) return body.error();
   LoyaltyProgram p;
   p.points = body->Integer("points", true).value_or(0);
@@ -77,6 +82,24 @@ HttpResponse Service::SetProgram(Context& ctx) {
       p.rounding = *parsed;
     else
       body->AddError("rounding", "invalid_value", "must be floor, nearest or ceil");
+  }
+  // Points expiry: "never" (the default), or a policy and its months.
+  if (auto e = body->String("expiry", false)) {
+    auto parsed = ParseExpiryPolicy(*e);
+    if (parsed) {
+      p.expiry.policy = *parsed;
+    } else {
+      body->AddError("expiry", "invalid_value",
+                     "must be never, months_after_earning or after_inactivity");
+    }
+  }
+  if (auto months = body->Integer("expiry_months", p.expiry.policy != ExpiryPolicy::kNever)) {
+    if (*months < 0 || *months > kMaxExpiryMonths) {
+      body->AddError("expiry_months", "out_of_range",
+                     "must be between 1 and " + std::to_string(kMaxExpiryMonths));
+    } else {
+      p.expiry.months = static_cast<int>(*months);
+    }
   }
   if (!body->errors().empty()) return Problem(body->errors());
   auto outcome =

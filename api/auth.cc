@@ -18,7 +18,7 @@ namespace clientele::api {
 
 namespace {
 
-constexpr std::array<std::pair<std::string_view, Permission>, 11> kNames = {{
+constexpr std::array<std::pair<std::string_view, Permission>, 12> kNames = {{
     {"customers.view", kView},
     {"customers.create", kCreate},
     {"customers.edit", kEdit},
@@ -30,6 +30,7 @@ constexpr std::array<std::pair<std::string_view, Permission>, 11> kNames = {{
     {"sync", kSync},
     {"nodes.manage", kNodesManage},
     {"backups.create", kBackupsCreate},
+    {"reports.view", kReportsView},
 }};
 
 std::string Hex(const unsigned char* bytes, std::size_t n) {

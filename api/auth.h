@@ -33,7 +33,8 @@ enum Permission : std::uint32_t {
   kSync = 1 << 8,            // sync (node-to-node traffic)
   kNodesManage = 1 << 9,     // nodes.manage (enrol and revoke stores' keys, at HQ)
   kBackupsCreate = 1 << 10,  // backups.create (make a backup of the node's data, on its disk)
-  kAllPermissions = (1 << 11) - 1,
+  kReportsView = 1 << 11,    // reports.view (the chain's reports; figures by visibility)
+  kAllPermissions = (1 << 12) - 1,
 };
 
 // "customers.view" -> kView, ...; nullopt for an unknown name.

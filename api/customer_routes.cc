@@ -134,7 +134,21 @@ HttpResponse Service::GetCustomer(Context& ctx) {
   if (!row || row->deleted) {
     return Problem(404, "customer_not_found", "there is no customer " + ref);
   }
-  HttpResponse r = Json(RenderCustomer(*row, ctx.visibility()));
+  boost::json::object body = RenderCustomer(*row, ctx.visibility());
+  // The next points to expire, from the reports (which follow the log a
+  // moment behind the table).
+  if (ctx.visibility().points && options_.reports != nullptr) {
+    auto next = options_.reports->Expiring(row->id);
+    if (next && *next) {
+      const TimeZone& tz = options_.reports->time_zone();
+      body["points_expiring"] = {{"points", (*next)->points},
+                                 {"date", FormatDay(tz.DayOf((*next)->expires_at_ms - 1))},
+                                 {"expires_at", FormatTime((*next)->expires_at_ms)}};
+    } else {
+      body["points_expiring"] = nullptr;
+    }
+  }
+  HttpResponse r = Json(body);
   r.headers.emplace_back("ETag", "\"" + std::to_string(row->version) + "\"");
   return r;
 }

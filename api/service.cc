@@ -88,6 +88,7 @@ Service::Service(ServiceOptions options, EventStore* log, CommandHandler* comman
   Add("POST", "/v1/nodes", {kNodesManage}, true, &S::EnrollNode);
   Add("POST", "/v1/nodes/{node}/revoke", {kNodesManage}, true, &S::RevokeNode);
   Add("POST", "/v1/admin/backups", {kBackupsCreate}, false, &S::CreateBackupRoute);
+  Add("GET", "/v1/reports/{report}", {kReportsView}, false, &S::Report);
 }
 
 void Service::Add(std::string method, std::string pattern, std::vector<Permission> any_of,
@@ -113,7 +114,8 @@ bool Service::AnswersFromMemory(const HttpRequest& r) {
   return r.path != "/v1/customers" && r.path != "/v1/customers/export.csv" &&
          !r.path.starts_with("/v1/customers/imports") && !r.path.ends_with("/audit") &&
          !r.path.ends_with("/history") && !r.path.starts_with("/v1/events") &&
-         !r.path.starts_with("/v1/sync/") && r.path != "/metrics";
+         !r.path.starts_with("/v1/sync/") && !r.path.starts_with("/v1/reports/") &&
+         r.path != "/metrics";
 }
 
 namespace {

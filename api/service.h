@@ -29,6 +29,7 @@
 //   POST   /v1/nodes                                         nodes.manage (HQ only)
 //   POST   /v1/nodes/{node}/revoke                           nodes.manage (HQ only)
 //   POST   /v1/admin/backups                                 backups.create
+//   GET    /v1/reports/{report}?date|from&to&format          reports.view (api/report_routes.cc)
 //
 // Writes answer with the resulting customer (after the projections have
 // caught up with the write) and its version as ETag; updates honour If-Match.
@@ -69,6 +70,7 @@
 #include "imports/import_service.h"
 #include "projections/customer_table.h"
 #include "projections/projector.h"
+#include "projections/reports.h"
 
 namespace clientele::api {
 
@@ -99,6 +101,8 @@ struct ServiceOptions {
   // Makes a backup of this node's data in the folder `path` on its disk
   // (eventstore/backup.h); without, POST /v1/admin/backups answers 503.
   std::function<Result<BackupManifest>(const std::string& path)> backup;
+  // The chain's reports (projections/reports.h); without, /v1/reports answers 503.
+  const Reports* reports = nullptr;
 };
 
 class Service {
@@ -187,6 +191,8 @@ class Service {
   HttpResponse SetProgram(Context& ctx);
   HttpResponse SetModule(Context& ctx);
   HttpResponse CreateBackupRoute(Context& ctx);
+  // api/report_routes.cc
+  HttpResponse Report(Context& ctx);
   // api/sync_routes.cc
   HttpResponse Events(Context& ctx);
   HttpResponse OriginEvents(Context& ctx);

@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "domain/ids.h"
+#include "domain/time_zone.h"
 
 namespace clientele {
 
@@ -124,6 +125,14 @@ Status Set(ServeConfig* c, const std::string& key, const std::string& value) {
     }
   } else if (key == "imports.max_removal_percent") {
     if (Status s = ParseInt(key, value, 0, 100, &c->max_removal_percent); !s.ok()) return s;
+  } else if (key == "chain.time_zone") {
+    auto zone = TimeZone::Load(value);
+    if (!zone) return Status::InvalidArgument(key, "unknown_time_zone", zone.error().message());
+    c->time_zone = value;
+  } else if (key == "loyalty.expiry_sweep_minutes") {
+    if (Status s = ParseInt(key, value, 1, 7 * 24 * 60, &c->expiry_sweep_minutes); !s.ok()) {
+      return s;
+    }
   } else {
     return Status::InvalidArgument(key, "unknown_config", "unknown configuration key " + key);
   }

@@ -44,6 +44,11 @@
 //                       or deactivate) more than this share of the customers
 //                       is confirmed only when the confirm allows a mass
 //                       removal (0..100, default 20)
+//   [chain] time_zone   the chain's time zone, an IANA name (default "UTC"):
+//                       the days of the reports and of points expiry; every
+//                       node of a chain uses the same
+//   [loyalty] expiry_sweep_minutes  how often HQ expires points that are due
+//                       (default 60; at start too)
 #pragma once
 
 #include <cstdint>
@@ -90,6 +95,8 @@ struct ServeConfig {
   std::int64_t idempotency_max_bytes = 64LL << 20;          // per principal
   std::int64_t idempotency_max_answer_bytes = 256LL << 10;  // larger answers are not kept
   std::int64_t max_removal_percent = 20;                    // imports.max_removal_percent
+  std::string time_zone = "UTC";                            // chain.time_zone
+  std::int64_t expiry_sweep_minutes = 60;                   // loyalty.expiry_sweep_minutes
 };
 
 // Values by key ("listen", "http.worker_threads", ...), as text.

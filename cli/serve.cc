@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <charconv>
+#include <condition_variable>
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
@@ -20,6 +21,7 @@
 #include "cli/feed_client.h"
 #include "cli/line_log.h"
 #include "commands/command_handler.h"
+#include "commands/points_expiry.h"
 #include "consumers/admission.h"
 #include "consumers/catch_up.h"
 #include "consumers/embedded_broker.h"
@@ -30,6 +32,7 @@
 #include "consumers/replicator.h"
 #include "domain/ids.h"
 #include "domain/time.h"
+#include "domain/time_zone.h"
 #include "eventstore/atomic_file.h"
 #include "eventstore/backup.h"
 #include "eventstore/event_store.h"
@@ -37,6 +40,7 @@
 #include "eventstore/system_clock.h"
 #include "imports/import_service.h"
 #include "projections/projector.h"
+#include "projections/reports.h"
 
 namespace clientele {
 
@@ -629,9 +633,18 @@ int RunServe(const ServeConfig& c) {
   auto projector = Projector::Open(log->get(), c.data + "/projections");
   if (!projector) return Fail(projector.error());
   if (Status s = (*projector)->CatchUp(); !s.ok()) return Fail(s);
+  // The reports, in the chain's time zone (rebuilt if it changed).
+  auto zone = TimeZone::Load(c.time_zone);
+  if (!zone) return Fail(zone.error());
+  auto reports = Reports::Open(log->get(), {.path = c.data + "/reports", .time_zone = *zone});
+  if (!reports) return Fail(reports.error());
   // A joining store builds its projections once the copy is done: applying
   // while copying makes both slower.
-  if (!joining) (*projector)->Start();
+  if (!joining) {
+    (*projector)->Start();
+    if (Status s = (*reports)->CatchUp(); !s.ok()) return Fail(s);
+    (*reports)->Start();
+  }
   auto auth = Principals(c, new_data);
   if (!auth) return Fail(auth.error());
   Sync sync;
@@ -670,6 +683,7 @@ int RunServe(const ServeConfig& c) {
   auto keys = api::IdempotencyKeys::Open(keys_options, &clock);
   if (!keys) return Fail(keys.error());
   options.idempotency = keys->get();
+  options.reports = reports->get();
   api::Service service(options, log->get(), &commands, projector->get(), std::move(*auth), &clock);
   api::ServerOptions server_options;
   server_options.address = c.address;
@@ -750,6 +764,10 @@ int RunServe(const ServeConfig& c) {
       Status s = (*projector)->CatchUp();
       if (s.ok()) {
         (*projector)->Start();
+        s = (*reports)->CatchUp();
+      }
+      if (s.ok()) {
+        (*reports)->Start();
         s = commands.Init();
       }
       if (s.ok()) s = sync.Start(c, log->get(), key->get(), *hq_key, &clock);
@@ -761,6 +779,32 @@ int RunServe(const ServeConfig& c) {
       }
       service.SetJoining(false);
       join.joining = false;
+    });
+  }
+
+  // HQ expires points that are due: at start, then every
+  // loyalty.expiry_sweep_minutes.
+  std::mutex sweep_mu;
+  std::condition_variable sweep_cv;
+  std::thread sweeper;
+  if (c.role == "hq") {
+    sweeper = std::thread([&] {
+      std::unique_lock lock(sweep_mu);
+      do {
+        lock.unlock();
+        auto swept = ExpirePoints(log->get(), reports->get(), &clock);
+        if (!swept) {
+          std::fprintf(stderr, "clientele: points expiry sweep: %s\n",
+                       swept.error().ToString().c_str());
+        } else if (swept->expired_lots > 0) {
+          std::printf("clientele: points expiry: %llu lots, %lld points expired\n",
+                      static_cast<unsigned long long>(swept->expired_lots),
+                      static_cast<long long>(swept->expired_points));
+          std::fflush(stdout);
+        }
+        lock.lock();
+      } while (!sweep_cv.wait_for(lock, std::chrono::minutes(c.expiry_sweep_minutes),
+                                  [&] { return stopping.load(); }));
     });
   }
 
@@ -789,7 +833,12 @@ int RunServe(const ServeConfig& c) {
     imports.Sweep();
     (*keys)->Expire();
   }
-  stopping = true;
+  {
+    std::lock_guard lock(sweep_mu);
+    stopping = true;
+  }
+  sweep_cv.notify_all();
+  if (sweeper.joinable()) sweeper.join();
   if (joiner.joinable()) joiner.join();
   std::printf("clientele: %s received, finishing requests in progress\n",
               sig == SIGTERM ? "SIGTERM" : "SIGINT");
@@ -798,6 +847,7 @@ int RunServe(const ServeConfig& c) {
   (*server)->Stop();
   server->reset();
   sync.Stop();
+  reports->reset();
   projector->reset();
   log->reset();
   if (fatal) return 2;

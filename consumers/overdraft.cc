@@ -17,7 +17,9 @@ namespace clientele {
 Result<int> RecordOverdrafts(EventStore* log, const std::vector<RecordedEvent>& appended) {
   std::map<std::string, std::set<std::string>> deductions;  // stream -> deduction ids
   for (const RecordedEvent& e : appended) {
-    if (e.type == "credit.deducted") deductions[e.stream].insert(e.id);
+    if (e.type == "credit.deducted" || e.type == "loyalty.points_redeemed") {
+      deductions[e.stream].insert(e.id);
+    }
   }
   int recorded = 0;
   for (const auto& [stream, ids] : deductions) {
@@ -29,13 +31,23 @@ Result<int> RecordOverdrafts(EventStore* log, const std::vector<RecordedEvent>& 
       auto decoded = DecodeCustomerEvent(e.type, e.schema, e.data);
       if (!decoded) continue;  // the projections report undecodable events
       state = Evolve(std::move(state), *decoded);
-      if (!ids.contains(e.id) || state.credit >= 0) continue;
-      const auto& deduction = std::get<CreditDeducted>(*decoded);
-      CreditOverdraftDetected found{e.id, e.origin, std::min(deduction.amount, -state.credit)};
+      if (!ids.contains(e.id)) continue;
+      CustomerEvent found;
+      if (const auto* deduction = std::get_if<CreditDeducted>(&*decoded)) {
+        if (state.credit >= 0) continue;
+        found = CreditOverdraftDetected{e.id, e.origin, std::min(deduction->amount, -state.credit)};
+      } else if (const auto* redemption = std::get_if<PointsRedeemed>(&*decoded)) {
+        // Points expired (or redeemed elsewhere) before this redemption reached HQ.
+        if (state.points >= 0) continue;
+        found =
+            PointsShortfallDetected{e.id, e.origin, std::min(redemption->points, -state.points)};
+      } else {
+        continue;
+      }
       NewEvent out;
-      out.id = DerivedUuid("credit.overdraft_detected:" + e.id);
+      out.type = std::string(EventTypeName(found));
+      out.id = DerivedUuid(out.type + ":" + e.id);
       if (log->FindById(out.id)) continue;  // found before (a redelivery)
-      out.type = std::string(EventTypeName(CustomerEvent(found)));
       out.schema = SchemaOf(found);
       out.data = EncodePayload(found);
       out.actor = "system";

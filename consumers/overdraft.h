@@ -7,7 +7,10 @@
 // zero, HQ appends credit.overdraft_detected to the customer's stream: the
 // deduction stands (the money left the drawer) and auditors see the shortfall.
 // The event's id is derived from the deduction's, so it is appended once
-// however often the deduction is seen.
+// however often the deduction is seen. Points likewise: a replicated
+// loyalty.points_redeemed after which the points are below zero (redeemed
+// offline after HQ expired them, or twice at two stores) gets
+// loyalty.points_shortfall_detected.
 #pragma once
 
 #include <atomic>

@@ -250,6 +250,7 @@ TEST_F(ServiceTest, EachRouteNeedsThePermissionsItsContractLists) {
       {"POST /v1/nodes", {"nodes.manage"}},
       {"POST /v1/nodes/{node}/revoke", {"nodes.manage"}},
       {"POST /v1/admin/backups", {"backups.create"}},
+      {"GET /v1/reports/{report}", {"reports.view"}},
   };
   std::map<std::string, Names> served;
   for (const auto& route : service_->Routes()) {

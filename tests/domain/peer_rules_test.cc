@@ -278,6 +278,20 @@ std::vector<Case> Cases() {
       {"conflict_bad_store",
        ConflictRecorded{"refund", "r1", std::string(kOtherId), std::string(kId), "S 1"}, "store",
        "", "hq"},
+
+      // loyalty.points_expired
+      {"expired", PointsExpired{std::string(kOtherId), 40, kNow - 1000}, "", "", "hq"},
+      {"expired_bad_lot", PointsExpired{"lot-1", 40, kNow}, "lot_id", "", "hq"},
+      {"expired_nothing", PointsExpired{std::string(kOtherId), 0, kNow}, "points", "", "hq"},
+      {"expired_in_the_future", PointsExpired{std::string(kOtherId), 5, kNow + kSkew + 1},
+       "expired_at", "", "hq"},
+
+      // loyalty.points_shortfall_detected
+      {"shortfall", PointsShortfallDetected{std::string(kOtherId), "s02", 12}, "", "", "hq"},
+      {"shortfall_bad_store", PointsShortfallDetected{std::string(kOtherId), "S 2", 12}, "store",
+       "", "hq"},
+      {"shortfall_of_nothing", PointsShortfallDetected{std::string(kOtherId), "s02", 0},
+       "shortfall", "", "hq"},
   };
 }
 
@@ -344,6 +358,9 @@ TEST(PeerSettingsEvent, AProgramMustBeOneANodeWouldAccept) {
            {{1, kMaxAmount + 1, Rounding::kFloor}, "per_amount"},
            {{-1, 100, Rounding::kFloor}, "points"},
            {{1'000'001, 100, Rounding::kFloor}, "points"},
+           {{1, 100, Rounding::kFloor, {ExpiryPolicy::kAfterInactivity, 0}}, "expiry_months"},
+           {{1, 100, Rounding::kFloor, {ExpiryPolicy::kMonthsAfterEarning, 121}}, "expiry_months"},
+           {{1, 100, Rounding::kFloor, {ExpiryPolicy::kNever, 3}}, "expiry_months"},
        }) {
     Status s = CheckPeerEvent(SettingsEvent(LoyaltyProgramSet{b.program}));
     ASSERT_FALSE(s.ok()) << b.field;
