@@ -36,7 +36,13 @@ class ApiTest : public ::testing::Test {
     projector_ = std::move(*projector);
     ASSERT_TRUE(projector_->CatchUp().ok());
     projector_->Start();
+    auto reports = Reports::Open(store_.get(), {.path = dir_.sub("reports")});
+    ASSERT_TRUE(reports) << reports.error().ToString();
+    reports_ = std::move(*reports);
+    ASSERT_TRUE(reports_->CatchUp().ok());
+    reports_->Start();
     api::ServiceOptions options;
+    options.reports = reports_.get();
     options.log = [this](const std::string& line) {
       std::lock_guard lock(log_mu_);
       log_lines_.push_back(line);
@@ -67,6 +73,7 @@ class ApiTest : public ::testing::Test {
     server_.reset();
     service_.reset();
     imports_.reset();
+    reports_.reset();
     projector_.reset();
     commands_.reset();
     store_.reset();
@@ -95,6 +102,7 @@ class ApiTest : public ::testing::Test {
   std::unique_ptr<EventStore> store_;
   std::unique_ptr<CommandHandler> commands_;
   std::unique_ptr<Projector> projector_;
+  std::unique_ptr<Reports> reports_;
   std::unique_ptr<ImportService> imports_;
   std::unique_ptr<api::Service> service_;
   std::unique_ptr<api::HttpServer> server_;
