@@ -9,6 +9,8 @@
 //   clientele audit --data DIR --customer ID|CODE [--as-of TIME]
 //                                      history and balances as of a moment, from the log
 //   clientele rebuild --data DIR       rebuild the projections from the log
+//   clientele report NAME [--date D | --from D --to D] [--format table|csv|json]
+//                                      a report of the chain, from a running node
 //   clientele serve [--config FILE] [--listen ADDR:PORT] ...   run the HTTP service
 #include <CLI/CLI.hpp>
 #include <chrono>
@@ -24,6 +26,7 @@
 #include "cli/broker.h"
 #include "cli/config.h"
 #include "cli/nodes_command.h"
+#include "cli/report_command.h"
 #include "cli/serve.h"
 #include "cli/transfer.h"
 #include "commands/command_handler.h"
@@ -124,6 +127,12 @@ int RunRebuild(const std::string& data) {
   std::printf("rebuilt %llu customers from %llu events in %.2f s\n",
               static_cast<unsigned long long>(stats.customers),
               static_cast<unsigned long long>(head), seconds());
+  // The reports are kept in the chain's time zone, which is the node's
+  // configuration: the node rebuilds them as it starts.
+  std::error_code ec;
+  if (std::filesystem::remove_all(data + "/reports", ec) > 0) {
+    std::printf("the reports are rebuilt when the node next starts\n");
+  }
   return 0;
 }
 
@@ -285,6 +294,25 @@ int Main(int argc, char** argv) {
                    "customers without asking (needed when standard input is not a terminal)");
   node_options(import);
 
+  std::string report_name;
+  clientele::ReportFlags report_flags;
+  auto* report =
+      app.add_subcommand("report",
+                         "A report of the chain from a running node: liability, roll-forward, "
+                         "between-stores, dormant, activity or top-customers");
+  report->add_option("NAME", report_name, "The report")
+      ->required()
+      ->check(CLI::IsMember(
+          {"liability", "roll-forward", "between-stores", "dormant", "activity", "top-customers"}));
+  report->add_option("--date", report_flags.date, "liability, dormant: the day (default today)");
+  report->add_option("--from", report_flags.from,
+                     "The period's first day, e.g. 2026-11-01 (default the first of this month)");
+  report->add_option("--to", report_flags.to, "The period's last day (default today)");
+  report->add_option("--limit", report_flags.limit, "top-customers: how many (default 20)");
+  report->add_option("--format", report_flags.format, "table (default), csv or json")
+      ->check(CLI::IsMember({"table", "csv", "json"}));
+  node_options(report);
+
   std::string export_out = "-", export_search, export_status = "all";
   auto* exporter = app.add_subcommand("export", "Write the customer table as a CSV file");
   exporter->add_option("--search", export_search, "Only customers the table's search finds");
@@ -359,7 +387,7 @@ int Main(int argc, char** argv) {
     }
   }
   CLI11_PARSE(app, argc, argv);
-  for (CLI::App* cmd : {import, exporter, nodes_list, nodes_enroll, nodes_revoke, backup}) {
+  for (CLI::App* cmd : {import, exporter, report, nodes_list, nodes_enroll, nodes_revoke, backup}) {
     if (!cmd->parsed() || (cmd == backup && !backup_data.empty())) continue;
     if (clientele::Status s = clientele::CheckToken(address); !s.ok()) {
       std::fprintf(stderr, "clientele: %s\n", s.message().c_str());
@@ -387,6 +415,7 @@ int Main(int argc, char** argv) {
     return clientele::RunImport(address, import_file, import_mode,
                                 {.dry_run = dry_run, .yes = yes});
   }
+  if (report->parsed()) return clientele::RunReport(address, report_name, report_flags);
   if (exporter->parsed()) {
     std::string query = "?status=" + export_status;
     if (!export_search.empty()) {
