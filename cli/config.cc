@@ -168,7 +168,8 @@ ConfigValues ConfigFromEnvironment(char** environ) {
     std::string name(entry.substr(kPrefix.size(), eq - kPrefix.size()));
     if (name == "CONFIG" || name == "CRASH_CYCLES" || name == "TLS_CA") continue;  // not settings
     for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    for (std::string_view section : {"http_", "kafka_", "sync_", "idempotency_", "imports_"}) {
+    for (std::string_view section :
+         {"http_", "kafka_", "sync_", "idempotency_", "imports_", "chain_", "loyalty_"}) {
       if (name.starts_with(section)) name[section.size() - 1] = '.';
     }
     out[name] = std::string(entry.substr(eq + 1));

@@ -17,7 +17,13 @@ TimeZone::TimeZone() : name_("UTC"), zone_(absl::UTCTimeZone()) {}
 Result<TimeZone> TimeZone::Load(std::string_view name) {
   TimeZone tz;
   if (name == "UTC") return tz;
-  if (name.empty() || !absl::LoadTimeZone(std::string(name), &tz.zone_)) {
+  // An IANA name: never a path out of the time zone database.
+  const bool plain = !name.empty() && name.front() != '/' &&
+                     name.find("..") == std::string_view::npos &&
+                     name.find_first_not_of(
+                         "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                         "0123456789/_-+") == std::string_view::npos;
+  if (!plain || !absl::LoadTimeZone(std::string(name), &tz.zone_)) {
     return Error(
         Status::InvalidArgument("time_zone", "unknown_time_zone",
                                 "'" + std::string(name) +

@@ -122,6 +122,33 @@ TEST(Config, TheMassRemovalLimitOfImports) {
   EXPECT_EQ(bad.error().field(), "imports.max_removal_percent");
 }
 
+TEST(Config, TheChainsTimeZoneAndTheExpirySweep) {
+  auto defaults = LoadConfig(std::nullopt, "", {}, {});
+  ASSERT_TRUE(defaults);
+  EXPECT_EQ(defaults->time_zone, "UTC");
+  EXPECT_EQ(defaults->expiry_sweep_minutes, 60);
+  auto file =
+      LoadConfig("[chain]\ntime_zone = \"Europe/Warsaw\"\n[loyalty]\nexpiry_sweep_minutes = 5\n",
+                 "c.toml", {}, {});
+  ASSERT_TRUE(file) << file.error().ToString();
+  EXPECT_EQ(file->time_zone, "Europe/Warsaw");
+  EXPECT_EQ(file->expiry_sweep_minutes, 5);
+  char a[] = "CLIENTELE_CHAIN_TIME_ZONE=America/New_York";
+  char* env[] = {a, nullptr};
+  auto from_env = LoadConfig(std::nullopt, "", ConfigFromEnvironment(env), {});
+  ASSERT_TRUE(from_env) << from_env.error().ToString();
+  EXPECT_EQ(from_env->time_zone, "America/New_York");
+  for (const char* zone : {"Europe/Atlantis", "", "../../etc/passwd", "CET-1CEST"}) {
+    auto bad = LoadConfig(std::nullopt, "", {}, {{"chain.time_zone", zone}});
+    ASSERT_FALSE(bad) << zone;
+    EXPECT_EQ(bad.error().field(), "chain.time_zone");
+    EXPECT_EQ(bad.error().reason(), "unknown_time_zone");
+  }
+  auto bad = LoadConfig(std::nullopt, "", {}, {{"loyalty.expiry_sweep_minutes", "0"}});
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().field(), "loyalty.expiry_sweep_minutes");
+}
+
 TEST(Config, BadValuesAreNamed) {
   struct Case {
     ConfigValues flags;
