@@ -23,9 +23,9 @@ struct SweepResult {
   std::uint64_t already_expired = 0;  // due lots whose event was in the log already
 };
 
-// Expires every lot due at clock->NowMs(), waiting for the reports to take
-// in what it appends between rounds. `log`, `reports` and `clock` must
-// outlive the call.
+// Expires every lot due at clock->NowMs(): waits for the reports to hold the
+// whole log, then reads the due lots from their expiry index in one pass,
+// appending many at once. `log`, `reports` and `clock` must outlive the call.
 Result<SweepResult> ExpirePoints(EventStore* log, const Reports* reports, Clock* clock);
 
 // The id of the expiry of lot `lot_id` of `customer_id`.

@@ -245,24 +245,30 @@ Result<std::optional<PointsExpiring>> Reports::Expiring(std::string_view custome
   return NextExpiry(c, impl_->options.time_zone);
 }
 
-Result<std::vector<ExpiringLot>> Reports::DueToExpire(std::int64_t now_ms, std::size_t max) const {
+Result<std::vector<ExpiringLot>> Reports::DueToExpire(std::int64_t now_ms, std::size_t max,
+                                                      std::string* cursor) const {
   std::vector<ExpiringLot> out;
   rocksdb::ReadOptions ro;
   std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(ro, impl_->expiry_cf()));
-  for (it->SeekToFirst(); it->Valid() && out.size() < max; it->Next()) {
+  if (cursor->empty()) {
+    it->SeekToFirst();
+  } else {
+    it->Seek(*cursor);
+    if (it->Valid() && it->key().ToStringView() == *cursor) it->Next();
+  }
+  for (; it->Valid() && out.size() < max; it->Next()) {
     std::string_view key = it->key().ToStringView();
     if (key.size() < 8 || static_cast<std::int64_t>(coding::GetBe64(key)) > now_ms) break;
+    cursor->assign(key);
     std::string id(key.substr(8)), bytes;
     rocksdb::Status s = impl_->db->Get(ro, impl_->customers_cf(), id, &bytes);
     if (!s.ok()) continue;  // moved on since the iterator was made
     ReportCustomer c;
     if (!DecodeReportCustomer(bytes, &c).ok()) continue;
+    // All of a customer's due lots, even past `max`: they go together.
     for (const PointsLot& lot : c.lots) {
       std::int64_t at = LotExpiresAt(lot, c.last_earn_or_redeem_ms, impl_->options.time_zone);
-      if (at != 0 && at <= now_ms && !lot.id.empty()) {
-        out.push_back({id, lot.id, lot.points, at});
-        if (out.size() >= max) break;
-      }
+      if (at != 0 && at <= now_ms && !lot.id.empty()) out.push_back({id, lot.id, lot.points, at});
     }
   }
   if (!it->status().ok()) {

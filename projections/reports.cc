@@ -23,6 +23,7 @@ constexpr char kTimeZoneKey[] = "time_zone";
 constexpr char kFormat[] = "1";
 constexpr std::size_t kFollowBatch = 4096;
 constexpr std::size_t kCatchUpBatch = 65536;
+constexpr std::size_t kMaxCached = 2'000'000;  // customers' states kept while catching up
 
 Status FromRocks(const rocksdb::Status& s, std::string_view what) {
   std::string msg = std::string(what) + ": " + s.ToString();
@@ -34,25 +35,27 @@ Status FromRocks(const rocksdb::Status& s, std::string_view what) {
 struct Deltas : ReportSink {
   struct AddItem {
     std::int32_t day;
-    std::string store;
+    std::uint16_t store;
     Figure f;
     std::int64_t v;
   };
   struct MoveItem {
     std::int32_t day;
-    std::string from, to;
+    std::uint16_t from, to;
     std::int64_t v;
   };
+  explicit Deltas(StoreNumbers* stores = nullptr) : stores(stores) {}
+  StoreNumbers* stores;
   std::vector<AddItem> adds;
   std::vector<MoveItem> moves;
   std::vector<std::pair<std::int32_t, std::int64_t>> spends;
   std::int64_t sign = 1;
 
   void Add(std::int32_t day, std::string_view store, Figure f, std::int64_t v) override {
-    adds.push_back({day, std::string(store), f, sign * v});
+    adds.push_back({day, stores->Of(store), f, sign * v});
   }
   void Move(std::int32_t day, std::string_view from, std::string_view to, std::int64_t v) override {
-    moves.push_back({day, std::string(from), std::string(to), sign * v});
+    moves.push_back({day, stores->Of(from), stores->Of(to), sign * v});
   }
   void Spend(std::int32_t day, std::int64_t v) override { spends.emplace_back(day, sign * v); }
 };
@@ -64,6 +67,15 @@ struct Work {
 };
 
 }  // namespace
+
+std::uint16_t StoreNumbers::Of(std::string_view name) {
+  auto it = numbers.find(name);
+  if (it != numbers.end()) return it->second;
+  const auto n = static_cast<std::uint16_t>(names.size());
+  names.emplace_back(name);
+  numbers.emplace(std::string(name), n);
+  return n;
+}
 
 void Reports::Impl::Rules::Set(std::int64_t from_ms, PointsExpiry rule) {
   auto at = std::upper_bound(by_time_.begin(), by_time_.end(), from_ms,
@@ -200,6 +212,14 @@ Status Reports::Impl::ApplyBatch(const std::vector<RecordedEvent>& events) {
     std::string id = e.stream.substr(kCustomerStreamPrefix.size());
     auto [it, fresh] = work.try_emplace(id);
     Work& w = it->second;
+    if (fresh) w.deltas.stores = &stores;
+    if (fresh && catching_up) {
+      if (auto cached = cache.find(id); cached != cache.end()) {
+        w.state = std::move(cached->second);
+        cache.erase(cached);
+        fresh = false;
+      }
+    }
     if (fresh) {
       std::string bytes;
       rocksdb::Status s = db->Get(ro, customers_cf(), id, &bytes);
@@ -232,7 +252,7 @@ Status Reports::Impl::ApplyBatch(const std::vector<RecordedEvent>& events) {
       return std::tie(a.first->time_ms, a.first->origin, a.first->version) <
              std::tie(b.first->time_ms, b.first->origin, b.first->version);
     });
-    w.deltas = Deltas();
+    w.deltas = Deltas(&stores);
     ReportCustomer old_state;
     w.deltas.sign = -1;
     for (const auto& [e, event] : all) {
@@ -246,31 +266,30 @@ Status Reports::Impl::ApplyBatch(const std::vector<RecordedEvent>& events) {
   }
 
   // Stage the new figures; memory changes only once the batch is written.
+  std::map<std::pair<std::int32_t, std::uint16_t>, Figures> added;
+  std::map<std::tuple<std::int32_t, std::uint16_t, std::uint16_t>, std::int64_t> moved;
+  std::map<std::pair<std::int32_t, std::string>, std::int64_t> spend;
+  for (auto& [id, w] : work) {
+    for (const auto& a : w.deltas.adds)
+      added[{a.day, a.store}][static_cast<std::size_t>(a.f)] += a.v;
+    for (const auto& m : w.deltas.moves) moved[{m.day, m.from, m.to}] += m.v;
+    for (const auto& [day, v] : w.deltas.spends) spend[{day, id}] += v;
+  }
   std::map<DayStore, Figures> staged;
   std::map<Move, std::int64_t> staged_moves;
-  std::map<std::pair<std::int32_t, std::string>, std::int64_t> spend;
   {
     std::shared_lock lock(mu);
-    for (auto& [id, w] : work) {
-      for (const auto& a : w.deltas.adds) {
-        DayStore key{a.day, a.store};
-        auto [s, fresh] = staged.try_emplace(key);
-        if (fresh) {
-          auto known = figures.find(key);
-          s->second = known != figures.end() ? known->second : Figures{};
-        }
-        s->second[static_cast<std::size_t>(a.f)] += a.v;
-      }
-      for (const auto& m : w.deltas.moves) {
-        Move key{m.day, m.from, m.to};
-        auto [s, fresh] = staged_moves.try_emplace(key, 0);
-        if (fresh) {
-          auto known = moves.find(key);
-          if (known != moves.end()) s->second = known->second;
-        }
-        s->second += m.v;
-      }
-      for (const auto& [day, v] : w.deltas.spends) spend[{day, id}] += v;
+    for (const auto& [k, delta] : added) {
+      DayStore key{k.first, stores.names[k.second]};
+      auto known = figures.find(key);
+      Figures value = known != figures.end() ? known->second : Figures{};
+      for (std::size_t i = 0; i < value.size(); ++i) value[i] += delta[i];
+      staged.emplace(std::move(key), value);
+    }
+    for (const auto& [k, delta] : moved) {
+      Move key{std::get<0>(k), stores.names[std::get<1>(k)], stores.names[std::get<2>(k)]};
+      auto known = moves.find(key);
+      staged_moves.emplace(key, (known != moves.end() ? known->second : 0) + delta);
     }
   }
   rocksdb::WriteBatch batch;
@@ -307,8 +326,13 @@ Status Reports::Impl::ApplyBatch(const std::vector<RecordedEvent>& events) {
   batch.Put(meta_cf(), kCheckpointKey, checkpoint);
   rocksdb::Status s = db->Write(rocksdb::WriteOptions(), &batch);
   if (!s.ok()) {
+    cache.clear();
     (void)db->Resume();
     return FromRocks(s, "writing the reports failed");
+  }
+  if (catching_up) {
+    if (cache.size() > kMaxCached) cache.clear();
+    for (auto& [id, w] : work) cache.insert_or_assign(id, std::move(w.state));
   }
   {
     std::unique_lock lock(mu);
@@ -373,13 +397,21 @@ void Reports::Start() {
 
 Status Reports::CatchUp() {
   const std::uint64_t head = impl_->log->Head();
-  while (impl_->position.load() < head) {
+  impl_->catching_up = true;
+  Status s;
+  while (s.ok() && impl_->position.load() < head) {
     auto events = impl_->log->ReadAll(impl_->position.load() + 1, kCatchUpBatch);
-    if (!events) return events.error();
-    if (events->empty()) break;
-    if (Status s = impl_->ApplyBatch(*events); !s.ok()) return s;
+    if (!events) {
+      s = events.error();
+    } else if (events->empty()) {
+      break;
+    } else {
+      s = impl_->ApplyBatch(*events);
+    }
   }
-  return Status::OK();
+  impl_->catching_up = false;
+  impl_->cache.clear();
+  return s;
 }
 
 std::uint64_t Reports::position() const { return impl_->position.load(); }

@@ -169,9 +169,12 @@ class Reports {
 
   // The customer's next points to expire, if any.
   Result<std::optional<PointsExpiring>> Expiring(std::string_view customer_id) const;
-  // Lots whose expiry is at or before now_ms and still hold points, at most
-  // `max`, earliest first.
-  Result<std::vector<ExpiringLot>> DueToExpire(std::int64_t now_ms, std::size_t max) const;
+  // Lots whose expiry is at or before now_ms and still hold points, earliest
+  // first: about `max` of them (a customer's due lots come together), after
+  // `*cursor` ("": from the first); `*cursor` is set to where the next call
+  // goes on from. An empty list: none left.
+  Result<std::vector<ExpiringLot>> DueToExpire(std::int64_t now_ms, std::size_t max,
+                                               std::string* cursor) const;
 
  private:
   struct Impl;

@@ -24,6 +24,17 @@
 
 namespace clientele {
 
+// Store names as small numbers, for the figures a batch gathers.
+struct StoreNumbers {
+  struct Hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  std::vector<std::string> names;
+  std::unordered_map<std::string, std::uint16_t, Hash, std::equal_to<>> numbers;
+  std::uint16_t Of(std::string_view name);
+};
+
 struct Reports::Impl {
   EventStore* log = nullptr;
   ReportsOptions options;
@@ -52,6 +63,13 @@ struct Reports::Impl {
     std::vector<std::pair<std::int64_t, PointsExpiry>> by_time_;  // sorted
   };
   Rules rules;
+
+  StoreNumbers stores;  // applier only
+
+  // While catching up, customers' report states stay here between batches
+  // (applier only; emptied when done or after a failure).
+  bool catching_up = false;
+  std::unordered_map<std::string, ReportCustomer> cache;
 
   std::atomic<std::uint64_t> position{0};
   mutable std::mutex position_mu;
