@@ -41,13 +41,30 @@ class Folder {
       : e_(e), tz_(tz), rules_(rules), c_(c), sink_(sink), day_(tz.DayOf(e.time_ms)) {}
 
   void Run(const CustomerEvent& event) {
-    auto credit_before = HeldAt(c_->funds, [](const CreditFund& f) { return f.amount; });
-    auto points_before = HeldAt(c_->lots, [](const PointsLot& l) { return l.points; });
+    // Which stores hold the customer's credit and points, before and after,
+    // for the events that can change that. The stores are copied: the
+    // holdings they point into change below.
+    const bool moves_credit = std::holds_alternative<CreditToppedUp>(event) ||
+                              std::holds_alternative<CreditDeducted>(event) ||
+                              std::holds_alternative<CreditAdjusted>(event) ||
+                              std::holds_alternative<DuplicateReversed>(event);
+    const bool moves_points = std::holds_alternative<PointsEarned>(event) ||
+                              std::holds_alternative<PointsReversed>(event) ||
+                              std::holds_alternative<PointsRedeemed>(event) ||
+                              std::holds_alternative<PointsAdjusted>(event) ||
+                              std::holds_alternative<PointsExpired>(event) ||
+                              std::holds_alternative<DuplicateReversed>(event);
+    std::vector<std::string> cb, pb;
+    if (moves_credit) {
+      for (auto s : HeldAt(c_->funds, [](const CreditFund& f) { return f.amount; }))
+        cb.emplace_back(s);
+    }
+    if (moves_points) {
+      for (auto s : HeldAt(c_->lots, [](const PointsLot& l) { return l.points; }))
+        pb.emplace_back(s);
+    }
     const std::int64_t credit0 = c_->credit, points0 = c_->points;
     const std::int64_t dormant_ms0 = c_->last_activity_ms;
-    // The stores are copied: the holdings they point into change below.
-    std::vector<std::string> cb(credit_before.begin(), credit_before.end());
-    std::vector<std::string> pb(points_before.begin(), points_before.end());
 
     std::visit(Overloaded{
                    [&](const CustomerRegistered&) {
@@ -134,10 +151,16 @@ class Folder {
                },
                event);
 
-    auto credit_after = HeldAt(c_->funds, [](const CreditFund& f) { return f.amount; });
-    auto points_after = HeldAt(c_->lots, [](const PointsLot& l) { return l.points; });
-    CountHolders({cb.begin(), cb.end()}, credit_after, day_, Figure::kCreditHolders, sink_);
-    CountHolders({pb.begin(), pb.end()}, points_after, day_, Figure::kPointsHolders, sink_);
+    if (moves_credit) {
+      CountHolders({cb.begin(), cb.end()},
+                   HeldAt(c_->funds, [](const CreditFund& f) { return f.amount; }), day_,
+                   Figure::kCreditHolders, sink_);
+    }
+    if (moves_points) {
+      CountHolders({pb.begin(), pb.end()},
+                   HeldAt(c_->lots, [](const PointsLot& l) { return l.points; }), day_,
+                   Figure::kPointsHolders, sink_);
+    }
     if ((credit0 > 0) != (c_->credit > 0)) {
       Add(kChainWide, Figure::kCreditHolders, c_->credit > 0 ? 1 : -1);
     }
