@@ -62,6 +62,18 @@ std::string OriginSeqKeyEnd(std::string_view origin) {
   return k;
 }
 
+std::string RecordedKey(std::int64_t time_ms) {
+  std::string k = "R";
+  PutBe64(&k, static_cast<std::uint64_t>(time_ms));
+  return k;
+}
+
+std::int64_t RecordedKeyTime(std::string_view key) {
+  return static_cast<std::int64_t>(coding::GetBe64(key.substr(1)));
+}
+
+bool IsRecordedKey(std::string_view key) { return key.size() == 9 && key[0] == 'R'; }
+
 bool IdKey(std::string_view id, std::string* key) {
   if (id.size() != 36) return false;
   char text[37];
