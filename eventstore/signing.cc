@@ -275,6 +275,21 @@ std::string_view ProofKey(std::string_view proof) {
   return ParseProof(proof, &p) ? p.key : std::string_view();
 }
 
+bool VerifySignature(std::string_view key, std::string_view message, std::string_view signature) {
+  EVP_PKEY* pub = EVP_PKEY_new_raw_public_key(
+      EVP_PKEY_ED25519, nullptr, reinterpret_cast<const unsigned char*>(key.data()), key.size());
+  if (pub == nullptr) return false;
+  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  const bool ok =
+      EVP_DigestVerifyInit(ctx, nullptr, nullptr, nullptr, pub) == 1 &&
+      EVP_DigestVerify(ctx, reinterpret_cast<const unsigned char*>(signature.data()),
+                       signature.size(), reinterpret_cast<const unsigned char*>(message.data()),
+                       message.size()) == 1;
+  EVP_MD_CTX_free(ctx);
+  EVP_PKEY_free(pub);
+  return ok;
+}
+
 ProofVerifier::ProofVerifier(std::size_t capacity) : capacity_(capacity) {}
 ProofVerifier::~ProofVerifier() = default;
 
@@ -295,20 +310,7 @@ Status ProofVerifier::Verify(const RecordedEvent& e) {
     std::lock_guard lock(mu_);
     if (verified_.contains(remembered)) return Status::OK();
   }
-  EVP_PKEY* pub = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr,
-                                              reinterpret_cast<const unsigned char*>(p.key.data()),
-                                              p.key.size());
-  if (pub == nullptr) return bad("the signing key is not an Ed25519 public key");
-  const std::string text = SignedText(e.origin, root);
-  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-  const bool ok =
-      EVP_DigestVerifyInit(ctx, nullptr, nullptr, nullptr, pub) == 1 &&
-      EVP_DigestVerify(ctx, reinterpret_cast<const unsigned char*>(p.signature.data()),
-                       p.signature.size(), reinterpret_cast<const unsigned char*>(text.data()),
-                       text.size()) == 1;
-  EVP_MD_CTX_free(ctx);
-  EVP_PKEY_free(pub);
-  if (!ok)
+  if (!VerifySignature(p.key, SignedText(e.origin, root), p.signature))
     return bad("the signature does not verify: the event was altered or not signed by " + e.origin);
   std::lock_guard lock(mu_);
   if (verified_.insert(remembered).second) {
