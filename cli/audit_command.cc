@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "domain/audit_checkpoint.h"
+#include "domain/ids.h"
 #include "domain/nodes.h"
 #include "domain/time.h"
 #include "eventstore/coding.h"

@@ -7,6 +7,7 @@
 
 #include "commands/command_handler.h"
 #include "domain/event_codec.h"
+#include "domain/ids.h"
 #include "eventstore/uuid.h"
 #include "projections/audit.h"
 #include "tests/test_util.h"

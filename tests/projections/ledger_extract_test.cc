@@ -94,8 +94,12 @@ class LedgerExtractTest : public ::testing::Test {
   static boost::json::object Obj(const std::string& line) {
     return boost::json::parse(line).as_object();
   }
+  static std::string S(const boost::json::object& o, const char* key) {
+    return std::string(o.at(key).as_string());
+  }
   static std::string Field(const std::string& line, const char* key) {
-    const auto& v = Obj(line).at(key);
+    const boost::json::object o = Obj(line);
+    const boost::json::value& v = o.at(key);
     return v.is_string() ? std::string(v.as_string()) : boost::json::serialize(v);
   }
   // The index of the first line satisfying `pred`.
@@ -133,14 +137,14 @@ TEST_F(LedgerExtractTest, AnExtractVerifies) {
 
   // Ada opens at 100.00 of credit; her last balance is the node's.
   const std::size_t opening = 1;
-  EXPECT_EQ(Obj(lines[opening]).at("opening").at("credit"), 10000);
-  EXPECT_EQ(Obj(lines[opening]).at("opening").at("customer"), a_);
+  EXPECT_EQ(Obj(lines[opening]).at("opening").at("credit").as_int64(), 10000);
+  EXPECT_EQ(S(Obj(lines[opening]).at("opening").as_object(), "customer"), a_);
   const std::size_t last_a = Find(lines, [&](const auto& o) {
-    return o.at("customer") == a_ && o.at("type") == "credit.adjusted";
+    return S(o, "customer") == a_ && S(o, "type") == "credit.adjusted";
   });
-  EXPECT_EQ(Obj(lines[last_a]).at("credit_after"), 10000 - 1200 - 2500 + 100);
+  EXPECT_EQ(Obj(lines[last_a]).at("credit_after").as_int64(), 10000 - 1200 - 2500 + 100);
   const std::size_t store_line =
-      Find(lines, [&](const auto& o) { return o.at("id") == store_event_; });
+      Find(lines, [&](const auto& o) { return S(o, "id") == store_event_; });
   EXPECT_EQ(Field(lines[store_line], "origin"), "s01");
   EXPECT_EQ(Field(lines[store_line], "time"), "2025-06-15T15:06:42.500Z");
   EXPECT_EQ(Field(lines[store_line], "recorded"), "2025-06-15T15:06:44.000Z");
@@ -155,7 +159,7 @@ TEST_F(LedgerExtractTest, AnExtractVerifies) {
 
 TEST_F(LedgerExtractTest, AnEditedAmountIsNamed) {
   auto lines = Export();
-  const std::size_t i = Find(lines, [](const auto& o) { return o.at("type") == "credit.deducted"; });
+  const std::size_t i = Find(lines, [](const auto& o) { return S(o, "type") == "credit.deducted"; });
   const std::string id = Field(lines[i], "id");
   const std::string was = "\"credit_change\":-1200";
   ASSERT_NE(lines[i].find(was), std::string::npos) << lines[i];
@@ -196,10 +200,10 @@ TEST_F(LedgerExtractTest, ARemovedEntryIsNamed) {
   auto lines = Export();
   // Take out Ada's deduction at HQ: her next line shows the gap.
   const std::size_t i = Find(lines, [&](const auto& o) {
-    return o.at("customer") == a_ && o.at("type") == "credit.deducted";
+    return S(o, "customer") == a_ && S(o, "type") == "credit.deducted";
   });
   std::size_t next = i + 1;
-  while (Obj(lines[next]).at("customer") != a_) ++next;
+  while (!lines[next].starts_with("{\"kind\"") || Field(lines[next], "customer") != a_) ++next;
   const std::string next_id = Field(lines[next], "id");
   lines.erase(lines.begin() + static_cast<std::ptrdiff_t>(i));
   auto report = Check(lines);
@@ -239,7 +243,7 @@ TEST_F(LedgerExtractTest, ReorderedEntriesAreNamed) {
 
 TEST_F(LedgerExtractTest, ABrokenLinkIsNamed) {
   auto lines = Export();
-  const std::size_t i = Find(lines, [&](const auto& o) { return o.at("id") == store_event_; });
+  const std::size_t i = Find(lines, [&](const auto& o) { return S(o, "id") == store_event_; });
   const std::string prev = Field(lines[i], "prev_hash");
   std::string changed = prev;
   changed[10] = changed[10] == '0' ? '1' : '0';
@@ -257,11 +261,11 @@ TEST_F(LedgerExtractTest, SignaturesAreCheckedAgainstTheRegistryInTheHeader) {
   auto header = Obj(lines[0]);
   boost::json::array kept;
   for (const auto& k : header.at("keys").as_array()) {
-    if (k.at("node") != "s01") kept.push_back(k);
+    if (S(k.as_object(), "node") != "s01") kept.push_back(k);
   }
   header["keys"] = kept;
   lines[0] = boost::json::serialize(header);
-  const std::size_t i = Find(lines, [&](const auto& o) { return o.at("id") == store_event_; });
+  const std::size_t i = Find(lines, [&](const auto& o) { return S(o, "id") == store_event_; });
   auto report = Check(lines);
   EXPECT_FALSE(report.ok);
   EXPECT_EQ(report.bad_line, i + 1);
