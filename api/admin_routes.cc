@@ -43,7 +43,8 @@ HttpResponse Service::Audit(Context& ctx) {
   auto as_of = ParseTime(it == ctx.req.query.end() ? "now" : it->second, clock_->NowMs());
   if (!as_of) return Problem(as_of.error());
   auto basis_it = ctx.req.query.find("basis");
-  auto basis = ParseAsOf(basis_it == ctx.req.query.end() ? "event_time" : basis_it->second, "basis");
+  auto basis =
+      ParseAsOf(basis_it == ctx.req.query.end() ? "event_time" : basis_it->second, "basis");
   if (!basis) return Problem(basis.error());
   auto report = AuditCustomer(log_, ctx.params["ref"], *as_of, *basis);
   if (!report) return Problem(report.error());

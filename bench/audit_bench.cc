@@ -85,9 +85,15 @@ Status Generate(EventStore* log, const NodeKey& hq_key, const NodeKey& store_key
       for (std::uint64_t k = 0; k < per_customer; ++k) {
         CustomerEvent e;
         switch (k % 3) {
-          case 0: e = CreditToppedUp{5000, "pay-" + std::to_string(rng()), ""}; break;
-          case 1: e = PointsEarned{"tab-" + std::to_string(rng()), 42}; break;
-          default: e = CreditDeducted{100 + static_cast<Money>(rng() % 900), "", "tab"}; break;
+          case 0:
+            e = CreditToppedUp{5000, "pay-" + std::to_string(rng()), ""};
+            break;
+          case 1:
+            e = PointsEarned{"tab-" + std::to_string(rng()), 42};
+            break;
+          default:
+            e = CreditDeducted{100 + static_cast<Money>(rng() % 900), "", "tab"};
+            break;
         }
         if (k % 3 == 2) {  // the store's
           RecordedEvent r;
@@ -105,8 +111,8 @@ Status Generate(EventStore* log, const NodeKey& hq_key, const NodeKey& store_key
           events.push_back(Local(e));
         }
       }
-      if (Status s = (*bulk)->Add(CustomerStream(ids[c]), ExpectedVersion::NoStream(),
-                                  std::move(events));
+      if (Status s =
+              (*bulk)->Add(CustomerStream(ids[c]), ExpectedVersion::NoStream(), std::move(events));
           !s.ok()) {
         return s;
       }
@@ -155,8 +161,8 @@ int Run(const std::string& data, std::uint64_t entries, int runs, int threads, b
     std::FILE* out = std::fopen(file.c_str(), "wb");
     std::setvbuf(out, nullptr, _IOFBF, 1 << 20);
     auto start = SteadyClock::now();
-    auto stats = ExportLedger(log->get(),
-                              {.from_ms = 0, .to_ms = INT64_MAX / 2, .key = hq_key.get()}, out);
+    auto stats =
+        ExportLedger(log->get(), {.from_ms = 0, .to_ms = INT64_MAX / 2, .key = hq_key.get()}, out);
     std::fclose(out);
     const double export_s = Seconds(start);
     if (!stats) {
@@ -174,12 +180,13 @@ int Run(const std::string& data, std::uint64_t entries, int runs, int threads, b
     const double n = static_cast<double>(stats->entries);
     exports.push_back(n / export_s);
     checks.push_back(n / check_s);
-    std::printf("run %d: %llu entries, %llu lines, %.0f MB; export %.2f s, check %.2f s (%llu "
-                "proofs)\n",
-                run + 1, static_cast<unsigned long long>(stats->entries),
-                static_cast<unsigned long long>(stats->lines),
-                static_cast<double>(std::filesystem::file_size(file)) / 1e6, export_s, check_s,
-                static_cast<unsigned long long>(report->signed_events));
+    std::printf(
+        "run %d: %llu entries, %llu lines, %.0f MB; export %.2f s, check %.2f s (%llu "
+        "proofs)\n",
+        run + 1, static_cast<unsigned long long>(stats->entries),
+        static_cast<unsigned long long>(stats->lines),
+        static_cast<double>(std::filesystem::file_size(file)) / 1e6, export_s, check_s,
+        static_cast<unsigned long long>(report->signed_events));
     std::fflush(stdout);
   }
   std::printf("figure: audit_export %.0f entries/s\n", Median(exports));

@@ -103,8 +103,8 @@ int RunAuditCheck(const std::string& file, int threads) {
       "%s (checked in %.2f s)\n",
       static_cast<unsigned long long>(report->entries),
       static_cast<unsigned long long>(report->lines),
-      static_cast<unsigned long long>(report->customers), report->from.c_str(),
-      report->to.c_str(), report->node.empty() ? "an unnamed node" : report->node.c_str(),
+      static_cast<unsigned long long>(report->customers), report->from.c_str(), report->to.c_str(),
+      report->node.empty() ? "an unnamed node" : report->node.c_str(),
       static_cast<unsigned long long>(report->log_head),
       static_cast<unsigned long long>(report->signed_events),
       static_cast<unsigned long long>(report->unsigned_events),
@@ -139,9 +139,9 @@ int RunAuditCheckpoints(const std::string& data, const std::string& against) {
     if (!c) return Fail(c.error());
     Checkpoint k{*c, e.time_ms, false};
     if (!e.signature.empty()) {  // a copy received from HQ: HQ's proof must hold
-      Status s = e.origin == kHqNode ? registry.MaySign(kHqNode, PublicKeyText(ProofKey(e.signature)),
-                                                        e.seq)
-                                     : Status::PermissionDenied("type_not_allowed", "not HQ's");
+      Status s = e.origin == kHqNode
+                     ? registry.MaySign(kHqNode, PublicKeyText(ProofKey(e.signature)), e.seq)
+                     : Status::PermissionDenied("type_not_allowed", "not HQ's");
       if (s.ok()) s = verifier.Verify(e);
       if (!s.ok()) {
         std::printf("BAD: the checkpoint of %s (event %s) is not HQ's: %s\n", k.c.day.c_str(),

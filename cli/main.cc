@@ -81,13 +81,12 @@ int RunAudit(const std::string& data, const std::string& customer, const std::st
               c.id.c_str(), c.deleted ? "  DELETED" : (c.active ? "" : "  deactivated"));
   std::printf("as of %s%s: points %lld, credit %s, total spent %s\n\n",
               FormatTime(report->as_of_ms).c_str(),
-              *basis == AsOf::kRecorded
-                  ? (" as this node had recorded it (log up to position " +
-                     std::to_string(report->recorded_through) + ")")
-                        .c_str()
-                  : "",
-              static_cast<long long>(c.points),
-              FormatMoney(c.credit).c_str(), FormatMoney(c.total_spent).c_str());
+              *basis == AsOf::kRecorded ? (" as this node had recorded it (log up to position " +
+                                           std::to_string(report->recorded_through) + ")")
+                                              .c_str()
+                                        : "",
+              static_cast<long long>(c.points), FormatMoney(c.credit).c_str(),
+              FormatMoney(c.total_spent).c_str());
   std::printf("%-24s %-24s %8s %12s %8s %12s  %s\n", "time", "change", "points", "credit",
               "pts after", "credit after", "note / reference / by / at");
   for (const HistoryEntry& e : report->entries) {

@@ -40,8 +40,8 @@ Status EventStore::Impl::LoadRecordingTimes() {
   const std::int64_t when = any ? std::max(last_recorded_ms, clock->NowMs()) : 0;
   rocksdb::WriteOptions wo;
   wo.sync = options.sync;
-  rocksdb::Status s = db->Put(wo, times_cf, record::RecordedKey(when),
-                              record::PositionKey(last_position));
+  rocksdb::Status s =
+      db->Put(wo, times_cf, record::RecordedKey(when), record::PositionKey(last_position));
   if (!s.ok()) return FromRocks(s, "writing a recording time failed");
   last_recorded_ms = when;
   return Status::OK();

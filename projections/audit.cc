@@ -23,8 +23,8 @@ Result<AsOf> ParseAsOf(std::string_view name, std::string_view field) {
           "recorded (what this node's books held then)"));
 }
 
-Result<AuditReport> AuditCustomer(EventStore* log, std::string_view customer,
-                                  std::int64_t as_of_ms, AsOf basis) {
+Result<AuditReport> AuditCustomer(EventStore* log, std::string_view customer, std::int64_t as_of_ms,
+                                  AsOf basis) {
   // Either an id now, or a code whose registration tells the id on the way.
   std::string id, code;
   if (auto uuid = ParseUuid(customer, "customer")) {

@@ -37,14 +37,14 @@ struct AuditReport {
   std::int64_t as_of_ms = 0;
   AsOf basis = AsOf::kEventTime;
   std::uint64_t recorded_through = 0;  // kRecorded: the last position the books held at as_of
-  std::uint64_t events_checked = 0;  // links of the hash chain verified (the whole log)
+  std::uint64_t events_checked = 0;    // links of the hash chain verified (the whole log)
 };
 
 // `customer` is a customer id or code. Events count if they were there as of
 // `as_of_ms` in the sense `basis` says. NotFound if no such customer existed
 // by then; Corruption, naming the position, if the hash chain is broken
 // anywhere in the log; Unavailable if the recording times cannot be read.
-Result<AuditReport> AuditCustomer(EventStore* log, std::string_view customer,
-                                  std::int64_t as_of_ms, AsOf basis = AsOf::kEventTime);
+Result<AuditReport> AuditCustomer(EventStore* log, std::string_view customer, std::int64_t as_of_ms,
+                                  AsOf basis = AsOf::kEventTime);
 
 }  // namespace clientele

@@ -4,8 +4,8 @@
 #include <simdjson.h>
 
 #include <algorithm>
-#include <cstring>
 #include <cstdio>
+#include <cstring>
 #include <memory>
 #include <optional>
 #include <thread>
@@ -192,8 +192,8 @@ void CheckEvent(dom::object o, bool entry, const Header& header, ProofVerifier* 
   const std::string event_time = FormatTime(e.time_ms);
   if (event_time != time) return differs("time", std::string(time), event_time);
   if (in_window != (e.time_ms >= header.from_ms && e.time_ms < header.to_ms)) {
-    f->problem = std::string("in_window is ") + (in_window ? "true" : "false") + " for time " +
-                 event_time;
+    f->problem =
+        std::string("in_window is ") + (in_window ? "true" : "false") + " for time " + event_time;
     return;
   }
   // The amounts, from the payload.
@@ -430,8 +430,8 @@ Result<LedgerCheckReport> CheckLedger(const std::string& path, int threads) {
     // Each line on its own, in parallel.
     const std::size_t n = lines.size() - first;
     facts.assign(n, Facts{});
-    const std::size_t per = (n + static_cast<std::size_t>(threads) - 1) /
-                            static_cast<std::size_t>(threads);
+    const std::size_t per =
+        (n + static_cast<std::size_t>(threads) - 1) / static_cast<std::size_t>(threads);
     auto work = [&](std::size_t t) {
       const std::size_t begin = t * per, stop = std::min(n, begin + per);
       for (std::size_t i = begin; i < stop; ++i) {
@@ -544,9 +544,10 @@ Result<LedgerCheckReport> CheckLedger(const std::string& path, int threads) {
     }
     const std::string text = PublicKeyText(end->key);
     auto known = header.registry.keys.find(text);
-    report.signed_by = (known == header.registry.keys.end() ? std::string("a key not in the registry")
-                                                            : known->second.node) +
-                       " (key fingerprint " + KeyFingerprint(end->key) + ")";
+    report.signed_by =
+        (known == header.registry.keys.end() ? std::string("a key not in the registry")
+                                             : known->second.node) +
+        " (key fingerprint " + KeyFingerprint(end->key) + ")";
   }
   return report;
 }

@@ -151,9 +151,13 @@ Result<LedgerExportStats> ExportLedger(EventStore* log, const LedgerExportOption
   EntryTypes types;
   Status failure;
   std::string head_hash(record::kHashSize, '\0');
+  std::string own_origin;
   Status scanned = log->ScanAll(1, [&](const RecordedEvent& e) {
     if (e.position > head) return false;
     head_hash = e.hash;
+    // A node signs its own events only when it sends them: in its log they
+    // are the numbered ones without a proof.
+    if (own_origin.empty() && e.signature.empty() && e.seq > 0) own_origin = e.origin;
     if (!e.stream.starts_with(kCustomerStreamPrefix)) return true;
     const std::string_view id = std::string_view(e.stream).substr(kCustomerStreamPrefix.size());
     if (!want_code.empty() && want_id.empty() && e.type == "customer.registered") {
@@ -176,8 +180,8 @@ Result<LedgerExportStats> ExportLedger(EventStore* log, const LedgerExportOption
   if (!scanned.ok()) return Error(scanned);
   if (!failure.ok()) return Error(failure);
   if (!options.customer.empty() && want_id.empty()) {
-    return Error(Status::NotFound("customer_not_found",
-                                  "no customer " + options.customer + " in this log"));
+    return Error(
+        Status::NotFound("customer_not_found", "no customer " + options.customer + " in this log"));
   }
 
   LedgerExportOptions o = options;
@@ -185,6 +189,7 @@ Result<LedgerExportStats> ExportLedger(EventStore* log, const LedgerExportOption
     auto it = registry->keys.find(PublicKeyText(o.key->public_key()));
     if (it != registry->keys.end()) o.node = it->second.node;
   }
+  if (o.node.empty()) o.node = own_origin;
   Sink sink(out);
   if (Status s = sink.Write(HeaderLine(o, want_id, head, head_hash, *registry)); !s.ok()) {
     return Error(s);

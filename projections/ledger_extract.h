@@ -62,7 +62,9 @@ struct LedgerExportOptions {
   std::int64_t to_ms = 0;
   std::string customer;          // an id or code; "" for every customer
   const NodeKey* key = nullptr;  // signs the end line; null: unsigned
-  std::string node;              // whose log it is, for the header ("" if unknown)
+  // Whose log it is, for the header; "" to take the node whose key signs, or
+  // else the origin of the log's unsigned numbered events (a node's own).
+  std::string node;
   std::int64_t made_at_ms = 0;
 };
 

@@ -210,7 +210,7 @@ struct EventStore::Impl {
   // Owned by log-commit.
   std::uint64_t last_position = 0;
   std::string last_hash = std::string(record::kHashSize, '\0');
-  std::uint64_t own_seq = 0;  // the sequence number of this node's last own event
+  std::uint64_t own_seq = 0;          // the sequence number of this node's last own event
   std::int64_t last_recorded_ms = 0;  // the time of the last recording mark
   record::ChainHasher hasher;
   std::unordered_map<std::string, StreamHead> versions;     // every stream with unindexed events

@@ -33,8 +33,7 @@ TEST(AuditCli, ExportThenCheckAndATamperedExtractIsNamed) {
 
   CommandResult booked = Cli("audit --data " + data + " --customer CUST-00001 --basis recorded");
   ASSERT_EQ(booked.exit_code, 0) << booked.output;
-  EXPECT_NE(booked.output.find("as this node had recorded it"), std::string::npos)
-      << booked.output;
+  EXPECT_NE(booked.output.find("as this node had recorded it"), std::string::npos) << booked.output;
   EXPECT_NE(booked.output.find("credit 38.00"), std::string::npos) << booked.output;
   CommandResult wrong = Cli("audit --data " + data + " --customer CUST-00001 --basis sometime");
   EXPECT_NE(wrong.exit_code, 0) << wrong.output;
@@ -58,8 +57,8 @@ TEST(AuditCli, ExportThenCheckAndATamperedExtractIsNamed) {
   const std::string was = "\"credit_change\":5000,";
   const auto at = text.find(was);
   ASSERT_NE(at, std::string::npos) << text;
-  const std::size_t line = 1 + static_cast<std::size_t>(std::count(text.begin(),
-                                                                   text.begin() + at, '\n'));
+  const std::size_t line =
+      1 + static_cast<std::size_t>(std::count(text.begin(), text.begin() + at, '\n'));
   text.replace(at, was.size(), "\"credit_change\":50000,");
   std::ofstream(file, std::ios::trunc) << text;
   CommandResult tampered = Cli("audit check " + file);

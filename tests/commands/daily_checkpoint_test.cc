@@ -99,17 +99,17 @@ TEST_F(DailyCheckpointTest, OnlyHqRecordsThem) {
 
 TEST(CheckpointPayload, RefusesWhatIsNotACheckpoint) {
   const std::string type(kCheckpointRecordedType);
-  EXPECT_TRUE(DecodeCheckpoint(type, 1,
-                               EncodePayload(CheckpointRecorded{"2026-02-28", 7,
-                                                                std::string(64, 'f')})));
-  for (const char* bad : {
-           R"({"day":"2026-02-30","position":7,"hash":"ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff"})",
-           R"({"day":"2026-02-28","position":0,"hash":"ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff"})",
-           R"({"day":"2026-02-28","position":7,"hash":"FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF"})",
-           R"({"day":"2026-02-28","position":7,"hash":"ff"})",
-           R"({"day":"2026-02-28","position":7,"hash":"ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff","x":1})",
-           R"([1])",
-       }) {
+  EXPECT_TRUE(DecodeCheckpoint(
+      type, 1, EncodePayload(CheckpointRecorded{"2026-02-28", 7, std::string(64, 'f')})));
+  for (
+      const char* bad : {
+          R"({"day":"2026-02-30","position":7,"hash":"ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff"})",
+          R"({"day":"2026-02-28","position":0,"hash":"ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff"})",
+          R"({"day":"2026-02-28","position":7,"hash":"FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF"})",
+          R"({"day":"2026-02-28","position":7,"hash":"ff"})",
+          R"({"day":"2026-02-28","position":7,"hash":"ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff","x":1})",
+          R"([1])",
+      }) {
     auto r = DecodeCheckpoint(type, 1, bad);
     ASSERT_FALSE(r) << bad;
     EXPECT_EQ(r.error().code(), StatusCode::kCorruption) << bad;

@@ -104,8 +104,8 @@ TEST_F(AdmissionTest, CheckpointsAreHqsAloneOnTheAuditStream) {
     if (data.empty()) {
       data = EncodePayload(CheckpointRecorded{day, 41, std::string(64, 'a')});
     }
-    RecordedEvent e = origins_.Unsigned(origin, stream, std::string(kCheckpointRecordedType), 1,
-                                        std::move(data));
+    RecordedEvent e =
+        origins_.Unsigned(origin, stream, std::string(kCheckpointRecordedType), 1, std::move(data));
     e.id = CheckpointId(day);
     return origins_.Signed(std::move(e));
   };

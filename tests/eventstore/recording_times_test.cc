@@ -100,8 +100,8 @@ TEST_F(RecordingTimesTest, NeverGoesBackWhenTheClockDoes) {
 }
 
 TEST_F(RecordingTimesTest, ReplicatedEventsCountWhenRecordedHereNotWhenTheyHappened) {
-  AppendOne();                        // 1: HQ's, at kT0
-  clock_.Advance(3 * 86'400'000);     // three days later a store comes back online
+  AppendOne();                     // 1: HQ's, at kT0
+  clock_.Advance(3 * 86'400'000);  // three days later a store comes back online
   auto r = store_->AppendReplicated({StoreEvent(kT0 - 60'000), StoreEvent(kT0 + 1)});
   ASSERT_TRUE(r) << r.error().ToString();
   EXPECT_EQ(r->positions, (std::vector<std::uint64_t>{2, 3}));
@@ -123,8 +123,8 @@ TEST_F(RecordingTimesTest, BulkAppendsAreRecordedWhenCommitted) {
   auto bulk = store_->StartBulk();
   ASSERT_TRUE(bulk);
   for (int i = 0; i < 3; ++i) {
-    ASSERT_TRUE((*bulk)->Add("b-" + std::to_string(i), ExpectedVersion::NoStream(), {MakeEvent()})
-                    .ok());
+    ASSERT_TRUE(
+        (*bulk)->Add("b-" + std::to_string(i), ExpectedVersion::NoStream(), {MakeEvent()}).ok());
   }
   auto done = store_->CommitBulk(std::move(*bulk));
   ASSERT_TRUE(done) << done.error().ToString();
@@ -149,9 +149,9 @@ TEST_F(RecordingTimesTest, ALogFromBeforeRecordingTimesStillOpens) {
     std::vector<rocksdb::ColumnFamilyDescriptor> cfs = {{rocksdb::kDefaultColumnFamilyName, {}},
                                                         {"log", {}}};
     ASSERT_TRUE(rocksdb::DB::Open({}, dir_.sub("log"), cfs, &handles, &raw).ok());
-    ASSERT_TRUE(raw->DeleteRange({}, handles[0], record::RecordedKey(0),
-                                 record::RecordedKey(INT64_MAX))
-                    .ok());
+    ASSERT_TRUE(
+        raw->DeleteRange({}, handles[0], record::RecordedKey(0), record::RecordedKey(INT64_MAX))
+            .ok());
     for (auto* h : handles) raw->DestroyColumnFamilyHandle(h);
     delete raw;
   }

@@ -1,6 +1,8 @@
 // Ledger extracts, written from a real log to a real file and checked with
 // no node: an extract verifies, and each kind of tampering is caught with
 // the first bad line named.
+#include "projections/ledger_extract.h"
+
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
@@ -10,7 +12,6 @@
 #include "commands/command_handler.h"
 #include "eventstore/base64.h"
 #include "projections/ledger_check.h"
-#include "projections/ledger_extract.h"
 #include "tests/consumers/signed_events.h"
 #include "tests/test_util.h"
 
@@ -159,7 +160,8 @@ TEST_F(LedgerExtractTest, AnExtractVerifies) {
 
 TEST_F(LedgerExtractTest, AnEditedAmountIsNamed) {
   auto lines = Export();
-  const std::size_t i = Find(lines, [](const auto& o) { return S(o, "type") == "credit.deducted"; });
+  const std::size_t i =
+      Find(lines, [](const auto& o) { return S(o, "type") == "credit.deducted"; });
   const std::string id = Field(lines[i], "id");
   const std::string was = "\"credit_change\":-1200";
   ASSERT_NE(lines[i].find(was), std::string::npos) << lines[i];
@@ -285,7 +287,8 @@ TEST_F(LedgerExtractTest, BadInputIsRefusedClearly) {
   auto backwards = ExportLedger(hq_.get(), {.from_ms = kT0, .to_ms = kT0}, out);
   ASSERT_FALSE(backwards);
   EXPECT_EQ(backwards.error().reason(), "invalid_window");
-  auto nobody = ExportLedger(hq_.get(), {.from_ms = 0, .to_ms = kT0, .customer = "CUST-00077"}, out);
+  auto nobody =
+      ExportLedger(hq_.get(), {.from_ms = 0, .to_ms = kT0, .customer = "CUST-00077"}, out);
   ASSERT_FALSE(nobody);
   EXPECT_EQ(nobody.error().reason(), "customer_not_found");
   std::fclose(out);
