@@ -1,7 +1,5 @@
 #include "projections/ledger_extract.h"
 
-#include <openssl/evp.h>
-
 #include <boost/json.hpp>
 #include <unordered_map>
 
@@ -15,11 +13,15 @@
 #include "eventstore/coding.h"
 #include "eventstore/record_format.h"
 #include "eventstore/recording_times.h"
+#include "projections/internal/extract_writer.h"
 #include "projections/internal/json_line.h"
 
 namespace clientele {
 
 namespace {
+
+using extract_internal::ExtractWriter;
+using extract_internal::Sink;
 
 // What the first pass learns of each customer with an entry in the window.
 struct Span {
@@ -37,6 +39,14 @@ struct Span {
 // the first event of each type (it depends on the type alone).
 class EntryTypes {
  public:
+  // Whether `e` is an entry: its payload is decoded only for a type not seen
+  // before. Corruption if that payload does not decode.
+  Result<bool> IsEntry(const RecordedEvent& e) {
+    if (auto known = entry_.find(e.type); known != entry_.end()) return known->second;
+    auto entry = Entry(e);
+    if (!entry) return Error(entry.error());
+    return entry->has_value();
+  }
   // The event's effect if it is an entry, nullopt if not; Corruption if its
   // payload does not decode.
   Result<std::optional<LedgerEffect>> Entry(const RecordedEvent& e) {
@@ -56,35 +66,6 @@ class EntryTypes {
 
  private:
   std::unordered_map<std::string, bool> entry_;
-};
-
-// Writes lines to a FILE, hashing everything written for the end line.
-class Sink {
- public:
-  explicit Sink(std::FILE* out) : out_(out), ctx_(EVP_MD_CTX_new()) {
-    EVP_DigestInit_ex(ctx_, EVP_sha256(), nullptr);
-  }
-  ~Sink() { EVP_MD_CTX_free(ctx_); }
-  Sink(const Sink&) = delete;
-  Sink& operator=(const Sink&) = delete;
-
-  Status Write(std::string_view line) {
-    EVP_DigestUpdate(ctx_, line.data(), line.size());
-    if (std::fwrite(line.data(), 1, line.size(), out_) != line.size()) {
-      return Status::Unavailable("writing the extract failed");
-    }
-    return Status::OK();
-  }
-  std::string Digest() {
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int len = 0;
-    EVP_DigestFinal_ex(ctx_, md, &len);
-    return std::string(reinterpret_cast<char*>(md), len);
-  }
-
- private:
-  std::FILE* out_;
-  EVP_MD_CTX* ctx_;
 };
 
 // The registry as the log's "nodes" stream has it.
@@ -166,7 +147,7 @@ Result<LedgerExportStats> ExportLedger(EventStore* log, const LedgerExportOption
     }
     if (!options.customer.empty() && id != want_id) return true;
     if (e.time_ms < options.from_ms || e.time_ms >= options.to_ms) return true;
-    auto entry = types.Entry(e);
+    auto entry = types.IsEntry(e);
     if (!entry) {
       failure = entry.error();
       return false;
@@ -194,12 +175,13 @@ Result<LedgerExportStats> ExportLedger(EventStore* log, const LedgerExportOption
   if (Status s = sink.Write(HeaderLine(o, want_id, head, head_hash, *registry)); !s.ok()) {
     return Error(s);
   }
-  // Pass 2: every customer's balances from its whole history; the lines.
+  // Pass 2: every customer's balances from its whole history; the lines,
+  // written by `writer` on its own thread.
   LedgerExportStats stats;
   stats.customers = spans.size();
   RecordingTimes recorded(log);
-  std::string canonical, line;
-  line.reserve(4096);
+  ExtractWriter writer(&sink);
+  std::string canonical;
   std::string prev(record::kHashSize, '\0');  // the hash of the event before
   auto visit = [&](const RecordedEvent& e) {
     auto it = spans.find(e.stream);
@@ -218,24 +200,24 @@ Result<LedgerExportStats> ExportLedger(EventStore* log, const LedgerExportOption
       failure = entry.error();
       return false;
     }
-    if (e.position < span.first) {
-      if (*entry) {
-        span.points += (*entry)->points;
-        span.credit += (*entry)->credit;
-      }
-      return true;
+    if (*entry) {
+      span.points += (*entry)->points;
+      span.credit += (*entry)->credit;
     }
-    const std::string_view customer =
-        std::string_view(e.stream).substr(kCustomerStreamPrefix.size());
-    line.clear();
-    if (!span.opened) {
-      span.opened = true;
-      json_line::Opening(customer, span.code, version_before, span.points, span.credit, &line);
-    }
+    if (e.position < span.first) return true;
     auto at = recorded.At(e.position);
     if (!at) {
       failure = at.error();
       return false;
+    }
+    std::string* out = writer.Buffer();
+    const std::string_view customer =
+        std::string_view(e.stream).substr(kCustomerStreamPrefix.size());
+    if (!span.opened) {
+      span.opened = true;
+      json_line::Opening(customer, span.code, version_before,
+                         span.points - (*entry ? (*entry)->points : 0),
+                         span.credit - (*entry ? (*entry)->credit : 0), out);
     }
     canonical.clear();
     record::EncodeCanonical(e, &canonical);
@@ -246,8 +228,6 @@ Result<LedgerExportStats> ExportLedger(EventStore* log, const LedgerExportOption
     f.in_window = e.time_ms >= options.from_ms && e.time_ms < options.to_ms;
     f.entry = entry->has_value();
     if (f.entry) {
-      span.points += (*entry)->points;
-      span.credit += (*entry)->credit;
       f.points_change = (*entry)->points;
       f.credit_change = (*entry)->credit;
       f.points_after = span.points;
@@ -256,10 +236,10 @@ Result<LedgerExportStats> ExportLedger(EventStore* log, const LedgerExportOption
     }
     f.prev_hash = prev;
     f.canonical = canonical;
-    json_line::Event(f, &line);
+    json_line::Event(f, out);
+    writer.Wrote();
     ++stats.lines;
-    failure = sink.Write(line);
-    return failure.ok();
+    return true;
   };
   scanned = log->ScanAll(1, [&](const RecordedEvent& e) {
     if (e.position > head) return false;
@@ -267,8 +247,10 @@ Result<LedgerExportStats> ExportLedger(EventStore* log, const LedgerExportOption
     prev = e.hash;
     return more;
   });
+  Status written = writer.Finish();
   if (!scanned.ok()) return Error(scanned);
   if (!failure.ok()) return Error(failure);
+  if (!written.ok()) return Error(written);
 
   const std::string digest = sink.Digest();
   boost::json::object end{{"lines", stats.lines},
@@ -281,7 +263,8 @@ Result<LedgerExportStats> ExportLedger(EventStore* log, const LedgerExportOption
     end["key"] = PublicKeyText(options.key->public_key());
     end["signature"] = Base64Encode(options.key->Sign(message));
   }
-  line = boost::json::serialize(boost::json::object{{"end", std::move(end)}}) + "\n";
+  const std::string line =
+      boost::json::serialize(boost::json::object{{"end", std::move(end)}}) + "\n";
   if (std::fwrite(line.data(), 1, line.size(), out) != line.size() || std::fflush(out) != 0) {
     return Error(Status::Unavailable("writing the extract failed"));
   }
