@@ -40,13 +40,13 @@ inline void Str(std::string_view s, std::string* out) {
 inline void Int(std::int64_t v, std::string* out) {
   char buf[24];
   auto r = std::to_chars(buf, buf + sizeof(buf), v);
-  out->append(buf, r.ptr);
+  out->append(buf, static_cast<std::size_t>(r.ptr - buf));
 }
 
 inline void Uint(std::uint64_t v, std::string* out) {
   char buf[24];
   auto r = std::to_chars(buf, buf + sizeof(buf), v);
-  out->append(buf, r.ptr);
+  out->append(buf, static_cast<std::size_t>(r.ptr - buf));
 }
 
 // ,"key":
