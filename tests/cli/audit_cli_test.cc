@@ -92,6 +92,23 @@ TEST(AuditCli, HqRecordsOneCheckpointADayThatItsLogStillMatches) {
   EXPECT_NE(checked.output.find("ok: all 1 checkpoints match the log"), std::string::npos)
       << checked.output;
   EXPECT_NE(checked.output.find("matches"), std::string::npos) << checked.output;
+
+  // Another log in its place (as a rewritten one would be): the checkpoint
+  // no longer matches it.
+  const std::string other = dir.sub("other");
+  {
+    ServeProcess hq(other);
+    ASSERT_NE(hq.port(), 0);
+    EXPECT_EQ(hq.StopWith(SIGTERM), 0) << hq.output();
+  }
+  CommandResult rewritten = Cli("audit checkpoints --data " + data + " --against " + other);
+  EXPECT_EQ(rewritten.exit_code, 1) << rewritten.output;
+  EXPECT_NE(rewritten.output.find("DIFFERS: the log was rewritten at or before this position"),
+            std::string::npos)
+      << rewritten.output;
+  CommandResult nothing = Cli("audit checkpoints --data " + dir.sub("none"));
+  EXPECT_EQ(nothing.exit_code, 2) << nothing.output;
+  EXPECT_NE(nothing.output.find("no Clientele log"), std::string::npos) << nothing.output;
 }
 
 }  // namespace
