@@ -85,6 +85,7 @@ TEST_F(DailyCheckpointTest, RecordedOncePerDayAcrossSweepsAndRestarts) {
   ASSERT_TRUE(projector);
   ASSERT_TRUE((*projector)->CatchUp().ok());
   EXPECT_EQ((*projector)->stats().position, log_->Head());
+  EXPECT_EQ((*projector)->stats().events_skipped, 0u);
 }
 
 TEST_F(DailyCheckpointTest, OnlyHqRecordsThem) {
