@@ -42,8 +42,8 @@ class DailyCheckpointTest : public ::testing::Test {
 
 TEST_F(DailyCheckpointTest, RecordedOncePerDayAcrossSweepsAndRestarts) {
   EXPECT_FALSE(Record()) << "an empty log has nothing to vouch for";
-  ASSERT_TRUE(log_->Append("customer-x", ExpectedVersion::Any(), {testing::MakeEvent()}));
-  ASSERT_TRUE(log_->Append("customer-x", ExpectedVersion::Any(), {testing::MakeEvent()}));
+  ASSERT_TRUE(log_->Append("misc-x", ExpectedVersion::Any(), {testing::MakeEvent()}));
+  ASSERT_TRUE(log_->Append("misc-x", ExpectedVersion::Any(), {testing::MakeEvent()}));
   auto head = log_->ReadAll(2, 1);
   ASSERT_TRUE(head);
 
@@ -92,7 +92,7 @@ TEST_F(DailyCheckpointTest, OnlyHqRecordsThem) {
   log_.reset();
   auto store = EventStore::Open({.path = dir_.sub("s01"), .origin = "s01", .clock = &clock_});
   ASSERT_TRUE(store);
-  ASSERT_TRUE((*store)->Append("customer-x", ExpectedVersion::Any(), {testing::MakeEvent()}));
+  ASSERT_TRUE((*store)->Append("misc-x", ExpectedVersion::Any(), {testing::MakeEvent()}));
   auto r = RecordDailyCheckpoint(store->get(), &clock_);
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().reason(), "not_hq");
