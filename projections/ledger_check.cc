@@ -51,41 +51,53 @@ struct Facts {
   // The end line.
   std::uint64_t lines = 0, entries = 0, customers = 0;
   std::string digest, key, signature;
+
+  // As new, keeping the strings' buffers.
+  void Reset() {
+    kind = Kind::kEvent;
+    problem.clear();
+    id.clear();
+    customer.clear();
+    position = 0;
+    version = points_change = credit_change = points_after = credit_after = 0;
+    signed_event = false;
+  }
 };
 
 // Reads the fields of one JSON object, remembering the first that is missing
 // or of the wrong kind.
+//
+// Asked for in the order an extract writes them, each field is found a step
+// or two after the last; any other order still works, by lookup.
 class Fields {
  public:
-  explicit Fields(dom::object o) : o_(o) {}
+  explicit Fields(dom::object o) : o_(o), next_(o.begin()), end_(o.end()) {}
   std::string_view Str(const char* key) {
     std::string_view v;
-    if (o_[key].get_string().get(v) != simdjson::SUCCESS) Bad(key, "a string");
+    if (Get(key).get_string().get(v) != simdjson::SUCCESS) Bad(key, "a string");
     return v;
   }
   std::int64_t Int(const char* key) {
     std::int64_t v = 0;
-    if (o_[key].get_int64().get(v) != simdjson::SUCCESS) Bad(key, "an integer");
+    if (Get(key).get_int64().get(v) != simdjson::SUCCESS) Bad(key, "an integer");
     return v;
   }
   std::uint64_t Uint(const char* key) {
     std::uint64_t v = 0;
-    if (o_[key].get_uint64().get(v) != simdjson::SUCCESS) Bad(key, "a whole number");
+    if (Get(key).get_uint64().get(v) != simdjson::SUCCESS) Bad(key, "a whole number");
     return v;
   }
   bool Bool(const char* key) {
     bool v = false;
-    if (o_[key].get_bool().get(v) != simdjson::SUCCESS) Bad(key, "true or false");
+    if (Get(key).get_bool().get(v) != simdjson::SUCCESS) Bad(key, "true or false");
     return v;
   }
-  // 32 bytes as 64 hex digits.
-  std::string Hash(const char* key) {
-    std::string out;
+  // 32 bytes as 64 hex digits, into *out (reusing its buffer).
+  void Hash(const char* key, std::string* out) {
     std::string_view hex = Str(key);
-    if (problem_.empty() && (hex.size() != 64 || !coding::FromHex(hex, &out))) {
+    if (problem_.empty() && (hex.size() != 64 || !coding::FromHex(hex, out))) {
       Bad(key, "64 hex digits");
     }
-    return out;
   }
   // Decodes into *out (reusing its buffer).
   void Base64(const char* key, std::string* out) {
@@ -100,10 +112,21 @@ class Fields {
   const std::string& problem() const { return problem_; }
 
  private:
+  simdjson::simdjson_result<dom::element> Get(const char* key) {
+    for (auto it = next_; it != end_; ++it) {  // usually the next one, or the one after
+      if (it.key() == key) {
+        next_ = it;
+        ++next_;
+        return it.value();
+      }
+    }
+    return o_[key];
+  }
   void Bad(const char* key, const char* what) {
     if (problem_.empty()) problem_ = std::string("'") + key + "' is missing or not " + what;
   }
   dom::object o_;
+  dom::object::iterator next_, end_;
   std::string problem_;
 };
 
@@ -135,8 +158,8 @@ void CheckEvent(dom::object o, bool entry, const Header& header, ProofVerifier* 
     f->points_after = in.Int("points_after");
     f->credit_after = in.Int("credit_after");
   }
-  f->prev_hash = in.Hash("prev_hash");
-  f->hash = in.Hash("hash");
+  in.Hash("prev_hash", &f->prev_hash);
+  in.Hash("hash", &f->hash);
   const std::uint64_t format = in.Uint("format");
   thread_local std::string canonical, value;  // buffers reused line after line
   thread_local RecordedEvent e;
@@ -174,7 +197,8 @@ void CheckEvent(dom::object o, bool entry, const Header& header, ProofVerifier* 
   if (e.position != f->position) return differs("position", Num(f->position), Num(e.position));
   if (e.id != f->id) return differs("id", f->id, e.id);
   if (e.type != type) return differs("type", std::string(type), e.type);
-  if (e.stream != CustomerStream(f->customer)) {
+  if (!e.stream.starts_with(kCustomerStreamPrefix) ||
+      std::string_view(e.stream).substr(kCustomerStreamPrefix.size()) != f->customer) {
     return differs("customer", f->customer, "stream " + e.stream);
   }
   if (e.version != f->version) return differs("version", Num(f->version), Num(e.version));
@@ -254,7 +278,7 @@ void CheckLine(dom::parser* parser, std::string_view line, const Header& header,
     f->lines = in.Uint("lines");
     f->entries = in.Uint("entries");
     f->customers = in.Uint("customers");
-    f->digest = in.Hash("digest");
+    in.Hash("digest", &f->digest);
     if (inner["signature"].error() != simdjson::NO_SUCH_FIELD) {
       f->key = in.Base64("key");
       f->signature = in.Base64("signature");
@@ -421,7 +445,8 @@ Result<LedgerCheckReport> CheckLedger(const std::string& path, int threads) {
     }
     // Each line on its own, in parallel.
     const std::size_t n = lines.size() - first;
-    facts.assign(n, Facts{});
+    if (facts.size() < n) facts.resize(n);
+    for (std::size_t i = 0; i < n; ++i) facts[i].Reset();
     const std::size_t per =
         (n + static_cast<std::size_t>(threads) - 1) / static_cast<std::size_t>(threads);
     auto work = [&](std::size_t t) {
