@@ -74,6 +74,7 @@ std::string Sha256(std::string_view a, std::string_view b) {
 }
 
 std::string Num(std::int64_t v) { return std::to_string(v); }
+std::string Num(std::uint64_t v) { return std::to_string(v); }
 
 // Checks an event or entry line on its own.
 void CheckEvent(dom::object o, bool entry, const Header& header, ProofVerifier* verifier,

@@ -14,17 +14,18 @@ Sink::~Sink() { EVP_MD_CTX_free(ctx_); }
 
 Status Sink::Write(std::string_view bytes) {
   EVP_DigestUpdate(ctx_, bytes.data(), bytes.size());
-  const Status failed = Status::Unavailable("writing the extract failed");
+  auto failed = [] { return Status::Unavailable("writing the extract failed"); };
   if (bytes.size() < (64 << 10)) {
-    return std::fwrite(bytes.data(), 1, bytes.size(), out_) == bytes.size() ? Status::OK() : failed;
+    return std::fwrite(bytes.data(), 1, bytes.size(), out_) == bytes.size() ? Status::OK()
+                                                                            : failed();
   }
   // A batch of lines goes straight to the file, not through the FILE's buffer.
-  if (std::fflush(out_) != 0) return failed;
+  if (std::fflush(out_) != 0) return failed();
   const int fd = fileno(out_);
   while (!bytes.empty()) {
     const ssize_t n = ::write(fd, bytes.data(), bytes.size());
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return failed;
+    if (n <= 0) return failed();
     bytes.remove_prefix(static_cast<std::size_t>(n));
   }
   return Status::OK();

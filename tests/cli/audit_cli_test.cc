@@ -58,7 +58,8 @@ TEST(AuditCli, ExportThenCheckAndATamperedExtractIsNamed) {
   const auto at = text.find(was);
   ASSERT_NE(at, std::string::npos) << text;
   const std::size_t line =
-      1 + static_cast<std::size_t>(std::count(text.begin(), text.begin() + at, '\n'));
+      1 + static_cast<std::size_t>(
+              std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(at), '\n'));
   text.replace(at, was.size(), "\"credit_change\":50000,");
   std::ofstream(file, std::ios::trunc) << text;
   CommandResult tampered = Cli("audit check " + file);

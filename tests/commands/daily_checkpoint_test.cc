@@ -14,6 +14,7 @@ namespace clientele {
 namespace {
 
 constexpr std::int64_t kDay = 86'400'000;
+constexpr std::int64_t kHour = 3'600'000;
 
 class DailyCheckpointTest : public ::testing::Test {
  protected:
@@ -36,7 +37,7 @@ class DailyCheckpointTest : public ::testing::Test {
   }
 
   testing::TempDir dir_;
-  ManualClock clock_{1'764'460'800'000 + 3'600'000};  // 2025-11-30T01:00:00Z
+  ManualClock clock_{1'764'460'800'000 + kHour};  // 2025-11-30T01:00:00Z
   std::unique_ptr<EventStore> log_;
 };
 
@@ -52,7 +53,7 @@ TEST_F(DailyCheckpointTest, RecordedOncePerDayAcrossSweepsAndRestarts) {
   EXPECT_FALSE(Record());  // the next sweep, the same day
   Reopen();                // a restart
   EXPECT_FALSE(Record());
-  clock_.Advance(20 * 3'600'000);  // 21:01, still the 30th
+  clock_.Advance(20 * kHour);  // 21:01, still the 30th
   EXPECT_FALSE(Record());
 
   auto recorded = Checkpoints();
@@ -64,7 +65,7 @@ TEST_F(DailyCheckpointTest, RecordedOncePerDayAcrossSweepsAndRestarts) {
   ASSERT_TRUE(c) << c.error().ToString();
   EXPECT_EQ(*c, (CheckpointRecorded{"2025-11-30", 2, coding::Hex((*head)[0].hash)}));
 
-  clock_.Advance(3 * 3'600'000);  // the 1st of December
+  clock_.Advance(3 * kHour);  // the 1st of December
   EXPECT_TRUE(Record());
   EXPECT_FALSE(Record());
   recorded = Checkpoints();

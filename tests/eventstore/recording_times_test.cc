@@ -18,6 +18,7 @@ using testing::MakeEvent;
 using testing::TempDir;
 
 constexpr std::int64_t kT0 = 1'750'000'000'000;
+constexpr std::int64_t kDay = 86'400'000;
 
 class RecordingTimesTest : public ::testing::Test {
  protected:
@@ -100,8 +101,8 @@ TEST_F(RecordingTimesTest, NeverGoesBackWhenTheClockDoes) {
 }
 
 TEST_F(RecordingTimesTest, ReplicatedEventsCountWhenRecordedHereNotWhenTheyHappened) {
-  AppendOne();                     // 1: HQ's, at kT0
-  clock_.Advance(3 * 86'400'000);  // three days later a store comes back online
+  AppendOne();               // 1: HQ's, at kT0
+  clock_.Advance(3 * kDay);  // three days later a store comes back online
   auto r = store_->AppendReplicated({StoreEvent(kT0 - 60'000), StoreEvent(kT0 + 1)});
   ASSERT_TRUE(r) << r.error().ToString();
   EXPECT_EQ(r->positions, (std::vector<std::uint64_t>{2, 3}));
@@ -113,8 +114,8 @@ TEST_F(RecordingTimesTest, ReplicatedEventsCountWhenRecordedHereNotWhenTheyHappe
   ASSERT_TRUE(again);
   RecordingTimes times(store_.get());
   EXPECT_EQ(*times.At(1), kT0);
-  EXPECT_EQ(*times.At(2), kT0 + 3 * 86'400'000);
-  EXPECT_EQ(*times.At(3), kT0 + 3 * 86'400'000);
+  EXPECT_EQ(*times.At(2), kT0 + 3 * kDay);
+  EXPECT_EQ(*times.At(3), kT0 + 3 * kDay);
 }
 
 TEST_F(RecordingTimesTest, BulkAppendsAreRecordedWhenCommitted) {
