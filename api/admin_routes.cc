@@ -46,15 +46,22 @@ HttpResponse Service::Audit(Context& ctx) {
   auto it = ctx.req.query.find("as_of");
   auto as_of = ParseTime(it == ctx.req.query.end() ? "now" : it->second, clock_->NowMs());
   if (!as_of) return Problem(as_of.error());
-  auto report = AuditCustomer(log_, ctx.params["ref"], *as_of);
+  auto basis_it = ctx.req.query.find("basis");
+  auto basis =
+      ParseAsOf(basis_it == ctx.req.query.end() ? "event_time" : basis_it->second, "basis");
+  if (!basis) return Problem(basis.error());
+  auto report = AuditCustomer(log_, ctx.params["ref"], *as_of, *basis);
   if (!report) return Problem(report.error());
   const Visibility all{true, true};
   boost::json::array entries;
   for (const HistoryEntry& e : report->entries) entries.push_back(RenderHistoryEntry(e, all));
-  return Json(boost::json::object{{"customer", RenderCustomer(report->customer, all)},
-                                  {"as_of", FormatTime(report->as_of_ms)},
-                                  {"entries", std::move(entries)},
-                                  {"hash_chain_checked", report->events_checked}});
+  boost::json::object out{{"customer", RenderCustomer(report->customer, all)},
+                          {"as_of", FormatTime(report->as_of_ms)},
+                          {"basis", AsOfName(report->basis)}};
+  if (report->basis == AsOf::kRecorded) out["recorded_through"] = report->recorded_through;
+  out["entries"] = std::move(entries);
+  out["hash_chain_checked"] = report->events_checked;
+  return Json(std::move(out));
 }
 
 HttpResponse Service::GetSettings(Context& ctx) { return Json(RenderSettings(ctx.settings)); }

@@ -6,8 +6,10 @@
 //   clientele backup --to DIR [--url URL | --data DIR]   back a node up (cli/backup_command.h)
 //   clientele restore BACKUP DATA      restore a backup into an empty data folder
 //   clientele demo --data DIR          write a few customers and print the log
-//   clientele audit --data DIR --customer ID|CODE [--as-of TIME]
+//   clientele audit --data DIR --customer ID|CODE [--as-of TIME] [--basis event_time|recorded]
 //                                      history and balances as of a moment, from the log
+//   clientele audit export|check|checkpoints ...   ledger extracts, HQ's checkpoints
+//                                      (cli/audit_command.h)
 //   clientele rebuild --data DIR       rebuild the projections from the log
 //   clientele report NAME [--date D | --from D --to D] [--format table|csv|json]
 //                                      a report of the chain, from a running node
@@ -22,6 +24,7 @@
 #include <map>
 #include <optional>
 
+#include "cli/audit_command.h"
 #include "cli/backup_command.h"
 #include "cli/broker.h"
 #include "cli/config.h"
@@ -65,20 +68,28 @@ int RunVerify(const std::string& data) {
   return 1;
 }
 
-int RunAudit(const std::string& data, const std::string& customer, const std::string& as_of) {
+int RunAudit(const std::string& data, const std::string& customer, const std::string& as_of,
+             const std::string& basis_name) {
   auto when = ParseTime(as_of, SystemClock::Default()->NowMs());
   if (!when) return Fail(when.error());
+  auto basis = ParseAsOf(basis_name, "--basis");
+  if (!basis) return Fail(basis.error());
   auto store = EventStore::Open({.path = data, .read_only = true});
   if (!store) return Fail(store.error());
-  auto report = AuditCustomer(store->get(), customer, *when);
+  auto report = AuditCustomer(store->get(), customer, *when, *basis);
   if (!report) return Fail(report.error());
   const CustomerRow& c = report->customer;
   std::printf("customer %s  %s %s  (id %s)%s\n", c.code.c_str(),
               c.details[DetailField::kFirstName].c_str(), c.details[DetailField::kLastName].c_str(),
               c.id.c_str(), c.deleted ? "  DELETED" : (c.active ? "" : "  deactivated"));
-  std::printf("as of %s: points %lld, credit %s, total spent %s\n\n",
-              FormatTime(report->as_of_ms).c_str(), static_cast<long long>(c.points),
-              FormatMoney(c.credit).c_str(), FormatMoney(c.total_spent).c_str());
+  std::printf("as of %s%s: points %lld, credit %s, total spent %s\n\n",
+              FormatTime(report->as_of_ms).c_str(),
+              *basis == AsOf::kRecorded ? (" as this node had recorded it (log up to position " +
+                                           std::to_string(report->recorded_through) + ")")
+                                              .c_str()
+                                        : "",
+              static_cast<long long>(c.points), FormatMoney(c.credit).c_str(),
+              FormatMoney(c.total_spent).c_str());
   std::printf("%-24s %-24s %8s %12s %8s %12s  %s\n", "time", "change", "points", "credit",
               "pts after", "credit after", "note / reference / by / at");
   for (const HistoryEntry& e : report->entries) {
@@ -209,13 +220,52 @@ int Main(int argc, char** argv) {
   demo->add_option("--data", data, "The node's data folder")->capture_default_str();
   demo->add_option("--node", node, "This node: hq or a store id")->capture_default_str();
 
-  std::string customer, as_of = "now";
+  std::string customer, as_of = "now", basis = "event_time";
   auto* audit = app.add_subcommand(
-      "audit", "A customer's points and credit history as of a moment, replayed from the log");
-  audit->add_option("--data", data, "The node's data folder")->required();
-  audit->add_option("--customer", customer, "Customer id or code")->required();
+      "audit",
+      "A customer's points and credit history as of a moment, replayed from the log (--data, "
+      "--customer); or a ledger extract's export and check, or HQ's checkpoints");
+  // Needed without a subcommand; checked after parsing.
+  auto* audit_data = audit->add_option("--data", data, "The node's data folder");
+  auto* audit_customer = audit->add_option("--customer", customer, "Customer id or code");
   audit->add_option("--as-of", as_of, "2026-11-23T10:15:00Z, 2026-11-23, epoch ms or now")
       ->capture_default_str();
+  audit
+      ->add_option("--basis", basis,
+                   "event_time: what had happened by then, as known now; recorded: what this "
+                   "node's books held then")
+      ->check(CLI::IsMember({"event_time", "recorded"}))
+      ->capture_default_str();
+  audit->require_subcommand(0, 1);
+  clientele::AuditExportArgs audit_export_args;
+  audit_export_args.out = "-";
+  auto* audit_export = audit->add_subcommand(
+      "export", "Write a ledger extract: every points and credit entry of a period, checkable");
+  audit_export->add_option("--data", audit_export_args.data, "The node's data folder")->required();
+  audit_export->add_option("--from", audit_export_args.from, "Start of the period (included)")
+      ->required();
+  audit_export->add_option("--to", audit_export_args.to, "End of the period (excluded)")
+      ->required();
+  audit_export->add_option("--customer", audit_export_args.customer,
+                           "Only this customer (id or code)");
+  audit_export->add_option("--out", audit_export_args.out, "The file ('-': standard output)")
+      ->capture_default_str();
+  std::string audit_file;
+  int audit_threads = 0;
+  auto* audit_check = audit->add_subcommand(
+      "check", "Check a ledger extract without the node: links, amounts, balances, signatures");
+  audit_check->add_option("FILE", audit_file, "The extract")->required();
+  audit_check->add_option("--threads", audit_threads, "Threads (0: one per core)")
+      ->check(CLI::Range(0, 256))
+      ->capture_default_str();
+  std::string audit_data_dir, audit_against;
+  auto* audit_checkpoints = audit->add_subcommand(
+      "checkpoints", "Check HQ's log against the daily checkpoints of its head recorded in a log");
+  audit_checkpoints->add_option("--data", audit_data_dir, "The data folder holding checkpoints")
+      ->required();
+  audit_checkpoints->add_option(
+      "--against", audit_against,
+      "HQ's data folder, when --data is a store's (default: --data, which must be HQ's)");
 
   auto* rebuild =
       app.add_subcommand("rebuild", "Rebuild the projections from the log (stop the node first)");
@@ -457,7 +507,23 @@ int Main(int argc, char** argv) {
     if (!backup_folder.empty()) return clientele::RunCheckBackup(backup_folder);
     return clientele::RunVerify(data);
   }
-  if (audit->parsed()) return clientele::RunAudit(data, customer, as_of);
+  if (audit_export->parsed()) return clientele::RunAuditExport(audit_export_args);
+  if (audit_check->parsed()) return clientele::RunAuditCheck(audit_file, audit_threads);
+  if (audit_checkpoints->parsed()) {
+    return clientele::RunAuditCheckpoints(audit_data_dir, audit_against);
+  }
+  if (audit->parsed()) {
+    for (CLI::Option* needed : {audit_data, audit_customer}) {
+      if (needed->count() == 0) {
+        std::fprintf(stderr,
+                     "clientele audit: %s is required (or a subcommand: export, check, "
+                     "checkpoints)\n",
+                     needed->get_name().c_str());
+        return 2;
+      }
+    }
+    return clientele::RunAudit(data, customer, as_of, basis);
+  }
   if (rebuild->parsed()) return clientele::RunRebuild(data);
   if (demo->parsed()) return clientele::RunDemo(data, node);
   return 0;

@@ -21,6 +21,7 @@
 #include "cli/feed_client.h"
 #include "cli/line_log.h"
 #include "commands/command_handler.h"
+#include "commands/daily_checkpoint.h"
 #include "commands/points_expiry.h"
 #include "consumers/admission.h"
 #include "consumers/catch_up.h"
@@ -809,8 +810,16 @@ int RunServe(const ServeConfig& c) {
   }
 
   // SIGHUP reloads the principals; every minute, expired idempotency keys,
-  // analyses and abandoned uploads are swept.
+  // analyses and abandoned uploads are swept, and HQ records the day's
+  // checkpoint of its log if it has none yet.
+  auto checkpoint = [&] {
+    if (c.role != "hq") return;
+    if (auto r = RecordDailyCheckpoint(log->get(), &clock, *zone); !r) {
+      std::fprintf(stderr, "clientele: the daily checkpoint: %s\n", r.error().ToString().c_str());
+    }
+  };
   imports.Sweep(/*starting=*/true);
+  checkpoint();
   int sig = 0;
   for (;;) {
     const timespec minute{60, 0};
@@ -832,6 +841,7 @@ int RunServe(const ServeConfig& c) {
     }
     imports.Sweep();
     (*keys)->Expire();
+    checkpoint();
   }
   {
     std::lock_guard lock(sweep_mu);

@@ -1,5 +1,6 @@
 #include "consumers/admission.h"
 
+#include "domain/audit_checkpoint.h"
 #include "domain/event_codec.h"
 #include "domain/ids.h"
 #include "domain/peer_rules.h"
@@ -13,7 +14,7 @@ Status Refuse(std::string reason, std::string message) {
 }
 
 bool HqOnly(std::string_view type) {
-  return IsSettingsEventType(type) || IsNodeEventType(type) ||
+  return IsSettingsEventType(type) || IsNodeEventType(type) || IsAuditEventType(type) ||
          type == "credit.overdraft_detected" || type == "ledger.duplicate_reversed" ||
          type == "ledger.conflict_recorded" || type == "loyalty.points_expired" ||
          type == "loyalty.points_shortfall_detected";
@@ -56,6 +57,7 @@ Status Admission::CheckOrigin(const RecordedEvent& e, Channel channel) {
   const bool stream_fits = IsCustomerEventType(e.type) ? e.stream.starts_with(kCustomerStreamPrefix)
                            : IsSettingsEventType(e.type) ? e.stream == kSettingsStream
                            : IsNodeEventType(e.type)     ? e.stream == kNodesStream
+                           : IsAuditEventType(e.type)    ? e.stream == kAuditStream
                                                          : false;
   if (!stream_fits) {
     return Refuse("wrong_stream", "an event of type '" + e.type + "' on stream '" + e.stream + "'");
@@ -102,6 +104,10 @@ Status Admission::CheckPayload(const RecordedEvent& e) {
     if (!decoded) return malformed(decoded.error());
     if (Status s = CheckPeerEvent(*decoded); !s.ok()) return invalid(s);
     return Status::OK();
+  }
+  if (IsAuditEventType(e.type)) {
+    auto checkpoint = DecodeCheckpoint(e.type, e.schema, e.data);
+    return checkpoint ? Status::OK() : malformed(checkpoint.error());
   }
   auto decoded = DecodeNodeEvent(e.type, e.schema, e.data);
   if (!decoded) return malformed(decoded.error());

@@ -7,9 +7,9 @@
 //   - it came on a way its origin may use: clientele.upstream carries a
 //     store's own events only, never HQ's; clientele.events and the feed
 //     carry any node's events, each under its origin's own signature;
-//   - the origin may emit its type: settings, the node registry and overdraft
-//     records are HQ's alone;
-//   - its stream fits its type (customer-<uuid>, "settings", "nodes");
+//   - the origin may emit its type: settings, the node registry, overdraft
+//     records and audit checkpoints are HQ's alone;
+//   - its stream fits its type (customer-<uuid>, "settings", "nodes", "audit");
 //   - its proof of origin names a key the registry has for the origin (HQ's
 //     pinned key for HQ's events at a store), not revoked for this number,
 //     and verifies (eventstore/signing.h);

@@ -4,6 +4,7 @@
 
 #include <charconv>
 
+#include "domain/audit_checkpoint.h"
 #include "domain/event_codec.h"
 #include "domain/ids.h"
 #include "domain/nodes.h"
@@ -121,12 +122,12 @@ Result<RecordedEvent> FromMessage(const rd_kafka_message_t* m) {
     if (!decoded) return Error(Bad("ce_signature", "ce_signature is not base64"));
     e.signature = std::move(*decoded);
   }
-  if (e.stream != kSettingsStream && e.stream != kNodesStream) {
+  if (e.stream != kSettingsStream && e.stream != kNodesStream && e.stream != kAuditStream) {
     auto customer = ParseUuid(MessageKey(e), "ce_stream");
     if (!e.stream.starts_with(kCustomerStreamPrefix) || !customer ||
         CustomerStream(*customer) != e.stream) {
       return Error(
-          Bad("ce_stream", "ce_stream is not customer-<canonical uuid>, settings or nodes"));
+          Bad("ce_stream", "ce_stream is not customer-<canonical uuid>, settings, nodes or audit"));
     }
   }
   const std::string_view key(static_cast<const char*>(m->key), m->key == nullptr ? 0 : m->key_len);

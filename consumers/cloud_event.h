@@ -33,7 +33,7 @@ std::string_view MessageKey(const RecordedEvent& e);
 rd_kafka_headers_t* ToHeaders(const RecordedEvent& e);
 
 // The event a message carries, its envelope well-formed: a canonical id, a
-// stream (customer-<uuid>, settings or nodes) that matches the key, an origin
+// stream (customer-<uuid>, settings, nodes or audit) that matches the key, an origin
 // node id, a time, numbers where numbers belong. InvalidArgument naming what
 // is wrong otherwise. Whether the node may take the event is Admission's
 // question (consumers/admission.h). The position, version and hash are this

@@ -49,6 +49,32 @@ inline void PutVarint64(std::string* out, std::uint64_t v) {
   out->push_back(static_cast<char>(v));
 }
 
+// Lowercase hex of `bytes`, and back (false if `hex` is not hex of whole bytes).
+inline std::string Hex(std::string_view bytes) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out(bytes.size() * 2, '\0');
+  for (std::size_t i = 0; i < bytes.size(); ++i) {
+    const auto b = static_cast<unsigned char>(bytes[i]);
+    out[2 * i] = kDigits[b >> 4];
+    out[2 * i + 1] = kDigits[b & 15];
+  }
+  return out;
+}
+
+inline bool FromHex(std::string_view hex, std::string* out) {
+  if (hex.size() % 2 != 0) return false;
+  auto digit = [](char c) {
+    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+  };
+  out->resize(hex.size() / 2);
+  for (std::size_t i = 0; i < out->size(); ++i) {
+    const int hi = digit(hex[2 * i]), lo = digit(hex[2 * i + 1]);
+    if (hi < 0 || lo < 0) return false;
+    (*out)[i] = static_cast<char>(hi * 16 + lo);
+  }
+  return true;
+}
+
 inline void PutLp(std::string* out, std::string_view s) {
   PutVarint32(out, static_cast<std::uint32_t>(s.size()));
   out->append(s);

@@ -196,6 +196,7 @@ Result<std::unique_ptr<EventStore>> EventStore::Open(EventStoreOptions options) 
     }
     return Error(FromRocks(s, "opening the log at " + log_path + " failed"));
   }
+  impl->times_cf = impl->handles[0];
   impl->log_cf = impl->handles[1];
 
   // The index: one family of small random keys; ids are looked up on every
@@ -214,6 +215,7 @@ Result<std::unique_ptr<EventStore>> EventStore::Open(EventStoreOptions options) 
   impl->options = std::move(options);
   // A damaged tail must not stop a read-only open: verify is how it gets found.
   if (Status st = impl->LoadHead(); !st.ok() && !impl->options.read_only) return Error(st);
+  if (Status st = impl->LoadRecordingTimes(); !st.ok()) return Error(st);
   if (impl->index_db != nullptr) {
     if (Status st = impl->LoadIndexCheckpoint(); !st.ok()) return Error(st);
   }

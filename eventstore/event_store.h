@@ -153,6 +153,13 @@ class EventStore {
 
   // The last durable position (0 for an empty log).
   std::uint64_t Head() const;
+  // What this node's books held at `time_ms` on its own clock: the last
+  // position it had recorded by then (0: none). Local and replicated appends
+  // alike are recorded when their group commit (or bulk) is written; a
+  // node's recording times never go back, even when its clock does. Events
+  // of a log written before recording times were kept count as recorded from
+  // the start (record_format.h). Unavailable if the times cannot be read.
+  Result<std::uint64_t> HeadAt(std::int64_t time_ms) const;
   // Waits until Head() >= position or the timeout passes; returns Head() >= position.
   bool WaitForHead(std::uint64_t position, std::chrono::milliseconds timeout) const;
 

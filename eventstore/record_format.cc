@@ -1,7 +1,5 @@
 #include "eventstore/record_format.h"
 
-#include <uuid/uuid.h>
-
 #include <cstring>
 #include <stdexcept>
 
@@ -62,14 +60,40 @@ std::string OriginSeqKeyEnd(std::string_view origin) {
   return k;
 }
 
+std::string RecordedKey(std::int64_t time_ms) {
+  std::string k = "R";
+  PutBe64(&k, static_cast<std::uint64_t>(time_ms));
+  return k;
+}
+
+std::int64_t RecordedKeyTime(std::string_view key) {
+  return static_cast<std::int64_t>(coding::GetBe64(key.substr(1)));
+}
+
+bool IsRecordedKey(std::string_view key) { return key.size() == 9 && key[0] == 'R'; }
+
+// What uuid_parse accepts (36 characters, hyphens at 8, 13, 18 and 23, hex
+// digits in either case elsewhere), without its strtoul per group: every
+// append and every record encoded passes here.
 bool IdKey(std::string_view id, std::string* key) {
-  if (id.size() != 36) return false;
-  char text[37];
-  std::memcpy(text, id.data(), 36);
-  text[36] = '\0';
-  uuid_t bin;
-  if (uuid_parse(text, bin) != 0) return false;
-  key->assign(reinterpret_cast<const char*>(bin), 16);
+  if (id.size() != 36 || id[8] != '-' || id[13] != '-' || id[18] != '-' || id[23] != '-') {
+    return false;
+  }
+  auto digit = [](char c) {
+    return c >= '0' && c <= '9'   ? c - '0'
+           : c >= 'a' && c <= 'f' ? c - 'a' + 10
+           : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                  : -1;
+  };
+  char bin[16];
+  for (int i = 0, at = 0; i < 16; ++i) {
+    if (at == 8 || at == 13 || at == 18 || at == 23) ++at;
+    const int hi = digit(id[at]), lo = digit(id[at + 1]);
+    if (hi < 0 || lo < 0) return false;
+    bin[i] = static_cast<char>(hi * 16 + lo);
+    at += 2;
+  }
+  key->assign(bin, 16);
   return true;
 }
 

@@ -2,6 +2,9 @@
 //
 //   <data>/log     the log, the only source of truth; WAL synced on every commit
 //     family log     position:be64                    -> record
+//     family default 'R' time_ms:be64                 -> position:be64
+//                    recording times: by time_ms (this node's clock, never
+//                    going back) the log held every position up to this one
 //   <data>/index   indexes derived from the log; written without a WAL, so a
 //                  crash loses only what re-indexing the log tail restores
 //     'S' stream 0x00 version:be64                    -> position:be64
@@ -21,6 +24,14 @@
 // a proof of origin; they still open and verify. An event is written in
 // format 2 when it has either, else in format 1, so decoding and re-encoding
 // gives back the stored bytes.
+//
+// Recording times are written in the same batch as the records they cover (a
+// group commit), or just after a bulk's table file is ingested; they are not
+// part of the chain, since each node records an event at its own moment. A log
+// written before they existed gets one mark at time 0 covering what it held
+// (those events count as recorded from the start); a mark missing after a
+// crash between a bulk's ingestion and its mark is written at the next open,
+// at that moment.
 //
 // Big-endian keys sort numerically. The position inside `canonical` binds a
 // record to its key, so moving a record breaks the chain as surely as editing it.
@@ -58,6 +69,10 @@ std::string OriginSeqKey(std::string_view origin, std::uint64_t seq);
 // The key just past every sequence number of `origin`.
 std::string OriginSeqKeyEnd(std::string_view origin);
 inline constexpr std::string_view kCheckpointKey = "C";
+// The recording-time key of `time_ms` (>= 0), and the time in one.
+std::string RecordedKey(std::int64_t time_ms);
+std::int64_t RecordedKeyTime(std::string_view key);  // REQUIRES: IsRecordedKey(key)
+bool IsRecordedKey(std::string_view key);
 // "customer-<uuid>" text of a UUID id -> 16 bytes; false if `id` is no UUID.
 bool IdKey(std::string_view id, std::string* key);
 std::string IdText(std::string_view key16);

@@ -90,6 +90,10 @@ void SignBatch(const NodeKey& key, std::span<RecordedEvent*> events);
 void SignOwn(const NodeKey& key, std::string_view origin, std::span<RecordedEvent> events,
              std::size_t batch = 256);
 
+// True if `signature` is the Ed25519 signature of `message` by the 32-byte
+// public key `key`.
+bool VerifySignature(std::string_view key, std::string_view message, std::string_view signature);
+
 // The public key a proof names, or "" if it is not a well-formed proof.
 std::string_view ProofKey(std::string_view proof);
 

@@ -10,8 +10,21 @@
 
 namespace clientele {
 
-Result<AuditReport> AuditCustomer(EventStore* log, std::string_view customer,
-                                  std::int64_t as_of_ms) {
+std::string_view AsOfName(AsOf basis) {
+  return basis == AsOf::kRecorded ? "recorded" : "event_time";
+}
+
+Result<AsOf> ParseAsOf(std::string_view name, std::string_view field) {
+  if (name == "event_time") return AsOf::kEventTime;
+  if (name == "recorded") return AsOf::kRecorded;
+  return Error(Status::InvalidArgument(
+      std::string(field), "invalid_basis",
+      std::string(field) + " must be event_time (what had happened by then, as known now) or " +
+          "recorded (what this node's books held then)"));
+}
+
+Result<AuditReport> AuditCustomer(EventStore* log, std::string_view customer, std::int64_t as_of_ms,
+                                  AsOf basis) {
   // Either an id now, or a code whose registration tells the id on the way.
   std::string id, code;
   if (auto uuid = ParseUuid(customer, "customer")) {
@@ -25,10 +38,25 @@ Result<AuditReport> AuditCustomer(EventStore* log, std::string_view customer,
   }
   AuditReport report;
   report.as_of_ms = as_of_ms;
+  report.basis = basis;
+  // Recorded: positions up to what the books held at as_of; of those marked
+  // as recorded from the start (a log from before recording times), the
+  // ones whose own time is by then.
+  std::uint64_t through = UINT64_MAX, unmarked = 0;
+  if (basis == AsOf::kRecorded) {
+    auto head_at = log->HeadAt(as_of_ms);
+    if (!head_at) return Error(head_at.error());
+    auto from_start = log->HeadAt(0);
+    if (!from_start) return Error(from_start.error());
+    through = report.recorded_through = *head_at;
+    unmarked = *from_start;
+  }
   Status failure;
   bool found = false;
   auto visit = [&](const RecordedEvent& e) {
-    if (!failure.ok() || e.time_ms > as_of_ms || !e.stream.starts_with(kCustomerStreamPrefix)) {
+    if (!failure.ok() || e.position > through ||
+        ((basis == AsOf::kEventTime || e.position <= unmarked) && e.time_ms > as_of_ms) ||
+        !e.stream.starts_with(kCustomerStreamPrefix)) {
       return;
     }
     std::string_view stream_id = std::string_view(e.stream).substr(kCustomerStreamPrefix.size());

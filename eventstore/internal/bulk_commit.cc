@@ -83,6 +83,16 @@ void EventStore::Impl::CommitBulk(Request* r) {
   std::filesystem::remove(table_file, ec);
   const bool appended = result && !result->duplicate;
   if (appended) {
+    // The bulk's recording time, synced with the WAL below. Were it lost (a
+    // crash just now), the next Open marks the bulk as recorded then.
+    rocksdb::WriteBatch mark;
+    MarkRecorded(&mark, last_position);
+    rocksdb::WriteOptions wo;
+    wo.sync = false;
+    if (rocksdb::Status s = db->Write(wo, &mark); !s.ok()) {
+      std::fprintf(stderr, "clientele: writing the recording time of a bulk failed: %s\n",
+                   s.ToString().c_str());
+    }
     rocksdb::Status s = SyncUpTo(last_position);  // publishes Head()
     if (!s.ok()) result = Error(FromRocks(s, "syncing the log failed"));
   }

@@ -111,6 +111,7 @@ void EventStore::Impl::CommitBatch(const std::vector<Request*>& batch) {
     r->result = r->replicated ? StageReplicated(r, &st) : StageLocal(r, &st);
   }
   if (st.position == last_position) return;  // duplicates and refusals only
+  MarkRecorded(&st.batch, st.position);
   rocksdb::WriteOptions wo;
   wo.sync = false;                           // log-sync syncs
   wo.memtable_insert_hint_per_batch = true;  // positions are sequential

@@ -105,6 +105,15 @@ struct EventStore::Impl {
   Result<std::int64_t> ReadIndexedVersion(std::string_view stream);
   Status ReadAt(std::uint64_t position, RecordedEvent* out);
 
+  // --- recording_times.cc
+  // Reads the last recording time; unless read-only, marks a log written
+  // before recording times (at time 0) or a tail left unmarked by a crash
+  // (now). Runs at Open, before the threads start.
+  Status LoadRecordingTimes();
+  // Adds to `batch` the mark "recorded by now: up to `position`", now being
+  // the clock's time or, if the clock went back, the last mark's. log-commit.
+  void MarkRecorded(rocksdb::WriteBatch* batch, std::uint64_t position);
+
   // --- bulk_commit.cc
   // Checks the staged events of r->bulk, writes them as one table file and
   // ingests it, with every other writer held off; then waits for the indexer.
@@ -139,6 +148,7 @@ struct EventStore::Impl {
   rocksdb::DB* db = nullptr;  // <data>/log
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::ColumnFamilyHandle* log_cf = nullptr;
+  rocksdb::ColumnFamilyHandle* times_cf = nullptr;  // the recording times (record_format.h)
   // <data>/index: its own database, so that index writes never share a write
   // group (and its memtable inserts) with a commit. Null if a read-only open found none.
   rocksdb::DB* index_db = nullptr;
@@ -200,7 +210,8 @@ struct EventStore::Impl {
   // Owned by log-commit.
   std::uint64_t last_position = 0;
   std::string last_hash = std::string(record::kHashSize, '\0');
-  std::uint64_t own_seq = 0;  // the sequence number of this node's last own event
+  std::uint64_t own_seq = 0;          // the sequence number of this node's last own event
+  std::int64_t last_recorded_ms = 0;  // the time of the last recording mark
   record::ChainHasher hasher;
   std::unordered_map<std::string, StreamHead> versions;     // every stream with unindexed events
   std::unordered_map<std::string, std::uint64_t> tail_ids;  // unindexed id key -> position

@@ -91,6 +91,17 @@ TEST_F(ApiTest, PurchasesPointsCreditAndHistory) {
   ASSERT_EQ(audit.status, 200) << audit.body;
   EXPECT_EQ(Int(audit.json().at("customer").as_object(), "credit"), 3000);
   EXPECT_GT(Int(audit.json().as_object(), "hash_chain_checked"), 0);
+  EXPECT_EQ(audit.json().at("basis"), "event_time");
+  // As this node's books held it: every change here was recorded when made.
+  Reply booked = Call("GET", base + "/audit?as_of=now&basis=recorded");
+  ASSERT_EQ(booked.status, 200) << booked.body;
+  EXPECT_EQ(booked.json().at("basis"), "recorded");
+  EXPECT_EQ(Int(booked.json().at("customer").as_object(), "credit"), 3000);
+  EXPECT_GT(Int(booked.json().as_object(), "recorded_through"), 0);
+  EXPECT_EQ(booked.json().at("entries"), audit.json().at("entries"));
+  Reply unknown = Call("GET", base + "/audit?as_of=now&basis=yesterday");
+  EXPECT_EQ(unknown.status, 422) << unknown.body;
+  EXPECT_EQ(unknown.reason(), "invalid_basis");
 }
 
 TEST_F(ApiTest, TheTableSearchesFiltersSortsAndPages) {

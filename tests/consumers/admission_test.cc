@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include "domain/audit_checkpoint.h"
 #include "tests/consumers/signed_events.h"
 #include "tests/test_util.h"
 
@@ -93,6 +94,38 @@ TEST_F(AdmissionTest, AStoreTakesItsOwnEventsBackFromHqButNeverViaUpstream) {
       Channel::kUpstream);
   ASSERT_FALSE(hq_upstream);
   EXPECT_EQ(hq_upstream.error().reason(), "wrong_channel");
+}
+
+TEST_F(AdmissionTest, CheckpointsAreHqsAloneOnTheAuditStream) {
+  ASSERT_TRUE(log_->AppendReplicated({Enrolment("s01")}));
+  ASSERT_TRUE(admission_->BeginBatch().ok());
+  auto checkpoint = [&](const std::string& origin, const std::string& day, std::string stream,
+                        std::string data = "") {
+    if (data.empty()) {
+      data = EncodePayload(CheckpointRecorded{day, 41, std::string(64, 'a')});
+    }
+    RecordedEvent e =
+        origins_.Unsigned(origin, stream, std::string(kCheckpointRecordedType), 1, std::move(data));
+    e.id = CheckpointId(day);
+    return origins_.Signed(std::move(e));
+  };
+  // HQ's, on the audit stream: admitted (a store then holds HQ's head hash).
+  auto hq = admission_->Check(checkpoint("hq", "2026-11-30", "audit"), Channel::kEvents);
+  ASSERT_TRUE(hq) << hq.error().ToString();
+  EXPECT_EQ(*hq, Verdict::kNew);
+  // A store may not record one, signed by itself or not.
+  auto store = admission_->Check(checkpoint("s01", "2026-12-01", "audit"), Channel::kEvents);
+  ASSERT_FALSE(store);
+  EXPECT_EQ(store.error().reason(), "type_not_allowed");
+  // Elsewhere than the audit stream, or with a malformed payload: refused.
+  auto elsewhere = admission_->Check(checkpoint("hq", "2026-12-02", "settings"), Channel::kEvents);
+  ASSERT_FALSE(elsewhere);
+  EXPECT_EQ(elsewhere.error().reason(), "wrong_stream");
+  auto malformed = admission_->Check(
+      checkpoint("hq", "2026-12-03", "audit", R"({"day":"2026-12-03","position":0,"hash":"x"})"),
+      Channel::kEvents);
+  ASSERT_FALSE(malformed);
+  EXPECT_EQ(malformed.error().reason(), "malformed_payload");
 }
 
 }  // namespace
