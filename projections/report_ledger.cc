@@ -218,7 +218,14 @@ class Folder {
       rest -= settle;
       if (funds.front().amount == 0) funds.erase(funds.begin());
     }
-    if (rest > 0) funds.push_back({std::string(store), rest});
+    // Funds of one store one after the other are one fund: first in, first
+    // out draws on them alike, and a customer's state stays as small as the
+    // number of stores it moves between.
+    if (rest > 0 && !funds.empty() && funds.back().amount > 0 && funds.back().store == store) {
+      funds.back().amount += rest;
+    } else if (rest > 0) {
+      funds.push_back({std::string(store), rest});
+    }
   }
 
   // Credit out: from the oldest funds, the rest a debt here. `sign` is how
@@ -262,8 +269,18 @@ class Folder {
       if (lots.front().points == 0) lots.erase(lots.begin());
     }
     if (rest > 0) {
-      lots.push_back(
-          {lot_id, tab_id, std::string(store), e_.time_ms, rules_.RuleAt(e_.time_ms), rest});
+      PointsLot lot{lot_id, tab_id, std::string(store), e_.time_ms, rules_.RuleAt(e_.time_ms),
+                    rest};
+      // Points earned at one store, one after the other, that expire together
+      // are one lot (the first earning's): oldest first draws on them alike,
+      // and a customer who never redeems does not pile up lots. The lot
+      // remembers the latest tab, for a refund of it.
+      if (!lots.empty() && SameLot(lots.back(), lot)) {
+        lots.back().points += rest;
+        lots.back().tab_id = tab_id;
+      } else {
+        lots.push_back(std::move(lot));
+      }
     }
   }
 
@@ -299,6 +316,16 @@ class Folder {
         lots.push_back({"", "", std::string(here()), e_.time_ms, PointsExpiry{}, -rest});
       }
     }
+  }
+
+  // True if `next` would expire with `last` and comes from the same store.
+  bool SameLot(const PointsLot& last, const PointsLot& next) const {
+    if (last.points <= 0 || last.id.empty() || last.store != next.store ||
+        !(last.rule == next.rule)) {
+      return false;
+    }
+    if (next.rule.policy != ExpiryPolicy::kMonthsAfterEarning) return true;
+    return tz_.EndOfMonthAfter(last.earned_ms, 0) == tz_.EndOfMonthAfter(next.earned_ms, 0);
   }
 
   const RecordedEvent& e_;

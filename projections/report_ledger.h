@@ -7,9 +7,12 @@
 //
 // Credit is held in funds, one per top-up, by the store it was topped up at;
 // a spend draws on the oldest funds first (first in, first out). Points are
-// held in lots, one per earning, by the store they were earned at, with the
-// expiry rule in force when they were earned; a redemption takes the oldest
-// lot first, a refund the lot of its purchase first. A spend or redemption
+// held in lots by the store they were earned at, with the expiry rule in
+// force when they were earned: one per earning, except that earnings at one
+// store one after the other that would expire together share a lot (and
+// top-ups at one store one after the other a fund), so a customer's state
+// stays small. A redemption takes the oldest lot first, a refund the lot of
+// its purchase first (when it is the lot's latest tab; else the oldest). A spend or redemption
 // beyond what is held (made offline while the same credit or points went
 // elsewhere) leaves a debt at the store it was made at, settled by the next
 // top-up or earning whatever store that is at.
