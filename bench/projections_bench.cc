@@ -17,6 +17,7 @@
 #include <random>
 #include <thread>
 
+#include "bench/bench_figures.h"
 #include "domain/customer_code.h"
 #include "domain/event_codec.h"
 #include "domain/ids.h"
@@ -28,7 +29,7 @@
 namespace clientele {
 namespace {
 
-using SteadyClock = std::chrono::steady_clock;
+using bench::SteadyClock;
 
 const char* kFirst[] = {"James", "Mary",     "Jürgen",  "Lucía", "Seán",   "Zoë",      "Ada",
                         "Li",    "Amélie",   "Øystein", "Noah",  "Olivia", "Liam",     "Emma",
@@ -47,22 +48,10 @@ std::string LastName(std::mt19937& rng) {
   return s;
 }
 
-double Seconds(SteadyClock::time_point since) {
-  return std::chrono::duration<double>(SteadyClock::now() - since).count();
-}
-
+using bench::PeakRssKb;
+using bench::Seconds;
 void Figure(const std::string& name, double value, const char* unit) {
-  std::printf("figure: %s %.*f %s\n", name.c_str(), value < 100 ? 2 : 0, value, unit);
-  std::fflush(stdout);
-}
-
-long PeakRssKb() {
-  std::ifstream status("/proc/self/status");
-  std::string line;
-  while (std::getline(status, line)) {
-    if (line.starts_with("VmHWM:")) return std::stol(line.substr(6));
-  }
-  return 0;
+  bench::PrintFigure(name, value, unit);
 }
 
 // Writes `customers` registrations plus purchases, points and top-ups for some

@@ -20,6 +20,7 @@
 #include <fstream>
 #include <random>
 
+#include "bench/bench_figures.h"
 #include "commands/points_expiry.h"
 #include "domain/event_codec.h"
 #include "domain/ids.h"
@@ -30,25 +31,11 @@
 namespace clientele {
 namespace {
 
-using SteadyClock = std::chrono::steady_clock;
+using bench::SteadyClock;
 
-double Seconds(SteadyClock::time_point since) {
-  return std::chrono::duration<double>(SteadyClock::now() - since).count();
-}
-
-void PrintFigure(const std::string& name, double value, const char* unit) {
-  std::printf("figure: %s %.*f %s\n", name.c_str(), value < 100 ? 2 : 0, value, unit);
-  std::fflush(stdout);
-}
-
-long PeakRssKb() {
-  std::ifstream status("/proc/self/status");
-  std::string line;
-  while (std::getline(status, line)) {
-    if (line.starts_with("VmHWM:")) return std::stol(line.substr(6));
-  }
-  return 0;
-}
+using bench::PeakRssKb;
+using bench::PrintFigure;
+using bench::Seconds;
 
 RecordedEvent Event(const std::string& stream, const CustomerEvent& e, std::int64_t time,
                     const std::string& origin) {
