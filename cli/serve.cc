@@ -322,8 +322,8 @@ struct Sync {
     r.max_skew_ms = c.max_clock_skew_ms;
     r.max_message_bytes = static_cast<std::size_t>(c.max_message_bytes);
     if (hq) {
-      auto watching =
-          OverdraftWatch::Start(log, c.data + "/overdraft-checkpoint", [](std::string_view line) {
+      auto watching = OverdraftWatch::Start(
+          log, c.data + "/overdraft-checkpoint", c.data + "/references", [](std::string_view line) {
             std::printf("clientele: %.*s\n", static_cast<int>(line.size()), line.data());
             std::fflush(stdout);
           });

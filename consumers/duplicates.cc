@@ -2,8 +2,8 @@
 
 #include <algorithm>
 #include <map>
-#include <set>
 #include <string>
+#include <unordered_map>
 
 #include "domain/event_codec.h"
 #include "domain/ids.h"
@@ -49,13 +49,6 @@ bool RecordOf(const CustomerEvent& decoded, const RecordedEvent& e, Key* key, Re
                     decoded);
 }
 
-// Types whose arrival may complete a duplicate: the records, and the points
-// their commands earned or reversed (which may arrive in a later batch).
-bool Kinded(const std::string& type) {
-  return type == "purchase.recorded" || type == "purchase.refunded" || type == "credit.topped_up" ||
-         type == "loyalty.points_earned" || type == "loyalty.points_reversed";
-}
-
 // Made by one command at one node: the same correlation id, or else the
 // next number of the same origin.
 bool SameCommand(const RecordedEvent& record, const RecordedEvent& e) {
@@ -63,15 +56,6 @@ bool SameCommand(const RecordedEvent& record, const RecordedEvent& e) {
   return !record.correlation_id.empty() ? e.correlation_id == record.correlation_id
                                         : record.seq != 0 && e.seq == record.seq + 1;
 }
-
-// The stream's events, decoded, with what HQ already recorded about them.
-struct Stream {
-  std::vector<RecordedEvent> events;
-  std::vector<std::optional<CustomerEvent>> decoded;
-  std::map<Key, std::vector<Record>> records;
-  std::set<std::string> reversed;    // duplicate ids already taken back
-  std::set<std::string> conflicted;  // event ids whose conflict is recorded
-};
 
 NewEvent Make(const CustomerEvent& found, const std::string& id, const RecordedEvent& about) {
   NewEvent out;
@@ -87,31 +71,45 @@ NewEvent Make(const CustomerEvent& found, const std::string& id, const RecordedE
 
 }  // namespace
 
-Result<DuplicateCounts> RecordDuplicates(EventStore* log,
+Result<DuplicateCounts> RecordDuplicates(EventStore* log, ReferenceIndex* index,
                                          const std::vector<RecordedEvent>& appended) {
-  std::set<std::string> streams;
-  for (const RecordedEvent& e : appended) {
-    if (Kinded(e.type)) streams.insert(e.stream);
-  }
+  auto staged = index->Stage(appended);
+  if (!staged) return Error(staged.error());
+  std::unordered_map<std::string_view, const RecordedEvent*> in_batch;
+  for (const RecordedEvent& e : appended) in_batch.emplace(e.id, &e);
   DuplicateCounts counts;
-  for (const std::string& name : streams) {
-    auto events = log->ReadStream(name, 1, SIZE_MAX);
-    if (!events) return Error(events.error());
-    Stream s;
-    s.events = std::move(*events);
-    for (const RecordedEvent& e : s.events) {
-      auto decoded = DecodeCustomerEvent(e.type, e.schema, e.data);
-      s.decoded.push_back(decoded ? std::optional<CustomerEvent>(*decoded) : std::nullopt);
-      if (!decoded) continue;  // the projections report undecodable events
-      if (const auto* r = std::get_if<DuplicateReversed>(&*decoded))
-        s.reversed.insert(r->duplicate_id);
-      if (const auto* c = std::get_if<ConflictRecorded>(&*decoded))
-        s.conflicted.insert(c->event_id);
-      Key key;
-      Record record;
-      if (RecordOf(*decoded, e, &key, &record)) s.records[key].push_back(std::move(record));
+  std::map<std::string, std::vector<NewEvent>> found;  // by stream
+  for (const auto& [key, entries] : *staged) {
+    const auto records = std::count_if(entries.begin(), entries.end(),
+                                       [](const ReferenceEntry& e) { return !e.points; });
+    if (records < 2) continue;
+    // The events of this reference: its records and their commands' points.
+    std::vector<RecordedEvent> events;
+    for (const ReferenceEntry& entry : entries) {
+      if (auto it = in_batch.find(entry.event_id); it != in_batch.end()) {
+        events.push_back(*it->second);
+        continue;
+      }
+      auto e = log->FindById(entry.event_id);
+      if (e) {
+        events.push_back(std::move(*e));
+      } else if (e.error().code() != StatusCode::kNotFound) {
+        return Error(e.error());
+      }
     }
-    std::vector<NewEvent> found;
+    std::vector<std::optional<CustomerEvent>> decoded;
+    std::map<Key, std::vector<Record>> by_key;  // one key, unless the index is damaged
+    for (const RecordedEvent& e : events) {
+      auto d = DecodeCustomerEvent(e.type, e.schema, e.data);
+      decoded.push_back(d ? std::optional<CustomerEvent>(std::move(*d)) : std::nullopt);
+      Key k;
+      Record record;
+      if (decoded.back() && RecordOf(*decoded.back(), e, &k, &record)) {
+        by_key[k].push_back(std::move(record));
+      }
+    }
+    if (events.empty()) continue;
+    std::vector<NewEvent>& out = found[events.front().stream];
     // Each record taken back, and its kind, reference and the record kept.
     struct Taken {
       const Record* record;
@@ -120,16 +118,18 @@ Result<DuplicateCounts> RecordDuplicates(EventStore* log,
       const Record* kept;
     };
     std::vector<Taken> taken;
-    auto reverse = [&](const RecordedEvent& about, DuplicateReversed back) {
-      if (s.reversed.contains(about.id)) return;
+    auto reverse = [&](const RecordedEvent& about, DuplicateReversed back) -> Status {
       const std::string id = DerivedUuid("ledger.duplicate_reversed:" + about.id);
-      if (log->FindById(id)) return;  // recorded before (a redelivery)
-      found.push_back(Make(back, id, about));
+      auto before = log->FindById(id);
+      if (before) return Status::OK();  // recorded before (a redelivery)
+      if (before.error().code() != StatusCode::kNotFound) return before.error();
+      out.push_back(Make(back, id, about));
       ++counts.reversed;
+      return Status::OK();
     };
-    for (auto& [key, records] : s.records) {
+    for (auto& [k, records] : by_key) {
       if (records.size() < 2) continue;
-      const auto& [kind, reference] = key;
+      const auto& [kind, reference] = k;
       std::sort(records.begin(), records.end(),
                 [](const Record& a, const Record& b) { return a.event->id < b.event->id; });
       const Record& first = records.front();
@@ -143,23 +143,25 @@ Result<DuplicateCounts> RecordDuplicates(EventStore* log,
           if (kind == "purchase") back.spent = SaturatingNegate(r.amount);
           if (kind == "refund") back.spent = r.amount;
           if (kind == "top_up") back.credit = SaturatingNegate(r.amount);
-          reverse(*r.event, back);
-        } else if (r.content != first.content && !s.conflicted.contains(r.event->id)) {
+          if (Status s = reverse(*r.event, back); !s.ok()) return Error(s);
+        } else if (r.content != first.content) {
           const std::string id = DerivedUuid("ledger.conflict_recorded:" + r.event->id);
-          if (log->FindById(id)) continue;
+          auto before = log->FindById(id);
+          if (before) continue;
+          if (before.error().code() != StatusCode::kNotFound) return Error(before.error());
           ConflictRecorded conflict{kind, reference, r.event->id, first.event->id, r.event->origin};
-          found.push_back(Make(conflict, id, *r.event));
+          out.push_back(Make(conflict, id, *r.event));
           ++counts.conflicts;
         }
       }
     }
     // The points a duplicate purchase earned, or a duplicate refund reversed,
     // are their own events: each is taken back on its own, once it is here.
-    for (std::size_t i = 0; i < s.events.size(); ++i) {
-      if (!s.decoded[i]) continue;
-      const RecordedEvent& e = s.events[i];
-      const auto* earned = std::get_if<PointsEarned>(&*s.decoded[i]);
-      const auto* reversed = std::get_if<PointsReversed>(&*s.decoded[i]);
+    for (std::size_t i = 0; i < events.size(); ++i) {
+      if (!decoded[i]) continue;
+      const RecordedEvent& e = events[i];
+      const auto* earned = std::get_if<PointsEarned>(&*decoded[i]);
+      const auto* reversed = std::get_if<PointsReversed>(&*decoded[i]);
       if (earned == nullptr && reversed == nullptr) continue;
       for (const Taken& t : taken) {
         const bool matches = earned != nullptr
@@ -168,13 +170,18 @@ Result<DuplicateCounts> RecordDuplicates(EventStore* log,
         if (!matches || !SameCommand(*t.record->event, e)) continue;
         DuplicateReversed back{*t.kind, *t.reference, e.id, t.kept->event->id, e.origin};
         back.points = earned != nullptr ? SaturatingNegate(earned->points) : reversed->points;
-        reverse(e, back);
+        if (Status s = reverse(e, back); !s.ok()) return Error(s);
       }
     }
-    if (found.empty()) continue;
-    auto result = log->Append(name, ExpectedVersion::Any(), std::move(found));
+  }
+  for (auto& [stream, events] : found) {
+    if (events.empty()) continue;
+    auto result = log->Append(stream, ExpectedVersion::Any(), std::move(events));
     if (!result) return Error(result.error());
   }
+  std::uint64_t position = index->position();
+  for (const RecordedEvent& e : appended) position = std::max(position, e.position);
+  if (Status s = index->Commit(*staged, position); !s.ok()) return Error(s);
   return counts;
 }
 

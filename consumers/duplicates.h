@@ -14,12 +14,15 @@
 //   - with other content, both stand (neither is known to be wrong) and HQ
 //     appends ledger.conflict_recorded for review.
 // Each appended event's id is derived from the record it is about, so it is
-// appended once however often the record is seen.
+// appended once however often the record is seen. The records of a reference
+// are found through a ReferenceIndex (consumers/reference_index.h), not by
+// reading the customer's stream: a check costs what the batch holds.
 #pragma once
 
 #include <cstdint>
 #include <vector>
 
+#include "consumers/reference_index.h"
 #include "domain/status.h"
 #include "eventstore/event_store.h"
 
@@ -30,10 +33,10 @@ struct DuplicateCounts {
   int conflicts = 0;  // ledger.conflict_recorded appended
 };
 
-// Checks the customer streams that `appended` (events just appended to
-// `log`) recorded a purchase, refund, top-up or points of one in, and appends
-// what it finds.
-Result<DuplicateCounts> RecordDuplicates(EventStore* log,
+// Checks the references that `appended` (events just appended to `log`)
+// record a purchase, refund, top-up or points of, appends what it finds, and
+// then adds `appended` to `index` (which must cover the log up to them).
+Result<DuplicateCounts> RecordDuplicates(EventStore* log, ReferenceIndex* index,
                                          const std::vector<RecordedEvent>& appended);
 
 }  // namespace clientele

@@ -65,7 +65,8 @@ Result<int> RecordOverdrafts(EventStore* log, const std::vector<RecordedEvent>& 
 }
 
 Result<std::unique_ptr<OverdraftWatch>> OverdraftWatch::Start(
-    EventStore* log, std::string checkpoint_path, std::function<void(std::string_view)> report) {
+    EventStore* log, std::string checkpoint_path, const std::string& index_path,
+    std::function<void(std::string_view)> report) {
   std::uint64_t from = 0;
   if (std::ifstream in(checkpoint_path); in) {
     std::string text;
@@ -81,13 +82,25 @@ Result<std::unique_ptr<OverdraftWatch>> OverdraftWatch::Start(
       std::fprintf(stderr, "clientele: %.*s\n", static_cast<int>(line.size()), line.data());
     };
   }
-  return std::unique_ptr<OverdraftWatch>(
-      new OverdraftWatch(log, std::move(checkpoint_path), std::move(report), from));
+  auto index = ReferenceIndex::Open(index_path);
+  if (!index) return Error(index.error());
+  // An index ahead of the log (a log restored from an older backup) lists
+  // events the log no longer holds: it is made again.
+  if ((*index)->position() > log->Head()) {
+    if (Status s = (*index)->Clear(); !s.ok()) return Error(s);
+  }
+  return std::unique_ptr<OverdraftWatch>(new OverdraftWatch(
+      log, std::move(checkpoint_path), std::move(*index), std::move(report), from));
 }
 
 OverdraftWatch::OverdraftWatch(EventStore* log, std::string path,
+                               std::unique_ptr<ReferenceIndex> index,
                                std::function<void(std::string_view)> report, std::uint64_t from)
-    : log_(log), path_(std::move(path)), report_(std::move(report)), checked_(from) {
+    : log_(log),
+      index_(std::move(index)),
+      path_(std::move(path)),
+      report_(std::move(report)),
+      checked_(from) {
   thread_ = std::thread([this] { Run(); });
 }
 
@@ -96,7 +109,27 @@ OverdraftWatch::~OverdraftWatch() {
   thread_.join();
 }
 
+bool OverdraftWatch::CatchUpIndex() {
+  constexpr std::size_t kBatch = 65536;
+  while (!stopping_.load() && index_->position() < checked_.load()) {
+    auto events = log_->ReadAll(index_->position() + 1, kBatch);
+    Status s = events ? Status::OK() : events.error();
+    if (s.ok()) {
+      while (!events->empty() && events->back().position > checked_.load()) events->pop_back();
+      if (events->empty()) return true;  // the checkpoint is past the log's head
+      auto staged = index_->Stage(*events);
+      s = staged ? index_->Commit(*staged, events->back().position) : staged.error();
+    }
+    if (!s.ok()) {
+      report_("indexing references for the duplicate check failed, retrying: " + s.ToString());
+      std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    }
+  }
+  return !stopping_.load();
+}
+
 void OverdraftWatch::Run() {
+  if (!CatchUpIndex()) return;
   auto sub = log_->Subscribe(checked_.load());
   std::vector<RecordedEvent> pending;  // read, not yet checked durably
   int attempt = 0;
@@ -112,7 +145,8 @@ void OverdraftWatch::Run() {
       pending = std::move(*events);
     }
     auto found = RecordOverdrafts(log_, pending);
-    auto duplicates = found ? RecordDuplicates(log_, pending) : Result<DuplicateCounts>();
+    auto duplicates =
+        found ? RecordDuplicates(log_, index_.get(), pending) : Result<DuplicateCounts>();
     Status saved = !found ? found.error()
                    : !duplicates
                        ? duplicates.error()

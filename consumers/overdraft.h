@@ -21,6 +21,7 @@
 #include <thread>
 #include <vector>
 
+#include "consumers/reference_index.h"
 #include "domain/status.h"
 #include "eventstore/event_store.h"
 
@@ -36,13 +37,16 @@ Result<int> RecordOverdrafts(EventStore* log, const std::vector<RecordedEvent>& 
 // the overdrafts found up to it are durable, so a crash at any moment
 // re-checks what was not yet checked, and the derived ids record each
 // overdraft once. A storage failure is retried. Thread-safe.
+// It checks for duplicates in the same pass, with a ReferenceIndex it keeps
+// in `index_path`: an index behind the checkpoint (new, deleted, restored)
+// is first brought up to it from the log.
 class OverdraftWatch {
  public:
   // Starts following `log` on a background thread from the checkpoint in
   // `checkpoint_path` (0 if there is none). `log` must outlive the watch.
   // `report` is told how many overdrafts each pass recorded, or of a failure.
   static Result<std::unique_ptr<OverdraftWatch>> Start(
-      EventStore* log, std::string checkpoint_path,
+      EventStore* log, std::string checkpoint_path, const std::string& index_path,
       std::function<void(std::string_view line)> report = {});
   ~OverdraftWatch();
   OverdraftWatch(const OverdraftWatch&) = delete;
@@ -57,11 +61,13 @@ class OverdraftWatch {
   std::uint64_t conflicts() const { return conflicts_.load(); }
 
  private:
-  OverdraftWatch(EventStore* log, std::string path, std::function<void(std::string_view)> report,
-                 std::uint64_t from);
+  OverdraftWatch(EventStore* log, std::string path, std::unique_ptr<ReferenceIndex> index,
+                 std::function<void(std::string_view)> report, std::uint64_t from);
   void Run();
+  bool CatchUpIndex();  // false once stopping
 
   EventStore* log_;
+  std::unique_ptr<ReferenceIndex> index_;
   std::string path_;
   std::function<void(std::string_view)> report_;
   std::atomic<std::uint64_t> checked_;

@@ -5,12 +5,16 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <map>
 
+#include "consumers/overdraft.h"
 #include "domain/customer.h"
 #include "domain/event_codec.h"
+#include "eventstore/atomic_file.h"
 #include "tests/consumers/signed_events.h"
 #include "tests/test_util.h"
+#include "tests/test_util_process.h"
 
 namespace clientele::testing {
 namespace {
@@ -37,10 +41,26 @@ class DuplicatesTest : public ::testing::Test {
     return out;
   }
 
+  // The reference index kept beside `log`.
+  ReferenceIndex* IndexOf(EventStore* log) {
+    auto& index = indexes_[log];
+    if (!index) {
+      auto opened = ReferenceIndex::Open(index_dir_.sub(std::to_string(indexes_.size())));
+      EXPECT_TRUE(opened) << opened.error().ToString();
+      if (opened) index = std::move(*opened);
+    }
+    return index.get();
+  }
+
+  // Runs the check on `events`, already in `log`.
+  Result<DuplicateCounts> Check(EventStore* log, const std::vector<RecordedEvent>& events) {
+    return RecordDuplicates(log, IndexOf(log), events);
+  }
+
   // Appends `events` as replicated and runs the check on them.
   DuplicateCounts Arrive(EventStore* log, const std::vector<RecordedEvent>& events) {
     EXPECT_TRUE(log->AppendReplicated(events));
-    auto counts = RecordDuplicates(log, events);
+    auto counts = Check(log, events);
     EXPECT_TRUE(counts) << counts.error().ToString();
     return counts ? *counts : DuplicateCounts{};
   }
@@ -66,6 +86,8 @@ class DuplicatesTest : public ::testing::Test {
   }
 
   TempDir dir_;
+  TempDir index_dir_;
+  std::map<EventStore*, std::unique_ptr<ReferenceIndex>> indexes_;
   Origins origins_;
   std::unique_ptr<EventStore> log_;
   const std::string customer_ = NewUuid();
@@ -91,8 +113,8 @@ TEST_F(DuplicatesTest, ATopUpRecordedAtTwoStoresCountsOnce) {
   EXPECT_EQ(back.credit, -1000);
   EXPECT_EQ(back.store, larger == a[0].id ? "s01" : "s02");
   // Seen again (a redelivery, a re-check after a crash): nothing more.
-  EXPECT_EQ(RecordDuplicates(log_.get(), b)->reversed, 0);
-  EXPECT_EQ(RecordDuplicates(log_.get(), a)->reversed, 0);
+  EXPECT_EQ(Check(log_.get(), b)->reversed, 0);
+  EXPECT_EQ(Check(log_.get(), a)->reversed, 0);
   EXPECT_EQ(OfType(log_.get(), "ledger.duplicate_reversed").size(), 1u);
 }
 
@@ -137,7 +159,7 @@ TEST_F(DuplicatesTest, PointsArrivingAfterTheirPurchaseAreTakenBackWhenTheyCome)
   EXPECT_EQ(s.total_spent, 2000);
   EXPECT_EQ(s.points, 20);
   EXPECT_EQ(s.purchases.at("tab-3").points_earned, 20);
-  EXPECT_EQ(RecordDuplicates(log_.get(), b)->reversed, 0) << "each once";
+  EXPECT_EQ(Check(log_.get(), b)->reversed, 0) << "each once";
 }
 
 TEST_F(DuplicatesTest, ARefundRecordedTwiceGivesBackOnce) {
@@ -174,7 +196,51 @@ TEST_F(DuplicatesTest, OtherContentIsAConflictAndBothStand) {
   EXPECT_EQ(c.event_id, std::max(a[0].id, b[0].id));
   EXPECT_EQ(c.other_id, std::min(a[0].id, b[0].id));
   EXPECT_EQ(c.kind, "top_up");
-  EXPECT_EQ(RecordDuplicates(log_.get(), b)->conflicts, 0) << "recorded once";
+  EXPECT_EQ(Check(log_.get(), b)->conflicts, 0) << "recorded once";
+}
+
+// The check finds a reference's records through its index, not the stream:
+// an index lost (deleted, not in a backup) or left behind by a crash is made
+// again from the log before the watch goes on, and what it missed is found.
+TEST_F(DuplicatesTest, AnIndexLostOrBehindIsMadeAgainFromTheLog) {
+  const std::string checkpoint = dir_.sub("overdraft-checkpoint");
+  const std::string index = dir_.sub("references");
+  auto a = Command("s01", {PurchaseRecorded{"tab-5", 3000, 1}, PointsEarned{"tab-5", 30}});
+  auto b = Command("s02", {PurchaseRecorded{"tab-5", 3000, 2}, PointsEarned{"tab-5", 30}});
+  auto c = Command("s03", {CreditToppedUp{700, "pay-5", ""}});
+  auto d = Command("s01", {CreditToppedUp{700, "pay-5", ""}});
+  ASSERT_TRUE(log_->AppendReplicated(Command("hq", {registered_})));
+  ASSERT_TRUE(log_->AppendReplicated(a));
+  ASSERT_TRUE(log_->AppendReplicated(c));
+  {
+    auto watch = OverdraftWatch::Start(log_.get(), checkpoint, index, [](std::string_view) {});
+    ASSERT_TRUE(watch) << watch.error().ToString();
+    ASSERT_TRUE(Eventually([&] { return (*watch)->checked() == log_->Head(); }));
+    EXPECT_EQ((*watch)->duplicates(), 0u);
+  }
+  std::filesystem::remove_all(index);
+  {
+    auto watch = OverdraftWatch::Start(log_.get(), checkpoint, index, [](std::string_view) {});
+    ASSERT_TRUE(watch) << watch.error().ToString();
+    ASSERT_TRUE(log_->AppendReplicated(b));
+    ASSERT_TRUE(Eventually([&] { return (*watch)->duplicates() == 2; }))
+        << "the purchase and its points, against records indexed again";
+  }
+  // A crash after the index moved but before the checkpoint did: the batch
+  // is checked again, and nothing is taken back twice.
+  ASSERT_TRUE(WriteFileAtomically(checkpoint, "0\n").ok());
+  {
+    auto watch = OverdraftWatch::Start(log_.get(), checkpoint, index, [](std::string_view) {});
+    ASSERT_TRUE(watch) << watch.error().ToString();
+    ASSERT_TRUE(log_->AppendReplicated(d));
+    ASSERT_TRUE(Eventually([&] { return (*watch)->checked() == log_->Head(); }));
+    EXPECT_EQ((*watch)->duplicates(), 1u) << "only the second payment";
+  }
+  const CustomerState s = State(log_.get());
+  EXPECT_EQ(s.total_spent, 3000);
+  EXPECT_EQ(s.points, 30);
+  EXPECT_EQ(s.credit, 700);
+  EXPECT_EQ(OfType(log_.get(), "ledger.duplicate_reversed").size(), 3u);
 }
 
 }  // namespace

@@ -266,7 +266,8 @@ TEST(OverdraftWatch, FollowsTheLogAndRecordsEachOverdraftOnceAcrossRestarts) {
   SpentTwice(hq, 400);
   const std::string checkpoint = dir.sub("overdraft-checkpoint");
   {
-    auto watch = OverdraftWatch::Start(hq, checkpoint, [](std::string_view) {});
+    auto watch =
+        OverdraftWatch::Start(hq, checkpoint, dir.sub("references"), [](std::string_view) {});
     ASSERT_TRUE(watch);
     ASSERT_TRUE(Eventually([&] { return (*watch)->recorded() == 400; }));
     ASSERT_TRUE(Eventually([&] { return (*watch)->checked() == hq->Head(); }));
@@ -276,7 +277,8 @@ TEST(OverdraftWatch, FollowsTheLogAndRecordsEachOverdraftOnceAcrossRestarts) {
   // moved: the next start checks the same events again and adds nothing.
   ASSERT_TRUE(WriteFileAtomically(checkpoint, "0\n").ok());
   {
-    auto watch = OverdraftWatch::Start(hq, checkpoint, [](std::string_view) {});
+    auto watch =
+        OverdraftWatch::Start(hq, checkpoint, dir.sub("references"), [](std::string_view) {});
     ASSERT_TRUE(watch);
     ASSERT_TRUE(Eventually([&] { return (*watch)->checked() == hq->Head(); }));
     EXPECT_EQ((*watch)->recorded(), 0u);
@@ -284,7 +286,8 @@ TEST(OverdraftWatch, FollowsTheLogAndRecordsEachOverdraftOnceAcrossRestarts) {
   EXPECT_EQ(Overdrafts(hq), 400u);
   // More deductions from the store later: found from the checkpoint on.
   SpentTwice(hq, 3);
-  auto watch = OverdraftWatch::Start(hq, checkpoint, [](std::string_view) {});
+  auto watch =
+      OverdraftWatch::Start(hq, checkpoint, dir.sub("references"), [](std::string_view) {});
   ASSERT_TRUE(watch);
   ASSERT_TRUE(Eventually([&] { return (*watch)->recorded() == 3; }));
   EXPECT_EQ(Overdrafts(hq), 403u);
@@ -295,7 +298,7 @@ TEST(OverdraftWatch, RefusesACheckpointThatIsNotAPosition) {
   auto log = EventStore::Open({.path = dir.sub("hq"), .origin = "hq", .sync = false});
   ASSERT_TRUE(log);
   ASSERT_TRUE(WriteFileAtomically(dir.sub("cp"), "twelve\n").ok());
-  auto watch = OverdraftWatch::Start(log->get(), dir.sub("cp"));
+  auto watch = OverdraftWatch::Start(log->get(), dir.sub("cp"), dir.sub("references"));
   ASSERT_FALSE(watch);
   EXPECT_EQ(watch.error().code(), StatusCode::kCorruption);
 }
