@@ -131,34 +131,52 @@ bool OverdraftWatch::CatchUpIndex() {
 void OverdraftWatch::Run() {
   if (!CatchUpIndex()) return;
   auto sub = log_->Subscribe(checked_.load());
-  std::vector<RecordedEvent> pending;  // read, not yet checked durably
+  std::vector<RecordedEvent> pending;    // read, not yet checked
+  std::uint64_t done = checked_.load();  // checked, the checkpoint not yet saved
+  auto saved_at = std::chrono::steady_clock::now();
   int attempt = 0;
+  // The checkpoint is saved once a second while events keep coming, and at
+  // once when they stop: a crash re-checks at most a second's events, which
+  // the derived ids make harmless, and the log's syncs are not shared with a
+  // file's on every batch.
+  auto save = [&] {
+    if (done == checked_.load()) return true;
+    Status s = WriteFileAtomically(path_, std::to_string(done) + "\n");
+    if (!s.ok()) {
+      report_("overdraft check: saving the checkpoint failed, retrying: " + s.ToString());
+      return false;
+    }
+    checked_ = done;
+    saved_at = std::chrono::steady_clock::now();
+    return true;
+  };
   while (!stopping_.load()) {
     if (pending.empty()) {
+      if (std::chrono::steady_clock::now() - saved_at >= std::chrono::seconds(1)) save();
       auto events = sub->Next(4096, std::chrono::milliseconds(100));
       if (!events) {
         report_("overdraft check: reading the log failed: " + events.error().ToString());
         std::this_thread::sleep_for(std::chrono::milliseconds(500));
         continue;
       }
-      if (events->empty()) continue;
+      if (events->empty()) {
+        if (!save()) std::this_thread::sleep_for(std::chrono::milliseconds(500));
+        continue;
+      }
       pending = std::move(*events);
     }
     auto found = RecordOverdrafts(log_, pending);
     auto duplicates =
         found ? RecordDuplicates(log_, index_.get(), pending) : Result<DuplicateCounts>();
-    Status saved = !found ? found.error()
-                   : !duplicates
-                       ? duplicates.error()
-                       : WriteFileAtomically(path_, std::to_string(pending.back().position) + "\n");
-    if (!saved.ok()) {
-      report_("overdraft check failed, retrying: " + saved.ToString());
+    if (!found || !duplicates) {
+      report_("overdraft check failed, retrying: " +
+              (!found ? found.error() : duplicates.error()).ToString());
       std::this_thread::sleep_for(
           std::chrono::milliseconds(std::min(1000, 50 << std::min(attempt++, 4))));
       continue;
     }
     attempt = 0;
-    checked_ = pending.back().position;
+    done = pending.back().position;
     pending.clear();
     if (*found > 0) {
       recorded_ += static_cast<std::uint64_t>(*found);
@@ -171,6 +189,7 @@ void OverdraftWatch::Run() {
               std::to_string(duplicates->conflicts) + " conflict(s) recorded for review");
     }
   }
+  save();
 }
 
 }  // namespace clientele

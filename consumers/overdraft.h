@@ -33,9 +33,10 @@ namespace clientele {
 Result<int> RecordOverdrafts(EventStore* log, const std::vector<RecordedEvent>& appended);
 
 // HQ's overdraft check, following its own log from a durable checkpoint (a
-// file holding the last position checked): the checkpoint moves only after
-// the overdrafts found up to it are durable, so a crash at any moment
-// re-checks what was not yet checked, and the derived ids record each
+// file holding the last position checked, saved once a second while events
+// come and at once when they stop): the checkpoint moves only after the
+// overdrafts found up to it are durable, so a crash at any moment re-checks
+// what was not yet saved as checked, and the derived ids record each
 // overdraft once. A storage failure is retried. Thread-safe.
 // It checks for duplicates in the same pass, with a ReferenceIndex it keeps
 // in `index_path`: an index behind the checkpoint (new, deleted, restored)

@@ -23,7 +23,8 @@ constexpr char kTimeZoneKey[] = "time_zone";
 constexpr char kFormat[] = "1";
 constexpr std::size_t kFollowBatch = 4096;
 constexpr std::size_t kCatchUpBatch = 65536;
-constexpr std::size_t kMaxCached = 2'000'000;  // customers' states kept while catching up
+constexpr std::size_t kMaxCached = 2'000'000;   // customers' states kept while catching up
+constexpr std::size_t kMaxLiveCached = 50'000;  // and while following
 
 Status FromRocks(const rocksdb::Status& s, std::string_view what) {
   std::string msg = std::string(what) + ": " + s.ToString();
@@ -213,7 +214,7 @@ Status Reports::Impl::ApplyBatch(const std::vector<RecordedEvent>& events) {
     auto [it, fresh] = work.try_emplace(id);
     Work& w = it->second;
     if (fresh) w.deltas.stores = &stores;
-    if (fresh && catching_up) {
+    if (fresh) {
       if (auto cached = cache.find(id); cached != cache.end()) {
         w.state = std::move(cached->second);
         cache.erase(cached);
@@ -330,10 +331,8 @@ Status Reports::Impl::ApplyBatch(const std::vector<RecordedEvent>& events) {
     (void)db->Resume();
     return FromRocks(s, "writing the reports failed");
   }
-  if (catching_up) {
-    if (cache.size() > kMaxCached) cache.clear();
-    for (auto& [id, w] : work) cache.insert_or_assign(id, std::move(w.state));
-  }
+  if (cache.size() > (catching_up ? kMaxCached : kMaxLiveCached)) cache.clear();
+  for (auto& [id, w] : work) cache.insert_or_assign(id, std::move(w.state));
   {
     std::unique_lock lock(mu);
     for (auto& [key, value] : staged) figures[key] = value;

@@ -66,8 +66,9 @@ struct Reports::Impl {
 
   StoreNumbers stores;  // applier only
 
-  // While catching up, customers' report states stay here between batches
-  // (applier only; emptied when done or after a failure).
+  // Customers' report states as last written, kept between batches (many
+  // while catching up, fewer while following; applier only; emptied when a
+  // catch-up ends and after a failed write).
   bool catching_up = false;
   std::unordered_map<std::string, ReportCustomer> cache;
 
