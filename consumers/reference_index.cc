@@ -1,6 +1,8 @@
 #include "consumers/reference_index.h"
 
 #include <rocksdb/db.h>
+#include <rocksdb/filter_policy.h>
+#include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
 
 #include <algorithm>
@@ -82,6 +84,13 @@ Result<std::unique_ptr<ReferenceIndex>> ReferenceIndex::Open(const std::string& 
   options.create_if_missing = true;
   options.max_background_jobs = 1;
   options.write_buffer_size = 8 << 20;
+  // Most lookups are of a reference seen for the first time: bloom filters
+  // (in the memtable too) answer those without a search.
+  options.memtable_prefix_bloom_size_ratio = 0.1;
+  options.memtable_whole_key_filtering = true;
+  rocksdb::BlockBasedTableOptions table;
+  table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
   rocksdb::DB* db = nullptr;
   rocksdb::Status s = rocksdb::DB::Open(options, path, &db);
   if (!s.ok()) return Error(FromRocks(s, "opening the reference index at " + path + " failed"));

@@ -1,5 +1,6 @@
 #include "projections/reports.h"
 
+#include <rocksdb/merge_operator.h>
 #include <rocksdb/write_batch.h>
 
 #include <algorithm>
@@ -61,6 +62,21 @@ struct Deltas : ReportSink {
   void Spend(std::int32_t day, std::int64_t v) override { spends.emplace_back(day, sign * v); }
 };
 
+// Spend figures are added up by RocksDB (8-byte little-endian sums), so a
+// batch writes what it adds without reading what is there.
+class AddI64 : public rocksdb::AssociativeMergeOperator {
+ public:
+  bool Merge(const rocksdb::Slice&, const rocksdb::Slice* existing, const rocksdb::Slice& value,
+             std::string* out, rocksdb::Logger*) const override {
+    const std::int64_t sum = (existing != nullptr ? DecodeI64(existing->ToStringView()) : 0) +
+                             DecodeI64(value.ToStringView());
+    out->clear();
+    coding::PutLe64(out, static_cast<std::uint64_t>(sum));
+    return true;
+  }
+  const char* Name() const override { return "clientele.AddI64"; }
+};
+
 struct Work {
   ReportCustomer state;
   Deltas deltas;
@@ -117,10 +133,12 @@ Status Reports::Impl::OpenDb() {
   db_options.atomic_flush = true;
   rocksdb::ColumnFamilyOptions cf;
   cf.write_buffer_size = 16 << 20;
+  rocksdb::ColumnFamilyOptions spend = cf;
+  spend.merge_operator = std::make_shared<AddI64>();
   std::vector<rocksdb::ColumnFamilyDescriptor> cfs = {{rocksdb::kDefaultColumnFamilyName, cf},
                                                       {"figures", cf},
                                                       {"moves", cf},
-                                                      {"spend", cf},
+                                                      {"spend", spend},
                                                       {"customers", cf},
                                                       {"expiry", cf}};
   rocksdb::Status s = rocksdb::DB::Open(db_options, options.path, cfs, &handles, &db);
@@ -304,13 +322,9 @@ Status Reports::Impl::ApplyBatch(const std::vector<RecordedEvent>& events) {
   }
   for (const auto& [key, delta] : spend) {
     if (delta == 0) continue;
-    std::string k = SpendKey(key.first, key.second), v;
-    rocksdb::Status s = db->Get(ro, spend_cf(), k, &v);
-    if (!s.ok() && !s.IsNotFound()) return FromRocks(s, "reading the reports failed");
-    std::int64_t total = (s.ok() && v.size() == 8 ? DecodeI64(v) : 0) + delta;
-    v.clear();
-    coding::PutLe64(&v, static_cast<std::uint64_t>(total));
-    batch.Put(spend_cf(), k, v);
+    std::string v;
+    coding::PutLe64(&v, static_cast<std::uint64_t>(delta));
+    batch.Merge(spend_cf(), SpendKey(key.first, key.second), v);  // added up by AddI64
   }
   for (auto& [id, w] : work) {
     std::int64_t next = NextExpiryMs(w.state, tz);
