@@ -4,6 +4,7 @@
 #include <charconv>
 #include <set>
 
+#include "api/consent_body.h"
 #include "api/json_body.h"
 #include "api/problem.h"
 #include "api/service_internal.h"
@@ -114,15 +115,23 @@ HttpResponse Service::Execute(Context& ctx, const CustomerCommand& cmd) {
 }
 
 HttpResponse Service::CreateCustomer(Context& ctx) {
-  auto body = JsonBody::Parse(ctx.req.body, kDetailFields);
+  static constexpr std::array<std::string_view, 8> kCreateFields = {
+      "first_name", "last_name", "email", "phone", "tax_id", "address", "notes", "consent"};
+  auto body = JsonBody::Parse(ctx.req.body, kCreateFields);
   if (!body) return body.error();
   CustomerDetails d;
   for (DetailField f : kAllDetailFields) {
     const bool required = f == DetailField::kFirstName || f == DetailField::kLastName;
     if (auto v = body->String(DetailFieldName(f), required)) d[f] = *v;
   }
+  std::vector<ConsentChoice> consents;
+  if (auto consent = body->Object("consent")) {
+    std::vector<FieldError> errors;
+    consents = ReadConsent(*consent, "consent.", &errors);
+    for (FieldError& e : errors) body->AddError(e.field, e.reason, e.detail);
+  }
   if (!body->errors().empty()) return Problem(body->errors());
-  auto outcome = commands_->Register(d, ctx.principal.name, ctx.request_key);
+  auto outcome = commands_->Register(d, ctx.principal.name, ctx.request_key, std::move(consents));
   if (!outcome) return Problem(outcome.error());
   return CustomerAfter(ctx, outcome->customer_id, outcome->last_position, 201);
 }

@@ -29,9 +29,19 @@ std::string Service::SpoolPath(const HttpRequest& head) const {
 
 HttpResponse Service::ExportCustomers(Context& ctx) {
   std::vector<FieldError> errors;
-  auto search = ParseSearch(ctx, {}, StatusFilter::kAll, &errors);
+  auto search = ParseSearch(ctx, {"consent"}, StatusFilter::kAll, &errors);
+  std::optional<ConsentChannel> consent;
+  if (auto it = ctx.req.query.find("consent"); it != ctx.req.query.end()) {
+    auto channel = ParseConsentChannel(it->second, "consent");
+    if (!channel) {
+      errors.push_back({"consent", "invalid_channel", "must be email or sms"});
+      search.reset();
+    } else {
+      consent = *channel;
+    }
+  }
   if (!search) return Problem(errors);
-  auto file = std::make_shared<CustomerExport>(*projector_, *search);
+  auto file = std::make_shared<CustomerExport>(*projector_, *search, consent);
   HttpResponse r;
   r.content_type = "text/csv; charset=utf-8";
   r.headers.emplace_back("Content-Disposition", "attachment; filename=\"customers.csv\"");

@@ -177,4 +177,15 @@ std::optional<bool> JsonBody::Bool(std::string_view field, bool required) {
   return v;
 }
 
+std::optional<simdjson::dom::object> JsonBody::Object(std::string_view field, bool required) {
+  auto e = Get(field, required);
+  if (!e) return std::nullopt;
+  simdjson::dom::object o;
+  if (e->get_object().get(o)) {
+    AddError(std::string(field), "wrong_type", "must be an object");
+    return std::nullopt;
+  }
+  return o;
+}
+
 }  // namespace clientele::api

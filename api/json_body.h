@@ -37,7 +37,11 @@ class JsonBody {
   std::optional<std::string> String(std::string_view field, bool required = false);
   std::optional<std::int64_t> Integer(std::string_view field, bool required = false);
   std::optional<bool> Bool(std::string_view field, bool required = false);
+  // A nested object; valid while this body lives.
+  std::optional<simdjson::dom::object> Object(std::string_view field, bool required = false);
   bool Has(std::string_view field) const;
+  // The whole body; valid while this body lives.
+  simdjson::dom::object root() const { return object_; }
 
   const std::vector<FieldError>& errors() const { return errors_; }
   void AddError(std::string field, std::string reason, std::string detail) {

@@ -40,7 +40,24 @@ boost::json::object RenderCustomer(const CustomerRow& r, Visibility v) {
   o["last_visit"] = TimeOrNull(r.last_visit_ms);
   o["created_at"] = TimeOrNull(r.created_ms);
   o["updated_at"] = TimeOrNull(r.updated_ms);
+  o["consent"] = RenderConsents(r);
   o["version"] = r.version;
+  return o;
+}
+
+boost::json::object RenderConsents(const CustomerRow& r) {
+  boost::json::object o;
+  for (ConsentChannel c : kAllConsentChannels) {
+    const ConsentRecord& rec = r.consent(c);
+    const bool asked = rec.consent.state != ConsentState::kNeverAsked;
+    boost::json::object one;
+    one["state"] = ConsentStateName(rec.consent.state);
+    one["source"] = asked ? boost::json::value(ConsentSourceName(rec.consent.source))
+                          : boost::json::value(nullptr);
+    one["at"] = asked ? TimeOrNull(rec.time_ms) : boost::json::value(nullptr);
+    one["store"] = asked ? OrNull(rec.store) : boost::json::value(nullptr);
+    o[ConsentChannelName(c)] = std::move(one);
+  }
   return o;
 }
 

@@ -18,6 +18,9 @@ struct Visibility {
 };
 
 boost::json::object RenderCustomer(const CustomerRow& row, Visibility v);
+// {"email": {"state", "source", "at", "store"}, "sms": {...}}: each channel's
+// marketing consent; source, at and store are null while never asked.
+boost::json::object RenderConsents(const CustomerRow& row);
 // A history entry; nullopt-like empty object when the principal sees neither
 // of the entry's changes (the caller skips it).
 boost::json::object RenderHistoryEntry(const HistoryEntry& e, Visibility v);

@@ -63,6 +63,8 @@ Service::Service(ServiceOptions options, EventStore* log, CommandHandler* comman
   Add("POST", "/v1/customers/imports/{id}/confirm", {kManage}, true, &S::ConfirmImport);
   Add("GET", "/v1/customers/{ref}", {kView}, false, &S::GetCustomer);
   Add("PATCH", "/v1/customers/{ref}", {kEdit}, true, &S::EditCustomer);
+  Add("PUT", "/v1/customers/{ref}/consent", {kEdit}, true, &S::SetConsentRoute);
+  Add("GET", "/v1/customers/{ref}/personal-data", {kExportPersonal}, false, &S::PersonalDataRoute);
   Add("DELETE", "/v1/customers/{ref}", {kManage}, true, &S::DeleteCustomerRoute);
   Add("POST", "/v1/customers/{ref}/deactivate", {kManage}, true, &S::DeactivateCustomerRoute);
   Add("POST", "/v1/customers/{ref}/reactivate", {kManage}, true, &S::ReactivateCustomerRoute);

@@ -7,12 +7,14 @@
 //   GET    /v1/openapi.json                                  no token
 //   POST   /v1/customers                                     customers.create
 //   GET    /v1/customers                                     customers.view    (the table)
-//   GET    /v1/customers/export.csv                          customers.view    (the table as CSV)
+//   GET    /v1/customers/export.csv[?consent=email|sms]      customers.view    (the table as CSV)
 //   POST   /v1/customers/imports?mode=merge|replace          customers.manage  (body: CSV)
 //   GET    /v1/customers/imports/{id}                        customers.manage
 //   POST   /v1/customers/imports/{id}/confirm                customers.manage
 //   GET    /v1/customers/{ref}                               customers.view    (ref: id or code)
 //   PATCH  /v1/customers/{ref}                               customers.edit
+//   PUT    /v1/customers/{ref}/consent                       customers.edit
+//   GET    /v1/customers/{ref}/personal-data                 customers.export_personal
 //   DELETE /v1/customers/{ref}                               customers.manage
 //   POST   /v1/customers/{ref}/deactivate | /reactivate      customers.manage
 //   POST   /v1/customers/{ref}/purchases | /refunds          customers.edit
@@ -181,6 +183,9 @@ class Service {
   HttpResponse TopUpCreditRoute(Context& ctx);
   HttpResponse DeductCreditRoute(Context& ctx);
   HttpResponse AdjustCreditRoute(Context& ctx);
+  // api/consent_routes.cc
+  HttpResponse SetConsentRoute(Context& ctx);
+  HttpResponse PersonalDataRoute(Context& ctx);
   HttpResponse ExportCustomers(Context& ctx);
   HttpResponse AnalyseImport(Context& ctx);
   HttpResponse GetImport(Context& ctx);

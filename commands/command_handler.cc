@@ -163,7 +163,8 @@ Result<std::optional<CommandOutcome>> CommandHandler::Earlier(const std::string&
 
 Result<CommandOutcome> CommandHandler::Register(const CustomerDetails& details,
                                                 const std::string& actor,
-                                                std::string_view request_key) {
+                                                std::string_view request_key,
+                                                std::vector<ConsentChoice> consents) {
   auto settings = LoadSettings();
   if (!settings) return Error(settings.error());
   if (!settings->modules.customers) {
@@ -171,11 +172,15 @@ Result<CommandOutcome> CommandHandler::Register(const CustomerDetails& details,
                                             "the customers module is disabled"));
   }
   if (auto normalized = NormalizeDetails(details); !normalized) return Error(normalized.error());
+  if (!consents.empty()) {
+    if (Status st = ValidateChoices(consents); !st.ok()) return Error(st);  // before a code is used
+  }
   RegisterCustomer cmd;
   cmd.customer_id = RequestUuid(request_key, "customer");
   cmd.code = NextCode();
   cmd.details = details;
   cmd.origin_store = node_ == kHqNode ? "" : node_;
+  cmd.consents = std::move(consents);
   auto outcome = Execute(cmd.customer_id, cmd, actor, std::nullopt, request_key);
   if (outcome) outcome->customer_id = cmd.customer_id;
   return outcome;

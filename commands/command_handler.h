@@ -53,9 +53,11 @@ class CommandHandler {
   // the command is not decided again: its first outcome is returned, with
   // `recovered` set. Distinct requests must have distinct keys.
 
-  // Registers a new customer with a fresh id and this node's next code.
+  // Registers a new customer with a fresh id and this node's next code, with
+  // the marketing consent given at registration if any (source "register").
   Result<CommandOutcome> Register(const CustomerDetails& details, const std::string& actor,
-                                  std::string_view request_key = {});
+                                  std::string_view request_key = {},
+                                  std::vector<ConsentChoice> consents = {});
   // Runs `cmd` against the customer `customer_id`. With `if_version`, refuses
   // (FailedPrecondition "version_mismatch") unless the customer is at exactly
   // that version.

@@ -5,7 +5,9 @@
 #include <cstdint>
 #include <string>
 #include <variant>
+#include <vector>
 
+#include "domain/consent.h"
 #include "domain/details.h"
 #include "domain/loyalty.h"
 #include "domain/money.h"
@@ -17,9 +19,19 @@ struct RegisterCustomer {
   std::string code;         // from the node's CodeAllocator
   CustomerDetails details;
   std::string origin_store;  // "" at HQ
+  // Marketing consent given with the registration (domain/consent.h), each
+  // recorded as customer.consent_changed with `consent_source`.
+  std::vector<ConsentChoice> consents;
+  ConsentSource consent_source = ConsentSource::kRegister;
 };
 struct ChangeDetails {
   DetailsPatch patch;
+};
+// Gives or withdraws marketing consent (domain/consent.h). A channel already
+// in the state asked for is left as it is.
+struct SetConsent {
+  std::vector<ConsentChoice> choices;
+  ConsentSource source = ConsentSource::kHq;
 };
 struct DeactivateCustomer {};
 struct ReactivateCustomer {};
@@ -66,7 +78,7 @@ struct AdjustCredit {
 using CustomerCommand =
     std::variant<RegisterCustomer, ChangeDetails, DeactivateCustomer, ReactivateCustomer,
                  DeleteCustomer, RecordPurchase, RefundPurchase, RedeemPoints, AdjustPoints,
-                 TopUpCredit, DeductCredit, AdjustCredit>;
+                 TopUpCredit, DeductCredit, AdjustCredit, SetConsent>;
 
 struct SetLoyaltyProgram {
   LoyaltyProgram program;

@@ -1,5 +1,7 @@
 #include "domain/customer.h"
 
+#include <algorithm>
+
 #include "domain/customer_code.h"
 #include "domain/ids.h"
 #include "domain/ledger.h"
@@ -61,8 +63,26 @@ Result<Events> DecideRegister(const CustomerState& s, const RegisterCustomer& c)
   }
   auto details = NormalizeDetails(c.details);
   if (!details) return Error(details.error());
-  return Events{CustomerRegistered{*id, FormatCustomerCode(code->node, code->sequence),
-                                   std::move(*details), c.origin_store}};
+  if (!c.consents.empty()) {
+    if (Status st = ValidateChoices(c.consents); !st.ok()) return Error(st);
+  }
+  Events out{CustomerRegistered{*id, FormatCustomerCode(code->node, code->sequence),
+                                std::move(*details), c.origin_store}};
+  for (const ConsentChoice& choice : c.consents) {
+    out.push_back(CustomerConsentChanged{choice.channel, choice.granted, c.consent_source, {}});
+  }
+  return out;
+}
+
+Result<Events> DecideConsent(const CustomerState& s, const SetConsent& c) {
+  if (Status st = ValidateChoices(c.choices); !st.ok()) return Error(st);
+  Events out;
+  for (const ConsentChoice& choice : c.choices) {
+    const ConsentState wanted = choice.granted ? ConsentState::kGranted : ConsentState::kWithdrawn;
+    if (s.consents[choice.channel].state == wanted) continue;
+    out.push_back(CustomerConsentChanged{choice.channel, choice.granted, c.source, {}});
+  }
+  return out;
 }
 
 Result<Events> DecideChange(const CustomerState& s, const ChangeDetails& c) {
@@ -269,6 +289,7 @@ Result<std::vector<CustomerEvent>> Decide(const CustomerState& s, const Settings
           [&](const TopUpCredit& c) { return DecideTopUp(s, c); },
           [&](const DeductCredit& c) { return DecideDeduct(s, c); },
           [&](const AdjustCredit& c) { return DecideAdjustCredit(s, c); },
+          [&](const SetConsent& c) { return DecideConsent(s, c); },
       },
       cmd);
 }
@@ -325,6 +346,14 @@ CustomerState Evolve(CustomerState s, const CustomerEvent& event) {
                    line.reversed_points = SaturatingAdd(line.reversed_points, e.points);
                  },
                  [&](const CreditToppedUp& e) { s.top_ups[e.payment_ref] = e.amount; },
+                 [&](const CustomerConsentChanged& e) {
+                   s.stamps.max_hlc = std::max(s.stamps.max_hlc, e.stamp.hlc);
+                   if (s.consents.Take(e.channel, e.stamp)) {
+                     ChannelConsent& c = s.consents[e.channel];
+                     c.state = e.granted ? ConsentState::kGranted : ConsentState::kWithdrawn;
+                     c.source = e.source;
+                   }
+                 },
                  [&](const DuplicateReversed& e) {
                    // The duplicate's share of its tab comes off the tab's line.
                    if (e.kind == "purchase") {
@@ -356,6 +385,7 @@ void StampEdits(const CustomerState& state, std::int64_t now_ms, std::string_vie
                                   [](CustomerDeactivated& e) { return &e.stamp; },
                                   [](CustomerReactivated& e) { return &e.stamp; },
                                   [](CustomerDeleted& e) { return &e.stamp; },
+                                  [](CustomerConsentChanged& e) { return &e.stamp; },
                                   [](auto&) -> Stamp* { return nullptr; },
                               },
                               event);

@@ -20,6 +20,9 @@
 //   take a balance below zero. Refunds reverse the points a purchase earned
 //   (pro rata for a part refund), which may take points below zero if they
 //   were already redeemed.
+// - consent (domain/consent.h) can be given or withdrawn whether the
+//   customer is active or not; each choice must name a channel once, and a
+//   channel already in the state asked for records nothing.
 // - concurrent edits made on different nodes resolve per field, last writer
 //   wins by stamp (domain/stamp.h); balances are sums, so every node's Evolve
 //   ends in the same state whatever order replicated events arrive in.
@@ -70,6 +73,7 @@ struct CustomerState {
   std::map<std::string, RefundLine> refunds;      // by refund id
   std::map<std::string, Money> top_ups;           // by payment reference
   FieldStamps stamps;                             // of the details and active
+  Consents consents;                              // marketing consent per channel
 
   bool operator==(const CustomerState&) const = default;
 };
@@ -78,7 +82,8 @@ Result<std::vector<CustomerEvent>> Decide(const CustomerState& state, const Sett
                                           const CustomerCommand& cmd);
 CustomerState Evolve(CustomerState state, const CustomerEvent& event);
 
-// Gives the edits among `events` (details changed, deactivated, reactivated)
+// Gives the edits among `events` (details changed, deactivated, reactivated,
+// deleted, consent changed)
 // the stamp of an edit made at `now_ms` on `node` (domain/stamp.h).
 void StampEdits(const CustomerState& state, std::int64_t now_ms, std::string_view node,
                 std::vector<CustomerEvent>* events);

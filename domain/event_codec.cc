@@ -2,6 +2,7 @@
 
 #include <simdjson.h>
 
+#include <array>
 #include <boost/json.hpp>
 
 #include "domain/overloaded.h"
@@ -125,6 +126,12 @@ json::object ToJson(const CustomerEvent& event) {
                    o["store"] = e.store;
                    o["shortfall"] = e.shortfall;
                  },
+                 [&](const CustomerConsentChanged& e) {
+                   o["channel"] = ConsentChannelName(e.channel);
+                   o["granted"] = e.granted;
+                   o["source"] = ConsentSourceName(e.source);
+                   PutStamp(o, e.stamp);
+                 },
              },
              event);
   return o;
@@ -147,6 +154,13 @@ class Reader {
     if (obj_[key].error() == simdjson::NO_SUCH_FIELD) return std::nullopt;
     return Str(key);
   }
+  bool Bool(std::string_view key) {
+    bool v = false;
+    if (obj_[key].get_bool().get(v) != simdjson::SUCCESS) Fail(key);
+    return v;
+  }
+  // Marks `key` as holding a value the type does not know.
+  void Bad(std::string_view key) { Fail(key); }
   std::int64_t Int(std::string_view key) {
     std::int64_t v = 0;
     if (obj_[key].get_int64().get(v) != simdjson::SUCCESS) Fail(key);
@@ -272,6 +286,20 @@ const CustomerType kCustomerTypes[] = {
      [](Reader& r) -> CustomerEvent {
        return PointsShortfallDetected{r.Str("redemption_id"), r.Str("store"), r.Int("shortfall")};
      }},
+    {"customer.consent_changed",
+     [](Reader& r) -> CustomerEvent {
+       CustomerConsentChanged e;
+       auto channel = ParseConsentChannel(r.Str("channel"), "channel");
+       if (!channel) r.Bad("channel");
+       e.channel = channel.value_or(ConsentChannel::kEmail);
+       e.granted = r.Bool("granted");
+       auto source = ParseConsentSource(r.Str("source"));
+       if (!source) r.Bad("source");
+       e.source = source.value_or(ConsentSource::kRegister);
+       e.stamp.hlc = r.Int("hlc");  // stamped from its first schema
+       e.stamp.node = r.Str("node");
+       return e;
+     }},
 };
 static_assert(std::size(kCustomerTypes) == std::variant_size_v<CustomerEvent>);
 
@@ -350,6 +378,15 @@ Result<CustomerEvent> DecodeCustomerEvent(std::string_view type, std::uint32_t s
   }
   return Error(Status::InvalidArgument("type", "unknown_event_type",
                                        "unknown customer event type '" + std::string(type) + "'"));
+}
+
+std::span<const std::string_view> CustomerEventTypes() {
+  static const auto kNames = [] {
+    std::array<std::string_view, std::size(kCustomerTypes)> names;
+    for (std::size_t i = 0; i < names.size(); ++i) names[i] = kCustomerTypes[i].name;
+    return names;
+  }();
+  return kNames;
 }
 
 std::uint32_t SchemaOf(const CustomerEvent& e) { return kCustomerTypes[e.index()].schema; }

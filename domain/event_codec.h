@@ -24,6 +24,7 @@
 //   ledger.conflict_recorded   {"kind","reference","event_id","other_id","store"}
 //   loyalty.points_expired     {"lot_id","points","expired_at"}
 //   loyalty.points_shortfall_detected {"redemption_id","store","shortfall"}
+//   customer.consent_changed   {"channel": "email"|"sms", "granted", "source", "hlc", "node"}
 //   settings.loyalty_program_set {"points","per_amount","rounding",
 //                                 ["expiry","expiry_months"]}      (schema 2)
 //   settings.module_enabled | .module_disabled        {"module"}
@@ -33,9 +34,11 @@
 // schema-1 payloads, without "hlc" and "node", decode with the zero stamp.
 // loyalty_program_set is at schema 2: "expiry" (omitted for never) and
 // "expiry_months"; a schema-1 program never expires points.
+// consent_changed is stamped from its first schema (1): "hlc" and "node" are required.
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -46,6 +49,10 @@ namespace clientele {
 
 std::string EncodePayload(const CustomerEvent& event);
 std::string EncodePayload(const SettingsEvent& event);
+
+// Every customer-stream event type this build knows, in the CustomerEvent
+// variant's order.
+std::span<const std::string_view> CustomerEventTypes();
 
 // True if `type` names a customer-stream or settings event respectively.
 bool IsCustomerEventType(std::string_view type);

@@ -17,6 +17,7 @@
 //   credit.topped_up / .deducted / .adjusted
 //   credit.overdraft_detected
 //   ledger.duplicate_reversed, ledger.conflict_recorded
+//   customer.consent_changed
 #pragma once
 
 #include <cstdint>
@@ -24,6 +25,7 @@
 #include <string_view>
 #include <variant>
 
+#include "domain/consent.h"
 #include "domain/details.h"
 #include "domain/loyalty.h"
 #include "domain/money.h"
@@ -177,12 +179,23 @@ struct PointsShortfallDetected {
   bool operator==(const PointsShortfallDetected&) const = default;
 };
 
+// A customer's marketing consent for one channel was given or withdrawn
+// (domain/consent.h). Holds no personal data: the store and the time are the
+// event's origin and time.
+struct CustomerConsentChanged {
+  ConsentChannel channel = ConsentChannel::kEmail;
+  bool granted = false;
+  ConsentSource source = ConsentSource::kRegister;
+  Stamp stamp;
+  bool operator==(const CustomerConsentChanged&) const = default;
+};
+
 using CustomerEvent =
     std::variant<CustomerRegistered, CustomerDetailsChanged, CustomerDeactivated,
                  CustomerReactivated, CustomerDeleted, PurchaseRecorded, PurchaseRefunded,
                  PointsEarned, PointsReversed, PointsRedeemed, PointsAdjusted, CreditToppedUp,
                  CreditDeducted, CreditAdjusted, CreditOverdraftDetected, DuplicateReversed,
-                 ConflictRecorded, PointsExpired, PointsShortfallDetected>;
+                 ConflictRecorded, PointsExpired, PointsShortfallDetected, CustomerConsentChanged>;
 
 struct LoyaltyProgramSet {
   LoyaltyProgram program;

@@ -122,6 +122,18 @@ Status CheckChanged(const CustomerDetailsChanged& e, const PeerContext& ctx) {
   return CheckStamp(e.stamp, ctx);
 }
 
+// A consent change's source must fit its origin: "hq" only from HQ, "store"
+// only from a store.
+Status CheckConsent(const CustomerConsentChanged& e, const PeerContext& ctx) {
+  const bool at_hq = ctx.origin == kHqNode;
+  if ((e.source == ConsentSource::kHq && !at_hq) || (e.source == ConsentSource::kStore && at_hq)) {
+    return Invalid("source", "foreign_source",
+                   "consent with source '" + std::string(ConsentSourceName(e.source)) +
+                       "' cannot come from " + std::string(ctx.origin));
+  }
+  return CheckStamp(e.stamp, ctx);
+}
+
 }  // namespace
 
 Status CheckNotFuture(std::string_view field, std::int64_t ms, const PeerContext& ctx) {
@@ -211,6 +223,7 @@ Status CheckPeerEvent(const CustomerEvent& event, const PeerContext& ctx) {
             return First({Id(e.redemption_id, "redemption_id"), ValidateNodeId(e.store, "store"),
                           PositiveAmount("shortfall", e.shortfall, kMaxPoints)});
           },
+          [&](const CustomerConsentChanged& e) { return CheckConsent(e, ctx); },
       },
       event);
 }

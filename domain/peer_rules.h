@@ -10,7 +10,9 @@
 // - an edit's stamp was made by the origin, and neither it nor the event's
 //   time is ahead of the receiver's clock by more than the allowed skew (a
 //   store offline for days legitimately sends old times: the past is fine);
-// - a loyalty program is within ValidateProgram's ranges.
+// - a loyalty program is within ValidateProgram's ranges;
+// - a consent change's source fits its origin ("hq" from HQ, "store" from a
+//   store) and its stamp is the origin's, as an edit's.
 //
 // Which types each origin may send at all is the caller's rule: settings,
 // the node registry, overdraft and shortfall records and expiries are HQ's

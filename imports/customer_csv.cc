@@ -82,7 +82,33 @@ const std::pair<const char*, CsvColumn> kAliases[] = {
     {"vat", CsvColumn::kTaxId},
     {"vatnumber", CsvColumn::kTaxId},
     {"taxnumber", CsvColumn::kTaxId},
+    {"acceptsemailmarketing", CsvColumn::kEmailConsent},  // Shopify, ours
+    {"acceptsmarketing", CsvColumn::kEmailConsent},       // Shopify's older export
+    {"emailconsent", CsvColumn::kEmailConsent},
+    {"emailmarketing", CsvColumn::kEmailConsent},
+    {"emailoptin", CsvColumn::kEmailConsent},
+    {"emailsubscriptionstatus", CsvColumn::kEmailConsent},  // Square
+    {"acceptssmsmarketing", CsvColumn::kSmsConsent},        // Shopify, ours
+    {"smsconsent", CsvColumn::kSmsConsent},
+    {"smsmarketing", CsvColumn::kSmsConsent},
+    {"smsoptin", CsvColumn::kSmsConsent},
 };
+
+// A consent cell: true grants, false withdraws, nullopt is not a consent.
+std::optional<bool> ParseConsentCell(std::string_view cell) {
+  std::string v;
+  for (unsigned char c : cell) {
+    if (c != ' ' && c != '_' && c != '-') v.push_back(static_cast<char>(std::tolower(c)));
+  }
+  for (std::string_view yes : {"yes", "y", "true", "1", "granted", "subscribed", "optedin"}) {
+    if (v == yes) return true;
+  }
+  for (std::string_view no : {"no", "n", "false", "0", "withdrawn", "unsubscribed", "notsubscribed",
+                              "optedout", "declined"}) {
+    if (v == no) return false;
+  }
+  return std::nullopt;
+}
 
 // The address's columns, in the order their values are joined.
 constexpr CsvColumn kAddressParts[] = {
@@ -218,6 +244,20 @@ ImportRow ReadImportRow(const std::vector<std::string>& fields, const ColumnMap&
   if (std::string address = JoinAddress(cell); !address.empty()) {
     values.push_back({*map.Of(DetailField::kAddress), DetailField::kAddress, std::move(address)});
   }
+  for (ConsentChannel channel : kAllConsentChannels) {
+    const CsvColumn c =
+        channel == ConsentChannel::kSms ? CsvColumn::kSmsConsent : CsvColumn::kEmailConsent;
+    const std::string v = cell(c);
+    if (v.empty()) continue;
+    auto given = ParseConsentCell(v);
+    if (!given) {
+      row.errors.push_back({line, header[*map[c]], "invalid_consent",
+                            "a consent is yes or no (or true/false, granted/withdrawn), not '" +
+                                v.substr(0, 40) + "'"});
+      continue;
+    }
+    row.consent[static_cast<int>(channel)] = *given;
+  }
   // Left to right, as the file has them, so errors read in the file's order.
   std::sort(values.begin(), values.end(),
             [](const Value& a, const Value& b) { return a.at < b.at; });
@@ -245,9 +285,35 @@ ImportRow ReadImportRow(const std::vector<std::string>& fields, const ColumnMap&
 }
 
 const std::vector<std::string>& ExportHeader() {
-  static const std::vector<std::string> kHeader = {"First Name", "Last Name", "Email",
-                                                   "Phone",      "Address",   "Code"};
+  static const std::vector<std::string> kHeader = {"First Name",
+                                                   "Last Name",
+                                                   "Email",
+                                                   "Phone",
+                                                   "Address",
+                                                   "Code",
+                                                   "Accepts Email Marketing",
+                                                   "Accepts SMS Marketing"};
   return kHeader;
+}
+
+std::string_view ConsentCell(ConsentState state) {
+  switch (state) {
+    case ConsentState::kGranted:
+      return "yes";
+    case ConsentState::kWithdrawn:
+      return "no";
+    case ConsentState::kNeverAsked:
+      return "";
+  }
+  return "";
+}
+
+std::vector<ConsentChoice> ImportRow::ConsentChoices() const {
+  std::vector<ConsentChoice> out;
+  for (ConsentChannel c : kAllConsentChannels) {
+    if (const auto& given = consent[static_cast<int>(c)]) out.push_back({c, *given});
+  }
+  return out;
 }
 
 Result<ColumnMap> MapHeader(const std::vector<std::string>& header) {

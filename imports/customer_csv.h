@@ -2,7 +2,8 @@
 // files other systems and spreadsheets write.
 //
 // Clientele exports, in this order: First Name, Last Name, Email, Phone,
-// Address, Code. Reading, header names match in any letter case and order,
+// Address, Code, Accepts Email Marketing, Accepts SMS Marketing (yes, no, or
+// empty while never asked). Reading, header names match in any letter case and order,
 // ignoring spaces, dashes, underscores and dots, with common aliases
 // ("E-mail", "Email Address", "Phone Number", "Mobile", "Address1",
 // "Street", "Customer Code", "Memo"...) and the columns of Shopify's and
@@ -18,6 +19,14 @@
 // column is the first part. A record without a Phone takes its address's
 // phone (Shopify's "Default Address Phone").
 //
+// Marketing consent: "Accepts Email Marketing" and "Accepts SMS Marketing"
+// (Shopify's export and ours), "Accepts Marketing" (Shopify's older export:
+// email), "Email Subscription Status" (Square), "Email Consent", "SMS
+// Consent"... A cell yes, y, true, 1, granted, subscribed grants; no, n,
+// false, 0, withdrawn, unsubscribed, not subscribed withdraws (any letter
+// case); an empty cell leaves the consent as it is; anything else is an
+// "invalid_consent" error. Imported consent has the source "import".
+//
 // Cells: surrounding white space is trimmed, and a leading ' that a
 // spreadsheet or an exporter put in front of a value to keep it text
 // ("'+49 30 901820", "'02134", "'SW1Y 4JH", and "'=..." as CsvWriter defuses
@@ -31,6 +40,7 @@
 #include <string>
 #include <vector>
 
+#include "domain/consent.h"
 #include "domain/details.h"
 #include "domain/status.h"
 
@@ -53,8 +63,10 @@ enum class CsvColumn {
   kCountry,
   kCountryCode,
   kAddressPhone,  // the phone when a record has no kPhone
+  kEmailConsent,  // marketing consent (domain/consent.h), as the banner says
+  kSmsConsent,
 };
-inline constexpr int kCsvColumnCount = 16;
+inline constexpr int kCsvColumnCount = 18;
 
 // The header row Clientele writes.
 const std::vector<std::string>& ExportHeader();
@@ -91,12 +103,20 @@ struct ImportRow {
   // The details the row sets; an empty cell sets nothing (the field stays as
   // it is on an existing customer).
   DetailsPatch patch;
+  // The consent the row gives, by ConsentChannel; nullopt: an empty cell.
+  std::array<std::optional<bool>, kConsentChannelCount> consent;
   std::vector<RowError> errors;  // every bad cell, not just the first
+
+  // The consent cells as choices (empty if the row has none).
+  std::vector<ConsentChoice> ConsentChoices() const;
 };
 
 // Reads `fields` (a record that started on `line`) through `map`, checking
 // every cell with the rules of domain/details.h (cells cleaned as the banner
 // says; missing trailing cells are empty).
+// The export's consent cell of a channel: "yes", "no", or "" when never asked.
+std::string_view ConsentCell(ConsentState state);
+
 ImportRow ReadImportRow(const std::vector<std::string>& fields, const ColumnMap& map,
                         const std::vector<std::string>& header, std::int64_t line);
 

@@ -1,5 +1,6 @@
 // The customer file Clientele writes: RFC 4180, UTF-8, CRLF, with the header
-// First Name, Last Name, Email, Phone, Address, Code (imports/customer_csv.h), one
+// First Name, Last Name, Email, Phone, Address, Code, Accepts Email Marketing,
+// Accepts SMS Marketing (imports/customer_csv.h), one
 // record per customer the search finds, in the table's order. Cells a
 // spreadsheet would run as a formula are defused (imports/csv.h).
 //
@@ -9,9 +10,11 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "domain/consent.h"
 #include "projections/projector.h"
 
 namespace clientele {
@@ -20,8 +23,10 @@ class CustomerExport {
  public:
   static constexpr std::size_t kChunkBytes = 64 << 10;
 
-  // `projections` must outlive the export.
-  CustomerExport(const Projector& projections, const TableSearch& search);
+  // `projections` must outlive the export. With `consent`, only the
+  // customers who granted marketing consent on that channel are in the file.
+  CustomerExport(const Projector& projections, const TableSearch& search,
+                 std::optional<ConsentChannel> consent = std::nullopt);
 
   // Appends the next part of the file (about kChunkBytes) to `out`; false
   // once the whole file has been given.
@@ -31,6 +36,7 @@ class CustomerExport {
 
  private:
   const Projector& projections_;
+  std::optional<ConsentChannel> consent_;
   std::vector<std::uint32_t> rows_;
   std::size_t next_ = 0;
   bool header_done_ = false;

@@ -50,6 +50,7 @@ CustomerState StateOf(const CustomerRow& r) {
   s.last_visit_ms = r.last_visit_ms;
   s.has_history = r.points != 0 || r.credit != 0 || r.total_spent != 0 || r.last_visit_ms != 0;
   s.stamps = r.stamps;
+  for (ConsentChannel c : kAllConsentChannels) s.consents[c] = r.consent(c).consent;
   return s;
 }
 
@@ -295,10 +296,14 @@ class Planner {
       return Status::OK();
     }
     change.details = std::move(*details);
+    change.consents = row.ConsentChoices();
     ++summary_.created;
     fingerprint_.Add("create");
     fingerprint_.Add(std::to_string(row.line));
     for (const std::string& v : change.details.values) fingerprint_.Add(v);
+    for (const ConsentChoice& c : change.consents) {
+      fingerprint_.Add(std::string(ConsentChannelName(c.channel)) + (c.granted ? "=1" : "=0"));
+    }
     return Emit(std::move(change));
   }
 
@@ -319,6 +324,16 @@ class Planner {
                 events.error().message()});
       ++summary_.rows_with_errors;
       return Status::OK();
+    }
+    if (std::vector<ConsentChoice> choices = row.ConsentChoices(); !choices.empty()) {
+      auto consent =
+          Decide(change.before, settings_, SetConsent{std::move(choices), ConsentSource::kImport});
+      if (!consent) {
+        AddError({row.line, "", consent.error().reason(), consent.error().message()});
+        ++summary_.rows_with_errors;
+        return Status::OK();
+      }
+      events->insert(events->end(), consent->begin(), consent->end());
     }
     if (events->empty()) {
       ++summary_.unchanged;

@@ -5,7 +5,8 @@
 //     case), else by phone digits; a key shared by several customers is an
 //     "ambiguous_match" error, never a guess;
 //   - a matched record updates the fields whose cells are not empty (an
-//     empty cell leaves the field as it is) or, if nothing differs, is
+//     empty cell leaves the field as it is) and the marketing consent its
+//     consent cells give (source "import"), or, if nothing differs, is
 //     unchanged;
 //   - an unmatched record is a new customer (first and last name required);
 //   - the same customer twice in one file is a "duplicate_in_file" error on
@@ -50,8 +51,10 @@ struct ImportChange {
   enum class Kind { kCreate, kUpdate, kDelete, kDeactivate };
   Kind kind = Kind::kCreate;
   std::int64_t line = 0;  // the record's line; 0 for a customer missing from the file
-  // kCreate: the new customer's details (id and code are given when applied).
+  // kCreate: the new customer's details (id and code are given when applied)
+  // and the consent its record gives (source "import").
   CustomerDetails details;
+  std::vector<ConsentChoice> consents;
   // Otherwise: the customer as the projections have it, its stream version,
   // and the events decided (not yet stamped: see StampEdits).
   CustomerState before;

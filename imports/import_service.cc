@@ -168,11 +168,12 @@ Result<ImportRecord> ImportService::Confirm(const std::string& id, const std::st
     if (change.kind == ImportChange::Kind::kCreate) {
       customer_id = DerivedUuid("import:" + id + ":line:" + std::to_string(change.line));
       expected = ExpectedVersion::NoStream();
-      RegisterCustomer cmd{customer_id, commands_->NextCode(), std::move(change.details),
-                           origin_store};
+      RegisterCustomer cmd{customer_id,  commands_->NextCode(),      std::move(change.details),
+                           origin_store, std::move(change.consents), ConsentSource::kImport};
       auto decided = Decide(CustomerState{}, settings, cmd);
       if (!decided) return decided.error();
       events = std::move(*decided);
+      StampEdits(CustomerState{}, now, node_, &events);  // the consents given
     } else {
       events = std::move(change.events);
       StampEdits(change.before, now, node_, &events);

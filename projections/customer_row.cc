@@ -41,6 +41,16 @@ Result<std::optional<HistoryEntry>> Apply(const RecordedEvent& event, CustomerRo
                    if (row->stamps.Take(kActiveStamp, e.stamp)) row->active = false;
                    if (!row->has_history) row->deleted = true;
                  },
+                 [&](const CustomerConsentChanged& e) {
+                   // As domain/customer.h Evolve: the latest stamp of each channel wins.
+                   row->stamps.max_hlc = std::max(row->stamps.max_hlc, e.stamp.hlc);
+                   ConsentRecord& r = row->consents[static_cast<int>(e.channel)];
+                   if (e.stamp < r.consent.stamp) return;
+                   r.consent = {e.granted ? ConsentState::kGranted : ConsentState::kWithdrawn,
+                                e.source, e.stamp};
+                   r.time_ms = event.time_ms;
+                   r.store = event.origin;
+                 },
                  [](const auto&) {},
              },
              *decoded);
@@ -66,13 +76,17 @@ Result<std::optional<HistoryEntry>> Apply(const RecordedEvent& event, CustomerRo
 //          flags:u8 (1 active, 2 deleted, 4 has history)
 //          points:le64 credit:le64 spent:le64 last_visit:le64 created:le64
 //          updated:le64 version:le64 position:le64
-//          [fmt 2 only: max_hlc:le64 n:u8 (field:u8 hlc:le64 lp(node))*n]
-// Format 2 adds the stamps of an edited row; a row never edited stays at 1.
+//          [fmt 2, 3: max_hlc:le64 n:u8 (field:u8 hlc:le64 lp(node))*n]
+//          [fmt 3: m:u8 (channel:u8 state:u8 source:u8 hlc:le64 lp(node)
+//                        time:le64 lp(store))*m]
+// Format 2 adds the stamps of an edited row, format 3 the consents of a row
+// that has any; a row never edited stays at 1.
 std::string EncodeRow(const CustomerRow& r) {
-  const bool stamped = r.stamps != FieldStamps{};
+  const bool consented = r.consents != decltype(r.consents){};
+  const bool stamped = consented || r.stamps != FieldStamps{};
   std::string out;
   out.reserve(160);
-  out.push_back(stamped ? 2 : 1);
+  out.push_back(consented ? 3 : stamped ? 2 : 1);
   coding::PutLp(&out, r.id);
   coding::PutLp(&out, r.code);
   for (DetailField f : kAllDetailFields) coding::PutLp(&out, r.details[f]);
@@ -96,19 +110,65 @@ std::string EncodeRow(const CustomerRow& r) {
       coding::PutLp(&out, r.stamps.at[i].node);
     }
   }
+  if (consented) {
+    const std::size_t count_at = out.size();
+    out.push_back(0);
+    for (std::size_t i = 0; i < r.consents.size(); ++i) {
+      const ConsentRecord& c = r.consents[i];
+      if (c == ConsentRecord{}) continue;
+      ++out[count_at];
+      out.push_back(static_cast<char>(i));
+      out.push_back(static_cast<char>(c.consent.state));
+      out.push_back(static_cast<char>(c.consent.source));
+      coding::PutLe64(&out, static_cast<std::uint64_t>(c.consent.stamp.hlc));
+      coding::PutLp(&out, c.consent.stamp.node);
+      coding::PutLe64(&out, static_cast<std::uint64_t>(c.time_ms));
+      coding::PutLp(&out, c.store);
+    }
+  }
   return out;
 }
+
+namespace {
+
+// The consents section of a format-3 row.
+bool DecodeConsents(coding::Decoder* in, CustomerRow* r) {
+  std::string_view count;
+  if (!in->View(1, &count)) return false;
+  for (int n = static_cast<unsigned char>(count[0]); n > 0; --n) {
+    std::string_view head;
+    std::uint64_t hlc = 0, time = 0;
+    if (!in->View(3, &head)) return false;
+    const auto channel = static_cast<unsigned char>(head[0]);
+    const auto state = static_cast<unsigned char>(head[1]);
+    const auto source = static_cast<unsigned char>(head[2]);
+    if (channel >= r->consents.size() || state > 2 || source > 3) return false;
+    ConsentRecord& c = r->consents[channel];
+    c.consent.state = static_cast<ConsentState>(state);
+    c.consent.source = static_cast<ConsentSource>(source);
+    if (!in->Le64(&hlc) || !in->Lp(&c.consent.stamp.node) || !in->Le64(&time) ||
+        !in->Lp(&c.store)) {
+      return false;
+    }
+    c.consent.stamp.hlc = static_cast<std::int64_t>(hlc);
+    c.time_ms = static_cast<std::int64_t>(time);
+  }
+  return true;
+}
+
+}  // namespace
 
 Status DecodeRow(std::string_view bytes, CustomerRow* r) {
   coding::Decoder in(bytes);
   std::string_view fmt, flags;
-  bool ok = in.View(1, &fmt) && (fmt[0] == 1 || fmt[0] == 2) && in.Lp(&r->id) && in.Lp(&r->code);
+  bool ok = in.View(1, &fmt) && fmt[0] >= 1 && fmt[0] <= 3 && in.Lp(&r->id) && in.Lp(&r->code);
   for (DetailField f : kAllDetailFields) ok = ok && in.Lp(&r->details[f]);
   ok = ok && in.Lp(&r->origin_store) && in.View(1, &flags);
   std::uint64_t v[8] = {};
   for (auto& x : v) ok = ok && in.Le64(&x);
   r->stamps = FieldStamps{};
-  if (ok && fmt[0] == 2) {
+  r->consents = {};
+  if (ok && fmt[0] >= 2) {
     std::uint64_t max_hlc = 0;
     std::string_view count;
     ok = in.Le64(&max_hlc) && in.View(1, &count);
@@ -124,6 +184,7 @@ Status DecodeRow(std::string_view bytes, CustomerRow* r) {
       ok = in.Lp(&s.node);
     }
   }
+  if (ok && fmt[0] == 3) ok = DecodeConsents(&in, r);
   if (!ok || !in.empty()) return Status::Corruption("a customer row does not parse");
   r->active = flags[0] & 1;
   r->deleted = flags[0] & 2;

@@ -3,11 +3,13 @@
 // Apply and can be rebuilt from it at any time.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "domain/consent.h"
 #include "domain/details.h"
 #include "domain/money.h"
 #include "domain/stamp.h"
@@ -15,6 +17,16 @@
 #include "eventstore/event.h"
 
 namespace clientele {
+
+// A channel's marketing consent as the table shows it: the state and source
+// of the change that won (domain/consent.h), and when and at which node it
+// was made (the event's time and origin).
+struct ConsentRecord {
+  ChannelConsent consent;
+  std::int64_t time_ms = 0;  // 0: never asked
+  std::string store;         // "hq" or a store id; "" when never asked
+  bool operator==(const ConsentRecord&) const = default;
+};
 
 struct CustomerRow {
   std::string id;
@@ -33,7 +45,9 @@ struct CustomerRow {
   std::int64_t version = 0;    // the stream version of the last event applied
   std::uint64_t position = 0;  // the log position of the last event applied
   FieldStamps stamps;          // which edit set each field (domain/stamp.h)
+  std::array<ConsentRecord, kConsentChannelCount> consents;  // by ConsentChannel
 
+  const ConsentRecord& consent(ConsentChannel c) const { return consents[static_cast<int>(c)]; }
   bool operator==(const CustomerRow&) const = default;
 };
 

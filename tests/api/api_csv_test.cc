@@ -27,15 +27,17 @@ TEST_F(ApiTest, ExportStreamsTheTableAsCsv) {
   EXPECT_EQ(all.header("content-type"), "text/csv; charset=utf-8");
   EXPECT_EQ(all.header("transfer-encoding"), "chunked");
   EXPECT_EQ(all.body,
-            "First Name,Last Name,Email,Phone,Address,Code\r\n"
-            "\"'=HYPERLINK(1)\",Evil,,,,CUST-00002\r\n"
-            "Ada,Lovelace,ada@example.com,\"'+44 20 7946 0001\",,CUST-00001\r\n"
-            "Alan,Turing,,,,CUST-00003\r\n");
+            "First Name,Last Name,Email,Phone,Address,Code,Accepts Email Marketing,Accepts SMS "
+            "Marketing\r\n"
+            "\"'=HYPERLINK(1)\",Evil,,,,CUST-00002,,\r\n"
+            "Ada,Lovelace,ada@example.com,\"'+44 20 7946 0001\",,CUST-00001,,\r\n"
+            "Alan,Turing,,,,CUST-00003,,\r\n");
   Reply found = Call("GET", "/v1/customers/export.csv?search=ada");
   ASSERT_EQ(found.status, 200);
   EXPECT_EQ(found.body,
-            "First Name,Last Name,Email,Phone,Address,Code\r\n"
-            "Ada,Lovelace,ada@example.com,\"'+44 20 7946 0001\",,CUST-00001\r\n");
+            "First Name,Last Name,Email,Phone,Address,Code,Accepts Email Marketing,Accepts SMS "
+            "Marketing\r\n"
+            "Ada,Lovelace,ada@example.com,\"'+44 20 7946 0001\",,CUST-00001,,\r\n");
   Reply bad = Call("GET", "/v1/customers/export.csv?status=gone&limit=3");
   EXPECT_EQ(bad.status, 422);
   EXPECT_EQ(Call("GET", "/v1/customers/export.csv", "", "").status, 401);

@@ -225,6 +225,8 @@ TEST_F(ServiceTest, EachRouteNeedsThePermissionsItsContractLists) {
       {"POST /v1/customers/imports/{id}/confirm", {"customers.manage"}},
       {"GET /v1/customers/{ref}", {"customers.view"}},
       {"PATCH /v1/customers/{ref}", {"customers.edit"}},
+      {"PUT /v1/customers/{ref}/consent", {"customers.edit"}},
+      {"GET /v1/customers/{ref}/personal-data", {"customers.export_personal"}},
       {"DELETE /v1/customers/{ref}", {"customers.manage"}},
       {"POST /v1/customers/{ref}/deactivate", {"customers.manage"}},
       {"POST /v1/customers/{ref}/reactivate", {"customers.manage"}},

@@ -128,5 +128,29 @@ TEST_F(AdmissionTest, CheckpointsAreHqsAloneOnTheAuditStream) {
   EXPECT_EQ(malformed.error().reason(), "malformed_payload");
 }
 
+// A store's consent change is accepted; one that claims HQ as its source is
+// not what a store could have recorded (domain/peer_rules.h).
+TEST_F(AdmissionTest, AStoresConsentChangeIsAcceptedOnlyWithASourceAStoreMayGive) {
+  ASSERT_TRUE(log_->AppendReplicated({Enrolment("s01")}));
+  ASSERT_TRUE(admission_->BeginBatch().ok());
+  const Stamp stamp{1'700'000'000'000 * kHlcTicksPerMs, "s01"};
+  auto consent = [&](ConsentSource source) {
+    return origins_.Signed(origins_.Customer(
+        "s01", customer_, CustomerConsentChanged{ConsentChannel::kEmail, false, source, stamp}));
+  };
+  for (ConsentSource ok :
+       {ConsentSource::kStore, ConsentSource::kRegister, ConsentSource::kImport}) {
+    auto accepted = admission_->Check(consent(ok), Channel::kFeed);
+    ASSERT_TRUE(accepted) << accepted.error().ToString();
+    EXPECT_EQ(*accepted, Verdict::kNew);
+  }
+  auto refused = admission_->Check(consent(ConsentSource::kHq), Channel::kFeed);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().reason(), "invalid_payload");
+  EXPECT_NE(refused.error().message().find("consent with source 'hq' cannot come from s01"),
+            std::string::npos)
+      << refused.error().ToString();
+}
+
 }  // namespace
 }  // namespace clientele::testing

@@ -51,6 +51,16 @@ RegisterCustomer Register(CustomerDetails d = Details(), std::string code = "CUS
   return RegisterCustomer{kId, std::move(code), std::move(d), std::move(origin)};
 }
 
+RegisterCustomer RegisterWithConsent(std::vector<ConsentChoice> choices) {
+  RegisterCustomer r = Register();
+  r.consents = std::move(choices);
+  return r;
+}
+
+CustomerEvent Consent(ConsentChannel c, bool granted, ConsentSource source) {
+  return CustomerConsentChanged{c, granted, source, {}};
+}
+
 std::vector<Case> Cases() {
   const CustomerEvent reg = Registered();
   const CustomerEvent bought = PurchaseRecorded{"t1", 1000, 5};
@@ -395,6 +405,53 @@ std::vector<Case> Cases() {
        {},
        "module_disabled",
        With(Module::kCustomers)},
+      // consent
+      {"register with consent",
+       {},
+       RegisterWithConsent({{ConsentChannel::kEmail, true}, {ConsentChannel::kSms, false}}),
+       {reg, Consent(ConsentChannel::kEmail, true, ConsentSource::kRegister),
+        Consent(ConsentChannel::kSms, false, ConsentSource::kRegister)}},
+      {"register with a channel twice",
+       {},
+       RegisterWithConsent({{ConsentChannel::kEmail, true}, {ConsentChannel::kEmail, false}}),
+       {},
+       "duplicate_channel"},
+      {"grant email consent",
+       {reg},
+       SetConsent{{{ConsentChannel::kEmail, true}}, ConsentSource::kHq},
+       {Consent(ConsentChannel::kEmail, true, ConsentSource::kHq)}},
+      {"decline when never asked is recorded",
+       {reg},
+       SetConsent{{{ConsentChannel::kSms, false}}, ConsentSource::kStore},
+       {Consent(ConsentChannel::kSms, false, ConsentSource::kStore)}},
+      {"withdraw and keep",
+       {reg, Consent(ConsentChannel::kEmail, true, ConsentSource::kRegister)},
+       SetConsent{{{ConsentChannel::kEmail, true}, {ConsentChannel::kSms, false}},
+                  ConsentSource::kHq},
+       {Consent(ConsentChannel::kSms, false, ConsentSource::kHq)}},
+      {"withdraw",
+       {reg, Consent(ConsentChannel::kEmail, true, ConsentSource::kRegister)},
+       SetConsent{{{ConsentChannel::kEmail, false}}, ConsentSource::kHq},
+       {Consent(ConsentChannel::kEmail, false, ConsentSource::kHq)}},
+      {"the same consent again is a no-op",
+       {reg, Consent(ConsentChannel::kEmail, true, ConsentSource::kRegister)},
+       SetConsent{{{ConsentChannel::kEmail, true}}, ConsentSource::kHq},
+       {}},
+      {"consent of an inactive customer",
+       {reg, CustomerDeactivated{}},
+       SetConsent{{{ConsentChannel::kEmail, false}}, ConsentSource::kHq},
+       {Consent(ConsentChannel::kEmail, false, ConsentSource::kHq)}},
+      {"consent without a channel", {reg}, SetConsent{}, {}, "empty_consent"},
+      {"consent of a channel twice",
+       {reg},
+       SetConsent{{{ConsentChannel::kSms, true}, {ConsentChannel::kSms, true}}},
+       {},
+       "duplicate_channel"},
+      {"consent of an unknown customer",
+       {},
+       SetConsent{{{ConsentChannel::kSms, true}}},
+       {},
+       "customer_not_found"},
   };
 }
 
@@ -436,6 +493,26 @@ TEST(CustomerEvolve, BalancesFollowTheLedger) {
   EXPECT_EQ(s.total_spent, 1000);
   EXPECT_EQ(s.last_visit_ms, 50);  // the latest paid time, not the latest recorded
   EXPECT_TRUE(s.has_history);
+}
+
+TEST(CustomerEvolve, ConsentIsTheLatestStampedChangeOfEachChannel) {
+  const CustomerEvent later =
+      CustomerConsentChanged{ConsentChannel::kEmail, false, ConsentSource::kHq, Stamp{20, "hq"}};
+  const CustomerEvent earlier =
+      CustomerConsentChanged{ConsentChannel::kEmail, true, ConsentSource::kStore, Stamp{10, "s01"}};
+  const CustomerEvent sms =
+      CustomerConsentChanged{ConsentChannel::kSms, true, ConsentSource::kStore, Stamp{5, "s01"}};
+  for (const auto& order :
+       std::vector<std::vector<CustomerEvent>>{{later, earlier, sms}, {sms, earlier, later}}) {
+    CustomerState s = Evolve({}, Registered());
+    for (const CustomerEvent& e : order) s = Evolve(std::move(s), e);
+    EXPECT_EQ(s.consents[ConsentChannel::kEmail].state, ConsentState::kWithdrawn);
+    EXPECT_EQ(s.consents[ConsentChannel::kEmail].source, ConsentSource::kHq);
+    EXPECT_EQ(s.consents[ConsentChannel::kSms].state, ConsentState::kGranted);
+    EXPECT_EQ(s.stamps.max_hlc, 20);  // the next edit is stamped after every consent seen
+  }
+  CustomerState never = Evolve({}, Registered());
+  EXPECT_EQ(never.consents[ConsentChannel::kSms].state, ConsentState::kNeverAsked);
 }
 
 TEST(CustomerEvolve, ProgramChangeIsNotRetroactive) {

@@ -292,6 +292,27 @@ std::vector<Case> Cases() {
        "", "hq"},
       {"shortfall_of_nothing", PointsShortfallDetected{std::string(kOtherId), "s02", 0},
        "shortfall", "", "hq"},
+
+      // customer.consent_changed
+      {"consent_at_store",
+       CustomerConsentChanged{ConsentChannel::kEmail, true, ConsentSource::kStore, Now()}},
+      {"consent_registered",
+       CustomerConsentChanged{ConsentChannel::kSms, false, ConsentSource::kRegister, Now()}},
+      {"consent_imported_at_hq",
+       CustomerConsentChanged{ConsentChannel::kSms, true, ConsentSource::kImport, Now("hq")}, "",
+       "", "hq"},
+      {"consent_hq_source_from_store",
+       CustomerConsentChanged{ConsentChannel::kEmail, true, ConsentSource::kHq, Now()}, "source",
+       "foreign_source"},
+      {"consent_store_source_from_hq",
+       CustomerConsentChanged{ConsentChannel::kEmail, true, ConsentSource::kStore, Now("hq")},
+       "source", "foreign_source", "hq"},
+      {"consent_foreign_stamp",
+       CustomerConsentChanged{ConsentChannel::kEmail, true, ConsentSource::kStore, Now("s02")},
+       "node", "foreign_stamp"},
+      {"consent_zero_stamp",
+       CustomerConsentChanged{ConsentChannel::kEmail, true, ConsentSource::kStore, Stamp{0, "s01"}},
+       "hlc", "out_of_range"},
   };
 }
 

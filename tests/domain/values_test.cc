@@ -91,6 +91,7 @@ TEST(EventCodec, EveryCustomerEventRoundTrips) {
                        "0b8a7c1e-4f3d-4c2a-9e1f-2d3c4b5a6978", "s01"},
       PointsExpired{"0b8a7c1e-4f3d-4c2a-9e1f-2d3c4b5a6979", 40, 1'700'000'000'000},
       PointsShortfallDetected{"0b8a7c1e-4f3d-4c2a-9e1f-2d3c4b5a6979", "s02", 12},
+      CustomerConsentChanged{ConsentChannel::kSms, true, ConsentSource::kImport, Stamp{44, "s01"}},
   };
   ASSERT_EQ(all.size(), std::variant_size_v<CustomerEvent>);
   for (const auto& e : all) {
@@ -101,6 +102,31 @@ TEST(EventCodec, EveryCustomerEventRoundTrips) {
     EXPECT_EQ(*back, e) << json;
     EXPECT_TRUE(IsCustomerEventType(EventTypeName(e)));
   }
+}
+
+TEST(EventCodec, ListsEveryCustomerEventType) {
+  const auto types = CustomerEventTypes();
+  ASSERT_EQ(types.size(), std::variant_size_v<CustomerEvent>);
+  for (std::string_view t : types) EXPECT_TRUE(IsCustomerEventType(t)) << t;
+  EXPECT_EQ(types.back(), "customer.consent_changed");
+}
+
+TEST(EventCodec, ConsentChangesHoldOnlyChannelStateAndSource) {
+  const std::string json = EncodePayload(
+      CustomerConsentChanged{ConsentChannel::kEmail, false, ConsentSource::kHq, Stamp{7, "hq"}});
+  EXPECT_EQ(json, R"({"channel":"email","granted":false,"source":"hq","hlc":7,"node":"hq"})");
+  // An unknown channel or source, or a missing stamp, does not decode.
+  EXPECT_FALSE(
+      DecodeCustomerEvent("customer.consent_changed", 1,
+                          R"({"channel":"fax","granted":true,"source":"hq","hlc":7,"node":"hq"})"));
+  EXPECT_FALSE(DecodeCustomerEvent(
+      "customer.consent_changed", 1,
+      R"({"channel":"sms","granted":true,"source":"web","hlc":7,"node":"hq"})"));
+  EXPECT_FALSE(DecodeCustomerEvent("customer.consent_changed", 1,
+                                   R"({"channel":"sms","granted":true,"source":"hq"})"));
+  EXPECT_FALSE(DecodeCustomerEvent(
+      "customer.consent_changed", 1,
+      R"({"channel":"sms","granted":"yes","source":"hq","hlc":7,"node":"hq"})"));
 }
 
 TEST(EventCodec, SchemaOneEditsDecodeWithTheZeroStamp) {

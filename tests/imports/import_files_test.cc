@@ -51,9 +51,8 @@ TEST_F(ImportTest, AShopifyExportIsAnalysedRecordByRecord) {
   EXPECT_EQ(s.created, 3u);
   EXPECT_EQ(s.encoding, TextEncoding::kUtf8);
   EXPECT_EQ(s.ignored_columns,
-            (std::vector<std::string>{"Customer ID", "Accepts Email Marketing",
-                                      "Default Address Company", "Accepts SMS Marketing",
-                                      "Total Spent", "Total Orders", "Tax Exempt", "Tags"}));
+            (std::vector<std::string>{"Customer ID", "Default Address Company", "Total Spent",
+                                      "Total Orders", "Tax Exempt", "Tags"}));
   auto refused = imports_->Confirm(analysed->id, "manager");
   ASSERT_FALSE(refused);
   EXPECT_EQ(refused.error().reason(), "import_has_errors");
@@ -64,6 +63,10 @@ TEST_F(ImportTest, AShopifyExportIsAnalysedRecordByRecord) {
   EXPECT_EQ(applied.summary.created, 3u);
   CustomerRow ada = ByCode("CUST-00001");
   EXPECT_EQ(ada.details[DetailField::kAddress], "12 St James's Square, SW1Y 4JH London, GB");
+  // Accepts Email Marketing "yes", Accepts SMS Marketing "no" (asked, and declined).
+  EXPECT_EQ(ada.consent(ConsentChannel::kEmail).consent.state, ConsentState::kGranted);
+  EXPECT_EQ(ada.consent(ConsentChannel::kEmail).consent.source, ConsentSource::kImport);
+  EXPECT_EQ(ada.consent(ConsentChannel::kSms).consent.state, ConsentState::kWithdrawn);
   EXPECT_EQ(ada.details[DetailField::kPhone], "+44 20 7946 0001");
   CustomerRow jorg = ByCode("CUST-00002");
   EXPECT_EQ(jorg.details[DetailField::kFirstName], "Jörg");

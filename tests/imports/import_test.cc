@@ -295,7 +295,11 @@ TEST_F(ImportTest, ReimportingAnNfdCopyOfAnExportChangesNothing) {
   for (std::size_t at = 0; at < nfd.size();) {
     std::size_t end = nfd.find("\r\n", at);
     std::string line = nfd.substr(at, end - at);
-    no_codes += line.substr(0, line.rfind(',')) + "\r\n";
+    // The Code column comes before the two consent columns.
+    const std::size_t sms = line.rfind(',');
+    const std::size_t email = line.rfind(',', sms - 1);
+    const std::size_t code = line.rfind(',', email - 1);
+    no_codes += line.substr(0, code) + line.substr(email) + "\r\n";
     at = end + 2;
   }
   ImportRecord r = Clean(no_codes);

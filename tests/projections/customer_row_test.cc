@@ -56,5 +56,38 @@ TEST(CustomerRow, ADeleteNeverSwallowsASaleWhicheverArrivesFirst) {
   EXPECT_FALSE(gone.has_history);
 }
 
+TEST(CustomerRow, ConsentShowsTheLatestChangeWithItsTimeAndStore) {
+  CustomerDetails d;
+  d[DetailField::kFirstName] = "Ada";
+  d[DetailField::kLastName] = "Lovelace";
+  const CustomerEvent registered = CustomerRegistered{kId, "CUST-00001", d, ""};
+  RecordedEvent granted = Recorded(
+      CustomerConsentChanged{ConsentChannel::kEmail, true, ConsentSource::kStore, Stamp{50, "s01"}},
+      2);
+  granted.origin = "s01";
+  granted.time_ms = 1'700'000'100'000;
+  RecordedEvent withdrawn = Recorded(
+      CustomerConsentChanged{ConsentChannel::kEmail, false, ConsentSource::kHq, Stamp{40, "hq"}},
+      3);
+  withdrawn.time_ms = 1'700'000'200'000;
+  for (bool granted_first : {true, false}) {
+    CustomerRow row;
+    ASSERT_TRUE(Apply(Recorded(registered, 1), &row));
+    ASSERT_TRUE(Apply(granted_first ? granted : withdrawn, &row));
+    ASSERT_TRUE(Apply(granted_first ? withdrawn : granted, &row));
+    CustomerRow back;
+    ASSERT_TRUE(DecodeRow(EncodeRow(row), &back).ok());
+    EXPECT_EQ(back, row);
+    // The larger stamp wins, whichever arrived last.
+    const ConsentRecord& email = back.consent(ConsentChannel::kEmail);
+    EXPECT_EQ(email.consent.state, ConsentState::kGranted);
+    EXPECT_EQ(email.consent.source, ConsentSource::kStore);
+    EXPECT_EQ(email.time_ms, 1'700'000'100'000);
+    EXPECT_EQ(email.store, "s01");
+    EXPECT_EQ(back.consent(ConsentChannel::kSms).consent.state, ConsentState::kNeverAsked);
+    EXPECT_EQ(back.stamps.max_hlc, 50);
+  }
+}
+
 }  // namespace
 }  // namespace clientele
