@@ -23,6 +23,9 @@
 // - concurrent edits made on different nodes resolve per field, last writer
 //   wins by stamp (domain/stamp.h); balances are sums, so every node's Evolve
 //   ends in the same state whatever order replicated events arrive in.
+// - a customer merged into another (domain/merge.h) takes no command: its
+//   id and code resolve to the survivor (Conflict "customer_merged" if a
+//   caller did not resolve them).
 #pragma once
 
 #include <cstdint>
@@ -32,6 +35,7 @@
 
 #include "domain/commands.h"
 #include "domain/events.h"
+#include "domain/merge.h"
 #include "domain/settings.h"
 #include "domain/status.h"
 
@@ -70,6 +74,7 @@ struct CustomerState {
   std::map<std::string, RefundLine> refunds;      // by refund id
   std::map<std::string, Money> top_ups;           // by payment reference
   FieldStamps stamps;                             // of the details and active
+  MergeLinks merges;                              // domain/merge.h
 
   bool operator==(const CustomerState&) const = default;
 };
