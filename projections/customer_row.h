@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "domain/details.h"
+#include "domain/merge.h"
 #include "domain/money.h"
 #include "domain/stamp.h"
 #include "domain/status.h"
@@ -33,6 +34,7 @@ struct CustomerRow {
   std::int64_t version = 0;    // the stream version of the last event applied
   std::uint64_t position = 0;  // the log position of the last event applied
   FieldStamps stamps;          // which edit set each field (domain/stamp.h)
+  MergeLinks merges;           // merges it took part in (domain/merge.h)
 
   bool operator==(const CustomerRow&) const = default;
 };
