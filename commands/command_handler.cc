@@ -227,6 +227,7 @@ Result<std::string> CommandHandler::Resolve(const std::string& customer_id) {
 Result<CommandOutcome> CommandHandler::Merge(const std::string& survivor_id,
                                              const std::string& duplicate_id, MergeCustomers cmd,
                                              const std::string& actor,
+                                             std::optional<std::int64_t> if_version,
                                              std::string_view request_key) {
   auto s_id = ParseUuid(survivor_id, "id");
   if (!s_id) return Error(s_id.error());
@@ -268,6 +269,12 @@ Result<CommandOutcome> CommandHandler::Merge(const std::string& survivor_id,
     if (!survivor) return Error(survivor.error());
     auto duplicate = LoadCached<CustomerState>(d_stream);
     if (!duplicate) return Error(duplicate.error());
+    if (if_version && *if_version != survivor->second) {
+      return Error(Status::FailedPrecondition(
+          "If-Match", "version_mismatch",
+          "the survivor is at version " + std::to_string(survivor->second) + ", not " +
+              std::to_string(*if_version) + "; reload it and try again"));
+    }
     auto plan = DecideMerge(survivor->first, duplicate->first, *settings, cmd);
     if (!plan) return Error(plan.error());
     StampEdits(survivor->first, clock_->NowMs(), node_, &plan->survivor);

@@ -67,9 +67,12 @@ class CommandHandler {
   // Merges the customer `duplicate_id` into `survivor_id` (domain/merge.h),
   // both as given (aliases are not followed: a merged duplicate is refused),
   // appending to both streams in one atomic append. The outcome names the
-  // survivor. With a request key, a retry returns the first outcome.
+  // survivor. With `if_version`, refuses (FailedPrecondition
+  // "version_mismatch") unless the survivor is at exactly that version. With
+  // a request key, a retry returns the first outcome.
   Result<CommandOutcome> Merge(const std::string& survivor_id, const std::string& duplicate_id,
                                MergeCustomers cmd, const std::string& actor,
+                               std::optional<std::int64_t> if_version = std::nullopt,
                                std::string_view request_key = {});
   // The customer `customer_id` resolves to: itself, or the survivor its
   // merges lead to (ResolveAlias, domain/merge.h), by this node's log.

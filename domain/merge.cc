@@ -56,14 +56,6 @@ void MergeLinks::Apply(const CustomerEvent& event) {
              event);
 }
 
-namespace {
-
-Status Refuse(std::string reason, std::string message) {
-  return Status::FailedPrecondition("duplicate", std::move(reason), std::move(message));
-}
-
-}  // namespace
-
 Result<MergePlan> DecideMerge(const CustomerState& s, const CustomerState& d,
                               const SettingsState& settings, const MergeCustomers& cmd) {
   if (!settings.modules.customers) {
