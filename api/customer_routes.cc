@@ -63,13 +63,24 @@ std::optional<HttpResponse> RefuseFields(const std::string& body) {
 
 }  // namespace
 
-Result<std::string> Service::ResolveCustomer(const std::string& ref) const {
+Result<std::string> Service::NamedCustomer(const std::string& ref) const {
   if (auto id = ParseUuid(ref, "ref")) {
     if (projector_->Customer(*id)) return *id;
   } else if (auto row = projector_->CustomerByCode(ref)) {
     return row->id;
   }
   return Error(Status::NotFound("customer_not_found", "there is no customer " + ref));
+}
+
+Result<std::string> Service::ResolveCustomer(const std::string& ref) const {
+  auto named = NamedCustomer(ref);
+  if (!named) return named;
+  return ResolveAlias(*named, [&](const std::string& id) {
+    auto row = projector_->Customer(id);
+    if (!row) return std::pair<std::string, std::string>{};
+    return std::pair<std::string, std::string>{row->merges.MergedInto(),
+                                               row->merges.WinningMerge()};
+  });
 }
 
 HttpResponse Service::CustomerAfter(Context& ctx, const std::string& id, std::uint64_t position,
@@ -87,9 +98,7 @@ HttpResponse Service::CustomerAfter(Context& ctx, const std::string& id, std::ui
   return r;
 }
 
-Result<CommandOutcome> Service::RunCommand(Context& ctx, const CustomerCommand& cmd) {
-  auto id = ResolveCustomer(ctx.params["ref"]);
-  if (!id) return Error(id.error());
+Result<std::optional<std::int64_t>> Service::IfMatch(Context& ctx) const {
   std::optional<std::int64_t> if_version;
   if (auto h = ctx.req.Header("if-match"); h && *h != "*") {
     if (h->starts_with("W/")) {
@@ -105,7 +114,15 @@ Result<CommandOutcome> Service::RunCommand(Context& ctx, const CustomerCommand& 
                                            "If-Match must be the customer's ETag, like \"3\""));
     }
   }
-  return commands_->Execute(*id, cmd, ctx.principal.name, if_version, ctx.request_key);
+  return if_version;
+}
+
+Result<CommandOutcome> Service::RunCommand(Context& ctx, const CustomerCommand& cmd) {
+  auto id = ResolveCustomer(ctx.params["ref"]);
+  if (!id) return Error(id.error());
+  auto if_version = IfMatch(ctx);
+  if (!if_version) return Error(if_version.error());
+  return commands_->Execute(*id, cmd, ctx.principal.name, *if_version, ctx.request_key);
 }
 
 HttpResponse Service::Execute(Context& ctx, const CustomerCommand& cmd) {
@@ -138,8 +155,8 @@ HttpResponse Service::CreateCustomer(Context& ctx) {
 
 HttpResponse Service::GetCustomer(Context& ctx) {
   const std::string& ref = ctx.params["ref"];
-  auto id = ParseUuid(ref, "ref");
-  auto row = id ? projector_->Customer(*id) : projector_->CustomerByCode(ref);
+  auto id = ResolveCustomer(ref);
+  auto row = id ? projector_->Customer(*id) : std::nullopt;
   if (!row || row->deleted) {
     return Problem(404, "customer_not_found", "there is no customer " + ref);
   }
@@ -381,7 +398,10 @@ HttpResponse Service::AdjustCreditRoute(Context& ctx) {
 }
 
 HttpResponse Service::History(Context& ctx) {
-  auto id = ResolveCustomer(ctx.params["ref"]);
+  // ?alias=false: a merged customer's own history, not its survivor's.
+  auto alias = ctx.req.query.find("alias");
+  const bool own = alias != ctx.req.query.end() && alias->second == "false";
+  auto id = own ? NamedCustomer(ctx.params["ref"]) : ResolveCustomer(ctx.params["ref"]);
   if (!id) return Problem(id.error());
   std::vector<FieldError> errors;
   auto limit = ParseCount(ctx.req.query, "limit", 50, &errors);

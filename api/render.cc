@@ -42,6 +42,13 @@ boost::json::object RenderCustomer(const CustomerRow& r, Visibility v) {
   o["updated_at"] = TimeOrNull(r.updated_ms);
   o["consent"] = RenderConsents(r);
   o["version"] = r.version;
+  // Merges (domain/merge.h): the codes that resolve to this customer.
+  if (!r.merges.in.empty()) {
+    boost::json::array aliases;
+    for (const std::string& code : r.merges.AliasCodes())
+      aliases.push_back(boost::json::value(code));
+    if (!aliases.empty()) o["aliases"] = std::move(aliases);
+  }
   return o;
 }
 
@@ -65,7 +72,8 @@ boost::json::object RenderHistoryEntry(const HistoryEntry& e, Visibility v) {
   // An entry that moves neither balance (an overdraft found) belongs to its
   // kind; a ledger record (a duplicate taken back, a conflict) to both.
   const bool neither = e.points_change == 0 && e.credit_change == 0;
-  const bool ledger = neither && e.type.starts_with("ledger.");
+  const bool ledger =
+      neither && (e.type.starts_with("ledger.") || e.type.starts_with("customer.merge"));
   const bool points =
       v.points && (e.points_change != 0 || ledger || (neither && e.type.starts_with("loyalty.")));
   const bool credit =

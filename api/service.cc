@@ -61,6 +61,7 @@ Service::Service(ServiceOptions options, EventStore* log, CommandHandler* comman
   Add("POST", "/v1/customers/imports", {kManage}, false, &S::AnalyseImport);
   Add("GET", "/v1/customers/imports/{id}", {kManage}, false, &S::GetImport);
   Add("POST", "/v1/customers/imports/{id}/confirm", {kManage}, true, &S::ConfirmImport);
+  Add("GET", "/v1/customers/duplicates", {kView}, false, &S::DuplicatesRoute);
   Add("GET", "/v1/customers/{ref}", {kView}, false, &S::GetCustomer);
   Add("PATCH", "/v1/customers/{ref}", {kEdit}, true, &S::EditCustomer);
   Add("PUT", "/v1/customers/{ref}/consent", {kEdit}, true, &S::SetConsentRoute);
@@ -75,6 +76,7 @@ Service::Service(ServiceOptions options, EventStore* log, CommandHandler* comman
   Add("POST", "/v1/customers/{ref}/credit/top-up", {kManageCredit}, true, &S::TopUpCreditRoute);
   Add("POST", "/v1/customers/{ref}/credit/deduct", {kManageCredit}, true, &S::DeductCreditRoute);
   Add("POST", "/v1/customers/{ref}/credit/adjust", {kManageCredit}, true, &S::AdjustCreditRoute);
+  Add("POST", "/v1/customers/{ref}/merge", {kManage}, true, &S::MergeCustomersRoute);
   Add("GET", "/v1/customers/{ref}/history", {kManageLoyalty, kManageCredit}, false, &S::History);
   Add("GET", "/v1/customers/{ref}/audit", {kAuditRead}, false, &S::Audit);
   Add("GET", "/v1/settings", {kView, kSettingsManage}, false, &S::GetSettings);

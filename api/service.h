@@ -11,6 +11,7 @@
 //   POST   /v1/customers/imports?mode=merge|replace          customers.manage  (body: CSV)
 //   GET    /v1/customers/imports/{id}                        customers.manage
 //   POST   /v1/customers/imports/{id}/confirm                customers.manage
+//   GET    /v1/customers/duplicates?limit&cursor             customers.view    (candidate pairs)
 //   GET    /v1/customers/{ref}                               customers.view    (ref: id or code)
 //   PATCH  /v1/customers/{ref}                               customers.edit
 //   PUT    /v1/customers/{ref}/consent                       customers.edit
@@ -20,7 +21,10 @@
 //   POST   /v1/customers/{ref}/purchases | /refunds          customers.edit
 //   POST   /v1/customers/{ref}/points/redeem | /adjust       customers.manage_loyalty
 //   POST   /v1/customers/{ref}/credit/top-up | /deduct | /adjust   customers.manage_credit
-//   GET    /v1/customers/{ref}/history                       manage_loyalty or manage_credit
+//   POST   /v1/customers/{ref}/merge                         customers.manage  (domain/merge.h)
+//   GET    /v1/customers/{ref}/history[?alias=false]         manage_loyalty or manage_credit
+// A {ref} of a customer merged into another resolves to the survivor (the
+// merge route excepted, which names both customers as they are).
 //   GET    /v1/customers/{ref}/audit?as_of=TIME              audit.read
 //   GET    /v1/settings                                      customers.view or settings.manage
 //   PUT    /v1/settings/loyalty-program                      settings.manage
@@ -196,6 +200,9 @@ class Service {
   HttpResponse SetProgram(Context& ctx);
   HttpResponse SetModule(Context& ctx);
   HttpResponse CreateBackupRoute(Context& ctx);
+  // api/merge_routes.cc
+  HttpResponse MergeCustomersRoute(Context& ctx);
+  HttpResponse DuplicatesRoute(Context& ctx);
   // api/report_routes.cc
   HttpResponse Report(Context& ctx);
   // api/sync_routes.cc
@@ -221,7 +228,14 @@ class Service {
   std::optional<TableSearch> ParseSearch(Context& ctx, const std::set<std::string>& more,
                                          StatusFilter status,
                                          std::vector<FieldError>* errors) const;
+  // The customer `ref` (an id or a code) names, or the survivor it was
+  // merged into (domain/merge.h); NotFound if there is none.
   Result<std::string> ResolveCustomer(const std::string& ref) const;
+  // The customer `ref` names itself, aliases not followed.
+  Result<std::string> NamedCustomer(const std::string& ref) const;
+  // The version If-Match names (nullopt: none, or "*"); a malformed or weak
+  // tag is refused ("invalid_if_match", "weak_etag").
+  Result<std::optional<std::int64_t>> IfMatch(Context& ctx) const;
   // Resolves the {ref} customer, honours If-Match and runs the command.
   Result<CommandOutcome> RunCommand(Context& ctx, const CustomerCommand& cmd);
   HttpResponse Execute(Context& ctx, const CustomerCommand& cmd);

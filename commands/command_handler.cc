@@ -2,6 +2,7 @@
 
 #include "domain/event_codec.h"
 #include "domain/ids.h"
+#include "eventstore/bulk_append.h"
 #include "eventstore/uuid.h"
 
 namespace clientele {
@@ -195,7 +196,9 @@ Result<CommandOutcome> CommandHandler::Execute(const std::string& customer_id,
                                                const CustomerCommand& cmd, const std::string& actor,
                                                std::optional<std::int64_t> if_version,
                                                std::string_view request_key) {
-  auto id = ParseUuid(customer_id, "id");
+  auto parsed = ParseUuid(customer_id, "id");
+  if (!parsed) return Error(parsed.error());
+  auto id = Resolve(*parsed);
   if (!id) return Error(id.error());
   auto settings = LoadSettings();
   if (!settings) return Error(settings.error());
@@ -209,6 +212,117 @@ Result<CommandOutcome> CommandHandler::Execute(const std::string& customer_id,
       actor, if_version, request_key);
   if (outcome) outcome->customer_id = *id;
   return outcome;
+}
+
+Result<std::string> CommandHandler::Resolve(const std::string& customer_id) {
+  Status failed;
+  std::string out = ResolveAlias(customer_id, [&](const std::string& id) {
+    auto loaded = LoadCached<CustomerState>(CustomerStream(id));
+    if (!loaded) {
+      failed = loaded.error();
+      return std::pair<std::string, std::string>{};
+    }
+    const MergeLinks& m = loaded->first.merges;
+    return std::pair<std::string, std::string>{m.MergedInto(), m.WinningMerge()};
+  });
+  if (!failed.ok()) return Error(failed);
+  return out;
+}
+
+Result<CommandOutcome> CommandHandler::Merge(const std::string& survivor_id,
+                                             const std::string& duplicate_id, MergeCustomers cmd,
+                                             const std::string& actor,
+                                             std::optional<std::int64_t> if_version,
+                                             std::string_view request_key) {
+  auto s_id = ParseUuid(survivor_id, "id");
+  if (!s_id) return Error(s_id.error());
+  auto d_id = ParseUuid(duplicate_id, "duplicate");
+  if (!d_id) return Error(d_id.error());
+  const std::string s_stream = CustomerStream(*s_id);
+  const std::string d_stream = CustomerStream(*d_id);
+  // Both streams take their turn; stripes are locked in index order.
+  std::size_t a = std::hash<std::string>{}(s_stream) % stripes_.size();
+  std::size_t b = std::hash<std::string>{}(d_stream) % stripes_.size();
+  if (a > b) std::swap(a, b);
+  std::unique_lock first(stripes_[a]);
+  std::unique_lock second(stripes_[b], std::defer_lock);
+  if (b != a) second.lock();
+  CommandOutcome outcome;
+  outcome.customer_id = *s_id;
+  if (!request_key.empty()) {
+    auto earlier = store_->FindById(RequestUuid(request_key, "0"));
+    if (earlier) {
+      if (earlier->stream != d_stream) {
+        return Error(
+            Status::Conflict("request_key_reused", "this request's events are in another stream (" +
+                                                       earlier->stream + "); use a new key"));
+      }
+      auto s_version = store_->StreamVersion(s_stream);
+      if (!s_version) return Error(s_version.error());
+      outcome.recovered = true;
+      outcome.version = *s_version;
+      outcome.last_position = earlier->position;
+      return outcome;
+    }
+    if (earlier.error().code() != StatusCode::kNotFound) return Error(earlier.error());
+  }
+  if (cmd.merge_id.empty()) cmd.merge_id = RequestUuid(request_key, "merge");
+  auto settings = LoadSettings();
+  if (!settings) return Error(settings.error());
+  for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
+    auto survivor = LoadCached<CustomerState>(s_stream);
+    if (!survivor) return Error(survivor.error());
+    auto duplicate = LoadCached<CustomerState>(d_stream);
+    if (!duplicate) return Error(duplicate.error());
+    if (if_version && *if_version != survivor->second) {
+      return Error(Status::FailedPrecondition(
+          "If-Match", "version_mismatch",
+          "the survivor is at version " + std::to_string(survivor->second) + ", not " +
+              std::to_string(*if_version) + "; reload it and try again"));
+    }
+    auto plan = DecideMerge(survivor->first, duplicate->first, *settings, cmd);
+    if (!plan) return Error(plan.error());
+    StampEdits(survivor->first, clock_->NowMs(), node_, &plan->survivor);
+    auto bulk = store_->StartBulk();
+    if (!bulk) return Error(bulk.error());
+    const std::string correlation = RequestUuid(request_key, "correlation");
+    int n = 0;
+    auto batch = [&](const std::vector<CustomerEvent>& events) {
+      std::vector<NewEvent> out;
+      for (const CustomerEvent& event : events) {
+        NewEvent e;
+        e.id = RequestUuid(request_key, std::to_string(n++));
+        e.type = std::string(EventTypeName(event));
+        e.schema = SchemaOf(event);
+        e.data = EncodePayload(event);
+        e.actor = actor;
+        e.correlation_id = correlation;
+        outcome.event_types.push_back(e.type);
+        out.push_back(std::move(e));
+      }
+      return out;
+    };
+    outcome.event_types.clear();
+    if (Status st = (*bulk)->Add(d_stream, ExpectedVersion::Exact(duplicate->second),
+                                 batch(plan->duplicate));
+        !st.ok()) {
+      return Error(st);
+    }
+    if (Status st =
+            (*bulk)->Add(s_stream, ExpectedVersion::Exact(survivor->second), batch(plan->survivor));
+        !st.ok()) {
+      return Error(st);
+    }
+    auto committed = store_->CommitBulk(std::move(*bulk));
+    if (!committed) {
+      if (committed.error().reason() == "wrong_expected_version") continue;
+      return Error(committed.error());
+    }
+    outcome.last_position = committed->last_position;
+    outcome.version = survivor->second + static_cast<std::int64_t>(plan->survivor.size());
+    return outcome;
+  }
+  return Error(Status::Unavailable("too many concurrent changes to these customers; try again"));
 }
 
 Result<CommandOutcome> CommandHandler::ExecuteSettings(const SettingsCommand& cmd,

@@ -58,13 +58,28 @@ class CommandHandler {
   Result<CommandOutcome> Register(const CustomerDetails& details, const std::string& actor,
                                   std::string_view request_key = {},
                                   std::vector<ConsentChoice> consents = {});
-  // Runs `cmd` against the customer `customer_id`. With `if_version`, refuses
+  // Runs `cmd` against the customer `customer_id`, or the survivor it was
+  // merged into (Resolve). With `if_version`, refuses
   // (FailedPrecondition "version_mismatch") unless the customer is at exactly
   // that version.
   Result<CommandOutcome> Execute(const std::string& customer_id, const CustomerCommand& cmd,
                                  const std::string& actor,
                                  std::optional<std::int64_t> if_version = std::nullopt,
                                  std::string_view request_key = {});
+  // Merges the customer `duplicate_id` into `survivor_id` (domain/merge.h),
+  // both as given (aliases are not followed: a merged duplicate is refused),
+  // appending to both streams in one atomic append. The outcome names the
+  // survivor. With `if_version`, refuses (FailedPrecondition
+  // "version_mismatch") unless the survivor is at exactly that version. With
+  // a request key, a retry returns the first outcome.
+  Result<CommandOutcome> Merge(const std::string& survivor_id, const std::string& duplicate_id,
+                               MergeCustomers cmd, const std::string& actor,
+                               std::optional<std::int64_t> if_version = std::nullopt,
+                               std::string_view request_key = {});
+  // The customer `customer_id` resolves to: itself, or the survivor its
+  // merges lead to (ResolveAlias, domain/merge.h), by this node's log.
+  Result<std::string> Resolve(const std::string& customer_id);
+
   Result<CommandOutcome> ExecuteSettings(const SettingsCommand& cmd, const std::string& actor,
                                          std::string_view request_key = {});
   // Enrols or revokes a node's key (HQ only: FailedPrecondition "hq_only"

@@ -17,7 +17,7 @@ bool HqOnly(std::string_view type) {
   return IsSettingsEventType(type) || IsNodeEventType(type) || IsAuditEventType(type) ||
          type == "credit.overdraft_detected" || type == "ledger.duplicate_reversed" ||
          type == "ledger.conflict_recorded" || type == "loyalty.points_expired" ||
-         type == "loyalty.points_shortfall_detected";
+         type == "loyalty.points_shortfall_detected" || type == "customer.merge_settled";
 }
 
 }  // namespace

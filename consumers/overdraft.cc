@@ -89,14 +89,19 @@ Result<std::unique_ptr<OverdraftWatch>> OverdraftWatch::Start(
   if ((*index)->position() > log->Head()) {
     if (Status s = (*index)->Clear(); !s.ok()) return Error(s);
   }
-  return std::unique_ptr<OverdraftWatch>(new OverdraftWatch(
-      log, std::move(checkpoint_path), std::move(*index), std::move(report), from));
+  auto merges = MergeSettler::Open(log, checkpoint_path + ".merged", from);
+  if (!merges) return Error(merges.error());
+  return std::unique_ptr<OverdraftWatch>(new OverdraftWatch(log, std::move(checkpoint_path),
+                                                            std::move(*index), std::move(report),
+                                                            from, std::move(*merges)));
 }
 
 OverdraftWatch::OverdraftWatch(EventStore* log, std::string path,
                                std::unique_ptr<ReferenceIndex> index,
-                               std::function<void(std::string_view)> report, std::uint64_t from)
-    : log_(log),
+                               std::function<void(std::string_view)> report, std::uint64_t from,
+                               std::unique_ptr<MergeSettler> merges)
+    : merges_(std::move(merges)),
+      log_(log),
       index_(std::move(index)),
       path_(std::move(path)),
       report_(std::move(report)),
@@ -168,9 +173,12 @@ void OverdraftWatch::Run() {
     auto found = RecordOverdrafts(log_, pending);
     auto duplicates =
         found ? RecordDuplicates(log_, index_.get(), pending) : Result<DuplicateCounts>();
-    if (!found || !duplicates) {
-      report_("overdraft check failed, retrying: " +
-              (!found ? found.error() : duplicates.error()).ToString());
+    auto settled = found && duplicates ? merges_->Settle(pending) : Result<int>(0);
+    if (!found || !duplicates || !settled) {
+      report_("overdraft check failed, retrying: " + (!found        ? found.error()
+                                                      : !duplicates ? duplicates.error()
+                                                                    : settled.error())
+                                                         .ToString());
       std::this_thread::sleep_for(
           std::chrono::milliseconds(std::min(1000, 50 << std::min(attempt++, 4))));
       continue;
@@ -181,6 +189,10 @@ void OverdraftWatch::Run() {
     if (*found > 0) {
       recorded_ += static_cast<std::uint64_t>(*found);
       report_(std::to_string(*found) + " credit overdraft(s) detected and recorded");
+    }
+    if (*settled > 0) {
+      settlements_ += static_cast<std::uint64_t>(*settled);
+      report_(std::to_string(*settled) + " merge settlement(s) appended");
     }
     if (duplicates->reversed > 0 || duplicates->conflicts > 0) {
       duplicates_ += static_cast<std::uint64_t>(duplicates->reversed);

@@ -21,6 +21,7 @@
 #include <thread>
 #include <vector>
 
+#include "consumers/merges.h"
 #include "consumers/reference_index.h"
 #include "domain/status.h"
 #include "eventstore/event_store.h"
@@ -40,7 +41,9 @@ Result<int> RecordOverdrafts(EventStore* log, const std::vector<RecordedEvent>& 
 // overdraft once. A storage failure is retried. Thread-safe.
 // It checks for duplicates in the same pass, with a ReferenceIndex it keeps
 // in `index_path`: an index behind the checkpoint (new, deleted, restored)
-// is first brought up to it from the log.
+// is first brought up to it from the log. It settles merges in the same pass
+// too (consumers/merges.h), keeping the merged customers in
+// `<checkpoint_path>.merged`.
 class OverdraftWatch {
  public:
   // Starts following `log` on a background thread from the checkpoint in
@@ -60,10 +63,14 @@ class OverdraftWatch {
   // Duplicate records taken back, and conflicts recorded, since Start.
   std::uint64_t duplicates() const { return duplicates_.load(); }
   std::uint64_t conflicts() const { return conflicts_.load(); }
+  // Merge settlements appended (consumers/merges.h) since Start.
+  std::uint64_t merge_settlements() const { return settlements_.load(); }
 
  private:
   OverdraftWatch(EventStore* log, std::string path, std::unique_ptr<ReferenceIndex> index,
-                 std::function<void(std::string_view)> report, std::uint64_t from);
+                 std::function<void(std::string_view)> report, std::uint64_t from,
+                 std::unique_ptr<MergeSettler> merges);
+  std::unique_ptr<MergeSettler> merges_;
   void Run();
   bool CatchUpIndex();  // false once stopping
 
@@ -75,6 +82,7 @@ class OverdraftWatch {
   std::atomic<std::uint64_t> recorded_{0};
   std::atomic<std::uint64_t> duplicates_{0};
   std::atomic<std::uint64_t> conflicts_{0};
+  std::atomic<std::uint64_t> settlements_{0};
   std::atomic<bool> stopping_{false};
   std::thread thread_;
 };

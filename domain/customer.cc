@@ -258,6 +258,11 @@ Result<std::vector<CustomerEvent>> Decide(const CustomerState& s, const Settings
   if (Status st = Require(settings, Module::kCustomers); !st.ok()) return Error(st);
   if (const auto* reg = std::get_if<RegisterCustomer>(&cmd)) return DecideRegister(s, *reg);
   if (Status st = RequireLive(s); !st.ok()) return Error(st);
+  if (std::string into = s.merges.MergedInto(); !into.empty()) {
+    return Error(Status::Conflict(
+        "customer_merged",
+        "customer " + s.code + " was merged into customer " + into + "; use the survivor"));
+  }
   const bool points_command =
       std::holds_alternative<RedeemPoints>(cmd) || std::holds_alternative<AdjustPoints>(cmd);
   if (points_command) {
@@ -304,6 +309,7 @@ CustomerState Evolve(CustomerState s, const CustomerEvent& event) {
   // History reaching a deleted customer (a sale made while apart) brings it
   // back, deactivated by the delete's stamp, with the sale.
   if (f.history) s.deleted = false;
+  s.merges.Apply(event);
   std::visit(Overloaded{
                  [&](const CustomerRegistered& e) {
                    s.registered = true;

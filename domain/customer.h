@@ -26,6 +26,9 @@
 // - concurrent edits made on different nodes resolve per field, last writer
 //   wins by stamp (domain/stamp.h); balances are sums, so every node's Evolve
 //   ends in the same state whatever order replicated events arrive in.
+// - a customer merged into another (domain/merge.h) takes no command: its
+//   id and code resolve to the survivor (Conflict "customer_merged" if a
+//   caller did not resolve them).
 #pragma once
 
 #include <cstdint>
@@ -35,6 +38,7 @@
 
 #include "domain/commands.h"
 #include "domain/events.h"
+#include "domain/merge.h"
 #include "domain/settings.h"
 #include "domain/status.h"
 
@@ -74,6 +78,7 @@ struct CustomerState {
   std::map<std::string, Money> top_ups;           // by payment reference
   FieldStamps stamps;                             // of the details and active
   Consents consents;                              // marketing consent per channel
+  MergeLinks merges;                              // domain/merge.h
 
   bool operator==(const CustomerState&) const = default;
 };

@@ -34,6 +34,13 @@ void PutStamp(json::object& o, const Stamp& s) {
   o["node"] = s.node;
 }
 
+void PutMoved(json::object& o, Points points, Money credit, Money spent, std::int64_t visit_ms) {
+  o["points"] = points;
+  o["credit"] = credit;
+  o["spent"] = spent;
+  o["last_visit"] = visit_ms;
+}
+
 json::object ToJson(const CustomerEvent& event) {
   json::object o;
   std::visit(Overloaded{
@@ -131,6 +138,25 @@ json::object ToJson(const CustomerEvent& event) {
                    o["granted"] = e.granted;
                    o["source"] = ConsentSourceName(e.source);
                    PutStamp(o, e.stamp);
+                 },
+                 [&](const CustomerMerged& e) {
+                   o["merge_id"] = e.merge_id;
+                   o["survivor_id"] = e.survivor_id;
+                   o["survivor_code"] = e.survivor_code;
+                   PutMoved(o, e.points, e.credit, e.spent, e.last_visit_ms);
+                 },
+                 [&](const MergeReceived& e) {
+                   o["merge_id"] = e.merge_id;
+                   o["duplicate_id"] = e.duplicate_id;
+                   o["duplicate_code"] = e.duplicate_code;
+                   PutMoved(o, e.points, e.credit, e.spent, e.last_visit_ms);
+                 },
+                 [&](const MergeSettled& e) {
+                   o["merge_id"] = e.merge_id;
+                   o["kind"] = e.kind;
+                   o["side"] = e.side;
+                   o["other_id"] = e.other_id;
+                   PutMoved(o, e.points, e.credit, e.spent, e.last_visit_ms);
                  },
              },
              event);
@@ -298,6 +324,33 @@ const CustomerType kCustomerTypes[] = {
        e.source = source.value_or(ConsentSource::kRegister);
        e.stamp.hlc = r.Int("hlc");  // stamped from its first schema
        e.stamp.node = r.Str("node");
+       return e;
+     }},
+    {"customer.merged",
+     [](Reader& r) -> CustomerEvent {
+       CustomerMerged e{r.Str("merge_id"), r.Str("survivor_id"), r.Str("survivor_code")};
+       e.points = r.Int("points");
+       e.credit = r.Int("credit");
+       e.spent = r.Int("spent");
+       e.last_visit_ms = r.Int("last_visit");
+       return e;
+     }},
+    {"customer.merge_received",
+     [](Reader& r) -> CustomerEvent {
+       MergeReceived e{r.Str("merge_id"), r.Str("duplicate_id"), r.Str("duplicate_code")};
+       e.points = r.Int("points");
+       e.credit = r.Int("credit");
+       e.spent = r.Int("spent");
+       e.last_visit_ms = r.Int("last_visit");
+       return e;
+     }},
+    {"customer.merge_settled",
+     [](Reader& r) -> CustomerEvent {
+       MergeSettled e{r.Str("merge_id"), r.Str("kind"), r.Str("side"), r.Str("other_id")};
+       e.points = r.Int("points");
+       e.credit = r.Int("credit");
+       e.spent = r.Int("spent");
+       e.last_visit_ms = r.Int("last_visit");
        return e;
      }},
 };

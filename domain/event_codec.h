@@ -25,6 +25,12 @@
 //   loyalty.points_expired     {"lot_id","points","expired_at"}
 //   loyalty.points_shortfall_detected {"redemption_id","store","shortfall"}
 //   customer.consent_changed   {"channel": "email"|"sms", "granted", "source", "hlc", "node"}
+//   customer.merged            {"merge_id","survivor_id","survivor_code",
+//                               "points","credit","spent","last_visit"}
+//   customer.merge_received    {"merge_id","duplicate_id","duplicate_code",
+//                               "points","credit","spent","last_visit"}
+//   customer.merge_settled     {"merge_id","kind","side","other_id",
+//                               "points","credit","spent","last_visit"}
 //   settings.loyalty_program_set {"points","per_amount","rounding",
 //                                 ["expiry","expiry_months"]}      (schema 2)
 //   settings.module_enabled | .module_disabled        {"module"}

@@ -18,6 +18,7 @@
 //   credit.overdraft_detected
 //   ledger.duplicate_reversed, ledger.conflict_recorded
 //   customer.consent_changed
+//   customer.merged, customer.merge_received, customer.merge_settled
 #pragma once
 
 #include <cstdint>
@@ -190,12 +191,63 @@ struct CustomerConsentChanged {
   bool operator==(const CustomerConsentChanged&) const = default;
 };
 
+// ---- Merging duplicates (domain/merge.h) ---------------------------------
+// These events hold ids, codes and amounts only, never personal data: fields
+// the survivor takes from the duplicate are recorded as
+// customer.details_changed on the survivor's stream.
+
+// On the duplicate's stream: it is merged into `survivor_id`, and what it held
+// leaves it (points, credit and total spent go down by these amounts).
+struct CustomerMerged {
+  std::string merge_id;  // a UUID chosen by the merging node; names the merge
+  std::string survivor_id;
+  std::string survivor_code;
+  Points points = 0;  // the duplicate's balances moved (signed: they may be negative)
+  Money credit = 0;
+  Money spent = 0;
+  std::int64_t last_visit_ms = 0;  // the duplicate's last visit (0: never)
+  bool operator==(const CustomerMerged&) const = default;
+};
+
+// On the survivor's stream, appended with CustomerMerged in one atomic
+// append: what the duplicate held arrives (the same amounts, added).
+struct MergeReceived {
+  std::string merge_id;
+  std::string duplicate_id;
+  std::string duplicate_code;
+  Points points = 0;
+  Money credit = 0;
+  Money spent = 0;
+  std::int64_t last_visit_ms = 0;
+  bool operator==(const MergeReceived&) const = default;
+};
+
+// What a node settles a merge with, from both sides (HQ's alone):
+//   kind "forward": events that reached the duplicate after its merge (a
+//     store offline sold on the old code) move on to the survivor;
+//   kind "void": the merge lost to another (domain/merge.h, the convergence
+//     rule) and is undone: its transfers go back.
+// `side` says which end this stream is; the amounts are the change of this
+// customer's balances (signed).
+struct MergeSettled {
+  std::string merge_id;
+  std::string kind;      // "forward" or "void"
+  std::string side;      // "duplicate" or "survivor"
+  std::string other_id;  // the customer at the other end
+  Points points = 0;
+  Money credit = 0;
+  Money spent = 0;
+  std::int64_t last_visit_ms = 0;  // a visit the survivor takes (forward, survivor side)
+  bool operator==(const MergeSettled&) const = default;
+};
+
 using CustomerEvent =
     std::variant<CustomerRegistered, CustomerDetailsChanged, CustomerDeactivated,
                  CustomerReactivated, CustomerDeleted, PurchaseRecorded, PurchaseRefunded,
                  PointsEarned, PointsReversed, PointsRedeemed, PointsAdjusted, CreditToppedUp,
                  CreditDeducted, CreditAdjusted, CreditOverdraftDetected, DuplicateReversed,
-                 ConflictRecorded, PointsExpired, PointsShortfallDetected, CustomerConsentChanged>;
+                 ConflictRecorded, PointsExpired, PointsShortfallDetected, CustomerConsentChanged,
+                 CustomerMerged, MergeReceived, MergeSettled>;
 
 struct LoyaltyProgramSet {
   LoyaltyProgram program;

@@ -76,6 +76,29 @@ Status Within(std::string_view field, std::int64_t value, std::int64_t max) {
   return Status::OK();
 }
 
+// A customer code as a node writes it.
+Status Code(std::string_view code, std::string_view field) {
+  auto parsed = ParseCustomerCode(code);
+  if (!parsed) return parsed.error();
+  if (FormatCustomerCode(parsed->node, parsed->sequence) != code) {
+    return Invalid(std::string(field), "invalid_code", std::string(field) + " is not a code");
+  }
+  return Status::OK();
+}
+
+// The other end of a merge is another customer.
+Status Other(std::string_view other, std::string_view self, std::string_view field) {
+  if (other == self) {
+    return Invalid(std::string(field), "merge_into_itself",
+                   "a merge names the customer of its own stream at the other end");
+  }
+  return Status::OK();
+}
+
+// What a merge moves: balances within one record's limits, a visit not ahead.
+Status Moved(Points points, Money credit, Money spent, std::int64_t visit_ms,
+             const PeerContext& ctx);
+
 Status CheckStamp(const Stamp& stamp, const PeerContext& ctx) {
   if (stamp.node != ctx.origin) {
     return Invalid("node", "foreign_stamp",
@@ -89,6 +112,16 @@ Status CheckStamp(const Stamp& stamp, const PeerContext& ctx) {
                    "the edit's stamp is ahead of this node's clock by more than the allowed skew");
   }
   return Status::OK();
+}
+
+Status Moved(Points points, Money credit, Money spent, std::int64_t visit_ms,
+             const PeerContext& ctx) {
+  Status visit = visit_ms >= 0 ? Status::OK()
+                               : Invalid("last_visit", "out_of_range", "last_visit is negative");
+  return First({Within("points", points, kMaxPoints * 1000),
+                Within("credit", credit, kMaxAmount * 1000),
+                Within("spent", spent, kMaxAmount * 1000), visit,
+                CheckNotFuture("last_visit", visit_ms, ctx)});
 }
 
 Status CheckRegistered(const CustomerRegistered& e, const PeerContext& ctx) {
@@ -224,6 +257,30 @@ Status CheckPeerEvent(const CustomerEvent& event, const PeerContext& ctx) {
                           PositiveAmount("shortfall", e.shortfall, kMaxPoints)});
           },
           [&](const CustomerConsentChanged& e) { return CheckConsent(e, ctx); },
+          [&](const CustomerMerged& e) {
+            return First({Id(e.merge_id, "merge_id"), Id(e.survivor_id, "survivor_id"),
+                          Code(e.survivor_code, "survivor_code"),
+                          Other(e.survivor_id, ctx.customer_id, "survivor_id"),
+                          Moved(e.points, e.credit, e.spent, e.last_visit_ms, ctx)});
+          },
+          [&](const MergeReceived& e) {
+            return First({Id(e.merge_id, "merge_id"), Id(e.duplicate_id, "duplicate_id"),
+                          Code(e.duplicate_code, "duplicate_code"),
+                          Other(e.duplicate_id, ctx.customer_id, "duplicate_id"),
+                          Moved(e.points, e.credit, e.spent, e.last_visit_ms, ctx)});
+          },
+          [&](const MergeSettled& e) {
+            Status kind = e.kind == "forward" || e.kind == "void"
+                              ? Status::OK()
+                              : Invalid("kind", "invalid_kind", "kind must be forward or void");
+            Status side =
+                e.side == "duplicate" || e.side == "survivor"
+                    ? Status::OK()
+                    : Invalid("side", "invalid_side", "side must be duplicate or survivor");
+            return First({Id(e.merge_id, "merge_id"), kind, side, Id(e.other_id, "other_id"),
+                          Other(e.other_id, ctx.customer_id, "other_id"),
+                          Moved(e.points, e.credit, e.spent, e.last_visit_ms, ctx)});
+          },
       },
       event);
 }

@@ -54,6 +54,7 @@ Result<std::optional<HistoryEntry>> Apply(const RecordedEvent& event, CustomerRo
                  [](const auto&) {},
              },
              *decoded);
+  row->merges.Apply(*decoded);
   const LedgerEffect f = EffectOf(*decoded);
   if (f.history) {
     row->has_history = true;
@@ -77,16 +78,51 @@ Result<std::optional<HistoryEntry>> Apply(const RecordedEvent& event, CustomerRo
 //          points:le64 credit:le64 spent:le64 last_visit:le64 created:le64
 //          updated:le64 version:le64 position:le64
 //          [fmt 2, 3: max_hlc:le64 n:u8 (field:u8 hlc:le64 lp(node))*n]
-//          [fmt 3: m:u8 (channel:u8 state:u8 source:u8 hlc:le64 lp(node)
-//                        time:le64 lp(store))*m]
+//          [fmt 3, 4: m:u8 (channel:u8 state:u8 source:u8 hlc:le64 lp(node)
+//                           time:le64 lp(store))*m]
+//          [fmt 4: links(out) links(in)]
+//   links := n:le64 (lp(merge_id) lp(other_id) lp(other_code) voided:u8)*n
 // Format 2 adds the stamps of an edited row, format 3 the consents of a row
-// that has any; a row never edited stays at 1.
+// that has any, format 4 the merges of a row that took part in one (after its
+// consents, perhaps none); a row never edited stays at 1.
+namespace {
+
+void PutLinks(std::string* out, const std::map<std::string, MergeLink>& links) {
+  coding::PutLe64(out, links.size());
+  for (const auto& [id, link] : links) {
+    coding::PutLp(out, id);
+    coding::PutLp(out, link.other_id);
+    coding::PutLp(out, link.other_code);
+    out->push_back(link.voided ? 1 : 0);
+  }
+}
+
+bool GetLinks(coding::Decoder* in, std::map<std::string, MergeLink>* links) {
+  std::uint64_t n = 0;
+  if (!in->Le64(&n)) return false;
+  for (; n > 0; --n) {
+    std::string id;
+    MergeLink link;
+    std::string_view voided;
+    if (!in->Lp(&id) || !in->Lp(&link.other_id) || !in->Lp(&link.other_code) ||
+        !in->View(1, &voided)) {
+      return false;
+    }
+    link.voided = voided[0] != 0;
+    (*links)[id] = std::move(link);
+  }
+  return true;
+}
+
+}  // namespace
+
 std::string EncodeRow(const CustomerRow& r) {
   const bool consented = r.consents != decltype(r.consents){};
-  const bool stamped = consented || r.stamps != FieldStamps{};
+  const bool merged = r.merges != MergeLinks{};
+  const bool stamped = merged || consented || r.stamps != FieldStamps{};
   std::string out;
   out.reserve(160);
-  out.push_back(consented ? 3 : stamped ? 2 : 1);
+  out.push_back(merged ? 4 : consented ? 3 : stamped ? 2 : 1);
   coding::PutLp(&out, r.id);
   coding::PutLp(&out, r.code);
   for (DetailField f : kAllDetailFields) coding::PutLp(&out, r.details[f]);
@@ -110,7 +146,7 @@ std::string EncodeRow(const CustomerRow& r) {
       coding::PutLp(&out, r.stamps.at[i].node);
     }
   }
-  if (consented) {
+  if (consented || merged) {
     const std::size_t count_at = out.size();
     out.push_back(0);
     for (std::size_t i = 0; i < r.consents.size(); ++i) {
@@ -125,6 +161,10 @@ std::string EncodeRow(const CustomerRow& r) {
       coding::PutLe64(&out, static_cast<std::uint64_t>(c.time_ms));
       coding::PutLp(&out, c.store);
     }
+  }
+  if (merged) {
+    PutLinks(&out, r.merges.out);
+    PutLinks(&out, r.merges.in);
   }
   return out;
 }
@@ -161,13 +201,14 @@ bool DecodeConsents(coding::Decoder* in, CustomerRow* r) {
 Status DecodeRow(std::string_view bytes, CustomerRow* r) {
   coding::Decoder in(bytes);
   std::string_view fmt, flags;
-  bool ok = in.View(1, &fmt) && fmt[0] >= 1 && fmt[0] <= 3 && in.Lp(&r->id) && in.Lp(&r->code);
+  bool ok = in.View(1, &fmt) && fmt[0] >= 1 && fmt[0] <= 4 && in.Lp(&r->id) && in.Lp(&r->code);
   for (DetailField f : kAllDetailFields) ok = ok && in.Lp(&r->details[f]);
   ok = ok && in.Lp(&r->origin_store) && in.View(1, &flags);
   std::uint64_t v[8] = {};
   for (auto& x : v) ok = ok && in.Le64(&x);
   r->stamps = FieldStamps{};
   r->consents = {};
+  r->merges = MergeLinks{};
   if (ok && fmt[0] >= 2) {
     std::uint64_t max_hlc = 0;
     std::string_view count;
@@ -184,7 +225,8 @@ Status DecodeRow(std::string_view bytes, CustomerRow* r) {
       ok = in.Lp(&s.node);
     }
   }
-  if (ok && fmt[0] == 3) ok = DecodeConsents(&in, r);
+  if (ok && fmt[0] >= 3) ok = DecodeConsents(&in, r);
+  if (ok && fmt[0] == 4) ok = GetLinks(&in, &r->merges.out) && GetLinks(&in, &r->merges.in);
   if (!ok || !in.empty()) return Status::Corruption("a customer row does not parse");
   r->active = flags[0] & 1;
   r->deleted = flags[0] & 2;

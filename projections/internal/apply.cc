@@ -11,12 +11,19 @@ namespace projection_internal {
 
 IndexedRow Indexed(const CustomerRow& r) {
   const CustomerDetails& d = r.details;
+  // A survivor is found by the codes of the customers merged into it too; a
+  // merged customer is not listed (its code resolves to the survivor).
+  thread_local std::string codes;
+  codes = r.code;
+  if (!r.merges.in.empty()) {
+    for (const std::string& alias : r.merges.AliasCodes()) codes += ' ' + alias;
+  }
   return {d[DetailField::kFirstName],
           d[DetailField::kLastName],
           d[DetailField::kEmail],
           d[DetailField::kPhone],
-          r.code,
-          !r.deleted && !r.code.empty(),
+          codes,
+          !r.deleted && !r.code.empty() && r.merges.MergedInto().empty(),
           r.active,
           r.points,
           r.credit,

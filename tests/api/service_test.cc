@@ -237,6 +237,8 @@ TEST_F(ServiceTest, EachRouteNeedsThePermissionsItsContractLists) {
       {"POST /v1/customers/{ref}/credit/top-up", {"customers.manage_credit"}},
       {"POST /v1/customers/{ref}/credit/deduct", {"customers.manage_credit"}},
       {"POST /v1/customers/{ref}/credit/adjust", {"customers.manage_credit"}},
+      {"POST /v1/customers/{ref}/merge", {"customers.manage"}},
+      {"GET /v1/customers/duplicates", {"customers.view"}},
       {"GET /v1/customers/{ref}/history", {"customers.manage_loyalty", "customers.manage_credit"}},
       {"GET /v1/customers/{ref}/audit", {"audit.read"}},
       {"GET /v1/settings", {"customers.view", "settings.manage"}},

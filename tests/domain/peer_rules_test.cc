@@ -313,6 +313,25 @@ std::vector<Case> Cases() {
       {"consent_zero_stamp",
        CustomerConsentChanged{ConsentChannel::kEmail, true, ConsentSource::kStore, Stamp{0, "s01"}},
        "hlc", "out_of_range"},
+      // customer.merged, customer.merge_received, customer.merge_settled
+      {"merged", CustomerMerged{std::string(kOtherId), std::string(kOtherId), "CUST-00002", 5, 100,
+                                300, kNow - 1000}},
+      {"merged_into_itself",
+       CustomerMerged{std::string(kOtherId), std::string(kId), "CUST-00002", 5, 100, 300, 0},
+       "survivor_id", "merge_into_itself"},
+      {"merged_bad_code",
+       CustomerMerged{std::string(kOtherId), std::string(kOtherId), "nope", 5, 100, 300, 0},
+       "code"},
+      {"merge_received",
+       MergeReceived{std::string(kOtherId), std::string(kOtherId), "CUST-S02-00002", -5, 0, 0, 0}},
+      {"merge_received_bad_id",
+       MergeReceived{"m-1", std::string(kOtherId), "CUST-S02-00002", 0, 0, 0, 0}, "merge_id"},
+      {"merge_settled",
+       MergeSettled{std::string(kOtherId), "void", "duplicate", std::string(kOtherId), 5, 0, 0, 0},
+       "", "", "hq"},
+      {"merge_settled_bad_side",
+       MergeSettled{std::string(kOtherId), "void", "left", std::string(kOtherId), 5, 0, 0, 0},
+       "side", "invalid_side", "hq"},
   };
 }
 

@@ -92,6 +92,12 @@ TEST(EventCodec, EveryCustomerEventRoundTrips) {
       PointsExpired{"0b8a7c1e-4f3d-4c2a-9e1f-2d3c4b5a6979", 40, 1'700'000'000'000},
       PointsShortfallDetected{"0b8a7c1e-4f3d-4c2a-9e1f-2d3c4b5a6979", "s02", 12},
       CustomerConsentChanged{ConsentChannel::kSms, true, ConsentSource::kImport, Stamp{44, "s01"}},
+      CustomerMerged{"0b8a7c1e-4f3d-4c2a-9e1f-2d3c4b5a6979", "0b8a7c1e-4f3d-4c2a-9e1f-2d3c4b5a6978",
+                     "CUST-00001", 3, -4, 5, 1'700'000'000'000},
+      MergeReceived{"0b8a7c1e-4f3d-4c2a-9e1f-2d3c4b5a6979", "0b8a7c1e-4f3d-4c2a-9e1f-2d3c4b5a6978",
+                    "CUST-S01-00001", 3, -4, 5, 0},
+      MergeSettled{"0b8a7c1e-4f3d-4c2a-9e1f-2d3c4b5a6979", "forward", "survivor",
+                   "0b8a7c1e-4f3d-4c2a-9e1f-2d3c4b5a6978", -3, 4, -5, 7},
   };
   ASSERT_EQ(all.size(), std::variant_size_v<CustomerEvent>);
   for (const auto& e : all) {

@@ -89,5 +89,25 @@ TEST(CustomerRow, ConsentShowsTheLatestChangeWithItsTimeAndStore) {
   }
 }
 
+TEST(CustomerRow, KeepsItsMergesThroughItsEncoding) {
+  constexpr const char* kOther = "1b8a7c1e-4f3d-4c2a-9e1f-2d3c4b5a6978";
+  constexpr const char* kM1 = "10000000-0000-4000-8000-000000000001";
+  constexpr const char* kM2 = "20000000-0000-4000-8000-000000000002";
+  CustomerDetails d;
+  d[DetailField::kFirstName] = "Ada";
+  d[DetailField::kLastName] = "Lovelace";
+  // Merged into another, after receiving a third customer: both links kept,
+  // the balances moved with them.
+  CustomerRow row =
+      Project({CustomerRegistered{kId, "CUST-00001", d, ""}, CreditToppedUp{500, "p1", ""},
+               MergeReceived{kM1, kOther, "CUST-S01-00002", 3, 200, 900, 10},
+               CustomerMerged{kM2, kOther, "CUST-00009", 3, 700, 900, 10},
+               MergeSettled{kM1, "void", "survivor", kOther, -3, -200, -900, 0}});
+  EXPECT_EQ(row.merges.MergedInto(), kOther);
+  EXPECT_TRUE(row.merges.AliasCodes().empty());  // the merge into it was voided
+  EXPECT_EQ(row.credit, -200);
+  EXPECT_EQ(row.points, -3);
+}
+
 }  // namespace
 }  // namespace clientele
