@@ -165,6 +165,35 @@ std::pair<std::string, json::object> Describe(const CustomerEvent& event) {
                           (e.granted ? "granted" : "withdrawn") + " (" +
                           std::string(ConsentSourceName(e.source)) + ")";
                  },
+                 [&](const CustomerMerged& e) {
+                   d["merge_id"] = e.merge_id;
+                   d["survivor_id"] = e.survivor_id;
+                   d["survivor_code"] = e.survivor_code;
+                   d["points"] = e.points;
+                   d["credit"] = e.credit;
+                   d["spent"] = e.spent;
+                   what = "merged into " + e.survivor_code;
+                 },
+                 [&](const MergeReceived& e) {
+                   d["merge_id"] = e.merge_id;
+                   d["duplicate_id"] = e.duplicate_id;
+                   d["duplicate_code"] = e.duplicate_code;
+                   d["points"] = e.points;
+                   d["credit"] = e.credit;
+                   d["spent"] = e.spent;
+                   what = e.duplicate_code + " merged into this customer";
+                 },
+                 [&](const MergeSettled& e) {
+                   d["merge_id"] = e.merge_id;
+                   d["kind"] = e.kind;
+                   d["side"] = e.side;
+                   d["other_id"] = e.other_id;
+                   d["points"] = e.points;
+                   d["credit"] = e.credit;
+                   d["spent"] = e.spent;
+                   what = e.kind == "void" ? "merge undone (another merge of the same customer won)"
+                                           : "carried on to the customer it was merged into";
+                 },
              },
              event);
   return {std::move(what), std::move(d)};

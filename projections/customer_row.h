@@ -47,7 +47,7 @@ struct CustomerRow {
   std::uint64_t position = 0;  // the log position of the last event applied
   FieldStamps stamps;          // which edit set each field (domain/stamp.h)
   std::array<ConsentRecord, kConsentChannelCount> consents;  // by ConsentChannel
-  MergeLinks merges;           // merges it took part in (domain/merge.h)
+  MergeLinks merges;  // merges it took part in (domain/merge.h)
 
   const ConsentRecord& consent(ConsentChannel c) const { return consents[static_cast<int>(c)]; }
   bool operator==(const CustomerRow&) const = default;
