@@ -262,6 +262,14 @@ TEST_F(ConsentTest, ThePersonalDataDocumentHoldsEveryFieldAndEveryKindOfEvent) {
   Record(store_.get(), id, ConflictRecorded{"purchase", "T-1", other, NewUuid(), "s02"});
   Record(store_.get(), id, PointsExpired{other, 3, 1'790'000'000'000});
   Record(store_.get(), id, PointsShortfallDetected{other, "s02", 2});
+  // Merges: another customer merged into this one (and what reached it later
+  // carried on here), and a merge of this one elsewhere that lost and was
+  // undone (so it is not merged now).
+  const std::string merge_in = NewUuid(), merge_out = NewUuid(), dup = NewUuid();
+  Record(store_.get(), id, MergeReceived{merge_in, dup, "CUST-00077", 0, 0, 0, 0});
+  Record(store_.get(), id, MergeSettled{merge_in, "forward", "survivor", dup, 1, 0, 0, 0});
+  Record(store_.get(), id, CustomerMerged{merge_out, other, "CUST-00078", 0, 0, 0, 0});
+  Record(store_.get(), id, MergeSettled{merge_out, "void", "duplicate", other, 0, 0, 0, 0});
   ASSERT_TRUE(projector_->WaitFor(Head(), std::chrono::seconds(30)));
 
   Reply r = Call("GET", path + "/personal-data", "", "only-customers.export_personal");

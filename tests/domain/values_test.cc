@@ -114,7 +114,7 @@ TEST(EventCodec, ListsEveryCustomerEventType) {
   const auto types = CustomerEventTypes();
   ASSERT_EQ(types.size(), std::variant_size_v<CustomerEvent>);
   for (std::string_view t : types) EXPECT_TRUE(IsCustomerEventType(t)) << t;
-  EXPECT_EQ(types.back(), "customer.consent_changed");
+  EXPECT_EQ(types.back(), "customer.merge_settled");  // the newest last
 }
 
 TEST(EventCodec, ConsentChangesHoldOnlyChannelStateAndSource) {
