@@ -18,7 +18,7 @@ namespace clientele::api {
 
 namespace {
 
-constexpr std::array<std::pair<std::string_view, Permission>, 12> kNames = {{
+constexpr std::array<std::pair<std::string_view, Permission>, 13> kNames = {{
     {"customers.view", kView},
     {"customers.create", kCreate},
     {"customers.edit", kEdit},
@@ -31,6 +31,7 @@ constexpr std::array<std::pair<std::string_view, Permission>, 12> kNames = {{
     {"nodes.manage", kNodesManage},
     {"backups.create", kBackupsCreate},
     {"reports.view", kReportsView},
+    {"customers.erase", kErase},
 }};
 
 std::string Hex(const unsigned char* bytes, std::size_t n) {

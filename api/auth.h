@@ -34,7 +34,8 @@ enum Permission : std::uint32_t {
   kNodesManage = 1 << 9,     // nodes.manage (enrol and revoke stores' keys, at HQ)
   kBackupsCreate = 1 << 10,  // backups.create (make a backup of the node's data, on its disk)
   kReportsView = 1 << 11,    // reports.view (the chain's reports; figures by visibility)
-  kAllPermissions = (1 << 12) - 1,
+  kErase = 1 << 12,          // customers.erase (erase a customer's personal data)
+  kAllPermissions = (1 << 13) - 1,
 };
 
 // "customers.view" -> kView, ...; nullopt for an unknown name.

@@ -26,6 +26,7 @@
 #include <mutex>
 #include <set>
 #include <string>
+#include <string_view>
 #include <utility>
 
 #include "api/http.h"
@@ -88,6 +89,11 @@ class IdempotencyKeys {
 
   // Drops the expired keys; returns how many.
   std::size_t Expire();
+
+  // Forgets the kept answers that name `customer_id` (an erasure,
+  // domain/personal_data.h): each keeps its status and headers only, and the
+  // database is flushed and compacted so no file still holds them.
+  Status Scrub(std::string_view customer_id);
 
   struct Usage {
     std::size_t keys = 0;

@@ -12,14 +12,17 @@ constexpr int kMaxAttempts = 16;
 
 // The stream's state: `state` at `version` plus the events after it.
 template <typename State>
-Result<std::pair<State, std::int64_t>> Load(EventStore* store, const std::string& stream,
-                                            State state = {}, std::int64_t version = 0) {
+Result<std::pair<State, std::int64_t>> Load(EventStore* store, PersonalDataKeys* keys,
+                                            const std::string& stream, State state = {},
+                                            std::int64_t version = 0) {
   auto events = store->ReadStream(stream, version + 1, SIZE_MAX);
   if (!events) return Error(events.error());
   for (const RecordedEvent& e : *events) {
     version = e.version;
     if constexpr (std::is_same_v<State, CustomerState>) {
-      auto decoded = DecodeCustomerEvent(e.type, e.schema, e.data);
+      auto decoded =
+          DecodeCustomerEvent(e.type, e.schema, e.data, keys,
+                              std::string_view(stream).substr(kCustomerStreamPrefix.size()));
       if (!decoded) return Error(decoded.error());
       state = Evolve(std::move(state), *decoded);
     } else if constexpr (std::is_same_v<State, SettingsState>) {
@@ -47,8 +50,9 @@ std::string RequestUuid(std::string_view request_key, std::string_view part) {
 
 }  // namespace
 
-CommandHandler::CommandHandler(EventStore* store, std::string node, Clock* clock)
-    : store_(store), clock_(clock), node_(node), codes_(std::move(node)) {
+CommandHandler::CommandHandler(EventStore* store, std::string node, Clock* clock,
+                               PersonalDataKeys* keys)
+    : store_(store), clock_(clock), keys_(keys), node_(node), codes_(std::move(node)) {
   if (clock_ == nullptr) clock_ = SystemClock::Default();
 }
 
@@ -82,8 +86,8 @@ Result<CommandOutcome> CommandHandler::Run(const std::string& stream, const Comm
     // advanced by the events appended.
     auto taken = cache.Take(stream);
     const std::int64_t from = taken ? taken->second : 0;
-    auto loaded = taken ? Load<State>(store_, stream, std::move(taken->first), from)
-                        : Load<State>(store_, stream);
+    auto loaded = taken ? Load<State>(store_, keys_, stream, std::move(taken->first), from)
+                        : Load<State>(store_, keys_, stream);
     if (!loaded) return Error(loaded.error());
     auto& [state, version] = *loaded;
     auto put_back = [&] { cache.Put(stream, std::move(state), version); };
@@ -104,6 +108,10 @@ Result<CommandOutcome> CommandHandler::Run(const std::string& stream, const Comm
     }
     std::vector<NewEvent> batch;
     const std::string correlation = RequestUuid(request_key, "correlation");
+    bool make_key = false;
+    if constexpr (std::is_same_v<State, CustomerState>) {
+      make_key = version > 0 && RegisteredInClear(stream);
+    }
     for (const auto& event : *events) {
       NewEvent e;
       e.id = RequestUuid(request_key, std::to_string(batch.size()));
@@ -113,11 +121,31 @@ Result<CommandOutcome> CommandHandler::Run(const std::string& stream, const Comm
       } else {
         e.schema = kCurrentSchema;  // node events are all at schema 1
       }
-      e.data = EncodePayload(event);
+      if constexpr (std::is_same_v<State, CustomerState>) {
+        // Personal fields are sealed here, before the append: the hash chain,
+        // the signatures and every copy of the event hold only ciphertext.
+        auto sealed = EncodeSealedPayload(
+            event, std::string_view(stream).substr(kCustomerStreamPrefix.size()), keys_, make_key);
+        if (!sealed) {
+          put_back();
+          return Error(sealed.error());
+        }
+        e.data = std::move(*sealed);
+      } else {
+        e.data = EncodePayload(event);
+      }
       e.actor = actor;
       e.correlation_id = correlation;
       outcome.event_types.push_back(e.type);
       batch.push_back(std::move(e));
+    }
+    if constexpr (std::is_same_v<State, CustomerState>) {
+      if (keys_ != nullptr) {  // a key made for these events is on disk before they are
+        if (Status s = keys_->Persist(); !s.ok()) {
+          put_back();
+          return Error(s);
+        }
+      }
     }
     auto appended = store_->Append(stream, ExpectedVersion::Exact(version), std::move(batch));
     if (!appended) {
@@ -159,6 +187,15 @@ Result<std::optional<CommandOutcome>> CommandHandler::Earlier(const std::string&
     outcome.event_types.push_back(e.type);
   }
   return std::optional<CommandOutcome>(std::move(outcome));
+}
+
+bool CommandHandler::RegisteredInClear(const std::string& stream) {
+  if (keys_ == nullptr) return false;
+  const std::string_view id = std::string_view(stream).substr(kCustomerStreamPrefix.size());
+  if (keys_->Has(id)) return false;
+  auto first = store_->ReadStream(stream, 1, 1);
+  return first && !first->empty() && first->front().type == "customer.registered" &&
+         !PayloadIsSealed(first->front().data);
 }
 
 Result<CommandOutcome> CommandHandler::Register(const CustomerDetails& details,
@@ -203,6 +240,11 @@ Result<CommandOutcome> CommandHandler::Execute(const std::string& customer_id,
       },
       actor, if_version, request_key);
   if (outcome) outcome->customer_id = *id;
+  // The erasure is in the log: the key goes now (the projector, applying the
+  // event, destroys it too, as every node does).
+  if (outcome && keys_ != nullptr && std::holds_alternative<EraseCustomer>(cmd)) {
+    if (Status s = keys_->Destroy(*id); !s.ok()) return Error(s);
+  }
   return outcome;
 }
 
@@ -239,8 +281,8 @@ Result<std::pair<State, std::int64_t>> CommandHandler::LoadCached(const std::str
   StateCache<State>* cache = &Cache<State>();
   auto cached = cache->Get(stream);
   const std::int64_t from = cached ? cached->second : 0;
-  auto loaded = cached ? Load<State>(store_, stream, std::move(cached->first), from)
-                       : Load<State>(store_, stream);
+  auto loaded = cached ? Load<State>(store_, keys_, stream, std::move(cached->first), from)
+                       : Load<State>(store_, keys_, stream);
   if (loaded && loaded->second > from) cache->Put(stream, loaded->first, loaded->second);
   return loaded;
 }

@@ -284,6 +284,7 @@ Result<std::unique_ptr<Replicator>> Replicator::Start(EventStore* log, Replicato
   admission.hq_key = o.hq_key;
   admission.clock = o.clock != nullptr ? o.clock : SystemClock::Default();
   admission.max_skew_ms = o.max_skew_ms;
+  admission.take_key = o.take_key;
   impl->admission = std::make_unique<Admission>(log, std::move(admission));
   auto producer_conf = KafkaConf(
       {

@@ -20,6 +20,13 @@
 //   take a balance below zero. Refunds reverse the points a purchase earned
 //   (pro rata for a part refund), which may take points below zero if they
 //   were already redeemed.
+// - an erased customer (customer.erased) keeps its code, balances and
+//   history; its details are gone. Purchases, refunds and HQ's corrections
+//   still apply to it (a store offline may have sold to it); editing it, or
+//   redeeming, topping up, deducting or adjusting for it, is refused
+//   ("customer_erased"). Erasing is refused while it holds credit
+//   ("credit_held") unless the credit is written off; erasing again changes
+//   nothing.
 // - concurrent edits made on different nodes resolve per field, last writer
 //   wins by stamp (domain/stamp.h); balances are sums, so every node's Evolve
 //   ends in the same state whatever order replicated events arrive in.
@@ -54,6 +61,7 @@ struct RefundLine {
 struct CustomerState {
   bool registered = false;
   bool deleted = false;
+  bool erased = false;
   std::string id;
   std::string code;
   CustomerDetails details;

@@ -17,6 +17,7 @@
 //   credit.topped_up / .deducted / .adjusted
 //   credit.overdraft_detected
 //   ledger.duplicate_reversed, ledger.conflict_recorded
+//   customer.erased
 #pragma once
 
 #include <cstdint>
@@ -177,12 +178,22 @@ struct PointsShortfallDetected {
   bool operator==(const PointsShortfallDetected&) const = default;
 };
 
+// The customer's personal data was erased (crypto-shredding,
+// domain/personal_data.h): every node that applies it destroys the
+// customer's data key and drops its personal fields. Code, balances and
+// history amounts stay. It holds no personal data: `reason` says why, for
+// auditors, and must not name the person.
+struct CustomerErased {
+  std::string reason;
+  bool operator==(const CustomerErased&) const = default;
+};
+
 using CustomerEvent =
     std::variant<CustomerRegistered, CustomerDetailsChanged, CustomerDeactivated,
                  CustomerReactivated, CustomerDeleted, PurchaseRecorded, PurchaseRefunded,
                  PointsEarned, PointsReversed, PointsRedeemed, PointsAdjusted, CreditToppedUp,
                  CreditDeducted, CreditAdjusted, CreditOverdraftDetected, DuplicateReversed,
-                 ConflictRecorded, PointsExpired, PointsShortfallDetected>;
+                 ConflictRecorded, PointsExpired, PointsShortfallDetected, CustomerErased>;
 
 struct LoyaltyProgramSet {
   LoyaltyProgram program;

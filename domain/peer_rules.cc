@@ -109,12 +109,14 @@ Status CheckRegistered(const CustomerRegistered& e, const PeerContext& ctx) {
     return Invalid("origin_store", "foreign_origin_store",
                    "origin_store '" + e.origin_store + "' is not the event's origin");
   }
+  if (ctx.sealed) return Status::OK();
   auto details = NormalizeDetails(e.details);
   if (!details) return details.error();
   return DetailsNotNormalized(*details, e.details);
 }
 
 Status CheckChanged(const CustomerDetailsChanged& e, const PeerContext& ctx) {
+  if (ctx.sealed) return CheckStamp(e.stamp, ctx);
   if (e.changes.empty()) return Invalid("details", "empty_change", "the edit changes nothing");
   auto patch = NormalizePatch(e.changes);
   if (!patch) return patch.error();
@@ -168,7 +170,7 @@ Status CheckPeerEvent(const CustomerEvent& event, const PeerContext& ctx) {
                           PositiveAmount("points", e.points, kMaxPoints)});
           },
           [&](const PointsAdjusted& e) {
-            return First({CleanNote(e.note, true), NonZeroDelta(e.delta, kMaxPoints)});
+            return First({CleanNote(e.note, !ctx.sealed), NonZeroDelta(e.delta, kMaxPoints)});
           },
           [&](const CreditToppedUp& e) {
             return First({CleanReference("payment_ref", e.payment_ref, true),
@@ -180,7 +182,7 @@ Status CheckPeerEvent(const CustomerEvent& event, const PeerContext& ctx) {
                           PositiveAmount("amount", e.amount, kMaxAmount)});
           },
           [&](const CreditAdjusted& e) {
-            return First({CleanNote(e.note, true), NonZeroDelta(e.delta, kMaxAmount)});
+            return First({CleanNote(e.note, !ctx.sealed), NonZeroDelta(e.delta, kMaxAmount)});
           },
           [&](const CreditOverdraftDetected& e) {
             if (auto id = ParseUuid(e.deduction_id, "deduction_id"); !id) return id.error();
@@ -210,6 +212,10 @@ Status CheckPeerEvent(const CustomerEvent& event, const PeerContext& ctx) {
           [&](const PointsShortfallDetected& e) {
             return First({Id(e.redemption_id, "redemption_id"), ValidateNodeId(e.store, "store"),
                           PositiveAmount("shortfall", e.shortfall, kMaxPoints)});
+          },
+          [&](const CustomerErased& e) {
+            if (auto reason = Note(e.reason, true); !reason) return reason.error();
+            return Status::OK();
           },
       },
       event);

@@ -10,7 +10,10 @@
 // - an edit's stamp was made by the origin, and neither it nor the event's
 //   time is ahead of the receiver's clock by more than the allowed skew (a
 //   store offline for days legitimately sends old times: the past is fine);
-// - a loyalty program is within ValidateProgram's ranges.
+// - a loyalty program is within ValidateProgram's ranges;
+// - an erasure gives a reason.
+// Sealed personal fields (ctx.sealed) are checked by nobody but their
+// authentication: the node that opens them later trusts the origin's key.
 //
 // Which types each origin may send at all is the caller's rule: settings,
 // the node registry, overdraft and shortfall records and expiries are HQ's
@@ -31,6 +34,9 @@ struct PeerContext {
   std::string_view customer_id;  // the id of the event's customer stream
   std::int64_t now_ms = 0;       // the receiver's clock
   std::int64_t max_skew_ms = 0;  // how far ahead of it a time may be
+  // The payload's personal fields are sealed (domain/personal_data.h) and
+  // were decoded without a key: they cannot be checked, and read as absent.
+  bool sealed = false;
 };
 
 // OK, or InvalidArgument naming the field and rule that fail.

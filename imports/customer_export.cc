@@ -18,7 +18,7 @@ bool CustomerExport::Next(std::string* out) {
   }
   while (next_ < rows_.size() && out->size() - start < kChunkBytes) {
     CustomerRow r = projections_.CustomerAt(rows_[next_++]);
-    if (r.id.empty() || r.deleted) continue;  // deleted since the search
+    if (r.id.empty() || r.deleted || r.erased) continue;  // deleted or erased since the search
     CsvWriter::Row({r.details[DetailField::kFirstName], r.details[DetailField::kLastName],
                     r.details[DetailField::kEmail], r.details[DetailField::kPhone],
                     r.details[DetailField::kAddress], r.code},

@@ -292,6 +292,10 @@ std::vector<Case> Cases() {
        "", "hq"},
       {"shortfall_of_nothing", PointsShortfallDetected{std::string(kOtherId), "s02", 0},
        "shortfall", "", "hq"},
+
+      // customer.erased
+      {"erased", CustomerErased{"customer request"}, "", "", "hq"},
+      {"erased_without_reason", CustomerErased{""}, "note", "", "hq"},
   };
 }
 

@@ -91,6 +91,7 @@ TEST(EventCodec, EveryCustomerEventRoundTrips) {
                        "0b8a7c1e-4f3d-4c2a-9e1f-2d3c4b5a6978", "s01"},
       PointsExpired{"0b8a7c1e-4f3d-4c2a-9e1f-2d3c4b5a6979", 40, 1'700'000'000'000},
       PointsShortfallDetected{"0b8a7c1e-4f3d-4c2a-9e1f-2d3c4b5a6979", "s02", 12},
+      CustomerErased{"customer request"},
   };
   ASSERT_EQ(all.size(), std::variant_size_v<CustomerEvent>);
   for (const auto& e : all) {
