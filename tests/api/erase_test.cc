@@ -129,7 +129,10 @@ class EraseTest : public ServiceTest {
 
   // The customer and its history's amounts, as an auditor compares them.
   std::string Figures(const std::string& id) {
-    auto c = Call("GET", "/v1/customers/" + id).json().as_object();
+    Reply got = Call("GET", "/v1/customers/" + id);
+    EXPECT_EQ(got.status, 200) << got.body;
+    if (got.status != 200) return got.body;
+    auto c = got.json().as_object();
     std::string out = "points=" + boost::json::serialize(c.at("points")) +
                       " credit=" + boost::json::serialize(c.at("credit")) +
                       " spent=" + boost::json::serialize(c.at("total_spent")) +
@@ -191,7 +194,7 @@ TEST_F(EraseTest, NothingPersonalRemainsOnDiskOrInAnswersWhileTheLedgerStays) {
   // Nothing of the person anywhere: every file, the export, search, answers.
   EXPECT_EQ(Found(AllBytes(dir_.path())), std::vector<std::string>{});
   EXPECT_EQ(Found(Call("GET", "/v1/customers/export.csv").body), std::vector<std::string>{});
-  EXPECT_EQ(Call("GET", "/v1/customers?q=" + first_).json().at("total").as_int64(), 0);
+  EXPECT_EQ(Call("GET", "/v1/customers?search=" + first_).json().at("total").as_int64(), 0);
   EXPECT_EQ(Found(Call("GET", "/v1/customers/" + id + "/history").body),
             std::vector<std::string>{});
   auto verified = store_->Verify();
