@@ -343,15 +343,21 @@ IdempotencyKeys::Usage IdempotencyKeys::UsageOf(const std::string& principal) co
   return it == usage_.end() ? Usage{} : it->second;
 }
 
-Status IdempotencyKeys::Scrub(std::string_view customer_id) {
+Status IdempotencyKeys::Scrub(const std::vector<std::string>& customer_ids) {
   std::lock_guard lock(mu_);
   // Every answer about the customer holds its id; what names the customer
   // keeps its status and headers only, as an answer too large to keep does.
   std::vector<std::pair<std::string, Record>> scrubbed;
+  auto names = [&](std::string_view text) {
+    for (const std::string& id : customer_ids) {
+      if (text.find(id) != std::string_view::npos) return true;
+    }
+    return false;
+  };
   auto consider = [&](std::string_view k, std::string_view value) {
-    if (value.find(customer_id) == std::string_view::npos) return;
+    if (!names(value)) return;
     auto r = Record::Decode(value);
-    if (!r || r->answer.body.find(customer_id) == std::string::npos) return;
+    if (!r || !names(r->answer.body)) return;
     r->answer.body.clear();
     r->state = Record::kAnsweredNotKept;
     scrubbed.emplace_back(std::string(k), std::move(*r));
@@ -388,7 +394,7 @@ Status IdempotencyKeys::Scrub(std::string_view customer_id) {
       memory_[k] = encoded;
     }
   }
-  if (!db_) return Status::OK();
+  if (!db_ || customer_ids.empty()) return Status::OK();
   rocksdb::Status st = db_->Write(rocksdb::WriteOptions(), &batch);
   // The old answers linger in the memtable, its WAL and the table files.
   if (st.ok()) st = db_->Flush(rocksdb::FlushOptions());

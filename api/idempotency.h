@@ -28,6 +28,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "api/http.h"
 #include "domain/clock.h"
@@ -90,10 +91,10 @@ class IdempotencyKeys {
   // Drops the expired keys; returns how many.
   std::size_t Expire();
 
-  // Forgets the kept answers that name `customer_id` (an erasure,
+  // Forgets the kept answers that name any of `customer_ids` (erasures,
   // domain/personal_data.h): each keeps its status and headers only, and the
   // database is flushed and compacted so no file still holds them.
-  Status Scrub(std::string_view customer_id);
+  Status Scrub(const std::vector<std::string>& customer_ids);
 
   struct Usage {
     std::size_t keys = 0;

@@ -107,7 +107,8 @@ Result<OwnEventsRecovered> TakeBackOwnEvents(const std::string& data, const Back
 
 std::vector<std::string> BackedUpFiles(const std::string& data) {
   std::vector<std::string> out = {"node-key.pem",  "hq-key",      "principals.json",
-                                  "outbox-cursor", "join-cursor", "overdraft-checkpoint"};
+                                  "outbox-cursor", "join-cursor", "overdraft-checkpoint",
+                                  "chain-key"};
   std::error_code ec;
   for (const auto& entry : fs::directory_iterator(fs::path(data) / "imports", ec)) {
     const fs::path& p = entry.path();

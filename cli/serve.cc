@@ -296,6 +296,10 @@ struct KeyCarrier {
       return keys->Wrapped(chain_key, id);
     };
   }
+  std::function<Status()> Persist() const {
+    if (chain_key.empty()) return {};
+    return [this] { return keys->Persist(); };
+  }
   std::function<void(const RecordedEvent&)> Take() const {
     if (chain_key.empty()) return {};
     return [this](const RecordedEvent& e) {
@@ -381,6 +385,7 @@ struct Sync {
     r.max_skew_ms = c.max_clock_skew_ms;
     r.max_message_bytes = static_cast<std::size_t>(c.max_message_bytes);
     r.take_key = carrier->Take();
+    r.persist_keys = carrier->Persist();
     if (hq) {
       auto watching = OverdraftWatch::Start(
           log, c.data + "/overdraft-checkpoint", c.data + "/references", [](std::string_view line) {
@@ -410,7 +415,8 @@ struct Sync {
                                                           .hq_key = hq_key,
                                                           .clock = clock,
                                                           .max_skew_ms = c.max_clock_skew_ms,
-                                                          .take_key = carrier->Take()});
+                                                          .take_key = carrier->Take(),
+                                                          .persist_keys = carrier->Persist()});
     GapRepairPorts ports;
     ports.peer_holdings = [url = c.hq_url, token = *token, node = c.node,
                            ca = c.sync_tls_ca](const std::vector<OriginHolding>& ours) {
@@ -676,7 +682,8 @@ int RunServe(const ServeConfig& c) {
                                         .hq_key = *hq_key,
                                         .clock = &clock,
                                         .max_skew_ms = c.max_clock_skew_ms,
-                                        .take_key = carrier.Take()});
+                                        .take_key = carrier.Take(),
+                                        .persist_keys = carrier.Persist()});
   auto join_from = JoinStart(c, log->get());
   if (!join_from) return Fail(join_from.error());
   // Restored from a backup: a store with HQ's address takes its own newer
@@ -715,9 +722,9 @@ int RunServe(const ServeConfig& c) {
   auto projector = Projector::Open(log->get(), c.data + "/projections", data_keys->get());
   if (!projector) return Fail(projector.error());
   std::atomic<ImportService*> erasable_imports{nullptr};
-  (*projector)->OnErased([&](const std::string& id) {
-    if (Status s = (*keys)->Scrub(id); !s.ok()) {
-      std::fprintf(stderr, "clientele: scrubbing stored answers of %s: %s\n", id.c_str(),
+  (*projector)->OnErased([&](const std::vector<std::string>& ids) {
+    if (Status s = (*keys)->Scrub(ids); !s.ok()) {
+      std::fprintf(stderr, "clientele: scrubbing the stored answers of erased customers: %s\n",
                    s.ToString().c_str());
     }
     if (ImportService* imports = erasable_imports.load()) imports->DropPending();

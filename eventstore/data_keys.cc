@@ -283,10 +283,9 @@ Status DataKeys::Take(std::string_view chain_key, std::string_view customer_id,
   if (db_->Get(rocksdb::ReadOptions(), KeyName('e', customer_id), &existing).ok()) {
     return ErasedStatus(customer_id);
   }
-  rocksdb::WriteOptions wo;
-  wo.sync = true;
-  rocksdb::Status s = db_->Put(wo, KeyName('k', customer_id), *key);
+  rocksdb::Status s = db_->Put(rocksdb::WriteOptions(), KeyName('k', customer_id), *key);
   if (!s.ok()) return FromRocks(s, "storing a data key failed");
+  made_.fetch_add(1);  // durable at the next Persist
   std::lock_guard lock(mu_);
   cache_.emplace(id, *key);
   return Status::OK();

@@ -92,7 +92,8 @@ class DataKeys : public PersonalDataKeys {
   // payload is `sealed_json` (of type `context`): kept only if it unwraps
   // under `chain_key`, opens that payload's sealed fields, and the customer
   // is not erased here. OK if taken or already held; FailedPrecondition
-  // "customer_erased"; Corruption if it does not unwrap or open.
+  // "customer_erased"; Corruption if it does not unwrap or open. Durable
+  // once Persist returns (call it before appending the event).
   Status Take(std::string_view chain_key, std::string_view customer_id, std::string_view wrapped,
               std::string_view context, std::string_view sealed_json);
 

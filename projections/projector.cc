@@ -44,7 +44,7 @@ Result<std::unique_ptr<Projector>> Projector::Open(EventStore* log, const std::s
   return std::unique_ptr<Projector>(new Projector(std::move(impl)));
 }
 
-void Projector::OnErased(std::function<void(const std::string&)> hook) {
+void Projector::OnErased(std::function<void(const std::vector<std::string>&)> hook) {
   std::lock_guard lock(impl_->on_erased_mu);
   impl_->on_erased = std::move(hook);
 }

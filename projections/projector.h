@@ -69,10 +69,11 @@ class Projector {
   // none of their files still holds what was cleared.
   static Result<std::unique_ptr<Projector>> Open(EventStore* log, const std::string& path,
                                                  PersonalDataKeys* keys = nullptr);
-  // Called (on the applier's thread) for each customer erased, once the
-  // projections no longer hold its data: the place to scrub other stores
-  // (stored answers, pending imports). May be set at any time.
-  void OnErased(std::function<void(const std::string&)> hook);
+  // Called (on the applier's thread) with the customers erased by a batch of
+  // events (a rebuild: by the whole log), once the projections no longer
+  // hold their data: the place to scrub other stores (stored answers,
+  // pending imports). May be set at any time.
+  void OnErased(std::function<void(const std::vector<std::string>&)> hook);
   // Stops following the log and closes the database.
   ~Projector();
   Projector(const Projector&) = delete;

@@ -62,7 +62,7 @@ void Projector::Impl::ApplyOne(const RecordedEvent& e, Pending* p) {
   if (e.type == "customer.erased") {
     // The key goes now: the customer's later events in this batch already
     // read as erased. The projections are scrubbed once the batch is in.
-    if (keys != nullptr) {
+    if (keys != nullptr && !keys->Erased(id)) {  // a rebuild finds them erased already
       if (Status s = keys->Destroy(id); !s.ok()) {
         std::fprintf(stderr, "clientele: destroying the key of %s: %s\n", std::string(id).c_str(),
                      s.ToString().c_str());

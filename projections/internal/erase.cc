@@ -36,14 +36,12 @@ Status Projector::Impl::ScrubErased() {
     s = db->CompactRange(co, cf, nullptr, nullptr);
     if (!s.ok()) return FromRocksDb(s, "compacting the projections failed");
   }
-  std::function<void(const std::string&)> hook;
+  std::function<void(const std::vector<std::string>&)> hook;
   {
     std::lock_guard lock(on_erased_mu);
     hook = on_erased;
   }
-  if (hook) {
-    for (const std::string& id : erased) hook(id);
-  }
+  if (hook) hook(erased);
   erased.clear();
   return Status::OK();
 }

@@ -109,7 +109,7 @@ struct Projector::Impl {
   // its lock.
   std::vector<std::string> erased;
   std::mutex on_erased_mu;
-  std::function<void(const std::string&)> on_erased;
+  std::function<void(const std::vector<std::string>&)> on_erased;
 
   // During a rebuild, history entries gather here to be written in key order.
   struct RebuildHistory {

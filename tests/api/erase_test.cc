@@ -67,8 +67,8 @@ class EraseTest : public ServiceTest {
     so.idempotency = requests_db_.get();
     service_ = std::make_unique<api::Service>(so, store_.get(), commands_.get(), projector_.get(),
                                               api::Authenticator(TestPrincipals()), &clock_);
-    projector_->OnErased([this](const std::string& id) {
-      ASSERT_TRUE(requests_db_->Scrub(id).ok());
+    projector_->OnErased([this](const std::vector<std::string>& ids) {
+      ASSERT_TRUE(requests_db_->Scrub(ids).ok());
       imports_->DropPending();
     });
   }
