@@ -669,6 +669,12 @@ int RunServe(const ServeConfig& c) {
   if (!key) return Fail(key.error());
   auto hq_key = TrustedHqKey(c, **key);
   if (!hq_key) return Fail(hq_key.error());
+  // A restored backup brings the data keys as keys-backup/: they become DATA/keys.
+  if (!std::filesystem::exists(c.data + "/keys", ec) &&
+      std::filesystem::exists(c.data + "/" + kKeysBackup, ec)) {
+    std::filesystem::rename(c.data + "/" + kKeysBackup, c.data + "/keys", ec);
+    if (ec) return Fail(Status::Unavailable("cannot take the restored data keys: " + ec.message()));
+  }
   // The customers' data keys, apart from the log (eventstore/data_keys.h).
   // They are read even with sealing off, so sealed events stay readable.
   auto data_keys = DataKeys::Open(c.data + "/keys");
@@ -760,13 +766,24 @@ int RunServe(const ServeConfig& c) {
   // Backups are made by the node itself, the one process that may open its
   // log: a checkpoint while appends go on (eventstore/backup.h).
   const std::string data_folder = std::filesystem::absolute(c.data, ec).lexically_normal().string();
-  options.backup = [&](const std::string& path) {
-    return CreateBackup(log->get(), path,
-                        {.data = data_folder,
-                         .node = c.node,
-                         .role = c.role,
-                         .files = BackedUpFiles(data_folder),
-                         .clock = &clock});
+  options.backup = [&](const std::string& path) -> Result<BackupManifest> {
+    // The data keys go too, as a checkpoint of DATA/keys copied under
+    // keys-backup/ (taken back as DATA/keys by a restored node's first start).
+    std::vector<std::string> files = BackedUpFiles(data_folder);
+    const std::string keys_copy = data_folder + "/" + kKeysBackup;
+    std::filesystem::remove_all(keys_copy, ec);
+    auto key_files = (*data_keys)->Checkpoint(keys_copy);
+    if (!key_files) return Error(key_files.error());
+    files.insert(files.end(), key_files->begin(), key_files->end());
+    auto made = CreateBackup(log->get(), path,
+                             {.data = data_folder,
+                              .node = c.node,
+                              .role = c.role,
+                              .files = std::move(files),
+                              .clock = &clock});
+    std::error_code ignored;
+    std::filesystem::remove_all(keys_copy, ignored);
+    return made;
   };
   ImportService imports(c.data + "/imports", log->get(), projector->get(), &commands, &clock,
                         c.node, {.max_removal_percent = static_cast<int>(c.max_removal_percent)});

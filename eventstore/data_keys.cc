@@ -4,6 +4,7 @@
 #include <openssl/rand.h>
 #include <rocksdb/db.h>
 #include <rocksdb/options.h>
+#include <rocksdb/utilities/checkpoint.h>
 #include <rocksdb/write_batch.h>
 
 #include <filesystem>
@@ -237,6 +238,23 @@ Status DataKeys::Destroy(std::string_view customer_id) {
   s = db_->CompactRange(co, nullptr, nullptr);
   if (!s.ok()) return FromRocks(s, "compacting the data keys failed");
   return Status::OK();
+}
+
+Result<std::vector<std::string>> DataKeys::Checkpoint(const std::string& path) {
+  rocksdb::Checkpoint* raw = nullptr;
+  rocksdb::Status s = rocksdb::Checkpoint::Create(db_.get(), &raw);
+  std::unique_ptr<rocksdb::Checkpoint> checkpoint(raw);
+  if (s.ok()) s = checkpoint->CreateCheckpoint(path);
+  if (!s.ok()) return Error(FromRocks(s, "copying the data keys failed"));
+  std::vector<std::string> files;
+  const std::filesystem::path folder(path);
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(folder, ec)) {
+    if (entry.is_regular_file(ec)) {
+      files.push_back((folder.filename() / entry.path().filename()).string());
+    }
+  }
+  return files;
 }
 
 bool DataKeys::Erased(std::string_view customer_id) {

@@ -32,6 +32,7 @@
 #include <string_view>
 #include <unordered_map>
 #include <unordered_set>
+#include <vector>
 
 #include "domain/personal_data.h"
 
@@ -77,6 +78,10 @@ class DataKeys : public PersonalDataKeys {
   Result<std::string> Open(std::string_view customer_id, std::string_view context,
                            std::string_view blob) override;
   bool Has(std::string_view customer_id) override;
+  // Writes a consistent copy of the key store (a RocksDB checkpoint) into the
+  // new folder `path` and returns its files, relative to `path`'s parent
+  // (for a backup, eventstore/backup.h).
+  Result<std::vector<std::string>> Checkpoint(const std::string& path);
   // Deletes the key, records the erasure, and compacts the store so that no
   // file in <data>/keys holds the key any more. Unavailable if the disk
   // refuses (the key may then still be on disk: try again).
