@@ -180,21 +180,16 @@ int RunBackupOffline(const std::string& data_arg, const std::string& node_arg,
     return Fail("backup", log.error());
   }
   const std::string target = Absolute(to);
-  std::vector<std::string> files = BackedUpFiles(data);
   const std::string keys_copy = data + "/" + kKeysBackup;
   fs::remove_all(keys_copy, ec);
-  if (fs::exists(data + "/keys", ec)) {
-    auto keys = DataKeys::Open(data + "/keys");
-    if (!keys) return Fail("backup", keys.error());
-    auto key_files = (*keys)->Checkpoint(keys_copy);
-    if (!key_files) return Fail("backup", key_files.error());
-    files.insert(files.end(), key_files->begin(), key_files->end());
-  }
+  auto keys = DataKeys::Open(data + "/keys");
+  if (!keys) return Fail("backup", keys.error());
   auto made = CreateBackup(log->get(), target,
                            {.data = data,
                             .node = node,
                             .role = node == "hq" ? "hq" : "store",
-                            .files = std::move(files)});
+                            .files = BackedUpFiles(data),
+                            .after_log = [&] { return (*keys)->Checkpoint(keys_copy); }});
   fs::remove_all(keys_copy, ec);
   if (!made) return Fail("backup", made.error());
   std::printf("backup made and verified in %s\n", target.c_str());

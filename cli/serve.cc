@@ -769,18 +769,17 @@ int RunServe(const ServeConfig& c) {
   options.backup = [&](const std::string& path) -> Result<BackupManifest> {
     // The data keys go too, as a checkpoint of DATA/keys copied under
     // keys-backup/ (taken back as DATA/keys by a restored node's first start).
-    std::vector<std::string> files = BackedUpFiles(data_folder);
+    // It is taken after the log's copy, so it holds the key of every event
+    // in it (a key is on disk before its event is appended).
     const std::string keys_copy = data_folder + "/" + kKeysBackup;
     std::filesystem::remove_all(keys_copy, ec);
-    auto key_files = (*data_keys)->Checkpoint(keys_copy);
-    if (!key_files) return Error(key_files.error());
-    files.insert(files.end(), key_files->begin(), key_files->end());
     auto made = CreateBackup(log->get(), path,
                              {.data = data_folder,
                               .node = c.node,
                               .role = c.role,
-                              .files = std::move(files),
-                              .clock = &clock});
+                              .files = BackedUpFiles(data_folder),
+                              .clock = &clock,
+                              .after_log = [&] { return (*data_keys)->Checkpoint(keys_copy); }});
     std::error_code ignored;
     std::filesystem::remove_all(keys_copy, ignored);
     return made;
