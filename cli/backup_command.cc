@@ -10,6 +10,7 @@
 #include "cli/feed_client.h"
 #include "cli/node_client.h"
 #include "consumers/own_events.h"
+#include "domain/ids.h"
 #include "domain/time.h"
 #include "eventstore/atomic_file.h"
 #include "eventstore/backup.h"
@@ -94,8 +95,23 @@ Result<OwnEventsRecovered> TakeBackOwnEvents(const std::string& data, const Back
   }
   auto log = EventStore::Open({.path = data, .origin = m.node});
   if (!log) return Error(log.error());
-  Admission admission(log->get(),
-                      {.node = m.node, .hq_key = hq_key, .clock = SystemClock::Default()});
+  // The keys of the events taken back come with them: into the restored copy
+  // of the data keys (DATA/keys-backup, DATA/keys from the node's first start).
+  auto chain_key = LoadChainKey(data + "/chain-key");
+  if (!chain_key) return Error(chain_key.error());
+  auto keys = DataKeys::Open(data + "/" + kKeysBackup);
+  if (!keys) return Error(keys.error());
+  AdmissionOptions options{.node = m.node, .hq_key = hq_key, .clock = SystemClock::Default()};
+  if (!chain_key->empty()) {
+    options.take_key = [&](const RecordedEvent& e) {
+      if (!e.stream.starts_with(kCustomerStreamPrefix)) return;
+      (void)(*keys)->Take(*chain_key,
+                          std::string_view(e.stream).substr(kCustomerStreamPrefix.size()),
+                          e.carried_key, e.type, e.data);
+    };
+    options.persist_keys = [&] { return (*keys)->Persist(); };
+  }
+  Admission admission(log->get(), std::move(options));
   return RecoverOwnEvents(
       log->get(), &admission,
       [url = from.url, token = Token(from), ca = from.tls_ca](
