@@ -18,7 +18,7 @@ namespace clientele::api {
 
 namespace {
 
-constexpr std::array<std::pair<std::string_view, Permission>, 13> kNames = {{
+constexpr std::array<std::pair<std::string_view, Permission>, 14> kNames = {{
     {"customers.view", kView},
     {"customers.create", kCreate},
     {"customers.edit", kEdit},
@@ -32,6 +32,7 @@ constexpr std::array<std::pair<std::string_view, Permission>, 13> kNames = {{
     {"backups.create", kBackupsCreate},
     {"reports.view", kReportsView},
     {"customers.export_personal", kExportPersonal},
+    {"customers.erase", kErase},
 }};
 
 std::string Hex(const unsigned char* bytes, std::size_t n) {

@@ -37,7 +37,8 @@ enum Permission : std::uint32_t {
   // customers.export_personal: a customer's whole personal-data document
   // (GDPR art. 15/20), every field and history entry, points and credit included
   kExportPersonal = 1 << 12,
-  kAllPermissions = (1 << 13) - 1,
+  kErase = 1 << 13,  // customers.erase (erase a customer's personal data)
+  kAllPermissions = (1 << 14) - 1,
 };
 
 // "customers.view" -> kView, ...; nullopt for an unknown name.

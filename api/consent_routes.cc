@@ -33,8 +33,8 @@ HttpResponse Service::PersonalDataRoute(Context& ctx) {
     projector_->WaitFor(stream->back().position, options_.read_your_write_timeout);
     if (auto fresh = projector_->Customer(row->id)) row = std::move(fresh);
   }
-  HttpResponse r =
-      Json(RenderPersonalData(*row, *stream, clock_->NowMs(), options_.node, ctx.principal.name));
+  HttpResponse r = Json(RenderPersonalData(*row, *stream, commands_->keys(), clock_->NowMs(),
+                                           options_.node, ctx.principal.name));
   r.headers.emplace_back("Content-Disposition",
                          "attachment; filename=\"personal-data-" + row->code + ".json\"");
   r.headers.emplace_back("Cache-Control", "no-store");

@@ -310,6 +310,15 @@ HttpResponse Service::ReactivateCustomerRoute(Context& ctx) {
   return Execute(ctx, ReactivateCustomer{});
 }
 
+HttpResponse Service::EraseCustomerRoute(Context& ctx) {
+  return ExecuteBody(ctx, {"reason", "write_off_credit"}, [](JsonBody& body) {
+    EraseCustomer cmd;
+    cmd.reason = body.String("reason", true).value_or("");
+    cmd.write_off_credit = body.Bool("write_off_credit").value_or(false);
+    return CustomerCommand(cmd);
+  });
+}
+
 HttpResponse Service::RecordPurchaseRoute(Context& ctx) {
   auto body = JsonBody::Parse(ctx.req.body, {"tab_id", "amount", "paid_at"});
   if (!body) return body.error();

@@ -343,4 +343,69 @@ IdempotencyKeys::Usage IdempotencyKeys::UsageOf(const std::string& principal) co
   return it == usage_.end() ? Usage{} : it->second;
 }
 
+Status IdempotencyKeys::Scrub(const std::vector<std::string>& customer_ids) {
+  std::lock_guard lock(mu_);
+  // Every answer about the customer holds its id; what names the customer
+  // keeps its status and headers only, as an answer too large to keep does.
+  std::vector<std::pair<std::string, Record>> scrubbed;
+  auto names = [&](std::string_view text) {
+    for (const std::string& id : customer_ids) {
+      if (text.find(id) != std::string_view::npos) return true;
+    }
+    return false;
+  };
+  auto consider = [&](std::string_view k, std::string_view value) {
+    if (!names(value)) return;
+    auto r = Record::Decode(value);
+    if (!r || !names(r->answer.body)) return;
+    r->answer.body.clear();
+    r->state = Record::kAnsweredNotKept;
+    scrubbed.emplace_back(std::string(k), std::move(*r));
+  };
+  if (db_) {
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+    for (it->Seek("k"); it->Valid() && it->key().starts_with("k"); it->Next()) {
+      consider(it->key().ToStringView(), it->value().ToStringView());
+    }
+    if (!it->status().ok()) return Status::Unavailable("cannot read the idempotency keys");
+  } else {
+    for (auto it = memory_.lower_bound("k"); it != memory_.end() && it->first.starts_with("k");
+         ++it) {
+      consider(it->first, it->second);
+    }
+  }
+  rocksdb::WriteBatch batch;
+  for (const auto& [k, r] : scrubbed) {
+    const std::string encoded = r.Encode();
+    const std::size_t nul = k.find('\0');
+    if (nul != std::string::npos) {
+      Usage& u = usage_[k.substr(1, nul - 1)];
+      std::string old;
+      if (db_) {
+        (void)db_->Get(rocksdb::ReadOptions(), k, &old);
+      } else {
+        old = memory_[k];
+      }
+      u.bytes -= std::min(u.bytes, old.size() - std::min(old.size(), encoded.size()));
+    }
+    if (db_) {
+      batch.Put(k, encoded);
+    } else {
+      memory_[k] = encoded;
+    }
+  }
+  if (!db_ || customer_ids.empty()) return Status::OK();
+  rocksdb::Status st = db_->Write(rocksdb::WriteOptions(), &batch);
+  // The old answers linger in the memtable, its WAL and the table files.
+  if (st.ok()) st = db_->Flush(rocksdb::FlushOptions());
+  if (st.ok()) {
+    rocksdb::CompactRangeOptions co;
+    co.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
+    st = db_->CompactRange(co, nullptr, nullptr);
+  }
+  if (!st.ok())
+    return Status::Unavailable("scrubbing the idempotency keys failed: " + st.ToString());
+  return Status::OK();
+}
+
 }  // namespace clientele::api

@@ -26,7 +26,9 @@
 #include <mutex>
 #include <set>
 #include <string>
+#include <string_view>
 #include <utility>
+#include <vector>
 
 #include "api/http.h"
 #include "domain/clock.h"
@@ -88,6 +90,11 @@ class IdempotencyKeys {
 
   // Drops the expired keys; returns how many.
   std::size_t Expire();
+
+  // Forgets the kept answers that name any of `customer_ids` (erasures,
+  // domain/personal_data.h): each keeps its status and headers only, and the
+  // database is flushed and compacted so no file still holds them.
+  Status Scrub(const std::vector<std::string>& customer_ids);
 
   struct Usage {
     std::size_t keys = 0;

@@ -194,6 +194,10 @@ std::pair<std::string, json::object> Describe(const CustomerEvent& event) {
                    what = e.kind == "void" ? "merge undone (another merge of the same customer won)"
                                            : "carried on to the customer it was merged into";
                  },
+                 [&](const CustomerErased& e) {
+                   d["reason"] = e.reason;
+                   what = "personal data erased";
+                 },
              },
              event);
   return {std::move(what), std::move(d)};
@@ -201,6 +205,7 @@ std::pair<std::string, json::object> Describe(const CustomerEvent& event) {
 
 std::string_view StatusOf(const CustomerRow& row) {
   if (row.deleted) return "deleted";
+  if (row.erased) return "erased";
   return row.active ? "active" : "inactive";
 }
 
@@ -227,8 +232,8 @@ json::object RenderPersonalEntry(const RecordedEvent& r, const CustomerEvent& ev
 }
 
 json::object RenderPersonalData(const CustomerRow& row, const std::vector<RecordedEvent>& stream,
-                                std::int64_t now_ms, const std::string& node,
-                                const std::string& principal) {
+                                PersonalDataKeys* keys, std::int64_t now_ms,
+                                const std::string& node, const std::string& principal) {
   json::object doc;
   doc["document"] = "clientele.personal_data";
   doc["format"] = 1;
@@ -266,7 +271,10 @@ json::object RenderPersonalData(const CustomerRow& row, const std::vector<Record
     if (s.events++ == 0 || r.time_ms < s.first) s.first = r.time_ms;
     if (r.time_ms > s.last) s.last = r.time_ms;
     ++by_type[r.type];
-    auto decoded = DecodeCustomerEvent(r.type, r.schema, r.data);
+    auto decoded = DecodeCustomerEvent(r.type, r.schema, r.data, keys, row.id);
+    // An erased customer's events written in clear (sealing off) still hold
+    // its personal fields in the log: the document gives none of them.
+    if (decoded && row.erased) decoded = WithoutPersonalData(*decoded);
     if (!decoded) {
       // Kept in the document: it is held, even if this build cannot read it.
       history.push_back({{"id", r.id},

@@ -3,7 +3,7 @@
 //
 //   {"document": "clientele.personal_data", "format": 1,
 //    "generated_at", "generated_by", "node",
-//    "customer": {"id", "code", "status": "active"|"inactive"|"deleted",
+//    "customer": {"id", "code", "status": "active"|"inactive"|"deleted"|"erased",
 //                 "first_name", "last_name", "email", "phone", "tax_id",
 //                 "address", "notes", "origin_store", "created_at", "updated_at",
 //                 "version"},
@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "domain/events.h"
+#include "domain/personal_data.h"
 #include "eventstore/event.h"
 #include "projections/customer_row.h"
 
@@ -39,11 +40,12 @@ namespace clientele::api {
 boost::json::object RenderPersonalEntry(const RecordedEvent& recorded, const CustomerEvent& event);
 
 // The whole document from the customer's row and every event of its stream
-// in stream order; `now_ms`, `node` and `principal` say when, where and for
-// whom it was produced.
+// in stream order, sealed fields opened with `keys` (an erased customer's are
+// absent); `now_ms`, `node` and `principal` say when, where and for whom it
+// was produced.
 boost::json::object RenderPersonalData(const CustomerRow& row,
                                        const std::vector<RecordedEvent>& stream,
-                                       std::int64_t now_ms, const std::string& node,
-                                       const std::string& principal);
+                                       PersonalDataKeys* keys, std::int64_t now_ms,
+                                       const std::string& node, const std::string& principal);
 
 }  // namespace clientele::api

@@ -25,8 +25,11 @@ boost::json::object RenderCustomer(const CustomerRow& r, Visibility v) {
   boost::json::object o;
   o["id"] = r.id;
   o["code"] = r.code;
-  o["first_name"] = d[DetailField::kFirstName];
-  o["last_name"] = d[DetailField::kLastName];
+  // An erased customer's details are gone (null); its code and balances stay.
+  o["first_name"] =
+      r.erased ? boost::json::value(nullptr) : boost::json::value(d[DetailField::kFirstName]);
+  o["last_name"] =
+      r.erased ? boost::json::value(nullptr) : boost::json::value(d[DetailField::kLastName]);
   o["email"] = OrNull(d[DetailField::kEmail]);
   o["phone"] = OrNull(d[DetailField::kPhone]);
   o["tax_id"] = OrNull(d[DetailField::kTaxId]);
@@ -34,6 +37,7 @@ boost::json::object RenderCustomer(const CustomerRow& r, Visibility v) {
   o["notes"] = OrNull(d[DetailField::kNotes]);
   o["origin_store"] = OrNull(r.origin_store);
   o["active"] = r.active;
+  o["erased"] = r.erased;
   if (v.points) o["points"] = r.points;
   if (v.credit) o["credit"] = r.credit;
   o["total_spent"] = r.total_spent;

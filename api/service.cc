@@ -69,6 +69,7 @@ Service::Service(ServiceOptions options, EventStore* log, CommandHandler* comman
   Add("DELETE", "/v1/customers/{ref}", {kManage}, true, &S::DeleteCustomerRoute);
   Add("POST", "/v1/customers/{ref}/deactivate", {kManage}, true, &S::DeactivateCustomerRoute);
   Add("POST", "/v1/customers/{ref}/reactivate", {kManage}, true, &S::ReactivateCustomerRoute);
+  Add("POST", "/v1/customers/{ref}/erase", {kErase}, true, &S::EraseCustomerRoute);
   Add("POST", "/v1/customers/{ref}/purchases", {kEdit}, true, &S::RecordPurchaseRoute);
   Add("POST", "/v1/customers/{ref}/refunds", {kEdit}, true, &S::RefundRoute);
   Add("POST", "/v1/customers/{ref}/points/redeem", {kManageLoyalty}, true, &S::RedeemPointsRoute);
@@ -84,6 +85,7 @@ Service::Service(ServiceOptions options, EventStore* log, CommandHandler* comman
   Add("PUT", "/v1/settings/modules/{module}", {kSettingsManage}, true, &S::SetModule);
   Add("GET", "/v1/events", {kAuditRead, kSync}, false, &S::Events);
   Add("GET", "/v1/sync/identity", {kSync, kNodesManage}, false, &S::Identity);
+  Add("GET", "/v1/sync/chain-key", {kSync}, false, &S::ChainKey);
   Add("GET", "/v1/sync/status", {kSync, kNodesManage, kAuditRead}, false, &S::SyncStatus);
   Add("GET", "/v1/sync/holdings", {kSync, kNodesManage, kAuditRead}, false, &S::Holdings);
   Add("POST", "/v1/sync/holdings", {kSync}, false, &S::Holdings);

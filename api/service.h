@@ -109,6 +109,11 @@ struct ServiceOptions {
   std::function<Result<BackupManifest>(const std::string& path)> backup;
   // The chain's reports (projections/reports.h); without, /v1/reports answers 503.
   const Reports* reports = nullptr;
+  // Personal data between nodes (eventstore/data_keys.h): the wrapped data
+  // key each event of the feeds carries ("data_key"), and the chain key
+  // GET /v1/sync/chain-key hands to a store (HQ: "" elsewhere, 404).
+  std::function<std::string(const RecordedEvent&)> carry_key;
+  std::string chain_key;
 };
 
 class Service {
@@ -179,6 +184,11 @@ class Service {
   HttpResponse EditCustomer(Context& ctx);
   HttpResponse DeleteCustomerRoute(Context& ctx);
   HttpResponse DeactivateCustomerRoute(Context& ctx);
+  // GET /v1/sync/chain-key: {"chain_key": base64} for a store's first start.
+  HttpResponse ChainKey(Context& ctx);
+  // POST /v1/customers/{ref}/erase {"reason", "write_off_credit"}: erasure of
+  // the personal data (domain/personal_data.h); answers the erased customer.
+  HttpResponse EraseCustomerRoute(Context& ctx);
   HttpResponse ReactivateCustomerRoute(Context& ctx);
   HttpResponse RecordPurchaseRoute(Context& ctx);
   HttpResponse RefundRoute(Context& ctx);

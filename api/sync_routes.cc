@@ -47,9 +47,19 @@ boost::json::array Service::RenderFeed(std::vector<RecordedEvent>* events) const
     boost::json::object o = RenderEvent(e);
     o["data_raw"] = e.data;  // the exact bytes the signature covers
     if (!e.signature.empty()) o["signature"] = Base64Encode(e.signature);
+    if (options_.carry_key) {
+      if (std::string wrapped = options_.carry_key(e); !wrapped.empty()) o["data_key"] = wrapped;
+    }
     list.push_back(std::move(o));
   }
   return list;
+}
+
+HttpResponse Service::ChainKey(Context&) {
+  if (options_.chain_key.empty()) {
+    return Problem(404, "no_chain_key", "this node hands out no chain key; ask HQ");
+  }
+  return Json(boost::json::object{{"chain_key", Base64Encode(options_.chain_key)}});
 }
 
 HttpResponse Service::Events(Context& ctx) {

@@ -3,7 +3,12 @@
 // workload against PostgreSQL in the same run, when --pg is given.
 //
 //   eventstore_bench --data DIR [--pg CONNINFO] [--seconds S] [--runs R] [--read-events N]
+//                    [--seal]
 //
+// --seal also measures each append workload with the payload's personal part
+// (its note) sealed as the command path seals it (AES-256-GCM with the
+// customer's key, domain/personal_data.h), alternating with the clear runs,
+// and prints append_N_writers_sealed and its cost against append_N_writers.
 // Prints one `figure: NAME VALUE UNIT` line per figure: the median of R runs.
 #include <libpq-fe.h>
 
@@ -16,6 +21,7 @@
 #include <thread>
 #include <vector>
 
+#include "eventstore/data_keys.h"
 #include "eventstore/event_store.h"
 #include "eventstore/uuid.h"
 
@@ -28,6 +34,16 @@ using SteadyClock = std::chrono::steady_clock;
 std::string Payload(int writer, std::int64_t n) {
   return "{\"tab_id\":\"tab-" + std::to_string(writer) + "-" + std::to_string(n) +
          "\",\"amount\":4250,\"paid_at\":1700000000000,\"note\":\"benchmark purchase\"}";
+}
+
+// The same with its note sealed for the stream's customer (--seal).
+PersonalDataKeys* g_keys = nullptr;
+std::string SealedPayload(const std::string& stream, int writer, std::int64_t n) {
+  auto blob = g_keys->Seal(std::string_view(stream).substr(9), "purchase.recorded",
+                           "{\"note\":\"benchmark purchase\"}", true);
+  if (!blob) std::exit(1);
+  return "{\"tab_id\":\"tab-" + std::to_string(writer) + "-" + std::to_string(n) +
+         "\",\"amount\":4250,\"paid_at\":1700000000000,\"sealed\":\"" + *blob + "\"}";
 }
 
 double Median(std::vector<double> v) {
@@ -96,7 +112,7 @@ double ClienteleAppends(EventStore* store, int writers, double seconds) {
 // `writers` concurrent writers, each with one append in flight at a time: as
 // soon as one is acknowledged durable the writer sends its next. Driven by
 // AppendAsync callbacks, as the HTTP server drives it, so no thread blocks.
-double ClienteleAppendsAsync(EventStore* store, int writers, double seconds) {
+double ClienteleAppendsAsync(EventStore* store, int writers, double seconds, bool seal = false) {
   struct Writer {
     std::string stream;
     std::int64_t version = 0;
@@ -112,7 +128,7 @@ double ClienteleAppendsAsync(EventStore* store, int writers, double seconds) {
     NewEvent e;
     e.id = NewUuid();
     e.type = "purchase.recorded";
-    e.data = Payload(i, w.n);
+    e.data = seal ? SealedPayload(w.stream, i, w.n) : Payload(i, w.n);
     e.actor = "bench";
     store->AppendAsync(w.stream, ExpectedVersion::Exact(w.version), {std::move(e)},
                        [&, i](Result<AppendResult> r) {
@@ -243,7 +259,11 @@ int main(int argc, char** argv) {
   app.add_option("--read-events", read_events, "Log size for the read figure")
       ->capture_default_str();
   app.add_option("--writers", writer_counts, "Writer counts to measure")->capture_default_str();
+  bool seal = false;
+  app.add_flag("--seal", seal, "Also measure appends with sealed personal data");
   CLI11_PARSE(app, argc, argv);
+  MemoryDataKeys keys;
+  g_keys = &keys;
 
   std::filesystem::remove_all(data);
   auto store = EventStore::Open({.path = data});
@@ -252,8 +272,12 @@ int main(int argc, char** argv) {
     return 1;
   }
   for (int writers : writer_counts) {
-    std::vector<double> ours, threads, theirs;
+    std::vector<double> ours, threads, theirs, sealed;
     for (int run = 0; run < runs; ++run) {
+      if (seal) {
+        sealed.push_back(ClienteleAppendsAsync(store->get(), writers, seconds, true));
+        std::printf("run %d: %d writers: sealed %.0f/s\n", run, writers, sealed.back());
+      }
       threads.push_back(ClienteleAppends(store->get(), writers, seconds));
       EventStoreStats before = (*store)->stats();
       ours.push_back(ClienteleAppendsAsync(store->get(), writers, seconds));
@@ -270,6 +294,10 @@ int main(int argc, char** argv) {
     std::string name = "append_" + std::to_string(writers) + "_writers";
     Figure(name, Median(ours), "events/s");
     Figure(name + "_blocking_threads", Median(threads), "events/s");
+    if (seal) {
+      Figure(name + "_sealed", Median(sealed), "events/s");
+      Figure("sealing_cost_" + name, 100.0 * (1.0 - Median(sealed) / Median(ours)), "%");
+    }
     if (!pg.empty()) {
       Figure("postgres_" + name, Median(theirs), "events/s");
       std::printf("figure: ratio_%s %.1f x\n", name.c_str(), Median(ours) / Median(theirs));

@@ -21,6 +21,7 @@
 #include "domain/customer_code.h"
 #include "domain/event_codec.h"
 #include "domain/ids.h"
+#include "eventstore/data_keys.h"
 #include "eventstore/system_clock.h"
 #include "eventstore/uuid.h"
 #include "projections/customer_table.h"
@@ -56,7 +57,8 @@ void Figure(const std::string& name, double value, const char* unit) {
 
 // Writes `customers` registrations plus purchases, points and top-ups for some
 // of them, many appends in flight at once (not synced: this is set-up).
-void Generate(EventStore* store, int customers) {
+// With `keys`, personal fields are sealed as the command path seals them.
+void Generate(EventStore* store, int customers, PersonalDataKeys* keys = nullptr) {
   std::mt19937 rng(7);
   std::atomic<int> in_flight{0};
   auto append = [&](const std::string& stream, std::vector<CustomerEvent> events) {
@@ -65,7 +67,9 @@ void Generate(EventStore* store, int customers) {
       NewEvent n;
       n.id = NewUuid();
       n.type = std::string(EventTypeName(e));
-      n.data = EncodePayload(e);
+      auto sealed = EncodeSealedPayload(e, std::string_view(stream).substr(9), keys);
+      if (!sealed) std::exit(1);
+      n.data = std::move(*sealed);
       n.actor = "bench";
       batch.push_back(std::move(n));
     }
@@ -127,7 +131,12 @@ int main(int argc, char** argv) {
   app.add_option("--queries", queries, "Runs of each search")->capture_default_str();
   bool reuse = false;
   app.add_flag("--reuse", reuse, "Use the log already in --data (written by an earlier run)");
+  bool seal = false;
+  app.add_flag("--seal", seal,
+               "Also write the same customers with sealed personal data (in DATA-sealed) and "
+               "rebuild both: rebuild_sealed and its cost");
   CLI11_PARSE(app, argc, argv);
+  const std::string sealed_data = data + "-sealed";
 
   if (!reuse) {
     // Written by this process, measured by a fresh one: the writer's memory
@@ -142,9 +151,20 @@ int main(int argc, char** argv) {
     std::fflush(stdout);
     if (!(*store)->Flush().ok()) return 1;
     store->reset();
+    if (seal) {
+      std::filesystem::remove_all(sealed_data);
+      auto sealed = EventStore::Open({.path = sealed_data, .sync = false});
+      auto keys = DataKeys::Open(sealed_data + "/keys");
+      if (!sealed || !keys) return 1;
+      Generate(sealed->get(), customers, keys->get());
+      if (!(*keys)->Persist().ok() || !(*sealed)->Flush().ok()) return 1;
+    }
     const std::string n = std::to_string(customers), q = std::to_string(queries);
-    execl("/proc/self/exe", argv[0], "--data", data.c_str(), "--customers", n.c_str(), "--queries",
-          q.c_str(), "--reuse", static_cast<char*>(nullptr));
+    std::vector<const char*> args = {argv[0],   "--data",    data.c_str(), "--customers",
+                                     n.c_str(), "--queries", q.c_str(),    "--reuse"};
+    if (seal) args.push_back("--seal");
+    args.push_back(nullptr);
+    execv("/proc/self/exe", const_cast<char* const*>(args.data()));
     std::perror("projections_bench: exec");
     return 1;
   }
@@ -170,6 +190,25 @@ int main(int argc, char** argv) {
   Figure("raw_scan", scan_rate, "events/s");
   Figure("rebuild", rebuild_rate, "events/s");
   Figure("rebuild_vs_raw_scan", 100.0 * rebuild_rate / scan_rate, "%");
+  if (seal) {
+    // The same customers sealed, rebuilt with their keys (every blob opened).
+    std::filesystem::remove_all(sealed_data + "/projections");
+    auto sealed = EventStore::Open({.path = sealed_data, .sync = false});
+    auto keys = DataKeys::Open(sealed_data + "/keys");
+    if (!sealed || !keys) return 1;
+    start = SteadyClock::now();
+    auto sealed_projector =
+        Projector::Open(sealed->get(), sealed_data + "/projections", keys->get());
+    if (!sealed_projector || !(*sealed_projector)->CatchUp().ok()) return 1;
+    const double sealed_rate = static_cast<double>((*sealed)->Head()) / Seconds(start);
+    auto probe = (*sealed_projector)->Customers();
+    if (probe.empty() || probe.front().details[DetailField::kFirstName].empty()) {
+      std::fprintf(stderr, "bench: the sealed rebuild did not open the names\n");
+      return 1;
+    }
+    Figure("rebuild_sealed", sealed_rate, "events/s");
+    Figure("sealing_cost_rebuild", 100.0 * (1.0 - sealed_rate / rebuild_rate), "%");
+  }
 
   CustomerTable table(projector->get(), SystemClock::Default());
   std::vector<Timed> searches;

@@ -38,6 +38,7 @@
 #include "consumers/replicator.h"
 #include "domain/event_codec.h"
 #include "domain/ids.h"
+#include "eventstore/data_keys.h"
 #include "eventstore/signing.h"
 #include "eventstore/uuid.h"
 #include "tests/test_util_process.h"
@@ -252,11 +253,16 @@ void ReplicationLag(const std::string& dir, int rate, int seconds) {
   observer.join();
 }
 
-void LateJoin(const std::string& dir, const std::string& bin, int customers) {
+// With `seal`, HQ's customers are registered with their personal fields
+// sealed (domain/personal_data.h), as a node with personal_data.seal on does.
+void LateJoin(const std::string& dir, const std::string& bin, int customers, bool seal = false) {
+  const std::string suffix = seal ? "-sealed" : "";
+  const std::string hq_dir = dir + "/join-hq" + suffix, store_dir = dir + "/join-s09" + suffix;
   // HQ's log: C customers registered through the command handler.
   {
-    auto log = OpenLog(dir + "/join-hq", "hq", false);
-    CommandHandler commands(log.get(), "hq");
+    auto log = OpenLog(hq_dir, "hq", false);
+    auto keys = Must(DataKeys::Open(hq_dir + "/keys"), "opening the data keys");
+    CommandHandler commands(log.get(), "hq", nullptr, seal ? keys.get() : nullptr);
     if (Status s = commands.Init(); !s.ok()) Die(s.ToString());
     std::mt19937 rng(42);
     for (int i = 0; i < customers; ++i) {
@@ -269,7 +275,7 @@ void LateJoin(const std::string& dir, const std::string& bin, int customers) {
     if (Status s = log->Flush(); !s.ok()) Die(s.ToString());
   }
   using testing::ChildProcess;
-  ChildProcess hq({bin, "serve", "--data", dir + "/join-hq", "--listen", "127.0.0.1:0"});
+  ChildProcess hq({bin, "serve", "--data", hq_dir, "--listen", "127.0.0.1:0"});
   const std::string port =
       hq.WaitFor(R"(listening on http://127\.0\.0\.1:(\d+))", std::chrono::seconds(300));
   const std::string broker =
@@ -278,9 +284,9 @@ void LateJoin(const std::string& dir, const std::string& bin, int customers) {
   // The customers and HQ's enrolment of its own key, at its first start.
   const std::uint64_t head = static_cast<std::uint64_t>(customers) + 1;
   const auto start = SteadyClock::now();
-  ChildProcess store({bin, "serve", "--node", "s09", "--data", dir + "/join-s09", "--listen",
-                      "127.0.0.1:0", "--kafka", broker, "--hq-url", "http://127.0.0.1:" + port,
-                      "--sync-token-file", dir + "/join-hq/first-token"});
+  ChildProcess store({bin, "serve", "--node", "s09", "--data", store_dir, "--listen", "127.0.0.1:0",
+                      "--kafka", broker, "--hq-url", "http://127.0.0.1:" + port,
+                      "--sync-token-file", hq_dir + "/first-token"});
   const std::string store_port =
       store.WaitFor(R"(listening on http://127\.0\.0\.1:(\d+))", std::chrono::seconds(600));
   if (store_port.empty()) Die("the store did not start: " + store.output());
@@ -294,9 +300,10 @@ void LateJoin(const std::string& dir, const std::string& bin, int customers) {
       },
       std::chrono::seconds(600), kPoll);
   if (!done) Die("the store did not converge");
-  Figure("late_join_" + std::to_string(customers) + "_customers", Seconds(start), "s");
-  Figure("late_join_" + std::to_string(customers) + "_customers_rate",
-         static_cast<double>(head) / Seconds(start), "events/s");
+  const std::string name =
+      "late_join_" + std::to_string(customers) + "_customers" + (seal ? "_sealed" : "");
+  Figure(name, Seconds(start), "s");
+  Figure(name + "_rate", static_cast<double>(head) / Seconds(start), "events/s");
 }
 
 void Proofs(int events) {
@@ -355,6 +362,9 @@ int main(int argc, char** argv) {
   app.add_option("--seconds", seconds, "Seconds of traffic per lag figure")->capture_default_str();
   app.add_option("--customers", customers, "Customers at HQ for the late join")
       ->capture_default_str();
+  bool seal = false;
+  app.add_flag("--seal", seal,
+               "Also run the late join with HQ's personal data sealed (late_join_..._sealed)");
   CLI11_PARSE(app, argc, argv);
   std::filesystem::remove_all(data);
   std::filesystem::create_directories(data);
@@ -362,6 +372,7 @@ int main(int argc, char** argv) {
   clientele::PublishThroughput(data, publish_events);
   clientele::ReplicationLag(data, rate, seconds);
   clientele::LateJoin(data, bin, customers);
+  if (seal) clientele::LateJoin(data, bin, customers, true);
   std::filesystem::remove_all(data);
   return 0;
 }

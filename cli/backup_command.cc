@@ -10,9 +10,11 @@
 #include "cli/feed_client.h"
 #include "cli/node_client.h"
 #include "consumers/own_events.h"
+#include "domain/ids.h"
 #include "domain/time.h"
 #include "eventstore/atomic_file.h"
 #include "eventstore/backup.h"
+#include "eventstore/data_keys.h"
 #include "eventstore/signing.h"
 #include "eventstore/system_clock.h"
 
@@ -93,8 +95,23 @@ Result<OwnEventsRecovered> TakeBackOwnEvents(const std::string& data, const Back
   }
   auto log = EventStore::Open({.path = data, .origin = m.node});
   if (!log) return Error(log.error());
-  Admission admission(log->get(),
-                      {.node = m.node, .hq_key = hq_key, .clock = SystemClock::Default()});
+  // The keys of the events taken back come with them: into the restored copy
+  // of the data keys (DATA/keys-backup, DATA/keys from the node's first start).
+  auto chain_key = LoadChainKey(data + "/chain-key");
+  if (!chain_key) return Error(chain_key.error());
+  auto keys = DataKeys::Open(data + "/" + kKeysBackup);
+  if (!keys) return Error(keys.error());
+  AdmissionOptions options{.node = m.node, .hq_key = hq_key, .clock = SystemClock::Default()};
+  if (!chain_key->empty()) {
+    options.take_key = [&](const RecordedEvent& e) {
+      if (!e.stream.starts_with(kCustomerStreamPrefix)) return;
+      (void)(*keys)->Take(*chain_key,
+                          std::string_view(e.stream).substr(kCustomerStreamPrefix.size()),
+                          e.carried_key, e.type, e.data);
+    };
+    options.persist_keys = [&] { return (*keys)->Persist(); };
+  }
+  Admission admission(log->get(), std::move(options));
   return RecoverOwnEvents(
       log->get(), &admission,
       [url = from.url, token = Token(from), ca = from.tls_ca](
@@ -107,7 +124,8 @@ Result<OwnEventsRecovered> TakeBackOwnEvents(const std::string& data, const Back
 
 std::vector<std::string> BackedUpFiles(const std::string& data) {
   std::vector<std::string> out = {"node-key.pem",  "hq-key",      "principals.json",
-                                  "outbox-cursor", "join-cursor", "overdraft-checkpoint"};
+                                  "outbox-cursor", "join-cursor", "overdraft-checkpoint",
+                                  "chain-key"};
   std::error_code ec;
   for (const auto& entry : fs::directory_iterator(fs::path(data) / "imports", ec)) {
     const fs::path& p = entry.path();
@@ -178,11 +196,17 @@ int RunBackupOffline(const std::string& data_arg, const std::string& node_arg,
     return Fail("backup", log.error());
   }
   const std::string target = Absolute(to);
+  const std::string keys_copy = data + "/" + kKeysBackup;
+  fs::remove_all(keys_copy, ec);
+  auto keys = DataKeys::Open(data + "/keys");
+  if (!keys) return Fail("backup", keys.error());
   auto made = CreateBackup(log->get(), target,
                            {.data = data,
                             .node = node,
                             .role = node == "hq" ? "hq" : "store",
-                            .files = BackedUpFiles(data)});
+                            .files = BackedUpFiles(data),
+                            .after_log = [&] { return (*keys)->Checkpoint(keys_copy); }});
+  fs::remove_all(keys_copy, ec);
   if (!made) return Fail("backup", made.error());
   std::printf("backup made and verified in %s\n", target.c_str());
   PrintManifest(*made);

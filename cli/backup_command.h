@@ -31,6 +31,9 @@ namespace clientele {
 // sync.hq_url takes them back from HQ before it serves; any other node
 // refuses to start (an operator removes the file once no peer holds any).
 inline constexpr const char* kRestoredMarker = "restored";
+// Where a backup keeps a copy of DATA/keys (a RocksDB checkpoint); a restored
+// node takes it as DATA/keys at its first start.
+inline constexpr const char* kKeysBackup = "keys-backup";
 
 // What a backup copies beside the log, relative to the data folder `data`:
 // what cannot be rebuilt from the log (the node's key, HQ's pinned key,

@@ -125,6 +125,11 @@ Status Set(ServeConfig* c, const std::string& key, const std::string& value) {
     }
   } else if (key == "imports.max_removal_percent") {
     if (Status s = ParseInt(key, value, 0, 100, &c->max_removal_percent); !s.ok()) return s;
+  } else if (key == "personal_data.seal") {
+    if (value != "on" && value != "off" && value != "true" && value != "false") {
+      return Status::InvalidArgument(key, "invalid_value", key + " must be on or off");
+    }
+    c->seal_personal_data = value == "on" || value == "true";
   } else if (key == "chain.time_zone") {
     auto zone = TimeZone::Load(value);
     if (!zone) return Status::InvalidArgument(key, "unknown_time_zone", zone.error().message());
@@ -168,8 +173,8 @@ ConfigValues ConfigFromEnvironment(char** environ) {
     std::string name(entry.substr(kPrefix.size(), eq - kPrefix.size()));
     if (name == "CONFIG" || name == "CRASH_CYCLES" || name == "TLS_CA") continue;  // not settings
     for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    for (std::string_view section :
-         {"http_", "kafka_", "sync_", "idempotency_", "imports_", "chain_", "loyalty_"}) {
+    for (std::string_view section : {"http_", "kafka_", "sync_", "idempotency_", "imports_",
+                                     "chain_", "loyalty_", "personal_data_"}) {
       if (name.starts_with(section)) name[section.size() - 1] = '.';
     }
     out[name] = std::string(entry.substr(eq + 1));

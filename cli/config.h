@@ -47,6 +47,11 @@
 //   [chain] time_zone   the chain's time zone, an IANA name (default "UTC"):
 //                       the days of the reports and of points expiry; every
 //                       node of a chain uses the same
+//   [personal_data] seal  "on" (default): the personal fields of the events
+//                       this node writes are encrypted with each customer's
+//                       data key (DATA/keys; OPERATIONS.md, Personal data);
+//                       "off" writes them in clear (benchmark baselines only:
+//                       erasure cannot remove clear fields from the log)
 //   [loyalty] expiry_sweep_minutes  how often HQ expires points that are due
 //                       (default 60; at start too)
 #pragma once
@@ -97,6 +102,7 @@ struct ServeConfig {
   std::int64_t max_removal_percent = 20;                    // imports.max_removal_percent
   std::string time_zone = "UTC";                            // chain.time_zone
   std::int64_t expiry_sweep_minutes = 60;                   // loyalty.expiry_sweep_minutes
+  bool seal_personal_data = true;                           // personal_data.seal
 };
 
 // Values by key ("listen", "http.worker_threads", ...), as text.

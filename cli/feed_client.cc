@@ -42,6 +42,7 @@ Status ParseEvents(simdjson::dom::array events, std::vector<RecordedEvent>* out)
     }
     e.data = v;
     if (item["sequence"].get_uint64().get(e.seq) != simdjson::SUCCESS) e.seq = 0;
+    if (item["data_key"].get_string().get(v) == simdjson::SUCCESS) e.carried_key = v;
     if (item["signature"].get_string().get(v) == simdjson::SUCCESS) {
       auto proof = Base64Decode(v);
       if (!proof) return Bad("an event's signature is not base64");
@@ -90,6 +91,28 @@ FetchFeed HttpFeed(const std::string& base_url, std::string token, std::string t
     if (!reply) return Error(reply.error());
     return Parse(reply->body);
   };
+}
+
+Result<std::string> FetchChainKey(const std::string& base_url, const std::string& token,
+                                  const std::string& tls_ca) {
+  NodeClient client(base_url, token, std::chrono::seconds(30), tls_ca);
+  auto reply = client.Get("/v1/sync/chain-key");
+  if (!reply) return Error(Status::Unavailable(base_url + ": " + reply.error().message()));
+  if (reply->status != 200) {
+    return Error(Status::Unavailable(base_url + "/v1/sync/chain-key answered " +
+                                     std::to_string(reply->status) + ": " + reply->body));
+  }
+  simdjson::dom::parser parser;
+  std::string_view text;
+  if (parser.parse(reply->body).get_object()["chain_key"].get_string().get(text) !=
+      simdjson::SUCCESS) {
+    return Error(Status::Corruption(base_url + "/v1/sync/chain-key has no chain_key"));
+  }
+  auto key = Base64Decode(text);
+  if (!key || key->size() != 32) {
+    return Error(Status::Corruption(base_url + "/v1/sync/chain-key is not a chain key"));
+  }
+  return *key;
 }
 
 Result<std::string> FetchNodeKey(const std::string& base_url, const std::string& token,

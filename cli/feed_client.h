@@ -43,6 +43,9 @@ Result<std::vector<RecordedEvent>> FetchOriginEvents(const std::string& base_url
 
 // The public key (32 bytes) of the node at `base_url`, from its
 // GET /v1/sync/identity, asked with the bearer `token`.
+// The chain key (eventstore/data_keys.h) from HQ's GET /v1/sync/chain-key.
+Result<std::string> FetchChainKey(const std::string& base_url, const std::string& token,
+                                  const std::string& tls_ca);
 Result<std::string> FetchNodeKey(const std::string& base_url, const std::string& token,
                                  const std::string& tls_ca = "");
 

@@ -36,6 +36,7 @@
 #include "domain/ids.h"
 #include "domain/money.h"
 #include "domain/time.h"
+#include "eventstore/data_keys.h"
 #include "eventstore/event_store.h"
 #include "eventstore/system_clock.h"
 #include "eventstore/uuid.h"
@@ -109,7 +110,9 @@ int RunRebuild(const std::string& data) {
   if (!store) return Fail(store.error());
   const std::string path = data + "/projections";
   std::filesystem::remove_all(path);
-  auto projector = Projector::Open(store->get(), path);
+  auto keys = DataKeys::Open(data + "/keys");
+  if (!keys) return Fail(keys.error());
+  auto projector = Projector::Open(store->get(), path, keys->get());
   if (!projector) return Fail(projector.error());
   const std::uint64_t head = (*store)->Head();
   const auto start = std::chrono::steady_clock::now();

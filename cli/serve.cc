@@ -31,11 +31,13 @@
 #include "consumers/overdraft.h"
 #include "consumers/own_events.h"
 #include "consumers/replicator.h"
+#include "domain/event_codec.h"
 #include "domain/ids.h"
 #include "domain/time.h"
 #include "domain/time_zone.h"
 #include "eventstore/atomic_file.h"
 #include "eventstore/backup.h"
+#include "eventstore/data_keys.h"
 #include "eventstore/event_store.h"
 #include "eventstore/signing.h"
 #include "eventstore/system_clock.h"
@@ -274,6 +276,66 @@ Status RecoverFromHq(const ServeConfig& c, EventStore* log, Admission* admission
 
 // Kafka sync: the embedded broker when none is configured, this node's outbox
 // publisher and its replicator.
+// Data keys between nodes (eventstore/data_keys.h): each event with sealed
+// personal fields carries its customer's key wrapped under the chain key, as
+// long as the sender holds it; a receiver keeps the key if it opens the event
+// and the customer is not erased there.
+struct KeyCarrier {
+  DataKeys* keys = nullptr;
+  std::string chain_key;  // "" : keys are not exchanged
+
+  static std::string_view CustomerOf(const RecordedEvent& e) {
+    if (!e.stream.starts_with(kCustomerStreamPrefix)) return {};
+    return std::string_view(e.stream).substr(kCustomerStreamPrefix.size());
+  }
+  std::function<std::string(const RecordedEvent&)> Carry() const {
+    if (chain_key.empty()) return {};
+    return [this](const RecordedEvent& e) -> std::string {
+      const std::string_view id = CustomerOf(e);
+      if (id.empty() || !PayloadIsSealed(e.data)) return {};
+      return keys->Wrapped(chain_key, id);
+    };
+  }
+  std::function<Status()> Persist() const {
+    if (chain_key.empty()) return {};
+    return [this] { return keys->Persist(); };
+  }
+  std::function<void(const RecordedEvent&)> Take() const {
+    if (chain_key.empty()) return {};
+    return [this](const RecordedEvent& e) {
+      const std::string_view id = CustomerOf(e);
+      if (id.empty()) return;
+      Status s = keys->Take(chain_key, id, e.carried_key, e.type, e.data);
+      if (!s.ok() && s.reason() != "customer_erased") {
+        std::fprintf(stderr, "clientele: the data key event %s came with was not kept: %s\n",
+                     e.id.c_str(), s.ToString().c_str());
+      }
+    };
+  }
+};
+
+// The chain key: HQ makes it at its first start; a store takes it from HQ at
+// its first start (and keeps trying at each start until it has it).
+Result<std::string> ChainKey(const ServeConfig& c) {
+  const std::string path = c.data + "/chain-key";
+  auto held = LoadChainKey(path);
+  if (!held || !held->empty()) return held;
+  if (c.role == "hq") return CreateChainKey(path);
+  if (c.hq_url.empty()) return std::string();
+  auto token = ReadSyncToken(c);
+  if (!token) return Error(token.error());
+  auto fetched = FetchChainKey(c.hq_url, *token, c.sync_tls_ca);
+  if (!fetched) {
+    std::fprintf(stderr,
+                 "clientele: no chain key from HQ (%s): customers' personal fields sealed "
+                 "elsewhere stay unreadable here until a restart gets it\n",
+                 fetched.error().ToString().c_str());
+    return std::string();
+  }
+  if (Status s = SaveChainKey(path, *fetched); !s.ok()) return Error(s);
+  return fetched;
+}
+
 struct Sync {
   std::unique_ptr<EmbeddedBroker> broker;
   std::unique_ptr<OutboxPublisher> publisher;
@@ -284,7 +346,7 @@ struct Sync {
   std::atomic<bool> started{false};  // every part above is set
 
   Status Start(const ServeConfig& c, EventStore* log, const NodeKey* key, const std::string& hq_key,
-               Clock* clock) {
+               Clock* clock, const KeyCarrier* carrier) {
     std::string bootstrap = c.kafka_bootstrap;
     if (bootstrap.empty()) {
       auto started = EmbeddedBroker::Start();
@@ -307,6 +369,7 @@ struct Sync {
     p.cursor_path = c.data + "/outbox-cursor";
     p.kafka = c.kafka;
     p.key = key;
+    p.carry_key = carrier->Carry();
     auto publishing = OutboxPublisher::Start(log, std::move(p));
     if (!publishing) return publishing.error();
     publisher = std::move(*publishing);
@@ -321,6 +384,8 @@ struct Sync {
     r.hq_key = hq_key;
     r.max_skew_ms = c.max_clock_skew_ms;
     r.max_message_bytes = static_cast<std::size_t>(c.max_message_bytes);
+    r.take_key = carrier->Take();
+    r.persist_keys = carrier->Persist();
     if (hq) {
       auto watching = OverdraftWatch::Start(
           log, c.data + "/overdraft-checkpoint", c.data + "/references", [](std::string_view line) {
@@ -334,21 +399,24 @@ struct Sync {
     if (!replicating) return replicating.error();
     replicator = std::move(*replicating);
     if (!hq && !c.hq_url.empty()) {
-      if (Status s = StartRepair(c, log, hq_key, clock); !s.ok()) return s;
+      if (Status s = StartRepair(c, log, hq_key, clock, carrier); !s.ok()) return s;
     }
     started.store(true, std::memory_order_release);
     return Status::OK();
   }
 
   // A store compares what it holds with HQ (consumers/gap_repair.h).
-  Status StartRepair(const ServeConfig& c, EventStore* log, const std::string& hq_key,
-                     Clock* clock) {
+  Status StartRepair(const ServeConfig& c, EventStore* log, const std::string& hq_key, Clock* clock,
+                     const KeyCarrier* carrier) {
     auto token = ReadSyncToken(c);
     if (!token) return token.error();
-    repair_admission = std::make_unique<Admission>(
-        log,
-        AdmissionOptions{
-            .node = c.node, .hq_key = hq_key, .clock = clock, .max_skew_ms = c.max_clock_skew_ms});
+    repair_admission =
+        std::make_unique<Admission>(log, AdmissionOptions{.node = c.node,
+                                                          .hq_key = hq_key,
+                                                          .clock = clock,
+                                                          .max_skew_ms = c.max_clock_skew_ms,
+                                                          .take_key = carrier->Take(),
+                                                          .persist_keys = carrier->Persist()});
     GapRepairPorts ports;
     ports.peer_holdings = [url = c.hq_url, token = *token, node = c.node,
                            ca = c.sync_tls_ca](const std::vector<OriginHolding>& ours) {
@@ -601,10 +669,27 @@ int RunServe(const ServeConfig& c) {
   if (!key) return Fail(key.error());
   auto hq_key = TrustedHqKey(c, **key);
   if (!hq_key) return Fail(hq_key.error());
-  CommandHandler commands(log->get(), c.node, &clock);
-  Admission join_admission(
-      log->get(),
-      {.node = c.node, .hq_key = *hq_key, .clock = &clock, .max_skew_ms = c.max_clock_skew_ms});
+  // A restored backup brings the data keys as keys-backup/: they become DATA/keys.
+  if (!std::filesystem::exists(c.data + "/keys", ec) &&
+      std::filesystem::exists(c.data + "/" + kKeysBackup, ec)) {
+    std::filesystem::rename(c.data + "/" + kKeysBackup, c.data + "/keys", ec);
+    if (ec) return Fail(Status::Unavailable("cannot take the restored data keys: " + ec.message()));
+  }
+  // The customers' data keys, apart from the log (eventstore/data_keys.h).
+  // They are read even with sealing off, so sealed events stay readable.
+  auto data_keys = DataKeys::Open(c.data + "/keys");
+  if (!data_keys) return Fail(data_keys.error());
+  CommandHandler commands(log->get(), c.node, &clock,
+                          c.seal_personal_data ? data_keys->get() : nullptr);
+  auto chain_key = ChainKey(c);
+  if (!chain_key) return Fail(chain_key.error());
+  const KeyCarrier carrier{data_keys->get(), *chain_key};
+  Admission join_admission(log->get(), {.node = c.node,
+                                        .hq_key = *hq_key,
+                                        .clock = &clock,
+                                        .max_skew_ms = c.max_clock_skew_ms,
+                                        .take_key = carrier.Take(),
+                                        .persist_keys = carrier.Persist()});
   auto join_from = JoinStart(c, log->get());
   if (!join_from) return Fail(join_from.error());
   // Restored from a backup: a store with HQ's address takes its own newer
@@ -631,8 +716,25 @@ int RunServe(const ServeConfig& c) {
     if (Status s = commands.Init(); !s.ok()) return Fail(s);
     if (Status s = EnrollHq(c, &commands, **key); !s.ok()) return Fail(s);
   }
-  auto projector = Projector::Open(log->get(), c.data + "/projections");
+  // Stored answers are scrubbed of an erased customer (the projector tells).
+  api::IdempotencyOptions keys_options;
+  keys_options.path = c.data + "/requests";
+  keys_options.lifetime = std::chrono::hours(c.idempotency_lifetime_hours);
+  keys_options.max_keys_per_principal = static_cast<std::size_t>(c.idempotency_max_keys);
+  keys_options.max_bytes_per_principal = static_cast<std::size_t>(c.idempotency_max_bytes);
+  keys_options.max_answer_bytes = static_cast<std::size_t>(c.idempotency_max_answer_bytes);
+  auto keys = api::IdempotencyKeys::Open(keys_options, &clock);
+  if (!keys) return Fail(keys.error());
+  auto projector = Projector::Open(log->get(), c.data + "/projections", data_keys->get());
   if (!projector) return Fail(projector.error());
+  std::atomic<ImportService*> erasable_imports{nullptr};
+  (*projector)->OnErased([&](const std::vector<std::string>& ids) {
+    if (Status s = (*keys)->Scrub(ids); !s.ok()) {
+      std::fprintf(stderr, "clientele: scrubbing the stored answers of erased customers: %s\n",
+                   s.ToString().c_str());
+    }
+    if (ImportService* imports = erasable_imports.load()) imports->DropPending();
+  });
   if (Status s = (*projector)->CatchUp(); !s.ok()) return Fail(s);
   // The reports, in the chain's time zone (rebuilt if it changed).
   auto zone = TimeZone::Load(c.time_zone);
@@ -650,7 +752,8 @@ int RunServe(const ServeConfig& c) {
   if (!auth) return Fail(auth.error());
   Sync sync;
   if (!joining) {
-    if (Status s = sync.Start(c, log->get(), key->get(), *hq_key, &clock); !s.ok()) return Fail(s);
+    if (Status s = sync.Start(c, log->get(), key->get(), *hq_key, &clock, &carrier); !s.ok())
+      return Fail(s);
   }
 
   LineLog request_log;
@@ -663,28 +766,33 @@ int RunServe(const ServeConfig& c) {
   // Backups are made by the node itself, the one process that may open its
   // log: a checkpoint while appends go on (eventstore/backup.h).
   const std::string data_folder = std::filesystem::absolute(c.data, ec).lexically_normal().string();
-  options.backup = [&](const std::string& path) {
-    return CreateBackup(log->get(), path,
-                        {.data = data_folder,
-                         .node = c.node,
-                         .role = c.role,
-                         .files = BackedUpFiles(data_folder),
-                         .clock = &clock});
+  options.backup = [&](const std::string& path) -> Result<BackupManifest> {
+    // The data keys go too, as a checkpoint of DATA/keys copied under
+    // keys-backup/ (taken back as DATA/keys by a restored node's first start).
+    // It is taken after the log's copy, so it holds the key of every event
+    // in it (a key is on disk before its event is appended).
+    const std::string keys_copy = data_folder + "/" + kKeysBackup;
+    std::filesystem::remove_all(keys_copy, ec);
+    auto made = CreateBackup(log->get(), path,
+                             {.data = data_folder,
+                              .node = c.node,
+                              .role = c.role,
+                              .files = BackedUpFiles(data_folder),
+                              .clock = &clock,
+                              .after_log = [&] { return (*data_keys)->Checkpoint(keys_copy); }});
+    std::error_code ignored;
+    std::filesystem::remove_all(keys_copy, ignored);
+    return made;
   };
   ImportService imports(c.data + "/imports", log->get(), projector->get(), &commands, &clock,
                         c.node, {.max_removal_percent = static_cast<int>(c.max_removal_percent)});
   options.imports = &imports;
+  erasable_imports = &imports;
   options.key = key->get();
-  api::IdempotencyOptions keys_options;
-  keys_options.path = c.data + "/requests";
-  keys_options.lifetime = std::chrono::hours(c.idempotency_lifetime_hours);
-  keys_options.max_keys_per_principal = static_cast<std::size_t>(c.idempotency_max_keys);
-  keys_options.max_bytes_per_principal = static_cast<std::size_t>(c.idempotency_max_bytes);
-  keys_options.max_answer_bytes = static_cast<std::size_t>(c.idempotency_max_answer_bytes);
-  auto keys = api::IdempotencyKeys::Open(keys_options, &clock);
-  if (!keys) return Fail(keys.error());
   options.idempotency = keys->get();
   options.reports = reports->get();
+  options.carry_key = carrier.Carry();
+  if (c.role == "hq") options.chain_key = *chain_key;
   api::Service service(options, log->get(), &commands, projector->get(), std::move(*auth), &clock);
   api::ServerOptions server_options;
   server_options.address = c.address;
@@ -771,7 +879,7 @@ int RunServe(const ServeConfig& c) {
         (*reports)->Start();
         s = commands.Init();
       }
-      if (s.ok()) s = sync.Start(c, log->get(), key->get(), *hq_key, &clock);
+      if (s.ok()) s = sync.Start(c, log->get(), key->get(), *hq_key, &clock, &carrier);
       if (!s.ok()) {
         std::fprintf(stderr, "clientele: %s\n", s.ToString().c_str());
         fatal = true;
@@ -859,6 +967,7 @@ int RunServe(const ServeConfig& c) {
   sync.Stop();
   reports->reset();
   projector->reset();
+  erasable_imports = nullptr;
   log->reset();
   if (fatal) return 2;
   std::printf("clientele: stopped cleanly\n");

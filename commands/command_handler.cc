@@ -1,5 +1,7 @@
 #include "commands/command_handler.h"
 
+#include <set>
+
 #include "domain/event_codec.h"
 #include "domain/ids.h"
 #include "eventstore/bulk_append.h"
@@ -13,14 +15,17 @@ constexpr int kMaxAttempts = 16;
 
 // The stream's state: `state` at `version` plus the events after it.
 template <typename State>
-Result<std::pair<State, std::int64_t>> Load(EventStore* store, const std::string& stream,
-                                            State state = {}, std::int64_t version = 0) {
+Result<std::pair<State, std::int64_t>> Load(EventStore* store, PersonalDataKeys* keys,
+                                            const std::string& stream, State state = {},
+                                            std::int64_t version = 0) {
   auto events = store->ReadStream(stream, version + 1, SIZE_MAX);
   if (!events) return Error(events.error());
   for (const RecordedEvent& e : *events) {
     version = e.version;
     if constexpr (std::is_same_v<State, CustomerState>) {
-      auto decoded = DecodeCustomerEvent(e.type, e.schema, e.data);
+      auto decoded =
+          DecodeCustomerEvent(e.type, e.schema, e.data, keys,
+                              std::string_view(stream).substr(kCustomerStreamPrefix.size()));
       if (!decoded) return Error(decoded.error());
       state = Evolve(std::move(state), *decoded);
     } else if constexpr (std::is_same_v<State, SettingsState>) {
@@ -48,8 +53,9 @@ std::string RequestUuid(std::string_view request_key, std::string_view part) {
 
 }  // namespace
 
-CommandHandler::CommandHandler(EventStore* store, std::string node, Clock* clock)
-    : store_(store), clock_(clock), node_(node), codes_(std::move(node)) {
+CommandHandler::CommandHandler(EventStore* store, std::string node, Clock* clock,
+                               PersonalDataKeys* keys)
+    : store_(store), clock_(clock), keys_(keys), node_(node), codes_(std::move(node)) {
   if (clock_ == nullptr) clock_ = SystemClock::Default();
 }
 
@@ -83,8 +89,8 @@ Result<CommandOutcome> CommandHandler::Run(const std::string& stream, const Comm
     // advanced by the events appended.
     auto taken = cache.Take(stream);
     const std::int64_t from = taken ? taken->second : 0;
-    auto loaded = taken ? Load<State>(store_, stream, std::move(taken->first), from)
-                        : Load<State>(store_, stream);
+    auto loaded = taken ? Load<State>(store_, keys_, stream, std::move(taken->first), from)
+                        : Load<State>(store_, keys_, stream);
     if (!loaded) return Error(loaded.error());
     auto& [state, version] = *loaded;
     auto put_back = [&] { cache.Put(stream, std::move(state), version); };
@@ -105,6 +111,10 @@ Result<CommandOutcome> CommandHandler::Run(const std::string& stream, const Comm
     }
     std::vector<NewEvent> batch;
     const std::string correlation = RequestUuid(request_key, "correlation");
+    bool make_key = false;
+    if constexpr (std::is_same_v<State, CustomerState>) {
+      make_key = version > 0 && RegisteredInClear(stream);
+    }
     for (const auto& event : *events) {
       NewEvent e;
       e.id = RequestUuid(request_key, std::to_string(batch.size()));
@@ -114,11 +124,31 @@ Result<CommandOutcome> CommandHandler::Run(const std::string& stream, const Comm
       } else {
         e.schema = kCurrentSchema;  // node events are all at schema 1
       }
-      e.data = EncodePayload(event);
+      if constexpr (std::is_same_v<State, CustomerState>) {
+        // Personal fields are sealed here, before the append: the hash chain,
+        // the signatures and every copy of the event hold only ciphertext.
+        auto sealed = EncodeSealedPayload(
+            event, std::string_view(stream).substr(kCustomerStreamPrefix.size()), keys_, make_key);
+        if (!sealed) {
+          put_back();
+          return Error(sealed.error());
+        }
+        e.data = std::move(*sealed);
+      } else {
+        e.data = EncodePayload(event);
+      }
       e.actor = actor;
       e.correlation_id = correlation;
       outcome.event_types.push_back(e.type);
       batch.push_back(std::move(e));
+    }
+    if constexpr (std::is_same_v<State, CustomerState>) {
+      if (keys_ != nullptr) {  // a key made for these events is on disk before they are
+        if (Status s = keys_->Persist(); !s.ok()) {
+          put_back();
+          return Error(s);
+        }
+      }
     }
     auto appended = store_->Append(stream, ExpectedVersion::Exact(version), std::move(batch));
     if (!appended) {
@@ -160,6 +190,15 @@ Result<std::optional<CommandOutcome>> CommandHandler::Earlier(const std::string&
     outcome.event_types.push_back(e.type);
   }
   return std::optional<CommandOutcome>(std::move(outcome));
+}
+
+bool CommandHandler::RegisteredInClear(const std::string& stream) {
+  if (keys_ == nullptr) return false;
+  const std::string_view id = std::string_view(stream).substr(kCustomerStreamPrefix.size());
+  if (keys_->Has(id)) return false;
+  auto first = store_->ReadStream(stream, 1, 1);
+  return first && !first->empty() && first->front().type == "customer.registered" &&
+         !PayloadIsSealed(first->front().data);
 }
 
 Result<CommandOutcome> CommandHandler::Register(const CustomerDetails& details,
@@ -211,7 +250,55 @@ Result<CommandOutcome> CommandHandler::Execute(const std::string& customer_id,
       },
       actor, if_version, request_key);
   if (outcome) outcome->customer_id = *id;
+  // The erasure is in the log: the key goes now (the projector, applying the
+  // event, destroys it too, as every node does).
+  if (outcome && keys_ != nullptr && std::holds_alternative<EraseCustomer>(cmd)) {
+    if (Status s = keys_->Destroy(*id); !s.ok()) return Error(s);
+  }
+  if (outcome && std::holds_alternative<EraseCustomer>(cmd)) {
+    if (Status s = EraseMergedInto(*id, std::get<EraseCustomer>(cmd), actor, request_key);
+        !s.ok()) {
+      return Error(s);
+    }
+  }
   return outcome;
+}
+
+// The customers merged into an erased one are the same person: their streams
+// still hold what they were registered with, so they are erased too. Run again
+// after a crash between the two, the erasure of the survivor records nothing
+// and this finishes the rest.
+Status CommandHandler::EraseMergedInto(const std::string& survivor_id, const EraseCustomer& cmd,
+                                       const std::string& actor, std::string_view request_key) {
+  auto settings = LoadSettings();
+  if (!settings) return settings.error();
+  std::vector<std::string> pending{survivor_id};
+  std::set<std::string> seen{survivor_id};
+  while (!pending.empty()) {
+    const std::string id = pending.back();
+    pending.pop_back();
+    auto loaded = LoadCached<CustomerState>(CustomerStream(id));
+    if (!loaded) return loaded.error();
+    for (const auto& [merge_id, link] : loaded->first.merges.in) {
+      if (link.voided || !seen.insert(link.other_id).second) continue;
+      auto duplicate = LoadCached<CustomerState>(CustomerStream(link.other_id));
+      if (!duplicate) return duplicate.error();
+      if (!duplicate->first.registered) continue;  // not here (yet): nothing of it to erase
+      pending.push_back(link.other_id);
+      const std::string key = request_key.empty()
+                                  ? std::string()
+                                  : std::string(request_key) + "/erase/" + link.other_id;
+      auto erased = Run<CustomerState>(
+          CustomerStream(link.other_id), CustomerCommand(cmd),
+          [&](const CustomerState& s, const CustomerCommand& c) { return Decide(s, *settings, c); },
+          actor, std::nullopt, key);
+      if (!erased) return erased.error();
+      if (keys_ != nullptr) {
+        if (Status s = keys_->Destroy(link.other_id); !s.ok()) return s;
+      }
+    }
+  }
+  return Status::OK();
 }
 
 Result<std::string> CommandHandler::Resolve(const std::string& customer_id) {
@@ -287,14 +374,21 @@ Result<CommandOutcome> CommandHandler::Merge(const std::string& survivor_id,
     if (!bulk) return Error(bulk.error());
     const std::string correlation = RequestUuid(request_key, "correlation");
     int n = 0;
-    auto batch = [&](const std::vector<CustomerEvent>& events) {
+    // The survivor's new details (taken from the duplicate) are sealed with
+    // the survivor's key, as any edit of it.
+    auto batch = [&](const std::string& stream,
+                     const std::vector<CustomerEvent>& events) -> Result<std::vector<NewEvent>> {
       std::vector<NewEvent> out;
+      const std::string_view id = std::string_view(stream).substr(kCustomerStreamPrefix.size());
+      const bool make_key = RegisteredInClear(stream);
       for (const CustomerEvent& event : events) {
         NewEvent e;
         e.id = RequestUuid(request_key, std::to_string(n++));
         e.type = std::string(EventTypeName(event));
         e.schema = SchemaOf(event);
-        e.data = EncodePayload(event);
+        auto sealed = EncodeSealedPayload(event, id, keys_, make_key);
+        if (!sealed) return Error(sealed.error());
+        e.data = std::move(*sealed);
         e.actor = actor;
         e.correlation_id = correlation;
         outcome.event_types.push_back(e.type);
@@ -303,13 +397,20 @@ Result<CommandOutcome> CommandHandler::Merge(const std::string& survivor_id,
       return out;
     };
     outcome.event_types.clear();
-    if (Status st = (*bulk)->Add(d_stream, ExpectedVersion::Exact(duplicate->second),
-                                 batch(plan->duplicate));
+    auto d_events = batch(d_stream, plan->duplicate);
+    if (!d_events) return Error(d_events.error());
+    auto s_events = batch(s_stream, plan->survivor);
+    if (!s_events) return Error(s_events.error());
+    if (keys_ != nullptr) {  // a key made for these events is on disk before they are
+      if (Status st = keys_->Persist(); !st.ok()) return Error(st);
+    }
+    if (Status st =
+            (*bulk)->Add(d_stream, ExpectedVersion::Exact(duplicate->second), std::move(*d_events));
         !st.ok()) {
       return Error(st);
     }
     if (Status st =
-            (*bulk)->Add(s_stream, ExpectedVersion::Exact(survivor->second), batch(plan->survivor));
+            (*bulk)->Add(s_stream, ExpectedVersion::Exact(survivor->second), std::move(*s_events));
         !st.ok()) {
       return Error(st);
     }
@@ -358,8 +459,8 @@ Result<std::pair<State, std::int64_t>> CommandHandler::LoadCached(const std::str
   StateCache<State>* cache = &Cache<State>();
   auto cached = cache->Get(stream);
   const std::int64_t from = cached ? cached->second : 0;
-  auto loaded = cached ? Load<State>(store_, stream, std::move(cached->first), from)
-                       : Load<State>(store_, stream);
+  auto loaded = cached ? Load<State>(store_, keys_, stream, std::move(cached->first), from)
+                       : Load<State>(store_, keys_, stream);
   if (loaded && loaded->second > from) cache->Put(stream, loaded->first, loaded->second);
   return loaded;
 }

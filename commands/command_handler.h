@@ -25,6 +25,7 @@
 #include "domain/customer.h"
 #include "domain/customer_code.h"
 #include "domain/nodes.h"
+#include "domain/personal_data.h"
 #include "domain/settings.h"
 #include "eventstore/event_store.h"
 #include "eventstore/system_clock.h"
@@ -42,7 +43,13 @@ struct CommandOutcome {
 class CommandHandler {
  public:
   // `clock` (default: the system clock) stamps edits (domain/stamp.h).
-  CommandHandler(EventStore* store, std::string node, Clock* clock = nullptr);
+  // `keys` (optional: null writes personal fields in clear) seals the
+  // personal fields of the events appended and opens those read
+  // (domain/personal_data.h); an erasure destroys the customer's key once
+  // its event is appended.
+  CommandHandler(EventStore* store, std::string node, Clock* clock = nullptr,
+                 PersonalDataKeys* keys = nullptr);
+  PersonalDataKeys* keys() const { return keys_; }
 
   // Reads the log once to learn the highest code this node issued.
   Status Init();
@@ -61,7 +68,8 @@ class CommandHandler {
   // Runs `cmd` against the customer `customer_id`, or the survivor it was
   // merged into (Resolve). With `if_version`, refuses
   // (FailedPrecondition "version_mismatch") unless the customer is at exactly
-  // that version.
+  // that version. Erasing a customer erases the customers merged into it too
+  // (the same person's other records).
   Result<CommandOutcome> Execute(const std::string& customer_id, const CustomerCommand& cmd,
                                  const std::string& actor,
                                  std::optional<std::int64_t> if_version = std::nullopt,
@@ -92,10 +100,18 @@ class CommandHandler {
   std::string NextCode();
 
   Result<CustomerState> LoadCustomer(const std::string& customer_id);
+
+  // True if the customer of `stream` was registered in clear (before sealing
+  // existed) and this node has no key for it: its next sealed event may make
+  // one (domain/personal_data.h).
+  bool RegisteredInClear(const std::string& stream);
   Result<SettingsState> LoadSettings();
   Result<NodeRegistry> LoadNodes();
 
  private:
+  // Erases every customer merged into `survivor_id` (transitively).
+  Status EraseMergedInto(const std::string& survivor_id, const EraseCustomer& cmd,
+                         const std::string& actor, std::string_view request_key);
   // Loads state, decides and appends; retries on a version conflict.
   template <typename State, typename Command, typename DecideFn>
   Result<CommandOutcome> Run(const std::string& stream, const Command& cmd, DecideFn decide,
@@ -121,6 +137,7 @@ class CommandHandler {
 
   EventStore* store_;
   Clock* clock_;
+  PersonalDataKeys* keys_;
   std::string node_;
   StateCache<CustomerState> customers_{20000};
   StateCache<SettingsState> settings_{1};

@@ -94,6 +94,7 @@ Status Admission::CheckPayload(const RecordedEvent& e) {
       return Refuse("wrong_stream", "the stream is not customer-<canonical uuid>");
     }
     ctx.customer_id = id;
+    ctx.sealed = PayloadIsSealed(e.data);
     auto decoded = DecodeCustomerEvent(e.type, e.schema, e.data);
     if (!decoded) return malformed(decoded.error());
     if (Status s = CheckPeerEvent(*decoded, ctx); !s.ok()) return invalid(s);
@@ -154,9 +155,13 @@ Result<Verdict> Admission::Check(const RecordedEvent& e, Channel channel) {
   // What this node already holds, unchanged, is harmless whoever sends it
   // (echoes and redeliveries are most of the traffic): no signature check.
   auto verdict = CheckIdentity(e);
+  if (verdict && *verdict == Verdict::kDuplicate && !e.carried_key.empty() && options_.take_key) {
+    options_.take_key(e);  // the event came before, the key perhaps not
+  }
   if (!verdict || *verdict == Verdict::kDuplicate) return verdict;
   if (Status s = CheckOrigin(e, channel); !s.ok()) return Error(s);
   if (Status s = CheckPayload(e); !s.ok()) return Error(s);
+  if (!e.carried_key.empty() && options_.take_key) options_.take_key(e);
   batch_ids_.emplace(e.id, e);
   batch_seqs_.emplace(std::make_pair(e.origin, e.seq), e.id);
   if (IsNodeEventType(e.type)) {

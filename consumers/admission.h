@@ -30,6 +30,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -59,6 +60,13 @@ struct AdmissionOptions {
   std::string hq_key;  // at a store: HQ's pinned public key (32 bytes); at HQ: HQ's own
   Clock* clock = nullptr;
   std::int64_t max_skew_ms = 5 * 60 * 1000;
+  // Given each admitted event (new or a duplicate) that carries a wrapped
+  // data key (RecordedEvent::carried_key), before it is appended: keeps the
+  // key if it is good (eventstore/data_keys.h, DataKeys::Take). Optional.
+  std::function<void(const RecordedEvent&)> take_key;
+  // Makes the keys take_key kept durable (DataKeys::Persist): called before
+  // the admitted events are appended. Optional.
+  std::function<Status()> persist_keys;
 };
 
 enum class Verdict {
@@ -68,6 +76,9 @@ enum class Verdict {
 
 class Admission {
  public:
+  // Makes the data keys taken from admitted events durable; call before
+  // appending them (AdmissionOptions::persist_keys).
+  Status PersistKeys() { return options_.persist_keys ? options_.persist_keys() : Status::OK(); }
   // `log` must outlive the admission.
   Admission(EventStore* log, AdmissionOptions options);
 

@@ -27,6 +27,7 @@ Result<CatchUpProgress> CatchUpFromFeed(
     }
     if (!admitted.empty()) {
       const std::size_t n = admitted.size();
+      (void)admission->PersistKeys();  // the keys the events came with, first
       auto appended = log->AppendReplicated(std::move(admitted));
       if (!appended) return Error(appended.error());
       at.copied += n;

@@ -57,6 +57,7 @@ rd_kafka_headers_t* ToHeaders(const RecordedEvent& e) {
   if (!e.signature.empty()) add("ce_signature", Base64Encode(e.signature));
   if (!e.correlation_id.empty()) add("ce_correlationid", e.correlation_id);
   if (!e.causation_id.empty()) add("ce_causationid", e.causation_id);
+  if (!e.carried_key.empty()) add("clientele_datakey", e.carried_key);
   return h;
 }
 
@@ -109,6 +110,7 @@ Result<RecordedEvent> FromMessage(const rd_kafka_message_t* m) {
   e.actor = Header(h, "ce_actor").value_or("");
   e.correlation_id = Header(h, "ce_correlationid").value_or("");
   e.causation_id = Header(h, "ce_causationid").value_or("");
+  e.carried_key = Header(h, "clientele_datakey").value_or("");
   if (m->payload != nullptr) e.data.assign(static_cast<const char*>(m->payload), m->len);
 
   if (auto seq = Header(h, "ce_sequence")) {

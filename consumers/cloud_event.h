@@ -7,7 +7,10 @@
 //            content-type "application/json", and the extensions ce_stream,
 //            ce_schema, ce_actor, ce_correlationid, ce_causationid,
 //            ce_sequence (the origin's number of the event) and ce_signature
-//            (its proof of origin, eventstore/signing.h, in base64).
+//            (its proof of origin, eventstore/signing.h, in base64); and
+//            clientele_datakey, the customer's data key wrapped under the
+//            chain key (eventstore/data_keys.h), on events with sealed
+//            personal fields whose sender still holds the key.
 //
 // The publisher writes messages with ToHeaders; the replicator reads them back
 // with FromMessage, which checks everything a node needs before the event may

@@ -172,6 +172,7 @@ Status GapRepair::FetchMissing(const std::string& origin, const std::vector<SeqR
       *budget -= std::min(*budget, got->size());
       if (!admitted.empty()) {
         const std::size_t n = admitted.size();
+        (void)admission_->PersistKeys();  // the keys the events came with, first
         auto appended = log_->AppendReplicated(std::move(admitted));
         if (!appended) return appended.error();
         row->events_fetched += n;

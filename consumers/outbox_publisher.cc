@@ -127,6 +127,12 @@ struct OutboxPublisher::Impl {
   bool Produce(const RecordedEvent& e, std::uintptr_t tag = 0) {
     const std::string_view key = MessageKey(e);
     rd_kafka_headers_t* h = ToHeaders(e);
+    if (options.carry_key) {
+      if (std::string wrapped = options.carry_key(e); !wrapped.empty()) {
+        rd_kafka_header_add(h, "clientele_datakey", -1, wrapped.data(),
+                            static_cast<ssize_t>(wrapped.size()));
+      }
+    }
     if (tag == 0) {
       std::lock_guard lock(mu);
       in_flight.insert(e.position);

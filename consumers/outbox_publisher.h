@@ -22,6 +22,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -42,6 +43,9 @@ struct PublisherOptions {
   std::size_t max_in_flight = 100000;
   const NodeKey* key = nullptr;  // signs this node's events; must outlive the publisher
   std::size_t sign_batch = 256;  // events per signature
+  // The wrapped data key an event carries (RecordedEvent::carried_key), or
+  // "" (eventstore/data_keys.h, DataKeys::Wrapped). Optional.
+  std::function<std::string(const RecordedEvent&)> carry_key;
 };
 
 class OutboxPublisher {

@@ -33,6 +33,7 @@ Result<OwnEventsRecovered> RecoverOwnEvents(EventStore* log, Admission* admissio
     }
     if (!admitted.empty()) {
       const std::size_t n = admitted.size();
+      (void)admission->PersistKeys();  // the keys the events came with, first
       auto appended = log->AppendReplicated(std::move(admitted));
       if (!appended) return Error(appended.error());
       out.appended += n;

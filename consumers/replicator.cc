@@ -196,6 +196,7 @@ struct Replicator::Impl {
       std::vector<RecordedEvent> events;
       for (Decision* d : pending) events.push_back(*d->event);
       const std::uint64_t head = log->Head();
+      (void)admission->PersistKeys();  // the keys the events came with, first
       auto appended = log->AppendReplicated(events);
       if (appended) {
         for (std::size_t i = 0; i < events.size(); ++i) {
@@ -284,6 +285,8 @@ Result<std::unique_ptr<Replicator>> Replicator::Start(EventStore* log, Replicato
   admission.hq_key = o.hq_key;
   admission.clock = o.clock != nullptr ? o.clock : SystemClock::Default();
   admission.max_skew_ms = o.max_skew_ms;
+  admission.take_key = o.take_key;
+  admission.persist_keys = o.persist_keys;
   impl->admission = std::make_unique<Admission>(log, std::move(admission));
   auto producer_conf = KafkaConf(
       {

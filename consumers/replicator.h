@@ -51,6 +51,9 @@ struct ReplicatorOptions {
   std::function<void(const std::vector<RecordedEvent>&)> after_append;
   // One line per dead letter or storage problem (default: stderr).
   std::function<void(std::string_view)> log;
+  // Keeps the data keys events carry (AdmissionOptions::take_key). Optional.
+  std::function<void(const RecordedEvent&)> take_key;
+  std::function<Status()> persist_keys;  // AdmissionOptions::persist_keys
 };
 
 // Counts since Start. Each batch's counts are added together once the batch

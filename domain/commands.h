@@ -75,10 +75,18 @@ struct AdjustCredit {
   std::string note;
 };
 
+// Erases the customer's personal data (domain/personal_data.h). Refused while
+// the customer holds credit unless `write_off_credit`, which first adjusts
+// the credit to zero (the adjustment stays in the ledger).
+struct EraseCustomer {
+  std::string reason;  // required; never the person's data
+  bool write_off_credit = false;
+};
+
 using CustomerCommand =
     std::variant<RegisterCustomer, ChangeDetails, DeactivateCustomer, ReactivateCustomer,
                  DeleteCustomer, RecordPurchase, RefundPurchase, RedeemPoints, AdjustPoints,
-                 TopUpCredit, DeductCredit, AdjustCredit, SetConsent>;
+                 TopUpCredit, DeductCredit, AdjustCredit, SetConsent, EraseCustomer>;
 
 struct SetLoyaltyProgram {
   LoyaltyProgram program;

@@ -251,18 +251,57 @@ Result<Events> DecideAdjustCredit(const CustomerState& s, const AdjustCredit& c)
   return Events{CreditAdjusted{c.delta, *note}};
 }
 
+Result<Events> DecideErase(const CustomerState& s, const EraseCustomer& c) {
+  auto reason = Note(c.reason, true);
+  if (!reason) {
+    Status st = reason.error();
+    return Error(
+        Status::InvalidArgument("reason", st.reason(), "a reason is required to erase a customer"));
+  }
+  if (s.erased) return Events{};
+  Events out;
+  if (s.credit > 0) {
+    if (!c.write_off_credit) {
+      return Error(Status::FailedPrecondition(
+          "credit", "credit_held",
+          "customer " + s.code + " holds credit of " + FormatMoney(s.credit) +
+              "; refund it or write it off (write_off_credit) before erasing"));
+    }
+    out.push_back(CreditAdjusted{-s.credit, "credit written off on erasure"});
+  }
+  out.push_back(CustomerErased{*reason});
+  return out;
+}
+
+Status RefuseErased(const CustomerState& s, const CustomerCommand& cmd) {
+  if (!s.erased) return Status::OK();
+  const bool allowed =
+      std::holds_alternative<RecordPurchase>(cmd) || std::holds_alternative<RefundPurchase>(cmd) ||
+      std::holds_alternative<DeactivateCustomer>(cmd) ||
+      std::holds_alternative<ReactivateCustomer>(cmd) || std::holds_alternative<EraseCustomer>(cmd);
+  if (allowed) return Status::OK();
+  return Status::FailedPrecondition("customer", "customer_erased",
+                                    "customer " + s.code +
+                                        " was erased: its personal data is gone and it can "
+                                        "only record purchases and refunds");
+}
+
 }  // namespace
 
 Result<std::vector<CustomerEvent>> Decide(const CustomerState& s, const SettingsState& settings,
                                           const CustomerCommand& cmd) {
   if (Status st = Require(settings, Module::kCustomers); !st.ok()) return Error(st);
   if (const auto* reg = std::get_if<RegisterCustomer>(&cmd)) return DecideRegister(s, *reg);
-  if (Status st = RequireLive(s); !st.ok()) return Error(st);
-  if (std::string into = s.merges.MergedInto(); !into.empty()) {
+  // A deleted customer's personal data is still in its registration, and a
+  // merged one's own record is erased with its survivor's: both may be erased.
+  const bool erase = std::holds_alternative<EraseCustomer>(cmd);
+  if (Status st = RequireLive(s); !st.ok() && !(erase && s.registered)) return Error(st);
+  if (std::string into = s.merges.MergedInto(); !into.empty() && !erase) {
     return Error(Status::Conflict(
         "customer_merged",
         "customer " + s.code + " was merged into customer " + into + "; use the survivor"));
   }
+  if (Status st = RefuseErased(s, cmd); !st.ok()) return Error(st);
   const bool points_command =
       std::holds_alternative<RedeemPoints>(cmd) || std::holds_alternative<AdjustPoints>(cmd);
   if (points_command) {
@@ -295,6 +334,7 @@ Result<std::vector<CustomerEvent>> Decide(const CustomerState& s, const Settings
           [&](const DeductCredit& c) { return DecideDeduct(s, c); },
           [&](const AdjustCredit& c) { return DecideAdjustCredit(s, c); },
           [&](const SetConsent& c) { return DecideConsent(s, c); },
+          [&](const EraseCustomer& c) { return DecideErase(s, c); },
       },
       cmd);
 }
@@ -320,6 +360,7 @@ CustomerState Evolve(CustomerState s, const CustomerEvent& event) {
                    s.active = true;
                  },
                  [&](const CustomerDetailsChanged& e) {
+                   if (s.erased) return;  // what a node still holding the key sent
                    for (DetailField f : kAllDetailFields) {
                      if (e.changes[f] && s.stamps.Take(static_cast<int>(f), e.stamp)) {
                        s.details[f] = *e.changes[f];
@@ -359,6 +400,10 @@ CustomerState Evolve(CustomerState s, const CustomerEvent& event) {
                      c.state = e.granted ? ConsentState::kGranted : ConsentState::kWithdrawn;
                      c.source = e.source;
                    }
+                 },
+                 [&](const CustomerErased&) {
+                   s.erased = true;
+                   s.details = CustomerDetails{};
                  },
                  [&](const DuplicateReversed& e) {
                    // The duplicate's share of its tab comes off the tab's line.

@@ -23,6 +23,15 @@
 // - consent (domain/consent.h) can be given or withdrawn whether the
 //   customer is active or not; each choice must name a channel once, and a
 //   channel already in the state asked for records nothing.
+// - an erased customer (customer.erased) keeps its code, balances and
+//   history; its details are gone. Purchases, refunds and HQ's corrections
+//   still apply to it (a store offline may have sold to it); editing it, or
+//   redeeming, topping up, deducting or adjusting for it, is refused
+//   ("customer_erased"). Erasing is refused while it holds credit
+//   ("credit_held") unless the credit is written off; erasing again changes
+//   nothing. A deleted customer, and one merged into another, can still be
+//   erased (their registrations hold personal data); merging an erased
+//   customer is refused (domain/merge.h).
 // - concurrent edits made on different nodes resolve per field, last writer
 //   wins by stamp (domain/stamp.h); balances are sums, so every node's Evolve
 //   ends in the same state whatever order replicated events arrive in.
@@ -61,6 +70,7 @@ struct RefundLine {
 struct CustomerState {
   bool registered = false;
   bool deleted = false;
+  bool erased = false;
   std::string id;
   std::string code;
   CustomerDetails details;

@@ -6,6 +6,7 @@
 #include <boost/json.hpp>
 
 #include "domain/overloaded.h"
+#include "domain/personal_data.h"
 
 namespace clientele {
 
@@ -158,9 +159,22 @@ json::object ToJson(const CustomerEvent& event) {
                    o["other_id"] = e.other_id;
                    PutMoved(o, e.points, e.credit, e.spent, e.last_visit_ms);
                  },
+                 [&](const CustomerErased& e) { o["reason"] = e.reason; },
              },
              event);
   return o;
+}
+
+// ---- sealing -------------------------------------------------------------
+
+// The payload keys that hold personal data: the detail fields and the notes
+// of points and credit entries.
+bool IsPersonalKey(std::string_view key) {
+  if (key == "note") return true;
+  for (DetailField f : kAllDetailFields) {
+    if (DetailFieldName(f) == key) return true;
+  }
+  return false;
 }
 
 // ---- reading -------------------------------------------------------------
@@ -169,15 +183,34 @@ class Reader {
  public:
   explicit Reader(simdjson::dom::object obj) : obj_(obj) {}
 
+  // A sealed payload: its personal fields are read from `personal` (the
+  // opened blob), or are all absent when it could not be opened (nullptr).
+  void set_sealed(const simdjson::dom::object* personal) {
+    sealed_ = true;
+    if (personal != nullptr) personal_ = *personal;
+    opened_ = personal != nullptr;
+  }
+
   std::string Str(std::string_view key, bool required = true) {
     std::string_view v;
-    auto field = obj_[key];
-    if (field.error() == simdjson::NO_SUCH_FIELD && !required) return "";
+    simdjson::dom::object from = obj_;
+    const bool personal = sealed_ && IsPersonalKey(key);
+    if (personal) {
+      if (!opened_) return "";
+      from = personal_;
+    }
+    auto field = from[key];
+    if (field.error() == simdjson::NO_SUCH_FIELD && (!required || personal)) return "";
     if (field.get_string().get(v) != simdjson::SUCCESS) Fail(key);
     return std::string(v);
   }
   std::optional<std::string> OptStr(std::string_view key) {
-    if (obj_[key].error() == simdjson::NO_SUCH_FIELD) return std::nullopt;
+    simdjson::dom::object from = obj_;
+    if (sealed_ && IsPersonalKey(key)) {
+      if (!opened_) return std::nullopt;
+      from = personal_;
+    }
+    if (from[key].error() == simdjson::NO_SUCH_FIELD) return std::nullopt;
     return Str(key);
   }
   bool Bool(std::string_view key) {
@@ -209,6 +242,8 @@ class Reader {
     if (bad_.empty()) bad_ = std::string(key);
   }
   simdjson::dom::object obj_;
+  simdjson::dom::object personal_;
+  bool sealed_ = false, opened_ = false;
   std::string bad_;
   std::uint32_t schema_ = 1;
 };
@@ -353,6 +388,7 @@ const CustomerType kCustomerTypes[] = {
        e.last_visit_ms = r.Int("last_visit");
        return e;
      }},
+    {"customer.erased", [](Reader& r) -> CustomerEvent { return CustomerErased{r.Str("reason")}; }},
 };
 static_assert(std::size(kCustomerTypes) == std::variant_size_v<CustomerEvent>);
 
@@ -363,7 +399,8 @@ static_assert(std::size(kSettingsTypes) == std::variant_size_v<SettingsEvent>);
 // Parses `json` as an object and runs `read` on it, mapping every failure to a Status.
 template <typename T, typename F>
 Result<T> Parse(std::string_view type, std::uint32_t schema, std::string_view json, F read,
-                std::uint32_t newest = kCurrentSchema) {
+                std::uint32_t newest = kCurrentSchema, PersonalDataKeys* keys = nullptr,
+                std::string_view customer_id = {}) {
   if (schema < 1 || schema > newest) {
     return Error(Status::InvalidArgument(
         "schema", "unknown_schema",
@@ -376,6 +413,22 @@ Result<T> Parse(std::string_view type, std::uint32_t schema, std::string_view js
   }
   Reader reader(obj);
   reader.set_schema(schema);
+  std::string_view blob;
+  simdjson::dom::object personal;
+  if (obj[kSealedKey].get_string().get(blob) == simdjson::SUCCESS) {
+    thread_local simdjson::dom::parser personal_parser;
+    bool opened = false;
+    if (keys != nullptr) {
+      // A blob that does not open (no key, a damaged or foreign one) leaves
+      // the fields absent: the rest of the event, which the hash chain and
+      // the signatures cover, still counts.
+      auto plain = keys->Open(customer_id, type, blob);
+      opened =
+          plain && personal_parser.parse(plain->data(), plain->size()).get_object().get(personal) ==
+                       simdjson::SUCCESS;
+    }
+    reader.set_sealed(opened ? &personal : nullptr);
+  }
   T event = read(reader);
   if (!reader.ok()) {
     return Error(Status::Corruption("payload of " + std::string(type) + " has a missing or bad '" +
@@ -390,6 +443,43 @@ std::string_view EventTypeName(const CustomerEvent& e) { return kCustomerTypes[e
 std::string_view EventTypeName(const SettingsEvent& e) { return kSettingsTypes[e.index()]; }
 
 std::string EncodePayload(const CustomerEvent& event) { return json::serialize(ToJson(event)); }
+
+Result<std::string> EncodeSealedPayload(const CustomerEvent& event, std::string_view customer_id,
+                                        PersonalDataKeys* keys, bool make_key) {
+  json::object o = ToJson(event);
+  if (keys == nullptr) return json::serialize(o);
+  json::object clear, personal;
+  for (auto& [key, value] : o) {
+    (IsPersonalKey(key) ? personal : clear)[key] = std::move(value);
+  }
+  if (personal.empty()) return json::serialize(clear);
+  auto blob = keys->Seal(customer_id, EventTypeName(event), json::serialize(personal),
+                         make_key || std::holds_alternative<CustomerRegistered>(event));
+  if (!blob) return Error(blob.error());
+  clear[kSealedKey] = *blob;
+  return json::serialize(clear);
+}
+
+Result<CustomerEvent> WithoutPersonalData(const CustomerEvent& event) {
+  json::object clear;
+  for (auto& [key, value] : ToJson(event)) {
+    if (!IsPersonalKey(key)) clear[key] = std::move(value);
+  }
+  clear[kSealedKey] = "";  // read as a sealed payload without its key
+  return DecodeCustomerEvent(EventTypeName(event), SchemaOf(event), json::serialize(clear));
+}
+
+bool PayloadIsSealed(std::string_view json) {
+  // Quotes inside string values are escaped: "sealed": can only be a key.
+  return json.find("\"sealed\":") != std::string_view::npos;
+}
+
+bool HasPersonalData(const CustomerEvent& event) {
+  for (const auto& [key, value] : ToJson(event)) {
+    if (IsPersonalKey(key)) return true;
+  }
+  return false;
+}
 
 std::string EncodePayload(const SettingsEvent& event) {
   json::object o;
@@ -425,9 +515,12 @@ bool IsSettingsEventType(std::string_view type) {
 }
 
 Result<CustomerEvent> DecodeCustomerEvent(std::string_view type, std::uint32_t schema,
-                                          std::string_view json) {
+                                          std::string_view json, PersonalDataKeys* keys,
+                                          std::string_view customer_id) {
   for (const auto& t : kCustomerTypes) {
-    if (t.name == type) return Parse<CustomerEvent>(type, schema, json, t.read, t.schema);
+    if (t.name == type) {
+      return Parse<CustomerEvent>(type, schema, json, t.read, t.schema, keys, customer_id);
+    }
   }
   return Error(Status::InvalidArgument("type", "unknown_event_type",
                                        "unknown customer event type '" + std::string(type) + "'"));

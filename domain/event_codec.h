@@ -31,6 +31,7 @@
 //                               "points","credit","spent","last_visit"}
 //   customer.merge_settled     {"merge_id","kind","side","other_id",
 //                               "points","credit","spent","last_visit"}
+//   customer.erased            {"reason"}
 //   settings.loyalty_program_set {"points","per_amount","rounding",
 //                                 ["expiry","expiry_months"]}      (schema 2)
 //   settings.module_enabled | .module_disabled        {"module"}
@@ -41,6 +42,21 @@
 // loyalty_program_set is at schema 2: "expiry" (omitted for never) and
 // "expiry_months"; a schema-1 program never expires points.
 // consent_changed is stamped from its first schema (1): "hlc" and "node" are required.
+//
+// Sealed payloads (domain/personal_data.h). EncodeSealedPayload moves the
+// personal keys of a payload (the seven detail fields and "note") into one
+// JSON object, seals it with the customer's key, bound to the customer id and
+// the event type, and writes it in their place as "sealed" (base64 text) at
+// the end of the object; every other key stays where and as it was:
+//
+//   customer.registered  {"customer_id","code",["origin_store"],"sealed"}
+//   credit.topped_up     {"amount","payment_ref",["sealed"]}
+//
+// Decoding accepts both forms, so logs written before sealing (clear
+// personal fields) read as they did. A sealed payload decoded without keys,
+// or whose customer's key is gone (erased) or has not reached this node,
+// decodes with its personal fields absent (empty) and everything else as
+// usual: the ledger, reports and audit never need a key.
 #pragma once
 
 #include <cstdint>
@@ -49,11 +65,26 @@
 #include <string_view>
 
 #include "domain/events.h"
+#include "domain/personal_data.h"
 #include "domain/status.h"
 
 namespace clientele {
 
+inline constexpr std::string_view kSealedKey = "sealed";
+
 std::string EncodePayload(const CustomerEvent& event);
+// The payload with its personal fields sealed for `customer_id` (the clear
+// payload when `keys` is null: sealing switched off). A key is made for a
+// registration, or when `make_key`. Fails as PersonalDataKeys::Seal does.
+Result<std::string> EncodeSealedPayload(const CustomerEvent& event, std::string_view customer_id,
+                                        PersonalDataKeys* keys, bool make_key = false);
+// True if the payload (as EncodeSealedPayload writes it) holds a sealed blob.
+bool PayloadIsSealed(std::string_view json);
+// True if the event holds any personal field (a detail or a note).
+bool HasPersonalData(const CustomerEvent& event);
+// The event with its personal fields absent, as a node without the
+// customer's key reads it (for an erased customer's events in clear).
+Result<CustomerEvent> WithoutPersonalData(const CustomerEvent& event);
 std::string EncodePayload(const SettingsEvent& event);
 
 // Every customer-stream event type this build knows, in the CustomerEvent
@@ -65,9 +96,12 @@ bool IsCustomerEventType(std::string_view type);
 bool IsSettingsEventType(std::string_view type);
 
 // Parses a payload; Corruption if the JSON does not match the type's schema,
-// InvalidArgument if the type or schema version is unknown.
+// InvalidArgument if the type or schema version is unknown. Sealed fields are
+// opened with `keys` for `customer_id`; they are absent without keys, without
+// the customer's key, or if the blob does not open with it.
 Result<CustomerEvent> DecodeCustomerEvent(std::string_view type, std::uint32_t schema,
-                                          std::string_view json);
+                                          std::string_view json, PersonalDataKeys* keys = nullptr,
+                                          std::string_view customer_id = {});
 Result<SettingsEvent> DecodeSettingsEvent(std::string_view type, std::uint32_t schema,
                                           std::string_view json);
 

@@ -19,6 +19,7 @@
 //   ledger.duplicate_reversed, ledger.conflict_recorded
 //   customer.consent_changed
 //   customer.merged, customer.merge_received, customer.merge_settled
+//   customer.erased
 #pragma once
 
 #include <cstdint>
@@ -241,13 +242,23 @@ struct MergeSettled {
   bool operator==(const MergeSettled&) const = default;
 };
 
+// The customer's personal data was erased (crypto-shredding,
+// domain/personal_data.h): every node that applies it destroys the
+// customer's data key and drops its personal fields. Code, balances and
+// history amounts stay. It holds no personal data: `reason` says why, for
+// auditors, and must not name the person.
+struct CustomerErased {
+  std::string reason;
+  bool operator==(const CustomerErased&) const = default;
+};
+
 using CustomerEvent =
     std::variant<CustomerRegistered, CustomerDetailsChanged, CustomerDeactivated,
                  CustomerReactivated, CustomerDeleted, PurchaseRecorded, PurchaseRefunded,
                  PointsEarned, PointsReversed, PointsRedeemed, PointsAdjusted, CreditToppedUp,
                  CreditDeducted, CreditAdjusted, CreditOverdraftDetected, DuplicateReversed,
                  ConflictRecorded, PointsExpired, PointsShortfallDetected, CustomerConsentChanged,
-                 CustomerMerged, MergeReceived, MergeSettled>;
+                 CustomerMerged, MergeReceived, MergeSettled, CustomerErased>;
 
 struct LoyaltyProgramSet {
   LoyaltyProgram program;

@@ -77,6 +77,11 @@ Result<MergePlan> DecideMerge(const CustomerState& s, const CustomerState& d,
     return Error(Status::Conflict("customer_deleted",
                                   "customer " + gone.code + " was deleted and cannot be merged"));
   }
+  if (s.erased || d.erased) {
+    const CustomerState& gone = s.erased ? s : d;
+    return Error(Status::Conflict("customer_erased",
+                                  "customer " + gone.code + " was erased and cannot be merged"));
+  }
   if (std::string into = d.merges.MergedInto(); !into.empty()) {
     return Error(
         Status::Conflict("already_merged", "customer " + d.code + " was already merged into " +

@@ -14,7 +14,8 @@
 // Refusals (DecideMerge): a customer into itself ("merge_into_itself"), a
 // duplicate already merged ("already_merged"), a survivor that was itself
 // merged ("survivor_merged"), a deleted customer on either side
-// ("customer_deleted"), an unknown one ("customer_not_found").
+// ("customer_deleted"), an erased one ("customer_erased"), an unknown one
+// ("customer_not_found").
 //
 // Convergence rule. Nodes may merge while apart: D into S at one store while
 // D into T (or S into D) at another. Every merge is named by a merge id

@@ -142,12 +142,14 @@ Status CheckRegistered(const CustomerRegistered& e, const PeerContext& ctx) {
     return Invalid("origin_store", "foreign_origin_store",
                    "origin_store '" + e.origin_store + "' is not the event's origin");
   }
+  if (ctx.sealed) return Status::OK();
   auto details = NormalizeDetails(e.details);
   if (!details) return details.error();
   return DetailsNotNormalized(*details, e.details);
 }
 
 Status CheckChanged(const CustomerDetailsChanged& e, const PeerContext& ctx) {
+  if (ctx.sealed) return CheckStamp(e.stamp, ctx);
   if (e.changes.empty()) return Invalid("details", "empty_change", "the edit changes nothing");
   auto patch = NormalizePatch(e.changes);
   if (!patch) return patch.error();
@@ -213,7 +215,7 @@ Status CheckPeerEvent(const CustomerEvent& event, const PeerContext& ctx) {
                           PositiveAmount("points", e.points, kMaxPoints)});
           },
           [&](const PointsAdjusted& e) {
-            return First({CleanNote(e.note, true), NonZeroDelta(e.delta, kMaxPoints)});
+            return First({CleanNote(e.note, !ctx.sealed), NonZeroDelta(e.delta, kMaxPoints)});
           },
           [&](const CreditToppedUp& e) {
             return First({CleanReference("payment_ref", e.payment_ref, true),
@@ -225,7 +227,7 @@ Status CheckPeerEvent(const CustomerEvent& event, const PeerContext& ctx) {
                           PositiveAmount("amount", e.amount, kMaxAmount)});
           },
           [&](const CreditAdjusted& e) {
-            return First({CleanNote(e.note, true), NonZeroDelta(e.delta, kMaxAmount)});
+            return First({CleanNote(e.note, !ctx.sealed), NonZeroDelta(e.delta, kMaxAmount)});
           },
           [&](const CreditOverdraftDetected& e) {
             if (auto id = ParseUuid(e.deduction_id, "deduction_id"); !id) return id.error();
@@ -280,6 +282,10 @@ Status CheckPeerEvent(const CustomerEvent& event, const PeerContext& ctx) {
             return First({Id(e.merge_id, "merge_id"), kind, side, Id(e.other_id, "other_id"),
                           Other(e.other_id, ctx.customer_id, "other_id"),
                           Moved(e.points, e.credit, e.spent, e.last_visit_ms, ctx)});
+          },
+          [&](const CustomerErased& e) {
+            if (auto reason = Note(e.reason, true); !reason) return reason.error();
+            return Status::OK();
           },
       },
       event);

@@ -13,6 +13,9 @@
 // - a loyalty program is within ValidateProgram's ranges;
 // - a consent change's source fits its origin ("hq" from HQ, "store" from a
 //   store) and its stamp is the origin's, as an edit's.
+// - an erasure gives a reason.
+// Sealed personal fields (ctx.sealed) are checked by nobody but their
+// authentication: the node that opens them later trusts the origin's key.
 //
 // Which types each origin may send at all is the caller's rule: settings,
 // the node registry, overdraft and shortfall records and expiries are HQ's
@@ -33,6 +36,9 @@ struct PeerContext {
   std::string_view customer_id;  // the id of the event's customer stream
   std::int64_t now_ms = 0;       // the receiver's clock
   std::int64_t max_skew_ms = 0;  // how far ahead of it a time may be
+  // The payload's personal fields are sealed (domain/personal_data.h) and
+  // were decoded without a key: they cannot be checked, and read as absent.
+  bool sealed = false;
 };
 
 // OK, or InvalidArgument naming the field and rule that fail.

@@ -278,6 +278,20 @@ Result<BackupManifest> Fill(EventStore* log, const std::string& target,
   m.events = report.events_checked;
   m.hash = Hex(report.head_hash);
   m.own_highest = walked->own_highest;
+  if (options.after_log) {
+    auto later = options.after_log();
+    if (!later) return Error(later.error());
+    for (const std::string& rel : *later) {
+      const fs::path parent = fs::path(rel).parent_path();
+      if (!parent.empty()) {
+        if (Status s = MakeFolders(target, parent); !s.ok()) return Error(s);
+      }
+      auto copied = CopyAndHash((fs::path(options.data) / rel).string(),
+                                (fs::path(target) / rel).string(), rel);
+      if (!copied) return Error(copied.error());
+      m.files.push_back(std::move(*copied));
+    }
+  }
   auto log_files = ListFiles(target, "log");
   if (!log_files) return Error(log_files.error());
   for (const std::string& rel : *log_files) {

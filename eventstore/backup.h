@@ -33,6 +33,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -75,6 +76,10 @@ struct BackupOptions {
   std::string node, role;          // recorded in the manifest
   std::vector<std::string> files;  // relative to `data`: each copied if it exists
   Clock* clock = nullptr;          // created_at; defaults to the system clock
+  // Called once the log is copied; the files it names (relative to `data`)
+  // are copied then: what must cover every event of the copy (the data keys,
+  // eventstore/data_keys.h). Optional.
+  std::function<Result<std::vector<std::string>>()> after_log;
 };
 
 // Whether `target` may receive a backup of the data folder `data`:

@@ -53,6 +53,10 @@ struct RecordedEvent {
   // with; "" for this node's own events, which it signs when it sends them.
   std::string signature;
   std::string hash;  // 32 bytes: SHA-256 chained over this node's log
+  // In transit only, never in the log, not signed: the customer's data key
+  // wrapped under the chain key (eventstore/data_keys.h), so that the
+  // receiver can read the event's sealed fields. "" when not sent.
+  std::string carried_key;
 
   bool operator==(const RecordedEvent&) const = default;
 };

@@ -24,7 +24,7 @@ bool CustomerExport::Next(std::string* out) {
   }
   while (next_ < rows_.size() && out->size() - start < kChunkBytes) {
     CustomerRow r = projections_.CustomerAt(rows_[next_++]);
-    if (r.id.empty() || r.deleted) continue;  // deleted since the search
+    if (r.id.empty() || r.deleted || r.erased) continue;  // deleted or erased since the search
     if (consent_ && r.consent(*consent_).consent.state != ConsentState::kGranted) {
       continue;  // withdrawn since the search
     }

@@ -70,6 +70,21 @@ void ImportService::Sweep(bool starting) {
   }
 }
 
+void ImportService::DropPending() {
+  // Without confirm_mu_: a confirm holds it while it waits for the
+  // projections, which call this. A confirm reading a file removed meanwhile
+  // reads it to the end (an unlinked file stays readable while open).
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(dir_, ec)) {
+    const fs::path& p = entry.path();
+    if (p.extension() != ".csv") continue;
+    auto record = Get(p.stem().string());
+    if (record && record->applied) continue;
+    fs::remove(p, ec);
+    fs::remove(fs::path(p).replace_extension(".json"), ec);
+  }
+}
+
 Result<ImportRecord> ImportService::Analyse(const std::string& path, ImportMode mode,
                                             const std::string& actor,
                                             const ImportProgressFn& progress) {
@@ -186,7 +201,10 @@ Result<ImportRecord> ImportService::Confirm(const std::string& id, const std::st
       e.id = DerivedUuid(id_prefix + std::to_string(batch.size()));
       e.type = std::string(EventTypeName(event));
       e.schema = SchemaOf(event);
-      e.data = EncodePayload(event);
+      auto sealed = EncodeSealedPayload(event, customer_id, commands_->keys(),
+                                        commands_->RegisteredInClear(stream));
+      if (!sealed) return sealed.error();
+      e.data = std::move(*sealed);
       e.actor = actor;
       e.correlation_id = id;
       if (first_event_id.empty()) first_event_id = e.id;
@@ -204,6 +222,9 @@ Result<ImportRecord> ImportService::Confirm(const std::string& id, const std::st
 
   record->first_event_id = first_event_id;
   if (Status s = Save(*record); !s.ok()) return Error(s);
+  if (PersonalDataKeys* keys = commands_->keys(); keys != nullptr) {
+    if (Status s = keys->Persist(); !s.ok()) return Error(s);  // the new customers' keys
+  }
   auto committed = store_->CommitBulk(std::move(*bulk));
   if (!committed) {
     if (committed.error().reason() == "wrong_expected_version") return Error(changed);

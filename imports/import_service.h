@@ -77,6 +77,11 @@ class ImportService {
   static constexpr std::int64_t kAbandonedMs = std::int64_t{3600} * 1000;
   void Sweep(bool starting = false);
 
+  // Removes every analysis not yet confirmed, file and record (a customer
+  // was erased: its rows may be in a file; the clerk uploads it again).
+  // Applied imports keep their records (counts only, no rows).
+  void DropPending();
+
   // Analyses the file at `path` (moved into the imports folder, removed if the
   // file cannot be read as a whole). InvalidArgument for a file that is not a
   // customer file (imports/customer_import.h).

@@ -4,14 +4,18 @@
 #include <tuple>
 
 #include "domain/event_codec.h"
+#include "domain/ids.h"
 #include "domain/ledger.h"
 #include "domain/overloaded.h"
 #include "eventstore/coding.h"
 
 namespace clientele {
 
-Result<std::optional<HistoryEntry>> Apply(const RecordedEvent& event, CustomerRow* row) {
-  auto decoded = DecodeCustomerEvent(event.type, event.schema, event.data);
+Result<std::optional<HistoryEntry>> Apply(const RecordedEvent& event, CustomerRow* row,
+                                          PersonalDataKeys* keys) {
+  std::string_view id = event.stream;
+  if (id.starts_with(kCustomerStreamPrefix)) id.remove_prefix(kCustomerStreamPrefix.size());
+  auto decoded = DecodeCustomerEvent(event.type, event.schema, event.data, keys, id);
   if (!decoded) return Error(decoded.error());
   std::visit(Overloaded{
                  [&](const CustomerRegistered& e) {
@@ -23,6 +27,7 @@ Result<std::optional<HistoryEntry>> Apply(const RecordedEvent& event, CustomerRo
                    row->created_ms = event.time_ms;
                  },
                  [&](const CustomerDetailsChanged& e) {
+                   if (row->erased) return;
                    for (DetailField f : kAllDetailFields) {
                      if (e.changes[f] && row->stamps.Take(static_cast<int>(f), e.stamp)) {
                        row->details[f] = *e.changes[f];
@@ -51,6 +56,10 @@ Result<std::optional<HistoryEntry>> Apply(const RecordedEvent& event, CustomerRo
                    r.time_ms = event.time_ms;
                    r.store = event.origin;
                  },
+                 [&](const CustomerErased&) {
+                   row->erased = true;
+                   row->details = CustomerDetails{};
+                 },
                  [](const auto&) {},
              },
              *decoded);
@@ -68,13 +77,14 @@ Result<std::optional<HistoryEntry>> Apply(const RecordedEvent& event, CustomerRo
   row->version = event.version;
   row->position = event.position;
   if (!f.entry) return std::optional<HistoryEntry>();
-  return std::optional<HistoryEntry>(HistoryEntry{
-      event.id, event.position, event.version, event.time_ms, event.type, f.points, f.credit,
-      row->points, row->credit, f.note, f.reference, event.actor, event.origin});
+  return std::optional<HistoryEntry>(
+      HistoryEntry{event.id, event.position, event.version, event.time_ms, event.type, f.points,
+                   f.credit, row->points, row->credit, row->erased ? std::string() : f.note,
+                   f.reference, event.actor, event.origin});
 }
 
 // row   := fmt:u8(=1) lp(id) lp(code) lp(detail)*7 lp(origin_store)
-//          flags:u8 (1 active, 2 deleted, 4 has history)
+//          flags:u8 (1 active, 2 deleted, 4 has history, 8 erased)
 //          points:le64 credit:le64 spent:le64 last_visit:le64 created:le64
 //          updated:le64 version:le64 position:le64
 //          [fmt 2, 3: max_hlc:le64 n:u8 (field:u8 hlc:le64 lp(node))*n]
@@ -127,8 +137,8 @@ std::string EncodeRow(const CustomerRow& r) {
   coding::PutLp(&out, r.code);
   for (DetailField f : kAllDetailFields) coding::PutLp(&out, r.details[f]);
   coding::PutLp(&out, r.origin_store);
-  out.push_back(
-      static_cast<char>((r.active ? 1 : 0) | (r.deleted ? 2 : 0) | (r.has_history ? 4 : 0)));
+  out.push_back(static_cast<char>((r.active ? 1 : 0) | (r.deleted ? 2 : 0) |
+                                  (r.has_history ? 4 : 0) | (r.erased ? 8 : 0)));
   for (std::int64_t v : {r.points, r.credit, r.total_spent, r.last_visit_ms, r.created_ms,
                          r.updated_ms, r.version}) {
     coding::PutLe64(&out, static_cast<std::uint64_t>(v));
@@ -231,6 +241,7 @@ Status DecodeRow(std::string_view bytes, CustomerRow* r) {
   r->active = flags[0] & 1;
   r->deleted = flags[0] & 2;
   r->has_history = flags[0] & 4;
+  r->erased = flags[0] & 8;
   std::int64_t* fields[] = {&r->points,     &r->credit,     &r->total_spent, &r->last_visit_ms,
                             &r->created_ms, &r->updated_ms, &r->version};
   for (int i = 0; i < 7; ++i) *fields[i] = static_cast<std::int64_t>(v[i]);

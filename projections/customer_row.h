@@ -13,6 +13,7 @@
 #include "domain/details.h"
 #include "domain/merge.h"
 #include "domain/money.h"
+#include "domain/personal_data.h"
 #include "domain/stamp.h"
 #include "domain/status.h"
 #include "eventstore/event.h"
@@ -36,6 +37,7 @@ struct CustomerRow {
   std::string origin_store;  // "" when created at HQ
   bool active = true;
   bool deleted = false;
+  bool erased = false;       // customer.erased: the details are gone for good
   bool has_history = false;  // any purchase, points or credit entry
   Points points = 0;
   Money credit = 0;
@@ -83,8 +85,11 @@ bool HistoryBefore(const HistoryEntry& a, const HistoryEntry& b);
 // customer). Returns the history entry the event makes, if it is a points or
 // credit change. Events of other types leave the row as it is.
 // InvalidArgument for an event that is not a customer event; Corruption if its
-// payload does not parse.
-Result<std::optional<HistoryEntry>> Apply(const RecordedEvent& event, CustomerRow* row);
+// payload does not parse. Sealed personal fields are opened with `keys`
+// (absent without; domain/event_codec.h). An erasure clears the details, and
+// no later edit sets them again.
+Result<std::optional<HistoryEntry>> Apply(const RecordedEvent& event, CustomerRow* row,
+                                          PersonalDataKeys* keys = nullptr);
 
 // Sorts `entries` into history order and sets the balances after each.
 void OrderHistory(std::vector<HistoryEntry>* entries);

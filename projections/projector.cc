@@ -33,13 +33,20 @@ bool SameCode(std::string_view a, std::string_view b) {
 Projector::Projector(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Projector::~Projector() = default;
 
-Result<std::unique_ptr<Projector>> Projector::Open(EventStore* log, const std::string& path) {
+Result<std::unique_ptr<Projector>> Projector::Open(EventStore* log, const std::string& path,
+                                                   PersonalDataKeys* keys) {
   auto impl = std::make_unique<Impl>();
   impl->log = log;
+  impl->keys = keys;
   impl->path = path;
   if (Status st = impl->OpenDb(); !st.ok()) return Error(st);
   if (Status st = impl->Load(); !st.ok()) return Error(st);
   return std::unique_ptr<Projector>(new Projector(std::move(impl)));
+}
+
+void Projector::OnErased(std::function<void(const std::vector<std::string>&)> hook) {
+  std::lock_guard lock(impl_->on_erased_mu);
+  impl_->on_erased = std::move(hook);
 }
 
 void Projector::Start() {
@@ -77,6 +84,9 @@ Status Projector::CatchUp(const std::function<void(std::uint64_t)>& progress, st
     Status st = impl.IngestRebuild();
     impl.rebuild_history.reset();
     if (!st.ok()) return st;
+  }
+  if (!impl.erased.empty()) {
+    if (Status st = impl.ScrubErased(); !st.ok()) return st;
   }
   std::unique_lock lock(impl.rows_mu);
   impl.index.Maintain(/*force=*/rebuild);

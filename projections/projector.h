@@ -35,6 +35,7 @@
 #include <string_view>
 #include <vector>
 
+#include "domain/personal_data.h"
 #include "domain/settings.h"
 #include "domain/status.h"
 #include "eventstore/event_store.h"
@@ -58,8 +59,21 @@ struct ProjectorStats {
 class Projector {
  public:
   // Opens (creating if missing) the projections at `path` and loads them.
-  // `log` must outlive the projector.
-  static Result<std::unique_ptr<Projector>> Open(EventStore* log, const std::string& path);
+  // `log` must outlive the projector, and `keys` (optional) too: it opens the
+  // sealed personal fields of events (domain/personal_data.h); without it,
+  // or without a customer's key, its details and notes read as absent.
+  //
+  // Erasure: applying customer.erased destroys the customer's key in `keys`,
+  // clears its row's details and its history entries' notes, calls the
+  // OnErased hook, and then flushes and compacts the projections so that
+  // none of their files still holds what was cleared.
+  static Result<std::unique_ptr<Projector>> Open(EventStore* log, const std::string& path,
+                                                 PersonalDataKeys* keys = nullptr);
+  // Called (on the applier's thread) with the customers erased by a batch of
+  // events (a rebuild: by the whole log), once the projections no longer
+  // hold their data: the place to scrub other stores (stored answers,
+  // pending imports). May be set at any time.
+  void OnErased(std::function<void(const std::vector<std::string>&)> hook);
   // Stops following the log and closes the database.
   ~Projector();
   Projector(const Projector&) = delete;

@@ -1,4 +1,5 @@
 #include <chrono>
+#include <cstdio>
 #include <mutex>
 
 #include "domain/event_codec.h"
@@ -60,10 +61,21 @@ void Projector::Impl::ApplyOne(const RecordedEvent& e, Pending* p) {
       return Skip(e, st.ToString());
     }
   }
-  auto entry = Apply(e, &t.data);
+  auto entry = Apply(e, &t.data, keys);
   if (!entry) {
     if (t.data.id.empty()) p->touched.erase(it);
     return Skip(e, entry.error().ToString());
+  }
+  if (e.type == "customer.erased") {
+    // The key goes now: the customer's later events in this batch already
+    // read as erased. The projections are scrubbed once the batch is in.
+    if (keys != nullptr && !keys->Erased(id)) {  // a rebuild finds them erased already
+      if (Status s = keys->Destroy(id); !s.ok()) {
+        std::fprintf(stderr, "clientele: destroying the key of %s: %s\n", std::string(id).c_str(),
+                     s.ToString().c_str());
+      }
+    }
+    erased.emplace_back(id);
   }
   if (t.data.id.empty()) t.data.id = id;  // an event before the registration reached us
   const std::optional<HistoryEntry>& made = *entry;
@@ -122,6 +134,9 @@ Status Projector::Impl::Commit(Pending* p, CommitMode mode) {
   }
   if (!s.ok()) return FromRocksDb(s, "writing the projections failed");
   SetTrouble("");
+  if (!erased.empty() && !rebuild_history) {
+    if (Status st = ScrubErased(); !st.ok()) return st;
+  }
   applied += p->events;
   {
     std::lock_guard lock(position_mu);

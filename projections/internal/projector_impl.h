@@ -24,6 +24,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <shared_mutex>
@@ -66,6 +67,7 @@ IndexedRow Indexed(const CustomerRow& r);
 
 struct Projector::Impl {
   EventStore* log = nullptr;
+  PersonalDataKeys* keys = nullptr;  // opens sealed fields; null: they read as absent
   std::string path;
   rocksdb::DB* db = nullptr;
   rocksdb::ColumnFamilyOptions cf_options;
@@ -101,6 +103,13 @@ struct Projector::Impl {
   // the settings stream, which is short).
   mutable std::mutex settings_mu;
   SettingsState settings;
+
+  // Customers erased by the events applied, to be scrubbed once committed
+  // (ScrubErased): the applier's alone. Who else is told (OnErased), under
+  // its lock.
+  std::vector<std::string> erased;
+  std::mutex on_erased_mu;
+  std::function<void(const std::vector<std::string>&)> on_erased;
 
   // During a rebuild, history entries gather here to be written in key order.
   struct RebuildHistory {
@@ -161,6 +170,13 @@ struct Projector::Impl {
   // Sets the rows `p` touched in memory, and writes them, its history
   // entries and the checkpoint in one batch. Leaves `p` empty.
   Status Commit(Pending* p, CommitMode mode);
+
+  // erase.cc
+  // For each customer in `erased`: clears the notes of its history entries
+  // on disk, tells on_erased, then flushes every family and compacts every
+  // table file (bottommost forced), so no table file or WAL of the
+  // projections still holds what the erased rows and entries held.
+  Status ScrubErased();
 
   // rebuild.cc
   // A rebuild's start: drops what an interrupted rebuild may have left.

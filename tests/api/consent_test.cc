@@ -320,6 +320,7 @@ TEST_F(ConsentTest, ThePersonalDataDocumentHoldsEveryFieldAndEveryKindOfEvent) {
     types.emplace(e.at("type").as_string());
   }
   for (std::string_view type : CustomerEventTypes()) {
+    if (type == "customer.erased") continue;  // below, once erased
     EXPECT_TRUE(types.contains(std::string(type))) << "no entry of type " << type;
   }
   // Amounts, points, credit and notes of the entries.
@@ -346,6 +347,29 @@ TEST_F(ConsentTest, ThePersonalDataDocumentHoldsEveryFieldAndEveryKindOfEvent) {
   EXPECT_EQ(doc.at("totals").at("purchases"), 2);
   EXPECT_EQ(doc.at("totals").at("purchases_amount"), 10700);
   EXPECT_EQ(doc.at("totals").at("refunds_amount"), 2000);
+
+  // Once erased, the document still gives what is held (code, balances,
+  // history amounts) and no personal field, in the customer or its history.
+  ok("POST", "/erase", R"({"reason":"customer request","write_off_credit":true})");
+  Reply after = Call("GET", path + "/personal-data", "", "only-customers.export_personal");
+  ASSERT_EQ(after.status, 200) << after.body;
+  const auto erased = after.json().as_object();
+  EXPECT_EQ(erased.at("customer").at("status"), "erased");
+  EXPECT_EQ(erased.at("customer").at("code").as_string(), code);
+  for (const char* field : {"first_name", "last_name", "email", "phone", "notes"}) {
+    EXPECT_TRUE(erased.at("customer").at(field).is_null()) << field;
+  }
+  const std::string text = after.body;
+  for (const char* personal : {"Ada", "Lovelace", "King", "ada@", "7946", "GB123", "Main St",
+                               "prefers mornings", "gift", "goodwill", "coffee"}) {
+    EXPECT_EQ(text.find(personal), std::string::npos) << personal << " is still given";
+  }
+  const auto& last = erased.at("history").as_array().back().as_object();
+  EXPECT_EQ(last.at("type"), "customer.erased");
+  EXPECT_EQ(last.at("description"), "personal data erased");
+  EXPECT_EQ(last.at("data").at("reason"), "customer request");
+  EXPECT_EQ(erased.at("history").as_array().size(), history.size() + 2);  // write-off, erasure
+  EXPECT_EQ(erased.at("totals").at("purchases_amount"), 10700);
 }
 
 TEST_F(ConsentTest, ThePersonalDataDocumentNeedsItsPermissionAndAKnownCustomer) {

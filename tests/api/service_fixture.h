@@ -2,6 +2,7 @@
 // the API service, called directly with HttpRequest values. The node is HQ,
 // with a signing key made for the test (key_). Everything reads one
 // ManualClock, which starts at the real time and moves only when told.
+// Personal fields are sealed with data keys in dir_/keys (eventstore/data_keys.h).
 #pragma once
 
 #include <gtest/gtest.h>
@@ -13,6 +14,7 @@
 #include <string>
 
 #include "api/service.h"
+#include "eventstore/data_keys.h"
 #include "eventstore/signing.h"
 #include "eventstore/system_clock.h"
 #include "imports/import_service.h"
@@ -28,9 +30,12 @@ class ServiceTest : public ::testing::Test {
     auto store = EventStore::Open({.path = dir_.sub("log"), .origin = "hq", .clock = &clock_});
     ASSERT_TRUE(store) << store.error().ToString();
     store_ = std::move(*store);
-    commands_ = std::make_unique<CommandHandler>(store_.get(), "hq", &clock_);
+    auto keys = DataKeys::Open(dir_.sub("keys"));
+    ASSERT_TRUE(keys) << keys.error().ToString();
+    data_keys_ = std::move(*keys);
+    commands_ = std::make_unique<CommandHandler>(store_.get(), "hq", &clock_, data_keys_.get());
     ASSERT_TRUE(commands_->Init().ok());
-    auto projector = Projector::Open(store_.get(), dir_.sub("projections"));
+    auto projector = Projector::Open(store_.get(), dir_.sub("projections"), data_keys_.get());
     ASSERT_TRUE(projector) << projector.error().ToString();
     projector_ = std::move(*projector);
     ASSERT_TRUE(projector_->CatchUp().ok());
@@ -45,6 +50,7 @@ class ServiceTest : public ::testing::Test {
     imports_.reset();
     projector_.reset();
     commands_.reset();
+    data_keys_.reset();
     store_.reset();
   }
 
@@ -104,6 +110,7 @@ class ServiceTest : public ::testing::Test {
   ManualClock clock_{SystemClock::Default()->NowMs()};
   std::unique_ptr<NodeKey> key_ = NodeKey::Generate();  // HQ's
   std::unique_ptr<EventStore> store_;
+  std::unique_ptr<DataKeys> data_keys_;
   std::unique_ptr<CommandHandler> commands_;
   std::unique_ptr<Projector> projector_;
   std::unique_ptr<ImportService> imports_;

@@ -332,6 +332,9 @@ std::vector<Case> Cases() {
       {"merge_settled_bad_side",
        MergeSettled{std::string(kOtherId), "void", "left", std::string(kOtherId), 5, 0, 0, 0},
        "side", "invalid_side", "hq"},
+      // customer.erased
+      {"erased", CustomerErased{"customer request"}, "", "", "hq"},
+      {"erased_without_reason", CustomerErased{""}, "note", "", "hq"},
   };
 }
 

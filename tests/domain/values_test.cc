@@ -98,6 +98,7 @@ TEST(EventCodec, EveryCustomerEventRoundTrips) {
                     "CUST-S01-00001", 3, -4, 5, 0},
       MergeSettled{"0b8a7c1e-4f3d-4c2a-9e1f-2d3c4b5a6979", "forward", "survivor",
                    "0b8a7c1e-4f3d-4c2a-9e1f-2d3c4b5a6978", -3, 4, -5, 7},
+      CustomerErased{"customer request"},
   };
   ASSERT_EQ(all.size(), std::variant_size_v<CustomerEvent>);
   for (const auto& e : all) {
@@ -114,7 +115,7 @@ TEST(EventCodec, ListsEveryCustomerEventType) {
   const auto types = CustomerEventTypes();
   ASSERT_EQ(types.size(), std::variant_size_v<CustomerEvent>);
   for (std::string_view t : types) EXPECT_TRUE(IsCustomerEventType(t)) << t;
-  EXPECT_EQ(types.back(), "customer.merge_settled");  // the newest last
+  EXPECT_EQ(types.back(), "customer.erased");  // the newest last
 }
 
 TEST(EventCodec, ConsentChangesHoldOnlyChannelStateAndSource) {

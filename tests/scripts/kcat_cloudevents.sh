@@ -77,9 +77,16 @@ check "ce_signature is the proof of origin in base64" "$hdr.ce_signature | test(
 check "the key is the customer id" ".key == \"$id\""
 check "the payload is a JSON object" "(.payload | fromjson | type) == \"object\""
 first=$(jq -s -c '[.[] | select(.headers | index("customer.registered"))][0]' <<<"$messages")
-jq -e '.payload | fromjson | .customer_id == "'"$id"'" and .first_name == "Ada" and .last_name == "Müller" and .code == "CUST-00001"' <<<"$first" >/dev/null \
-  && echo "kcat check: ok: customer.registered carries the customer" \
+# The personal fields are sealed (OPERATIONS.md, Personal data): ids and code in clear,
+# names and email only as ciphertext, the customer's key wrapped beside it.
+jq -e '.payload | fromjson | .customer_id == "'"$id"'" and .code == "CUST-00001" and .first_name == null and (.sealed | type) == "string"' <<<"$first" >/dev/null \
+  && echo "kcat check: ok: customer.registered carries the customer, its personal fields sealed" \
   || { echo "kcat check: FAILED: customer.registered payload: $first"; fail=1; }
+if grep -q -e 'Müller' -e 'ada@example.com' <<<"$messages"; then
+  echo "kcat check: FAILED: a personal field is in clear on the topic"; fail=1
+else
+  echo "kcat check: ok: no personal field in clear on the topic"
+fi
 jq -e -s '[.[] | select(.headers | index("purchase.recorded"))][0].payload | fromjson | .amount == 4250 and .tab_id == "T-1"' <<<"$messages" >/dev/null \
   && echo "kcat check: ok: purchase.recorded carries the amount in cents" \
   || { echo "kcat check: FAILED: purchase.recorded payload"; fail=1; }
