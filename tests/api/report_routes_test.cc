@@ -2,6 +2,8 @@
 // what each principal may see.
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include "domain/time_zone.h"
 #include "tests/api/api_fixture.h"
 
@@ -80,6 +82,29 @@ TEST_F(ReportRoutesTest, EachReportAnswersWithTheChainsFigures) {
   EXPECT_EQ(Row(top, 0).at("customer_id").as_string(), bob_);
   EXPECT_EQ(Row(top, 0).at("last_name").as_string(), "Dylan");
   EXPECT_EQ(Row(top, 0).at("spent").as_int64(), 9900);
+}
+
+TEST_F(ReportRoutesTest, AnErasureLeavesEveryFigureAndTakesTheNameOut) {
+  const std::string range = "?from=" + today_ + "&to=" + today_;
+  std::map<std::string, boost::json::object> before;
+  for (const char* report : {"liability", "roll-forward", "activity", "dormant"}) {
+    before[report] = Json(std::string("/v1/reports/") + report + range);
+  }
+  Reply erased = Call("POST", "/v1/customers/" + bob_ + "/erase", R"({"reason":"asked"})");
+  ASSERT_EQ(erased.status, 200) << erased.body;
+  ASSERT_TRUE(reports_->WaitFor(Head(), std::chrono::seconds(10)));
+  for (const auto& [report, figures] : before) {
+    auto after = Json("/v1/reports/" + report + range);
+    EXPECT_EQ(after.at("rows"), figures.at("rows")) << report;
+  }
+  auto top = Json("/v1/reports/top-customers?limit=1");
+  ASSERT_EQ(top.at("rows").as_array().size(), 1u);
+  EXPECT_EQ(Row(top, 0).at("customer_id").as_string(), bob_);
+  EXPECT_EQ(Row(top, 0).at("spent").as_int64(), 9900);
+  EXPECT_EQ(boost::json::serialize(top).find("Dylan"), std::string::npos)
+      << boost::json::serialize(top);
+  Reply csv = Call("GET", "/v1/reports/top-customers?format=csv");
+  EXPECT_EQ(csv.body.find("Dylan"), std::string::npos) << csv.body;
 }
 
 TEST_F(ReportRoutesTest, CsvHasTheSameColumnsAsTheRows) {
