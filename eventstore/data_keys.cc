@@ -144,7 +144,19 @@ Result<std::unique_ptr<DataKeys>> DataKeys::Open(const std::string& path) {
   rocksdb::DB* raw = nullptr;
   rocksdb::Status s = rocksdb::DB::Open(options, path, &raw);
   if (!s.ok()) return Error(FromRocks(s, "cannot open the data keys at " + path));
-  return std::unique_ptr<DataKeys>(new DataKeys(std::unique_ptr<rocksdb::DB>(raw)));
+  std::unique_ptr<DataKeys> keys(new DataKeys(std::unique_ptr<rocksdb::DB>(raw)));
+  // Every key is read into memory in one sequential pass: a rebuild or a
+  // catch-up then opens each customer's fields without a random read of its
+  // key (32 bytes and the id per customer; the cache holds each key once
+  // used anyway).
+  std::unique_ptr<rocksdb::Iterator> it(keys->db_->NewIterator(rocksdb::ReadOptions()));
+  for (it->Seek("k"); it->Valid() && it->key().starts_with("k"); it->Next()) {
+    if (it->value().size() != kDataKeySize) continue;
+    std::string_view id(it->key().data() + 1, it->key().size() - 1);
+    keys->cache_.emplace(std::string(id), it->value().ToString());
+  }
+  if (!it->status().ok()) return Error(FromRocks(it->status(), "reading the data keys failed"));
+  return keys;
 }
 
 Result<std::string> DataKeys::KeyOf(std::string_view customer_id, bool make) {

@@ -69,7 +69,8 @@ Status SaveChainKey(const std::string& path, std::string_view key);
 
 class DataKeys : public PersonalDataKeys {
  public:
-  // Opens (creating if missing) the key store at `path`.
+  // Opens (creating if missing) the key store at `path`, reading every key
+  // into memory (about 100 bytes a customer) so reads never wait on a key.
   static Result<std::unique_ptr<DataKeys>> Open(const std::string& path);
   ~DataKeys() override;
 
