@@ -18,6 +18,7 @@
 #include <random>
 #include <vector>
 
+#include "bench/bench_figures.h"
 #include "domain/customer_code.h"
 #include "domain/event_codec.h"
 #include "domain/ids.h"
@@ -31,15 +32,11 @@
 namespace clientele {
 namespace {
 
+using bench::Median;
 using SteadyClock = std::chrono::steady_clock;
 
 double Seconds(SteadyClock::time_point since) {
   return std::chrono::duration<double>(SteadyClock::now() - since).count();
-}
-
-double Median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
 }
 
 NewEvent Local(const CustomerEvent& e) {

@@ -21,6 +21,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench/bench_figures.h"
 #include "eventstore/data_keys.h"
 #include "eventstore/event_store.h"
 #include "eventstore/uuid.h"
@@ -28,6 +29,7 @@
 namespace clientele {
 namespace {
 
+using bench::Median;
 using SteadyClock = std::chrono::steady_clock;
 
 // A payload shaped like a real purchase event.
@@ -44,11 +46,6 @@ std::string SealedPayload(const std::string& stream, int writer, std::int64_t n)
   if (!blob) std::exit(1);
   return "{\"tab_id\":\"tab-" + std::to_string(writer) + "-" + std::to_string(n) +
          "\",\"amount\":4250,\"paid_at\":1700000000000,\"sealed\":\"" + *blob + "\"}";
-}
-
-double Median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
 }
 
 void Figure(const std::string& name, double value, const char* unit) {

@@ -49,6 +49,7 @@ std::string LastName(std::mt19937& rng) {
   return s;
 }
 
+using bench::Median;
 using bench::PeakRssKb;
 using bench::Seconds;
 void Figure(const std::string& name, double value, const char* unit) {
@@ -183,34 +184,59 @@ int main(int argc, char** argv) {
   });
   if (!s.ok() || scanned != events) return 1;
   const double scan_rate = static_cast<double>(events) / Seconds(start);
-  start = SteadyClock::now();
-  auto projector = Projector::Open(store->get(), data + "/projections");
-  if (!projector || !(*projector)->CatchUp().ok()) return 1;
-  const double rebuild_rate = static_cast<double>(events) / Seconds(start);
+  // The same log projected from scratch; with --seal, the same customers
+  // sealed too, alternating sealed and clear three times (each rebuild in a
+  // projector of its own, the other one closed), medians: the machine's
+  // drift hits both alike. The last clear projector serves the searches.
+  // Both logs are open and scanned once before (their files in the cache).
+  std::unique_ptr<Projector> projector;
+  std::vector<double> clear_rates, sealed_rates;
+  const int rebuild_runs = seal ? 3 : 1;
+  std::unique_ptr<EventStore> sealed;
+  if (seal) {
+    auto opened = EventStore::Open({.path = sealed_data, .sync = false});
+    if (!opened) return 1;
+    sealed = std::move(*opened);
+    if (!sealed->ScanAll(1, [](const RecordedEvent&) { return true; }).ok()) return 1;
+  }
+  for (int run = 0; run < rebuild_runs; ++run) {
+    if (seal) {
+      projector.reset();
+      std::filesystem::remove_all(sealed_data + "/projections");
+      start = SteadyClock::now();
+      auto keys = DataKeys::Open(sealed_data + "/keys");  // as a node opens them
+      if (!keys) return 1;
+      auto sealed_projector =
+          Projector::Open(sealed.get(), sealed_data + "/projections", keys->get());
+      if (!sealed_projector || !(*sealed_projector)->CatchUp().ok()) return 1;
+      sealed_rates.push_back(static_cast<double>(sealed->Head()) / Seconds(start));
+      auto probe = (*sealed_projector)->Customers();
+      if (probe.empty() || probe.front().details[DetailField::kFirstName].empty()) {
+        std::fprintf(stderr, "bench: the sealed rebuild did not open the names\n");
+        return 1;
+      }
+      std::printf("run %d: rebuild_sealed %.0f events/s\n", run, sealed_rates.back());
+    }
+    projector.reset();
+    std::filesystem::remove_all(data + "/projections");
+    start = SteadyClock::now();
+    auto clear = Projector::Open(store->get(), data + "/projections");
+    if (!clear || !(*clear)->CatchUp().ok()) return 1;
+    clear_rates.push_back(static_cast<double>(events) / Seconds(start));
+    projector = std::move(*clear);
+    std::printf("run %d: rebuild %.0f events/s\n", run, clear_rates.back());
+    std::fflush(stdout);
+  }
+  const double rebuild_rate = Median(clear_rates);
   Figure("raw_scan", scan_rate, "events/s");
   Figure("rebuild", rebuild_rate, "events/s");
   Figure("rebuild_vs_raw_scan", 100.0 * rebuild_rate / scan_rate, "%");
   if (seal) {
-    // The same customers sealed, rebuilt with their keys (every blob opened).
-    std::filesystem::remove_all(sealed_data + "/projections");
-    auto sealed = EventStore::Open({.path = sealed_data, .sync = false});
-    auto keys = DataKeys::Open(sealed_data + "/keys");
-    if (!sealed || !keys) return 1;
-    start = SteadyClock::now();
-    auto sealed_projector =
-        Projector::Open(sealed->get(), sealed_data + "/projections", keys->get());
-    if (!sealed_projector || !(*sealed_projector)->CatchUp().ok()) return 1;
-    const double sealed_rate = static_cast<double>((*sealed)->Head()) / Seconds(start);
-    auto probe = (*sealed_projector)->Customers();
-    if (probe.empty() || probe.front().details[DetailField::kFirstName].empty()) {
-      std::fprintf(stderr, "bench: the sealed rebuild did not open the names\n");
-      return 1;
-    }
-    Figure("rebuild_sealed", sealed_rate, "events/s");
-    Figure("sealing_cost_rebuild", 100.0 * (1.0 - sealed_rate / rebuild_rate), "%");
+    Figure("rebuild_sealed", Median(sealed_rates), "events/s");
+    Figure("sealing_cost_rebuild", 100.0 * (1.0 - Median(sealed_rates) / rebuild_rate), "%");
   }
 
-  CustomerTable table(projector->get(), SystemClock::Default());
+  CustomerTable table(projector.get(), SystemClock::Default());
   std::vector<Timed> searches;
   {
     TableQuery q;
