@@ -31,6 +31,7 @@
 #include <random>
 #include <thread>
 
+#include "bench/bench_figures.h"
 #include "commands/command_handler.h"
 #include "consumers/embedded_broker.h"
 #include "consumers/outbox_publisher.h"
@@ -46,6 +47,7 @@
 namespace clientele {
 namespace {
 
+using bench::Median;
 using SteadyClock = std::chrono::steady_clock;
 using testing::Eventually;
 constexpr std::chrono::milliseconds kPoll(1);  // fine-grained: these waits are timed
@@ -253,27 +255,32 @@ void ReplicationLag(const std::string& dir, int rate, int seconds) {
   observer.join();
 }
 
-// With `seal`, HQ's customers are registered with their personal fields
-// sealed (domain/personal_data.h), as a node with personal_data.seal on does.
-void LateJoin(const std::string& dir, const std::string& bin, int customers, bool seal = false) {
-  const std::string suffix = seal ? "-sealed" : "";
-  const std::string hq_dir = dir + "/join-hq" + suffix, store_dir = dir + "/join-s09" + suffix;
-  // HQ's log: C customers registered through the command handler.
-  {
-    auto log = OpenLog(hq_dir, "hq", false);
-    auto keys = Must(DataKeys::Open(hq_dir + "/keys"), "opening the data keys");
-    CommandHandler commands(log.get(), "hq", nullptr, seal ? keys.get() : nullptr);
-    if (Status s = commands.Init(); !s.ok()) Die(s.ToString());
-    std::mt19937 rng(42);
-    for (int i = 0; i < customers; ++i) {
-      CustomerDetails d;
-      d[DetailField::kFirstName] = "First" + std::to_string(rng() % 5000);
-      d[DetailField::kLastName] = "Last" + std::to_string(i);
-      d[DetailField::kEmail] = "c" + std::to_string(i) + "@example.com";
-      (void)Must(commands.Register(d, "bench"), "registering");
-    }
-    if (Status s = log->Flush(); !s.ok()) Die(s.ToString());
+// HQ's log for the late join: `customers` registered through the command
+// handler. With `seal`, their personal fields are sealed
+// (domain/personal_data.h), as a node with personal_data.seal on does.
+std::string JoinHq(const std::string& dir, int customers, bool seal) {
+  const std::string hq_dir = dir + "/join-hq" + (seal ? "-sealed" : "");
+  auto log = OpenLog(hq_dir, "hq", false);
+  auto keys = Must(DataKeys::Open(hq_dir + "/keys"), "opening the data keys");
+  CommandHandler commands(log.get(), "hq", nullptr, seal ? keys.get() : nullptr);
+  if (Status s = commands.Init(); !s.ok()) Die(s.ToString());
+  std::mt19937 rng(42);
+  for (int i = 0; i < customers; ++i) {
+    CustomerDetails d;
+    d[DetailField::kFirstName] = "First" + std::to_string(rng() % 5000);
+    d[DetailField::kLastName] = "Last" + std::to_string(i);
+    d[DetailField::kEmail] = "c" + std::to_string(i) + "@example.com";
+    (void)Must(commands.Register(d, "bench"), "registering");
   }
+  if (Status s = log->Flush(); !s.ok()) Die(s.ToString());
+  return hq_dir;
+}
+
+// Seconds from a new store's start until its projections hold HQ's whole log
+// (the customers and HQ's enrolment of its own key, at its first start).
+double LateJoin(const std::string& hq_dir, const std::string& store_dir, const std::string& bin,
+                int customers) {
+  std::filesystem::remove_all(store_dir);
   using testing::ChildProcess;
   ChildProcess hq({bin, "serve", "--data", hq_dir, "--listen", "127.0.0.1:0"});
   const std::string port =
@@ -281,7 +288,6 @@ void LateJoin(const std::string& dir, const std::string& bin, int customers, boo
   const std::string broker =
       hq.WaitFor(R"(embedded Kafka broker at (\S+) )", std::chrono::seconds(5));
   if (port.empty() || broker.empty()) Die("HQ did not start: " + hq.output());
-  // The customers and HQ's enrolment of its own key, at its first start.
   const std::uint64_t head = static_cast<std::uint64_t>(customers) + 1;
   const auto start = SteadyClock::now();
   ChildProcess store({bin, "serve", "--node", "s09", "--data", store_dir, "--listen", "127.0.0.1:0",
@@ -290,7 +296,6 @@ void LateJoin(const std::string& dir, const std::string& bin, int customers, boo
   const std::string store_port =
       store.WaitFor(R"(listening on http://127\.0\.0\.1:(\d+))", std::chrono::seconds(600));
   if (store_port.empty()) Die("the store did not start: " + store.output());
-  // Converged: the store's projections hold all of HQ's log.
   const std::regex at(R"("projection_position":(\d+))");
   const bool done = Eventually(
       [&] {
@@ -300,10 +305,33 @@ void LateJoin(const std::string& dir, const std::string& bin, int customers, boo
       },
       std::chrono::seconds(600), kPoll);
   if (!done) Die("the store did not converge");
-  const std::string name =
-      "late_join_" + std::to_string(customers) + "_customers" + (seal ? "_sealed" : "");
-  Figure(name, Seconds(start), "s");
-  Figure(name + "_rate", static_cast<double>(head) / Seconds(start), "events/s");
+  return Seconds(start);
+}
+
+// The late join; with `seal`, the same against HQ's sealed customers,
+// alternating with the clear join `runs` times (medians, same run).
+void LateJoins(const std::string& dir, const std::string& bin, int customers, bool seal, int runs) {
+  const std::string clear_hq = JoinHq(dir, customers, false);
+  const std::string sealed_hq = seal ? JoinHq(dir, customers, true) : "";
+  std::vector<double> clear, sealed;
+  for (int run = 0; run < runs; ++run) {
+    clear.push_back(LateJoin(clear_hq, dir + "/join-s09", bin, customers));
+    std::printf("run %d: late join %.1f s\n", run, clear.back());
+    if (seal) {
+      sealed.push_back(LateJoin(sealed_hq, dir + "/join-s09-sealed", bin, customers));
+      std::printf("run %d: late join sealed %.1f s\n", run, sealed.back());
+    }
+    std::fflush(stdout);
+  }
+  const std::uint64_t head = static_cast<std::uint64_t>(customers) + 1;
+  const std::string name = "late_join_" + std::to_string(customers) + "_customers";
+  Figure(name, Median(clear), "s");
+  Figure(name + "_rate", static_cast<double>(head) / Median(clear), "events/s");
+  if (seal) {
+    Figure(name + "_sealed", Median(sealed), "s");
+    Figure(name + "_sealed_rate", static_cast<double>(head) / Median(sealed), "events/s");
+    Figure("sealing_cost_late_join", 100.0 * (Median(sealed) / Median(clear) - 1.0), "%");
+  }
 }
 
 void Proofs(int events) {
@@ -362,17 +390,23 @@ int main(int argc, char** argv) {
   app.add_option("--seconds", seconds, "Seconds of traffic per lag figure")->capture_default_str();
   app.add_option("--customers", customers, "Customers at HQ for the late join")
       ->capture_default_str();
-  bool seal = false;
+  bool seal = false, late_join_only = false;
+  int join_runs = 0;
   app.add_flag("--seal", seal,
-               "Also run the late join with HQ's personal data sealed (late_join_..._sealed)");
+               "Also run the late join with HQ's personal data sealed (late_join_..._sealed), "
+               "alternating with the clear one");
+  app.add_option("--join-runs", join_runs, "Late joins of each kind (default 1, 3 with --seal)");
+  app.add_flag("--late-join-only", late_join_only, "Only the late join figures");
   CLI11_PARSE(app, argc, argv);
+  if (join_runs <= 0) join_runs = seal ? 3 : 1;
   std::filesystem::remove_all(data);
   std::filesystem::create_directories(data);
-  clientele::Proofs(200000);
-  clientele::PublishThroughput(data, publish_events);
-  clientele::ReplicationLag(data, rate, seconds);
-  clientele::LateJoin(data, bin, customers);
-  if (seal) clientele::LateJoin(data, bin, customers, true);
+  if (!late_join_only) {
+    clientele::Proofs(200000);
+    clientele::PublishThroughput(data, publish_events);
+    clientele::ReplicationLag(data, rate, seconds);
+  }
+  clientele::LateJoins(data, bin, customers, seal, join_runs);
   std::filesystem::remove_all(data);
   return 0;
 }
