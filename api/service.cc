@@ -55,6 +55,8 @@ Service::Service(ServiceOptions options, EventStore* log, CommandHandler* comman
   Add("GET", "/readyz", {}, false, &S::Ready);
   Add("GET", "/metrics", {}, false, &S::MetricsText);
   Add("GET", "/v1/openapi.json", {}, false, &S::OpenApi);
+  Add("GET", "/", {}, false, &S::ConsoleIndex);
+  Add("GET", "/console/{file}", {}, false, &S::ConsoleFileRoute);
   Add("POST", "/v1/customers", {kCreate}, true, &S::CreateCustomer);
   Add("GET", "/v1/customers", {kView}, false, &S::ListCustomers);
   Add("GET", "/v1/customers/export.csv", {kView}, false, &S::ExportCustomers);

@@ -5,6 +5,7 @@
 // Routes (all JSON; errors are problems, api/problem.h):
 //   GET    /healthz, /readyz, /metrics                       no token
 //   GET    /v1/openapi.json                                  no token
+//   GET    /, /console/{file}                                no token (the console's files)
 //   POST   /v1/customers                                     customers.create
 //   GET    /v1/customers                                     customers.view    (the table)
 //   GET    /v1/customers/export.csv[?consent=email|sms]      customers.view    (the table as CSV)
@@ -231,6 +232,9 @@ class Service {
   HttpResponse Ready(Context& ctx);
   HttpResponse MetricsText(Context& ctx);
   HttpResponse OpenApi(Context& ctx);
+  // api/console_routes.cc
+  HttpResponse ConsoleIndex(Context& ctx);
+  HttpResponse ConsoleFileRoute(Context& ctx);
 
   // Shared by the handlers.
   // The table's search, filters and order from the query (parameters in

@@ -1,0 +1,76 @@
+// Reports (GET /v1/reports/{report}): pick a report and its day or period;
+// its rows as a table, money in the locale's format, and its CSV.
+import { api, url } from './api.js';
+import { h } from './dom.js';
+import { formatInteger, formatMoney } from './format.js';
+
+const REPORTS = [
+  { id: 'liability', label: 'Credit liability', day: true },
+  { id: 'roll-forward', label: 'Credit roll-forward' },
+  { id: 'between-stores', label: 'Credit between stores' },
+  { id: 'dormant', label: 'Dormant credit', day: true },
+  { id: 'activity', label: 'Activity by store' },
+  { id: 'top-customers', label: 'Top customers' },
+];
+
+// Columns whose names say they hold money (minor units).
+const MONEY = /(credit|amount|spent|liability|balance|top_ups|deductions|opening|closing|adjust|sales|refund|owed)/;
+
+export function renderReports(main) {
+  const today = new Date().toISOString().slice(0, 10);
+  const monthStart = `${today.slice(0, 8)}01`;
+  const select = h('select', { id: 'report-kind' }, REPORTS.map((r) => h('option', { value: r.id }, r.label)));
+  const date = h('input', { type: 'date', id: 'report-date', value: today });
+  const from = h('input', { type: 'date', id: 'report-from', value: monthStart });
+  const to = h('input', { type: 'date', id: 'report-to', value: today });
+  const dayFields = h('div', { class: 'field' }, h('label', { for: 'report-date' }, 'Day'), date);
+  const periodFields = h('div', { class: 'period' },
+    h('div', { class: 'field' }, h('label', { for: 'report-from' }, 'From'), from),
+    h('div', { class: 'field' }, h('label', { for: 'report-to' }, 'To'), to));
+  const out = h('div', { id: 'report-output', 'aria-live': 'polite' });
+  const csv = h('a', { class: 'button', id: 'report-csv' }, 'Download CSV');
+  const form = h('form', { class: 'report-form' },
+    h('div', { class: 'field' }, h('label', { for: 'report-kind' }, 'Report'), select),
+    dayFields, periodFields,
+    h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary' }, 'Show'), csv));
+  main.append(h('h1', {}, 'Reports'), form, out);
+
+  function query() {
+    const r = REPORTS.find((x) => x.id === select.value);
+    return r.day ? { date: date.value } : { from: from.value, to: to.value };
+  }
+  function sync() {
+    const r = REPORTS.find((x) => x.id === select.value);
+    dayFields.hidden = !r.day;
+    periodFields.hidden = Boolean(r.day);
+    csv.href = url(`/v1/reports/${r.id}`, { ...query(), format: 'csv' });
+    csv.setAttribute('download', `${r.id}.csv`);
+  }
+  async function show(e) {
+    e?.preventDefault();
+    sync();
+    out.replaceChildren(h('p', { class: 'muted' }, 'Loading…'));
+    try {
+      const res = await api('GET', `/v1/reports/${select.value}`, { query: query() });
+      const rep = res.data;
+      const rows = rep.rows || [];
+      const cols = [...new Set(rows.flatMap((r) => Object.keys(r)))];
+      const fmt = (k, v) => (typeof v === 'number' ? (MONEY.test(k) ? formatMoney(v) : formatInteger(v)) : v ?? '');
+      out.replaceChildren(
+        rep.note ? h('p', { class: 'muted' }, rep.note) : null,
+        rows.length
+          ? h('div', { class: 'table-wrap' }, h('table', { id: 'report-table' },
+            h('caption', { class: 'visually-hidden' }, select.selectedOptions[0].textContent),
+            h('thead', {}, h('tr', {}, cols.map((c) => h('th', { scope: 'col' }, c.replace(/_/g, ' '))))),
+            h('tbody', {}, rows.map((r) => h('tr', {}, cols.map((c) => h('td', { class: typeof r[c] === 'number' ? 'num' : '' }, fmt(c, r[c]))))))))
+          : h('p', {}, 'Nothing in this period.'),
+        rep.total !== undefined ? h('p', {}, 'Total: ', formatMoney(rep.total)) : null);
+    } catch (err) {
+      out.replaceChildren(h('p', { class: 'form-error', role: 'alert' }, err.detail));
+    }
+  }
+  for (const el of [select, date, from, to]) el.addEventListener('change', sync);
+  form.addEventListener('submit', show);
+  sync();
+  show();
+}
