@@ -15,6 +15,7 @@ packages=(
   libssl-dev uuid-dev libcli11-dev libutf8proc-dev libtomlplusplus-dev libabsl-dev tzdata
   libgtest-dev libgmock-dev clang-16 libclang-rt-16-dev
   kcat jq curl clang-format openssl
+  chromium chromium-driver python3-selenium
 )
 case "${1:-}" in
   --bench) packages+=(postgresql libpq-dev wrk) ;;
