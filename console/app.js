@@ -98,7 +98,8 @@ function route() {
 
 window.addEventListener('hashchange', () => {
   route();
-  shell?.main.focus();
+  // A screen that put the focus somewhere keeps it; else the screen's start.
+  if (shell && !shell.main.contains(document.activeElement)) shell.main.focus();
 });
 
 setSignedOutHandler(() => {
@@ -109,6 +110,12 @@ window.addEventListener('unhandledrejection', (e) => {
   const err = e.reason;
   if (err && err.name === 'AbortError') return;
   if (err && err.status !== 401) toast(err.detail || String(err.message || err));
+});
+
+// The skip link moves the focus to the screen (the hash is the router's).
+document.querySelector('.skip')?.addEventListener('click', (e) => {
+  e.preventDefault();
+  document.getElementById('main')?.focus();
 });
 
 async function start() {

@@ -192,6 +192,7 @@ export function renderCustomers(main) {
     try {
       const started = performance.now();
       const res = await api('GET', '/v1/customers', { query, signal: request.signal });
+      await visibilityKnown;  // the columns
       if (request !== state.request) return;
       state.rows = res.data.customers || [];
       state.total = res.data.total ?? state.rows.length;
@@ -276,11 +277,11 @@ export function renderCustomers(main) {
     }
   });
 
-  renderHead();
-  visibility().then((v) => {
+  // The settings (which columns) and the first page are asked for at once.
+  const visibilityKnown = visibility().then((v) => {
     vis = v;
-    renderHead();
-    load();
   });
+  renderHead();
+  load();
   search.focus();
 }

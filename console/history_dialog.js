@@ -4,6 +4,8 @@
 import { api } from './api.js';
 import { h, openDialog } from './dom.js';
 import { formatDateTime, formatInteger, formatMoney, formatSigned } from './format.js';
+import { can } from './session.js';
+import { openPointsDialog } from './points_dialog.js';
 
 const PAGE = 25;
 
@@ -29,7 +31,11 @@ export function openHistoryDialog(customer, vis) {
         h('caption', { class: 'visually-hidden' }, `Points and credit history of ${name}`),
         h('thead', {}, h('tr', {}, cols.map((c) => h('th', { scope: 'col', class: c.num ? 'num' : '' }, c.label)))),
         tbody)),
-    status, more);
+    status,
+    h('div', { class: 'actions' }, more, h('span', { class: 'spacer' }),
+      vis.points && can('customers.manage_loyalty')
+        ? h('button', { type: 'button', id: 'history-points', onclick: () => openPointsDialog(customer, { onChange: refresh }) }, 'Redeem or adjust points')
+        : null));
   let before = '';
   let count = 0;
   async function load() {
@@ -47,6 +53,12 @@ export function openHistoryDialog(customer, vis) {
     } finally {
       more.disabled = false;
     }
+  }
+  function refresh() {
+    before = '';
+    count = 0;
+    tbody.replaceChildren();
+    load();
   }
   more.addEventListener('click', load);
   load();

@@ -52,6 +52,6 @@ export function renderSignIn(root, done, message) {
       submit.disabled = false;
     }
   });
-  root.replaceChildren(h('main', { id: 'main', class: 'signin-page' }, form));
+  root.replaceChildren(h('main', { id: 'main', class: 'signin-page', tabindex: '-1' }, form));
   name.focus();
 }
