@@ -260,6 +260,10 @@ TEST_F(ServiceTest, EachRouteNeedsThePermissionsItsContractLists) {
       {"POST /v1/nodes/{node}/revoke", {"nodes.manage"}},
       {"POST /v1/admin/backups", {"backups.create"}},
       {"GET /v1/reports/{report}", {"reports.view"}},
+      {"POST /v1/session", {}},
+      {"GET /v1/session", {}},
+      {"DELETE /v1/session", {}},
+      {"PUT /v1/principals/{name}/password", {"principals.manage"}},
   };
   std::map<std::string, Names> served;
   for (const auto& route : service_->Routes()) {
@@ -288,6 +292,9 @@ TEST_F(ServiceTest, EveryRouteRefusesEachMissingPermissionAndBadTokens) {
     const std::string path = PathFor(route.pattern, ref);
     SCOPED_TRACE(route.method + " " + path);
     if (route.any_of.empty()) {
+      // Signing in needs a name and a password, and who is signed in a
+      // session (tests/api/session_test.cc): no token either way.
+      if (route.pattern == "/v1/session" && route.method != "DELETE") continue;
       EXPECT_LT(Call(route.method, path, "", "").status, 400) << "open route";
       continue;
     }
