@@ -584,6 +584,41 @@ def a_customer_is_added_by_keyboard_alone(node, c):
 
 
 @flow
+def a_file_is_imported_after_its_analysis(node, c):
+    c.click("nav a[href='#/data']")
+    c.shown("#export-link")
+    got = c.driver.execute_async_script("""
+      const done = arguments[arguments.length - 1];
+      fetch(document.getElementById('export-link').href).then(async (r) => done([r.status, await r.text()]));
+    """)
+    assert got[0] == 200 and "Lovelace" in got[1], got
+    folder = tempfile.mkdtemp(prefix="console-import-")
+    bad = os.path.join(folder, "bad.csv")
+    good = os.path.join(folder, "good.csv")
+    with open(bad, "w") as f:
+        f.write("First Name,Last Name,Email\r\nMary,Jackson,mary@example.com\r\nBad,Row,not-an-email\r\n")
+    with open(good, "w") as f:
+        f.write("First Name,Last Name,Email\r\nMary,Jackson,mary@example.com\r\n")
+    c.shown("#import-file").send_keys(bad)
+    c.click("#import-form button[type=submit]")
+    c.shown("#import-confirm")
+    assert c.text("#count-new") == "1" and c.text("#count-errors") == "1"
+    assert "invalid_email" in c.text("#import-result table"), c.text("#import-result")
+    assert not c.q("#import-confirm").is_enabled(), "a file with errors cannot be confirmed"
+    c.shoot("data-import-errors")
+    c.click("#import-discard")
+    c.q("#import-file").send_keys(good)
+    c.click("#import-form button[type=submit]")
+    c.wait(lambda: c.q("#import-confirm") is not None and c.q("#import-confirm").is_enabled(),
+           what="a confirmable analysis")
+    assert node.find("Jackson") == [], "nothing before the confirmation"
+    c.click("#import-confirm")
+    c.shown("#import-done")
+    assert len(node.find("Jackson")) == 1
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+@flow
 def the_other_screens_show(node, c):
     for path, ready in [("data", "#export-link"), ("reports", "#report-output table, #report-output p"),
                         ("settings", "#module-customers"), ("sync", "#sync-output dl, #sync-output p")]:
