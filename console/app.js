@@ -92,6 +92,7 @@ function route() {
     else a.removeAttribute('aria-current');
   }
   document.title = `${screen.title} — Clientele`;
+  document.getElementById('toast')?.classList.remove('shown');
   shell.main.replaceChildren();
   screen.render(shell.main);
 }

@@ -3,7 +3,7 @@
 // unchanged, deleted / deactivated, each row error with its line and column),
 // then confirm or discard.
 import { api, currentCsrfToken } from './api.js';
-import { h } from './dom.js';
+import { fill, h } from './dom.js';
 import { formatInteger } from './format.js';
 import { can } from './session.js';
 
@@ -87,7 +87,7 @@ function showAnalysis(result, a) {
   const discard = h('button', { type: 'button', id: 'import-discard' }, 'Discard');
   const errors = (a.errors || []).map((e) => h('tr', {},
     h('td', { class: 'num' }, formatInteger(e.line)), h('td', {}, e.column || '—'), h('td', {}, e.reason), h('td', {}, e.detail || '')));
-  result.replaceChildren(
+  fill(result,
     h('h3', {}, 'Analysis'),
     h('dl', { class: 'counts' },
       item('New', c.new, 'count-new'), item('Updated', c.updated, 'count-updated'),

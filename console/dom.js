@@ -17,6 +17,14 @@ export function h(tag, attrs, ...children) {
   return el;
 }
 
+// Replaces `el`'s children, leaving out null, undefined and false (which the
+// DOM's own replaceChildren would show as text).
+export function fill(el, ...children) {
+  el.replaceChildren();
+  append(el, children);
+  return el;
+}
+
 function append(el, children) {
   for (const c of children) {
     if (c === undefined || c === null || c === false) continue;

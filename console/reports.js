@@ -1,7 +1,7 @@
 // Reports (GET /v1/reports/{report}): pick a report and its day or period;
 // its rows as a table, money in the locale's format, and its CSV.
 import { api, url } from './api.js';
-import { h } from './dom.js';
+import { fill, h } from './dom.js';
 import { formatInteger, formatMoney } from './format.js';
 
 const REPORTS = [
@@ -55,13 +55,14 @@ export function renderReports(main) {
       const rep = res.data;
       const rows = rep.rows || [];
       const cols = [...new Set(rows.flatMap((r) => Object.keys(r)))];
-      const fmt = (k, v) => (typeof v === 'number' ? (MONEY.test(k) ? formatMoney(v) : formatInteger(v)) : v ?? '');
-      out.replaceChildren(
+      const money = (k) => MONEY.test(k) && !/(holders|count|customers|points)$/.test(k);
+      const fmt = (k, v) => (typeof v === 'number' ? (money(k) ? formatMoney(v) : formatInteger(v)) : v ?? '');
+      fill(out,
         rep.note ? h('p', { class: 'muted' }, rep.note) : null,
         rows.length
           ? h('div', { class: 'table-wrap' }, h('table', { id: 'report-table' },
             h('caption', { class: 'visually-hidden' }, select.selectedOptions[0].textContent),
-            h('thead', {}, h('tr', {}, cols.map((c) => h('th', { scope: 'col' }, c.replace(/_/g, ' '))))),
+            h('thead', {}, h('tr', {}, cols.map((c) => h('th', { scope: 'col', class: typeof rows[0][c] === 'number' ? 'num' : '' }, c.replace(/_/g, ' '))))),
             h('tbody', {}, rows.map((r) => h('tr', {}, cols.map((c) => h('td', { class: typeof r[c] === 'number' ? 'num' : '' }, fmt(c, r[c]))))))))
           : h('p', {}, 'Nothing in this period.'),
         rep.total !== undefined ? h('p', {}, 'Total: ', formatMoney(rep.total)) : null);

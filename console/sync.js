@@ -1,7 +1,7 @@
 // Sync (GET /v1/sync/status): this node's state and, per origin, how far it
 // holds each node's events, with any gap.
 import { api } from './api.js';
-import { h } from './dom.js';
+import { fill, h } from './dom.js';
 import { formatInteger } from './format.js';
 
 export async function renderSync(main) {
@@ -15,7 +15,7 @@ export async function renderSync(main) {
       const origins = s.origins || [];
       const cols = [...new Set(origins.flatMap((o) => Object.keys(o)))];
       const value = (v) => (typeof v === 'number' ? formatInteger(v) : typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v ?? ''));
-      out.replaceChildren(
+      fill(out,
         h('dl', { class: 'counts' },
           h('dt', {}, 'Node'), h('dd', {}, s.node ?? ''),
           h('dt', {}, 'State'), h('dd', { id: 'sync-state' }, s.state ?? ''),
