@@ -716,6 +716,71 @@ def repeated_failures_lock_the_name(node, c):
     c.shoot("sign-in-locked")
 
 
+def import_many(node, count):
+    """Adds `count` customers through one import (a CSV upload, then its confirm)."""
+    first = ["Ada", "Grace", "Alan", "Émile", "Bo", "Mary", "Dorothy", "Katherine", "Hedy", "Linus"]
+    last = ["Müller", "Nuñez", "Okafor", "Svensson", "Tanaka", "Dubois", "Rossi", "Kowalski",
+            "Haddad", "Lindqvist", "O'Brien", "Zhang", "Petrov", "García", "Nakamura"]
+    rows = ["First Name,Last Name,Email,Phone"]
+    for i in range(count):
+        rows.append(f"{first[i % len(first)]},{last[(i // 7) % len(last)]}{i // 105},"
+                    f"bulk{i}@example.com,+41 79 {i // 10000:03d} {i % 10000:04d}")
+    body = ("\r\n".join(rows) + "\r\n").encode()
+    req = urllib.request.Request(node.base + "/v1/customers/imports", data=body, method="POST",
+                                 headers={"Authorization": "Bearer " + node.token,
+                                          "Content-Type": "text/csv"})
+    with urllib.request.urlopen(req, timeout=3600) as r:
+        analysis = json.loads(r.read())
+    assert analysis["counts"]["new"] == count, analysis["counts"]
+    node.ok("POST", f"/v1/customers/imports/{analysis['id']}/confirm", {})
+
+
+def percentile(values, p):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * p / 100))]
+
+
+@flow
+def with_many_customers_the_table_and_search_stay_quick(node, c):
+    """With CONSOLE_TEST_CUSTOMERS=N (e.g. 1000000), N more customers: the first page's
+    time from the page's start, and search as you type timed per answer (from the request
+    to the rows on screen), as figure: lines. Without it, the same on the few there are."""
+    count = int(os.environ.get("CONSOLE_TEST_CUSTOMERS", "0"))
+    if count:
+        started = time.monotonic()
+        import_many(node, count)
+        FIGURES["console_bulk_import_s"] = round(time.monotonic() - started)
+    FIGURES["console_customers"] = node.ok("GET", "/v1/customers?status=all&limit=1")["total"]
+    c.sign_in("admin")
+    c.table_loads(0)
+    c.driver.refresh()
+    c.table_loads(0)
+    FIGURES["console_first_page_ms_at_size"] = round(c.driver.execute_script(
+        "const m = performance.getEntriesByName('customers-table')[0];"
+        "return m.startTime + m.duration"))
+    c.driver.execute_script("performance.clearMeasures('customers-table')")
+    search = c.shown("#customer-search")
+    typed = 0
+    for word in ["mu", "nun", "oka", "sven", "tan", "dub", "ros", "kow", "had", "lind",
+                 "zhang", "pet", "gar", "naka", "ada", "grace", "bulk12", "+41 79 001",
+                 "obrien", "emile"]:
+        n = c.loaded()
+        search.send_keys(Keys.CONTROL, "a")
+        search.send_keys(Keys.DELETE)
+        for ch in word:  # as a person types, a key at a time
+            search.send_keys(ch)
+        c.table_loads(n)
+        typed += 1
+    durations = c.driver.execute_script(
+        "return performance.getEntriesByName('customers-table').map((m) => m.duration)")
+    FIGURES["console_search_answers"] = len(durations)
+    FIGURES["console_search_p50_ms"] = round(percentile(durations, 50))
+    FIGURES["console_search_p99_ms"] = round(percentile(durations, 99))
+    search.send_keys(Keys.CONTROL, "a")
+    search.send_keys(Keys.DELETE)
+    c.sign_out()
+
+
 SEEDED = {}
 FIGURES = {}
 
