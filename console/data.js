@@ -2,20 +2,45 @@
 // CSV; import a file: upload with a progress bar, the analysis (new, updated,
 // unchanged, deleted / deactivated, each row error with its line and column),
 // then confirm or discard.
-import { api, currentCsrfToken } from './api.js';
+import { api, currentCsrfToken, url } from './api.js';
 import { fill, h } from './dom.js';
 import { formatInteger } from './format.js';
 import { can } from './session.js';
 
 export function renderData(main) {
   main.append(h('h1', {}, 'Data'));
-  if (can('customers.view')) {
-    main.append(h('section', { class: 'card', 'aria-labelledby': 'export-title' },
-      h('h2', { id: 'export-title' }, 'Export customers'),
-      h('p', {}, 'A CSV file of the active customers (first name, last name, email, phone, address), for a spreadsheet.'),
-      h('a', { class: 'button', href: '/v1/customers/export.csv', download: 'customers.csv', id: 'export-link' }, 'Download CSV')));
-  }
+  if (can('customers.view')) main.append(exportSection());
   if (can('customers.manage')) main.append(importSection());
+}
+
+// The export takes the table's filters (and, for a mailing list, a consent).
+function exportSection() {
+  const link = h('a', { class: 'button', download: 'customers.csv', id: 'export-link' }, 'Download CSV');
+  const check = (id, label) => h('div', { class: 'toggle' }, h('input', { type: 'checkbox', id }), h('label', { for: id }, label));
+  const status = h('select', { id: 'export-status' },
+    h('option', { value: 'all' }, 'All customers'), h('option', { value: 'active' }, 'Active'), h('option', { value: 'inactive' }, 'Inactive'));
+  const consent = h('select', { id: 'export-consent' },
+    h('option', { value: '' }, 'Everyone'), h('option', { value: 'email' }, 'Who accept email marketing'), h('option', { value: 'sms' }, 'Who accept SMS marketing'));
+  const section = h('section', { class: 'card', 'aria-labelledby': 'export-title' },
+    h('h2', { id: 'export-title' }, 'Export customers'),
+    h('p', {}, 'A CSV file (first name, last name, email, phone, address, code, consents) for a spreadsheet.'),
+    h('form', { id: 'export-form' },
+      can('customers.manage_loyalty') ? check('export-has-points', 'Has points') : null,
+      can('customers.manage_credit') ? check('export-has-credit', 'Has credit') : null,
+      h('label', { for: 'export-status' }, 'Customers'), status,
+      h('label', { for: 'export-consent' }, 'Marketing consent'), consent,
+      h('div', { class: 'actions' }, link)));
+  function update() {
+    link.href = url('/v1/customers/export.csv', {
+      status: status.value,
+      has_points: section.querySelector('#export-has-points')?.checked ? 'true' : '',
+      has_credit: section.querySelector('#export-has-credit')?.checked ? 'true' : '',
+      consent: consent.value,
+    });
+  }
+  section.addEventListener('change', update);
+  update();
+  return section;
 }
 
 function importSection() {
