@@ -430,6 +430,9 @@ TEST_F(SessionTest, SessionsAreBoundedAndKeptOnlyAsHashes) {
   EXPECT_EQ(WithCookie(first, "GET", "/v1/session").status, 200);
   EXPECT_EQ(WithCookie(third, "GET", "/v1/session").status, 200);
 
+  Reply metrics = Call("GET", "/metrics", "", "");
+  EXPECT_NE(metrics.body.find("\nclientele_sessions 2\n"), std::string::npos) << metrics.body;
+
   api::Sessions sessions({}, &clock_);
   auto begun = sessions.Begin("clerk", ClerkHash());
   EXPECT_EQ(api::Sessions::Key(begun.id), api::HashToken(begun.id));
