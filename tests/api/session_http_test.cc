@@ -69,5 +69,22 @@ TEST_F(SessionHttpTest, OverHttpsTheCookieIsSecure) {
   SignInAndUse(https, /*secure=*/true);
 }
 
+// The lockout counts failures by client address: the server tells the
+// service where each request came from.
+TEST(HttpServerPeer, ARequestCarriesTheClientsAddress) {
+  api::ServerOptions options;
+  options.port = 0;
+  auto server = api::HttpServer::Start(options, [](const api::HttpRequest& r) {
+    api::HttpResponse answer;
+    answer.content_type = "text/plain";
+    answer.body = r.peer + (r.secure ? " https" : " http");
+    return answer;
+  });
+  ASSERT_TRUE(server) << server.error().ToString();
+  HttpClient client((*server)->port());
+  EXPECT_EQ(client.Call("GET", "/anything").body, "127.0.0.1 http");
+  (*server)->Stop();
+}
+
 }  // namespace
 }  // namespace clientele::testing
