@@ -246,6 +246,13 @@ class Console:
                 return tr
         raise AssertionError(f"no row for {last_name}")
 
+    def escape(self):
+        """Presses Escape where the focus is and waits for the top dialog to close."""
+        count = len(self.qa("dialog[open]"))
+        assert count, "no dialog is open"
+        self.driver.switch_to.active_element.send_keys(Keys.ESCAPE)
+        self.wait(lambda: len(self.qa("dialog[open]")) == count - 1, what="the dialog to close")
+
     def sign_in(self, name, password=None):
         self.open("/")
         self.type("#signin-name", name)
@@ -489,8 +496,8 @@ def credit_is_topped_up_and_deducted(node, c):
     c.shoot("history")
     rows = c.qa("#history-table tbody tr")
     assert "−10.50" in rows[0].text and "+25.00" in rows[1].text, rows[0].text
-    c.driver.switch_to.active_element.send_keys(Keys.ESCAPE)
-    c.driver.switch_to.active_element.send_keys(Keys.ESCAPE)
+    c.escape()
+    c.escape()
     c.gone("dialog[open]")
 
 
@@ -502,7 +509,7 @@ def the_clock_icon_shows_points_and_credit_history(node, c):
     assert heads[:4] == ["Time", "Points", "Credit", "Note or reference"], heads
     text = c.text("#history-table tbody")
     assert "+12" in text and "+1,234.50" in text, text
-    c.driver.switch_to.active_element.send_keys(Keys.ESCAPE)
+    c.escape()
     c.gone("dialog[open]")
 
 
@@ -529,9 +536,9 @@ def points_are_redeemed_and_adjusted_with_a_note(node, c):
     assert node.customer(ref)["points"] == 10
     history = node.ok("GET", f"/v1/customers/{ref}/history")["entries"]
     assert history[0]["points_change"] == 3 and history[0]["note"] == "apology for a late order"
-    c.driver.switch_to.active_element.send_keys(Keys.ESCAPE)  # the points dialog
+    c.escape()  # the points dialog
     c.wait(lambda: "apology" in c.text("#history-table tbody"), what="the history refreshed")
-    c.driver.switch_to.active_element.send_keys(Keys.ESCAPE)
+    c.escape()
     c.gone("dialog[open]")
 
 
@@ -560,7 +567,7 @@ def delete_asks_and_advises_deactivation_when_refused(node, c):
     c.shown("#customer-reactivate").click()
     c.wait(lambda: node.customer(SEEDED["Lovelace"]["id"])["active"] is True,
            what="reactivation")
-    c.driver.switch_to.active_element.send_keys(Keys.ESCAPE)
+    c.escape()
     c.gone("dialog[open]")
 
 
@@ -677,7 +684,7 @@ def the_credit_clerk_sees_credit_only(node, c):
     c.click("#credit-deduct")
     c.wait(lambda: node.customer(SEEDED["Turing"]["id"])["credit"] == before - 100,
            what="the clerk's deduction")
-    c.driver.switch_to.active_element.send_keys(Keys.ESCAPE)
+    c.escape()
     # The API refuses what the page does not offer, if the page is edited.
     got = c.driver.execute_async_script("""
       const done = arguments[arguments.length - 1];
@@ -701,7 +708,7 @@ def the_cashier_adds_but_sees_no_points_or_credit(node, c):
     c.shown("dialog[open] #customer-first_name")
     assert c.q("#customer-delete") is None, "delete needs customers.manage"
     assert "Credit" not in c.text(".customer-info")
-    c.driver.switch_to.active_element.send_keys(Keys.ESCAPE)
+    c.escape()
     c.sign_out()
 
 
