@@ -644,6 +644,34 @@ def the_other_screens_show(node, c):
 
 
 @flow
+def a_module_switched_off_hides_its_column(node, c):
+    c.click("nav a[href='#/settings']")
+    c.shown("#module-loyalty_points")
+    c.click("label[for=module-loyalty_points]")
+    c.wait(lambda: node.ok("GET", "/v1/settings")["modules"]["loyalty_points"] is False,
+           what="the module off")
+    c.click("nav a[href='#/customers']")
+    c.wait(lambda: c.loaded() and "Points" not in c.heads() and "Credit" in c.heads(),
+           what="the table without points")
+    c.click("nav a[href='#/settings']")
+    c.click("label[for=module-loyalty_points]")
+    c.wait(lambda: node.ok("GET", "/v1/settings")["modules"]["loyalty_points"] is True,
+           what="the module on")
+    c.click("nav a[href='#/customers']")
+    c.wait(lambda: c.loaded() and "Points" in c.heads(), what="the points again")
+
+
+@flow
+def an_ended_session_returns_to_the_sign_in(node, c):
+    c.driver.delete_cookie("clientele_session")  # as a restart or an expiry would
+    c.click("button[data-sort=first_name]")
+    c.wait(lambda: c.q("#signin-name") is not None, what="the sign-in form")
+    assert "session has ended" in c.text("#signin-error")
+    c.sign_in("admin")
+    c.table_loads(0)
+
+
+@flow
 def writes_need_the_csrf_token(node, c):
     got = c.driver.execute_async_script("""
       const done = arguments[arguments.length - 1];
