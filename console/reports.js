@@ -59,6 +59,7 @@ export function renderReports(main) {
       const fmt = (k, v) => (typeof v === 'number' ? (money(k) ? formatMoney(v) : formatInteger(v)) : v ?? '');
       fill(out,
         rep.note ? h('p', { class: 'muted' }, rep.note) : null,
+        chart(rows, cols, money, fmt),
         rows.length
           ? h('div', { class: 'table-wrap' }, h('table', { id: 'report-table' },
             h('caption', { class: 'visually-hidden' }, select.selectedOptions[0].textContent),
@@ -74,4 +75,43 @@ export function renderReports(main) {
   form.addEventListener('submit', show);
   sync();
   show();
+}
+
+const SVG = 'http://www.w3.org/2000/svg';
+
+function svg(tag, attrs, ...children) {
+  const el = document.createElementNS(SVG, tag);
+  for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, String(v));
+  el.append(...children);
+  return el;
+}
+
+// A bar per row (the chain's total row left out) of the report's first money
+// column (else its first number), drawn as SVG: no chart library. The table
+// below holds the same figures for screen readers.
+function chart(rows, cols, money, fmt) {
+  const label = cols.find((c) => rows.some((r) => typeof r[c] === 'string'));
+  const numeric = cols.filter((c) => rows.some((r) => typeof r[c] === 'number'));
+  const value = numeric.find(money) || numeric[0];
+  const bars = rows.filter((r) => label && r[label] !== '(chain)' && typeof r[value] === 'number');
+  if (!label || !value || bars.length < 1) return null;
+  const max = Math.max(1, ...bars.map((r) => Math.abs(r[value])));
+  const rowHeight = 28;
+  const width = 640;
+  const labelWidth = 160;
+  const valueWidth = 110;
+  const barSpace = width - labelWidth - valueWidth;
+  const title = value.replace(/_/g, ' ');
+  return h('figure', { class: 'chart', id: 'report-chart' },
+    svg('svg', { viewBox: `0 0 ${width} ${bars.length * rowHeight + 4}`, role: 'img', 'aria-label': `${title} by ${label.replace(/_/g, ' ')}` },
+      ...bars.flatMap((r, i) => {
+        const y = i * rowHeight + 2;
+        const w = Math.max(1, Math.round((Math.abs(r[value]) / max) * barSpace));
+        return [
+          svg('text', { x: labelWidth - 8, y: y + 18, 'text-anchor': 'end', class: 'chart-label' }, String(r[label]).slice(0, 22)),
+          svg('rect', { x: labelWidth, y: y + 4, width: w, height: rowHeight - 10, rx: 3, class: 'chart-bar' }),
+          svg('text', { x: labelWidth + w + 6, y: y + 18, class: 'chart-value' }, fmt(value, r[value])),
+        ];
+      })),
+    h('figcaption', { class: 'muted' }, title));
 }

@@ -633,7 +633,7 @@ def a_file_is_imported_after_its_analysis(node, c):
 
 @flow
 def the_other_screens_show(node, c):
-    for path, ready in [("data", "#export-link"), ("reports", "#report-output table, #report-output p"),
+    for path, ready in [("data", "#export-link"), ("reports", "#report-chart rect"),
                         ("settings", "#module-customers"), ("sync", "#sync-output dl, #sync-output p")]:
         c.click(f"nav a[href='#/{path}']")
         c.shown(ready)
