@@ -333,6 +333,12 @@ def the_table_shows_customers_by_last_name(node, c):
     row = c.row("Lovelace")
     assert "1,234.50" in row.text, row.text
     assert "Nov" in row.text, row.text
+    # On a tablet (768 px wide) every column and the row buttons fit: nothing to scroll.
+    c.resize(768, 1024)
+    overflow = c.driver.execute_script(
+        "const w = document.querySelector('.table-wrap'); return w.scrollWidth - w.clientWidth")
+    c.resize(*SIZES[0])
+    assert overflow <= 0, f"the table is {overflow} px too wide at 768 px"
     status = c.text("#table-status")
     assert status.startswith("1–") and status.endswith(f"of {len(SEEDED)}"), status
     c.shoot("customers")
