@@ -111,6 +111,9 @@ export async function openCreditDialog(row, vis, hooks) {
       showProblem(err);
     } finally {
       update();
+      // The button pressed was disabled while the node answered: the focus
+      // goes back to the amount, ready for the next one.
+      amount.focus();
     }
   }
 

@@ -198,6 +198,8 @@ export async function openCustomerDialog(id, vis, hooks) {
       await run('POST', `/v1/customers/${encodeURIComponent(customer.id)}/${active ? 'reactivate' : 'deactivate'}`);
       fill();
       renderActions();
+      // The button pressed is gone: the focus goes to the one that undoes it.
+      actions.querySelector(active ? '#customer-deactivate' : '#customer-reactivate')?.focus();
       toast(active ? 'Reactivated.' : 'Deactivated.');
     } catch (err) {
       showProblem(err);

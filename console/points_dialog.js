@@ -64,6 +64,7 @@ export async function openPointsDialog(row, hooks = {}) {
       if (!shown) formError.append(h('p', {}, `${err.detail}${err.reason ? ` (${err.reason})` : ''}`));
     } finally {
       update();
+      if (!body.contains(document.activeElement) || document.activeElement.disabled) points.input.focus();
     }
   }
   points.input.addEventListener('input', update);

@@ -718,6 +718,8 @@ def the_credit_clerk_sees_credit_only(node, c):
     c.click("#credit-deduct")
     c.wait(lambda: node.customer(SEEDED["Turing"]["id"])["credit"] == before - 100,
            what="the clerk's deduction")
+    c.wait(lambda: c.driver.switch_to.active_element.get_attribute("id") == "credit-amount",
+           what="the focus back on the amount")
     c.escape()
     # The API refuses what the page does not offer, if the page is edited.
     got = c.driver.execute_async_script("""
