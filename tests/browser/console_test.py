@@ -640,7 +640,7 @@ def a_file_is_imported_after_its_analysis(node, c):
 @flow
 def the_other_screens_show(node, c):
     for path, ready in [("data", "#export-link"), ("reports", "#report-chart rect"),
-                        ("settings", "#module-customers"), ("sync", "#sync-output dl, #sync-output p")]:
+                        ("settings", "#module-customers"), ("sync", "#sync-origins tbody tr")]:
         c.click(f"nav a[href='#/{path}']")
         c.shown(ready)
         assert c.q("nav a[aria-current=page]").get_attribute("href").endswith(path)
