@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "api/auth.h"
+
 namespace clientele::api {
 
 namespace {
@@ -20,8 +22,9 @@ std::int64_t Lockout::LockedFor(Records& records, const std::string& key, std::i
 
 std::int64_t Lockout::RetryAfterSeconds(const std::string& name, const std::string& address) {
   const std::int64_t now = clock_->NowMs();
+  const std::string key = HashToken(name);
   std::lock_guard lock(mu_);
-  return std::max(LockedFor(names_, name, now), LockedFor(addresses_, address, now));
+  return std::max(LockedFor(names_, key, now), LockedFor(addresses_, address, now));
 }
 
 void Lockout::Count(Records& records, const std::string& key, int limit, std::int64_t now) {
@@ -50,14 +53,16 @@ void Lockout::Count(Records& records, const std::string& key, int limit, std::in
 
 void Lockout::Failed(const std::string& name, const std::string& address) {
   const std::int64_t now = clock_->NowMs();
+  const std::string key = HashToken(name);
   std::lock_guard lock(mu_);
-  Count(names_, name, options_.name_failures, now);
+  Count(names_, key, options_.name_failures, now);
   Count(addresses_, address, options_.address_failures, now);
 }
 
 void Lockout::Succeeded(const std::string& name) {
+  const std::string key = HashToken(name);
   std::lock_guard lock(mu_);
-  auto it = names_.find(name);
+  auto it = names_.find(key);
   if (it != names_.end() && it->second.locked_until_ms <= clock_->NowMs()) names_.erase(it);
 }
 

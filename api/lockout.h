@@ -5,9 +5,9 @@
 // failures. Names nobody has are counted like the others, so a lock tells
 // nothing about which names exist. Kept in memory, by the injected Clock.
 //
-// Bounded: at most `max_entries` names and as many addresses are tracked;
-// beyond, those whose failures are all older than `window` go first, then
-// the least recent.
+// Bounded: at most `max_entries` names and as many addresses are tracked,
+// names by their SHA-256 (however long a name is sent); beyond, those whose
+// failures are all older than `window` go first, then the least recent.
 //
 // Thread-safe.
 #pragma once
@@ -60,7 +60,7 @@ class Lockout {
   const LockoutOptions options_;
   Clock* clock_;
   std::mutex mu_;
-  Records names_;
+  Records names_;  // by the SHA-256 of the name
   Records addresses_;
 };
 
