@@ -209,6 +209,8 @@ HttpResponse Service::MetricsText(Context&) {
       {"clientele_projection_position", "The last log position the projections applied.", at},
       {"clientele_projection_lag_events", "Events in the log not yet in the projections.",
        head - at},
+      {"clientele_sessions", "Sign-in sessions held (at most console.max_sessions).",
+       static_cast<double>(sessions_.size())},
   };
   if (options_.gauges) {
     for (Gauge& g : options_.gauges()) gauges.push_back(std::move(g));

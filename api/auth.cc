@@ -11,6 +11,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "api/passwords.h"
 #include "domain/ids.h"
 #include "eventstore/atomic_file.h"
 
@@ -18,7 +19,7 @@ namespace clientele::api {
 
 namespace {
 
-constexpr std::array<std::pair<std::string_view, Permission>, 14> kNames = {{
+constexpr std::array<std::pair<std::string_view, Permission>, 15> kNames = {{
     {"customers.view", kView},
     {"customers.create", kCreate},
     {"customers.edit", kEdit},
@@ -33,6 +34,7 @@ constexpr std::array<std::pair<std::string_view, Permission>, 14> kNames = {{
     {"reports.view", kReportsView},
     {"customers.export_personal", kExportPersonal},
     {"customers.erase", kErase},
+    {"principals.manage", kPrincipalsManage},
 }};
 
 std::string Hex(const unsigned char* bytes, std::size_t n) {
@@ -66,6 +68,14 @@ std::string_view PermissionName(Permission p) {
   return "";
 }
 
+std::vector<std::string> PermissionNames(std::uint32_t permissions) {
+  std::vector<std::string> out;
+  for (const auto& [n, p] : kNames) {
+    if (permissions & p) out.emplace_back(n);
+  }
+  return out;
+}
+
 bool Principal::Can(Permission p) const {
   if (permissions & p) return true;
   return (p == kCreate || p == kEdit) && (permissions & kManage);
@@ -96,15 +106,28 @@ Result<Authenticator> Authenticator::Load(const std::string& path) {
   std::vector<Entry> entries;
   for (simdjson::dom::element item : list) {
     Entry e;
-    std::string_view name, hash, node = "*";
+    std::string_view name, hash, password, node = "*";
     simdjson::dom::array perms;
-    if (item["name"].get_string().get(name) || item["token_sha256"].get_string().get(hash) ||
-        item["permissions"].get_array().get(perms)) {
-      return Error(Bad(path, "has a principal without name, token_sha256 or permissions"));
+    if (item["name"].get_string().get(name) || item["permissions"].get_array().get(perms)) {
+      return Error(Bad(path, "has a principal without name or permissions"));
     }
-    if (hash.size() != 64 || hash.find_first_not_of("0123456789abcdef") != std::string_view::npos) {
+    for (const Entry& seen : entries) {
+      if (seen.principal.name == name) {
+        return Error(Bad(path, "names " + std::string(name) + " twice (names are unique)"));
+      }
+    }
+    const bool has_token = item["token_sha256"].error() != simdjson::NO_SUCH_FIELD;
+    if (has_token && (item["token_sha256"].get_string().get(hash) || hash.size() != 64 ||
+                      hash.find_first_not_of("0123456789abcdef") != std::string_view::npos)) {
       return Error(Bad(path, "gives " + std::string(name) +
                                  " a token_sha256 that is not 64 lower-case hex digits"));
+    }
+    const bool has_password = item["password_argon2id"].error() != simdjson::NO_SUCH_FIELD;
+    if (has_password &&
+        (item["password_argon2id"].get_string().get(password) || !IsPasswordHash(password))) {
+      return Error(Bad(path, "gives " + std::string(name) +
+                                 " a password_argon2id that is not an Argon2id hash string "
+                                 "(set it with `clientele password`)"));
     }
     if (!item["node"].get_string().get(node) && node != "*") {
       if (Status s = ValidateNodeId(node, "node"); !s.ok()) {
@@ -124,6 +147,7 @@ Result<Authenticator> Authenticator::Load(const std::string& path) {
       e.principal.permissions |= *perm;
     }
     e.token_sha256 = hash;
+    e.password_argon2id = password;
     e.principal.name = name;
     e.principal.node = node;
     entries.push_back(std::move(e));
@@ -159,9 +183,17 @@ Result<Principal> Authenticator::Authenticate(std::optional<std::string_view> au
   }
   const std::string hash = HashToken(value.substr(kBearer.size()));
   for (const Entry& e : entries_) {
+    if (e.token_sha256.size() != hash.size()) continue;  // a principal without a token
     if (CRYPTO_memcmp(e.token_sha256.data(), hash.data(), hash.size()) == 0) return e.principal;
   }
   return Error(Status::Unauthenticated("invalid_token", "the token is not known"));
+}
+
+const Authenticator::Entry* Authenticator::Find(std::string_view name) const {
+  for (const Entry& e : entries_) {
+    if (e.principal.name == name) return &e;
+  }
+  return nullptr;
 }
 
 }  // namespace clientele::api

@@ -1,14 +1,19 @@
 // Bearer-token authentication and the permissions of DESIGN.md §2.
 //
-// Principals live in a JSON file; tokens are stored only as SHA-256 hashes:
+// Principals live in a JSON file; tokens are stored only as SHA-256 hashes,
+// passwords only as Argon2id hash strings (api/passwords.h):
 //
 //   {"principals": [
 //     {"name": "hq-admin", "token_sha256": "<64 hex digits>",
+//      "password_argon2id": "$argon2id$v=19$m=65536,t=2,p=1$...",
 //      "permissions": ["customers.view", "customers.manage", ...] or ["*"],
 //      "node": "*"}          // "*": any node; "hq" or a store id: only that node
 //   ]}
 //
-// A principal scoped to a node is refused by every other node's server.
+// A principal may have a token, a password, both or (not usable yet) neither.
+// Names are unique: they are who signs in, and whose idempotency keys and
+// sessions are whose. A principal scoped to a node is refused by every other
+// node's server.
 #pragma once
 
 #include <cstdint>
@@ -37,13 +42,16 @@ enum Permission : std::uint32_t {
   // customers.export_personal: a customer's whole personal-data document
   // (GDPR art. 15/20), every field and history entry, points and credit included
   kExportPersonal = 1 << 12,
-  kErase = 1 << 13,  // customers.erase (erase a customer's personal data)
-  kAllPermissions = (1 << 14) - 1,
+  kErase = 1 << 13,             // customers.erase (erase a customer's personal data)
+  kPrincipalsManage = 1 << 14,  // principals.manage (set principals' passwords)
+  kAllPermissions = (1 << 15) - 1,
 };
 
 // "customers.view" -> kView, ...; nullopt for an unknown name.
 std::optional<Permission> ParsePermission(std::string_view name);
 std::string_view PermissionName(Permission p);
+// The names of the permissions in `permissions`, in the order of the enum.
+std::vector<std::string> PermissionNames(std::uint32_t permissions);
 
 struct Principal {
   std::string name;
@@ -62,8 +70,9 @@ std::string NewToken();
 class Authenticator {
  public:
   struct Entry {
-    std::string token_sha256;
+    std::string token_sha256;  // "": no token
     Principal principal;
+    std::string password_argon2id;  // "": no password
   };
 
   Authenticator() = default;
@@ -78,6 +87,9 @@ class Authenticator {
   // The principal of an "Authorization: Bearer TOKEN" header value.
   // Unauthenticated ("missing_token" / "invalid_token") otherwise.
   Result<Principal> Authenticate(std::optional<std::string_view> authorization) const;
+
+  // The principal named `name`, or nullptr.
+  const Entry* Find(std::string_view name) const;
 
   std::size_t size() const { return entries_.size(); }
 

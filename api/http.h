@@ -23,6 +23,11 @@ struct HttpRequest {
   // the file. The handler may move it away; the server removes what is left.
   std::string body_file;
   std::string request_id;  // assigned by the server, echoed in X-Request-Id
+  // The client's address as the server's socket sees it ("127.0.0.1",
+  // "::1"; a proxy's, behind one), "" when unknown.
+  std::string peer;
+  // True when the request came over HTTPS (the server's TLS).
+  bool secure = false;
 
   // The header's value, or nullopt.
   std::optional<std::string_view> Header(std::string_view name) const;

@@ -351,9 +351,17 @@ class HttpServer::Impl::Session : public Connection,
     spool_path_.clear();
   }
 
-  // Method, path, query and headers of a message; false if its target is malformed.
+  // Method, path, query, headers, the client's address and whether it came
+  // over TLS; false if its target is malformed.
   template <class Message>
-  static bool FillHead(const Message& m, HttpRequest* request) {
+  bool FillHead(const Message& m, HttpRequest* request) {
+    if (peer_.empty()) {
+      beast::error_code ec;
+      const auto endpoint = Tcp().socket().remote_endpoint(ec);
+      if (!ec) peer_ = endpoint.address().to_string();
+    }
+    request->peer = peer_;
+    request->secure = kTls;
     request->method = std::string(m.method_string());
     for (const auto& field : m) {
       std::string name(field.name_string());
@@ -594,6 +602,7 @@ class HttpServer::Impl::Session : public Connection,
   std::uint64_t upload_reserved_ = 0;
   std::shared_ptr<BeastResponse> response_;
   bool first_ = true;
+  std::string peer_;  // the client's address, once known
 };
 
 void HttpServer::Impl::Accept() {

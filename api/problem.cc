@@ -30,6 +30,8 @@ std::string_view TitleFor(int status) {
       return "Unsupported media type";
     case 422:
       return "Invalid input";
+    case 429:
+      return "Too many requests";
     case 431:
       return "Request headers too large";
     case 503:

@@ -43,7 +43,9 @@ Service::Service(ServiceOptions options, EventStore* log, CommandHandler* comman
       table_(projector, clock),
       auth_(std::make_shared<const Authenticator>(std::move(auth))),
       clock_(clock),
-      idempotency_(options_.idempotency) {
+      idempotency_(options_.idempotency),
+      sessions_(options_.sessions, clock),
+      lockout_(options_.lockout, clock) {
   if (idempotency_ == nullptr) {
     IdempotencyOptions memory = options_.idempotency_options;
     memory.path.clear();
@@ -55,6 +57,8 @@ Service::Service(ServiceOptions options, EventStore* log, CommandHandler* comman
   Add("GET", "/readyz", {}, false, &S::Ready);
   Add("GET", "/metrics", {}, false, &S::MetricsText);
   Add("GET", "/v1/openapi.json", {}, false, &S::OpenApi);
+  Add("GET", "/", {}, false, &S::ConsoleIndex);
+  Add("GET", "/console/{file}", {}, false, &S::ConsoleFileRoute);
   Add("POST", "/v1/customers", {kCreate}, true, &S::CreateCustomer);
   Add("GET", "/v1/customers", {kView}, false, &S::ListCustomers);
   Add("GET", "/v1/customers/export.csv", {kView}, false, &S::ExportCustomers);
@@ -95,6 +99,12 @@ Service::Service(ServiceOptions options, EventStore* log, CommandHandler* comman
   Add("POST", "/v1/nodes/{node}/revoke", {kNodesManage}, true, &S::RevokeNode);
   Add("POST", "/v1/admin/backups", {kBackupsCreate}, false, &S::CreateBackupRoute);
   Add("GET", "/v1/reports/{report}", {kReportsView}, false, &S::Report);
+  // Signing in (api/session_routes.cc). Not idempotent writes: a password is
+  // never kept with an Idempotency-Key's answer.
+  Add("POST", "/v1/session", {}, false, &S::SignIn);
+  Add("GET", "/v1/session", {}, false, &S::GetSession);
+  Add("DELETE", "/v1/session", {}, false, &S::SignOut);
+  Add("PUT", "/v1/principals/{name}/password", {kPrincipalsManage}, false, &S::SetPasswordRoute);
 }
 
 void Service::Add(std::string method, std::string pattern, std::vector<Permission> any_of,
@@ -295,8 +305,8 @@ HttpResponse Service::Dispatch(const HttpRequest& request, std::string* route_na
   }
   Context ctx{request, {}, std::move(params), {}};
   if (!match->any_of.empty()) {
-    auto principal = Principals()->Authenticate(request.Header("authorization"));
-    if (!principal) return Problem(principal.error());
+    auto principal = Caller(ctx);
+    if (!principal) return std::move(principal.error());
     ctx.principal = std::move(*principal);
     if (ctx.principal.node != "*" && ctx.principal.node != options_.node) {
       return Problem(

@@ -5,6 +5,7 @@
 // Routes (all JSON; errors are problems, api/problem.h):
 //   GET    /healthz, /readyz, /metrics                       no token
 //   GET    /v1/openapi.json                                  no token
+//   GET    /, /console/{file}                                no token (the console's files)
 //   POST   /v1/customers                                     customers.create
 //   GET    /v1/customers                                     customers.view    (the table)
 //   GET    /v1/customers/export.csv[?consent=email|sms]      customers.view    (the table as CSV)
@@ -36,6 +37,19 @@
 //   POST   /v1/nodes/{node}/revoke                           nodes.manage (HQ only)
 //   POST   /v1/admin/backups                                 backups.create
 //   GET    /v1/reports/{report}?date|from&to&format          reports.view (api/report_routes.cc)
+//   POST   /v1/session  {"name", "password"}                 no token   (sign in: a cookie)
+//   GET    /v1/session                                       the cookie (who is signed in)
+//   DELETE /v1/session                                       no token   (sign out)
+//   PUT    /v1/principals/{name}/password {"password"}       principals.manage
+//
+// Signing in (api/session_routes.cc): a principal with a password gets a
+// session (api/sessions.h) in the cookie clientele_session (HttpOnly,
+// SameSite=Strict, Secure over HTTPS), which then authenticates any route as
+// a bearer token would; a request with both counts the bearer token. A
+// request authenticated by the cookie with a method other than GET, HEAD or
+// OPTIONS must carry X-CSRF-Token, the session's csrf_token, or it is refused
+// (403 csrf_token_invalid) and changes nothing. Failed sign-ins are limited
+// per name and per client address (api/lockout.h).
 //
 // Writes answer with the resulting customer (after the projections have
 // caught up with the write) and its version as ETag; updates honour If-Match.
@@ -47,10 +61,12 @@
 // Thread-safe.
 #pragma once
 
+#include <atomic>
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <chrono>
 #include <cstdint>
+#include <expected>
 #include <functional>
 #include <initializer_list>
 #include <list>
@@ -67,8 +83,10 @@
 #include "api/auth.h"
 #include "api/http.h"
 #include "api/idempotency.h"
+#include "api/lockout.h"
 #include "api/metrics.h"
 #include "api/problem.h"
+#include "api/sessions.h"
 #include "commands/command_handler.h"
 #include "domain/clock.h"
 #include "eventstore/backup.h"
@@ -114,6 +132,16 @@ struct ServiceOptions {
   // GET /v1/sync/chain-key hands to a store (HQ: "" elsewhere, 404).
   std::function<std::string(const RecordedEvent&)> carry_key;
   std::string chain_key;
+  // The principals file (api/auth.h) the service's principals came from:
+  // PUT /v1/principals/{name}/password rewrites it and reloads it (as
+  // SIGHUP would). "": that route answers 503.
+  std::string principals_file;
+  // Sign-in sessions and the limit on failed sign-ins.
+  SessionOptions sessions;
+  LockoutOptions lockout;
+  // Password hashes (about 64 MiB and 0.1 s each) computed at once; a sign-in
+  // beyond answers 503 sign_in_busy.
+  int max_concurrent_hashes = 4;
 };
 
 class Service {
@@ -227,10 +255,25 @@ class Service {
   HttpResponse ListNodes(Context& ctx);
   HttpResponse EnrollNode(Context& ctx);
   HttpResponse RevokeNode(Context& ctx);
+  // api/session_routes.cc
+  HttpResponse SignIn(Context& ctx);
+  HttpResponse GetSession(Context& ctx);
+  HttpResponse SignOut(Context& ctx);
+  HttpResponse SetPasswordRoute(Context& ctx);
+  // The caller of a route that needs a principal: the bearer token's, else
+  // the session cookie's (X-CSRF-Token checked for a write); the answer
+  // refusing the request otherwise. Sets ctx.session_id for a cookie.
+  std::expected<Principal, HttpResponse> Caller(Context& ctx);
+  // The session of the request's cookie and its principal, if both are valid.
+  std::optional<std::pair<Session, Principal>> SignedIn(const HttpRequest& req);
+  HttpResponse SessionAnswer(const Session& session, const Principal& principal);
   HttpResponse Health(Context& ctx);
   HttpResponse Ready(Context& ctx);
   HttpResponse MetricsText(Context& ctx);
   HttpResponse OpenApi(Context& ctx);
+  // api/console_routes.cc
+  HttpResponse ConsoleIndex(Context& ctx);
+  HttpResponse ConsoleFileRoute(Context& ctx);
 
   // Shared by the handlers.
   // The table's search, filters and order from the query (parameters in
@@ -290,6 +333,11 @@ class Service {
 
   std::unique_ptr<IdempotencyKeys> own_idempotency_;  // when options_.idempotency is null
   IdempotencyKeys* idempotency_;
+
+  Sessions sessions_;
+  Lockout lockout_;
+  std::atomic<int> hashing_{0};  // password hashes being computed
+  std::mutex password_mu_;       // one password change at a time
 };
 
 }  // namespace clientele::api

@@ -20,6 +20,9 @@ struct Service::Context {
   // For a write sent with an Idempotency-Key: the key its command's event ids
   // are derived from (CommandHandler's request_key); "" otherwise.
   std::string request_key;
+  // The session id of the cookie that authenticated the request; "" for a
+  // bearer token or none.
+  std::string session_id;
 
   Visibility visibility() const {
     return {principal.Can(kManageLoyalty) && settings.modules.loyalty_points,

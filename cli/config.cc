@@ -138,6 +138,22 @@ Status Set(ServeConfig* c, const std::string& key, const std::string& value) {
     if (Status s = ParseInt(key, value, 1, 7 * 24 * 60, &c->expiry_sweep_minutes); !s.ok()) {
       return s;
     }
+  } else if (key == "console.session_idle_minutes") {
+    if (Status s = ParseInt(key, value, 1, 7 * 24 * 60, &c->session_idle_minutes); !s.ok()) {
+      return s;
+    }
+  } else if (key == "console.session_max_hours") {
+    if (Status s = ParseInt(key, value, 1, 24 * 30, &c->session_max_hours); !s.ok()) return s;
+  } else if (key == "console.max_sessions") {
+    if (Status s = ParseInt(key, value, 1, 1000000, &c->max_sessions); !s.ok()) return s;
+  } else if (key == "console.lockout_failures") {
+    if (Status s = ParseInt(key, value, 1, 1000, &c->lockout_failures); !s.ok()) return s;
+  } else if (key == "console.lockout_address_failures") {
+    if (Status s = ParseInt(key, value, 0, 1000000, &c->lockout_address_failures); !s.ok()) {
+      return s;
+    }
+  } else if (key == "console.lockout_minutes") {
+    if (Status s = ParseInt(key, value, 1, 24 * 60, &c->lockout_minutes); !s.ok()) return s;
   } else {
     return Status::InvalidArgument(key, "unknown_config", "unknown configuration key " + key);
   }

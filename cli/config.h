@@ -54,6 +54,14 @@
 //                       erasure cannot remove clear fields from the log)
 //   [loyalty] expiry_sweep_minutes  how often HQ expires points that are due
 //                       (default 60; at start too)
+//   [console] session_idle_minutes (30), session_max_hours (12): a sign-in
+//                       session ends after so long unused, and so long after
+//                       it began (api/sessions.h); max_sessions (10000) held
+//                       at once, the least recently used ending beyond
+//          lockout_failures (5) failed sign-ins for one name, or
+//                       lockout_address_failures (50; 0: none) from one client
+//                       address, within lockout_minutes (15) lock it for
+//                       lockout_minutes (api/lockout.h)
 #pragma once
 
 #include <cstdint>
@@ -103,6 +111,12 @@ struct ServeConfig {
   std::string time_zone = "UTC";                            // chain.time_zone
   std::int64_t expiry_sweep_minutes = 60;                   // loyalty.expiry_sweep_minutes
   bool seal_personal_data = true;                           // personal_data.seal
+  std::int64_t session_idle_minutes = 30;                   // console.session_idle_minutes
+  std::int64_t session_max_hours = 12;                      // console.session_max_hours
+  std::int64_t max_sessions = 10000;                        // console.max_sessions
+  std::int64_t lockout_failures = 5;                        // console.lockout_failures
+  std::int64_t lockout_address_failures = 50;               // console.lockout_address_failures
+  std::int64_t lockout_minutes = 15;                        // console.lockout_minutes
 };
 
 // Values by key ("listen", "http.worker_threads", ...), as text.

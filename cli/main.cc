@@ -14,6 +14,8 @@
 //   clientele report NAME [--date D | --from D --to D] [--format table|csv|json]
 //                                      a report of the chain, from a running node
 //   clientele serve [--config FILE] [--listen ADDR:PORT] ...   run the HTTP service
+//   clientele password --principals FILE --name NAME   set a principal's password
+//                                      (read from stdin; cli/password_command.h)
 #include <CLI/CLI.hpp>
 #include <chrono>
 #include <cstdio>
@@ -29,6 +31,7 @@
 #include "cli/broker.h"
 #include "cli/config.h"
 #include "cli/nodes_command.h"
+#include "cli/password_command.h"
 #include "cli/report_command.h"
 #include "cli/serve.h"
 #include "cli/transfer.h"
@@ -424,6 +427,12 @@ int Main(int argc, char** argv) {
   nodes_revoke->add_option("--key", node_key, "Only this key (rotation: enroll the new first)");
   node_options(nodes_revoke);
 
+  auto* password = app.add_subcommand(
+      "password", "Set a principal's password (read from standard input) in a principals file");
+  std::string password_file, password_name;
+  password->add_option("--principals", password_file, "The principals file")->required();
+  password->add_option("--name", password_name, "The principal's name")->required();
+
   // An unknown command is named, with the ones there are.
   if (argc >= 2 && argv[1][0] != '-') {
     std::string names;
@@ -461,6 +470,7 @@ int Main(int argc, char** argv) {
     return clientele::RunRestore(backup_folder, restore_to, &restore_peer);
   }
   if (key->parsed()) return clientele::RunKey(data);
+  if (password->parsed()) return clientele::RunPassword(password_file, password_name, stdin);
   if (nodes_list->parsed()) return clientele::RunNodes(address, "list", "", "");
   if (nodes_enroll->parsed()) return clientele::RunNodes(address, "enroll", node_id, node_key);
   if (nodes_revoke->parsed()) return clientele::RunNodes(address, "revoke", node_id, node_key);

@@ -793,6 +793,14 @@ int RunServe(const ServeConfig& c) {
   options.reports = reports->get();
   options.carry_key = carrier.Carry();
   if (c.role == "hq") options.chain_key = *chain_key;
+  options.principals_file = c.principals;
+  options.sessions = {.idle = std::chrono::minutes(c.session_idle_minutes),
+                      .max_age = std::chrono::hours(c.session_max_hours),
+                      .max_sessions = static_cast<std::size_t>(c.max_sessions)};
+  options.lockout = {.name_failures = static_cast<int>(c.lockout_failures),
+                     .address_failures = static_cast<int>(c.lockout_address_failures),
+                     .window = std::chrono::minutes(c.lockout_minutes),
+                     .lock = std::chrono::minutes(c.lockout_minutes)};
   api::Service service(options, log->get(), &commands, projector->get(), std::move(*auth), &clock);
   api::ServerOptions server_options;
   server_options.address = c.address;

@@ -12,9 +12,10 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config git
   libboost1.81-dev libboost-json1.81-dev
   librocksdb-dev librdkafka-dev libsimdjson-dev
-  libssl-dev uuid-dev libcli11-dev libutf8proc-dev libtomlplusplus-dev libabsl-dev tzdata
+  libssl-dev uuid-dev libcli11-dev libutf8proc-dev libtomlplusplus-dev libabsl-dev libsodium-dev tzdata
   libgtest-dev libgmock-dev clang-16 libclang-rt-16-dev
   kcat jq curl clang-format openssl
+  chromium chromium-driver python3-selenium
 )
 case "${1:-}" in
   --bench) packages+=(postgresql libpq-dev wrk) ;;

@@ -39,6 +39,36 @@ TEST(Config, FileThenEnvironmentThenFlags) {
   EXPECT_EQ(c->principals, "/srv/a/principals.json");
 }
 
+TEST(Config, ConsoleSessionsAndLockout) {
+  auto defaults = LoadConfig(std::nullopt, "", {}, {});
+  ASSERT_TRUE(defaults);
+  EXPECT_EQ(defaults->session_idle_minutes, 30);
+  EXPECT_EQ(defaults->session_max_hours, 12);
+  EXPECT_EQ(defaults->lockout_failures, 5);
+  EXPECT_EQ(defaults->lockout_address_failures, 50);
+  EXPECT_EQ(defaults->lockout_minutes, 15);
+  const std::string file = R"(
+    [console]
+    session_idle_minutes = 10
+    session_max_hours = 8
+    max_sessions = 500
+    lockout_failures = 3
+    lockout_address_failures = 0
+    lockout_minutes = 30
+  )";
+  auto c = LoadConfig(file, "node.toml", {}, {});
+  ASSERT_TRUE(c) << c.error().ToString();
+  EXPECT_EQ(c->session_idle_minutes, 10);
+  EXPECT_EQ(c->session_max_hours, 8);
+  EXPECT_EQ(c->max_sessions, 500);
+  EXPECT_EQ(c->lockout_failures, 3);
+  EXPECT_EQ(c->lockout_address_failures, 0) << "0: no limit by address (behind a proxy)";
+  EXPECT_EQ(c->lockout_minutes, 30);
+  auto bad = LoadConfig("[console]\nsession_idle_minutes = 0\n", "node.toml", {}, {});
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().field(), "console.session_idle_minutes");
+}
+
 TEST(Config, EnvironmentVariablesMapToKeys) {
   char a[] = "CLIENTELE_LISTEN=1.2.3.4:5";
   char b[] = "CLIENTELE_HTTP_MAX_BODY_BYTES=4096";
