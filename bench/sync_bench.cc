@@ -258,8 +258,17 @@ void ReplicationLag(const std::string& dir, int rate, int seconds) {
 // HQ's log for the late join: `customers` registered through the command
 // handler. With `seal`, their personal fields are sealed
 // (domain/personal_data.h), as a node with personal_data.seal on does.
-std::string JoinHq(const std::string& dir, int customers, bool seal) {
+std::string JoinHq(const std::string& dir, const std::string& bin, int customers, bool seal) {
   const std::string hq_dir = dir + "/join-hq" + (seal ? "-sealed" : "");
+  {
+    // HQ's first start makes its principals (and the token the store syncs
+    // with) and enrols its own key; then the customers are written.
+    testing::ChildProcess hq({bin, "serve", "--data", hq_dir, "--listen", "127.0.0.1:0"});
+    if (hq.WaitFor(R"(listening on http://127\.0\.0\.1:(\d+))", std::chrono::seconds(60)).empty()) {
+      Die("HQ did not start: " + hq.output());
+    }
+    hq.Stop(SIGTERM);
+  }
   auto log = OpenLog(hq_dir, "hq", false);
   auto keys = Must(DataKeys::Open(hq_dir + "/keys"), "opening the data keys");
   CommandHandler commands(log.get(), "hq", nullptr, seal ? keys.get() : nullptr);
@@ -311,8 +320,8 @@ double LateJoin(const std::string& hq_dir, const std::string& store_dir, const s
 // The late join; with `seal`, the same against HQ's sealed customers,
 // alternating with the clear join `runs` times (medians, same run).
 void LateJoins(const std::string& dir, const std::string& bin, int customers, bool seal, int runs) {
-  const std::string clear_hq = JoinHq(dir, customers, false);
-  const std::string sealed_hq = seal ? JoinHq(dir, customers, true) : "";
+  const std::string clear_hq = JoinHq(dir, bin, customers, false);
+  const std::string sealed_hq = seal ? JoinHq(dir, bin, customers, true) : "";
   std::vector<double> clear, sealed;
   for (int run = 0; run < runs; ++run) {
     clear.push_back(LateJoin(clear_hq, dir + "/join-s09", bin, customers));

@@ -27,7 +27,9 @@ Result<CatchUpProgress> CatchUpFromFeed(
     }
     if (!admitted.empty()) {
       const std::size_t n = admitted.size();
-      (void)admission->PersistKeys();  // the keys the events came with, first
+      // The keys the events came with are durable first: an event never
+      // sits in the log without the key that opens it.
+      if (Status s = admission->PersistKeys(); !s.ok()) return Error(s);
       auto appended = log->AppendReplicated(std::move(admitted));
       if (!appended) return Error(appended.error());
       at.copied += n;

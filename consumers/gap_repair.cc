@@ -172,7 +172,8 @@ Status GapRepair::FetchMissing(const std::string& origin, const std::vector<SeqR
       *budget -= std::min(*budget, got->size());
       if (!admitted.empty()) {
         const std::size_t n = admitted.size();
-        (void)admission_->PersistKeys();  // the keys the events came with, first
+        // The keys the events came with are durable first.
+        if (Status s = admission_->PersistKeys(); !s.ok()) return s;
         auto appended = log_->AppendReplicated(std::move(admitted));
         if (!appended) return appended.error();
         row->events_fetched += n;

@@ -33,7 +33,8 @@ Result<OwnEventsRecovered> RecoverOwnEvents(EventStore* log, Admission* admissio
     }
     if (!admitted.empty()) {
       const std::size_t n = admitted.size();
-      (void)admission->PersistKeys();  // the keys the events came with, first
+      // The keys the events came with are durable first.
+      if (Status s = admission->PersistKeys(); !s.ok()) return Error(s);
       auto appended = log->AppendReplicated(std::move(admitted));
       if (!appended) return Error(appended.error());
       out.appended += n;

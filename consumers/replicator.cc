@@ -196,8 +196,10 @@ struct Replicator::Impl {
       std::vector<RecordedEvent> events;
       for (Decision* d : pending) events.push_back(*d->event);
       const std::uint64_t head = log->Head();
-      (void)admission->PersistKeys();  // the keys the events came with, first
-      auto appended = log->AppendReplicated(events);
+      // The keys the events came with are durable first; if they cannot be
+      // made so, nothing is appended and the batch is tried again.
+      Status keys = admission->PersistKeys();
+      auto appended = keys.ok() ? log->AppendReplicated(events) : Result<AppendResult>(Error(keys));
       if (appended) {
         for (std::size_t i = 0; i < events.size(); ++i) {
           if (appended->positions[i] > head) {
