@@ -187,7 +187,9 @@ ConfigValues ConfigFromEnvironment(char** environ) {
     const std::size_t eq = entry.find('=');
     if (!entry.starts_with(kPrefix) || eq == std::string_view::npos) continue;
     std::string name(entry.substr(kPrefix.size(), eq - kPrefix.size()));
-    if (name == "CONFIG" || name == "CRASH_CYCLES" || name == "TLS_CA") continue;  // not settings
+    if (name == "CONFIG" || name == "CRASH_CYCLES" || name == "TLS_CA" || name == "CONSOLE_DIR") {
+      continue;  // not settings
+    }
     for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     for (std::string_view section : {"http_", "kafka_", "sync_", "idempotency_", "imports_",
                                      "chain_", "loyalty_", "personal_data_"}) {
