@@ -16,12 +16,12 @@ HttpResponse NoImports() {
 
 }  // namespace
 
-std::string Service::SpoolPath(const HttpRequest& head) const {
+std::string Service::SpoolPath(const HttpRequest& head) {
   if (options_.imports == nullptr || head.method != "POST" ||
       head.path != "/v1/customers/imports") {
     return "";
   }
-  auto principal = Principals()->Authenticate(head.Header("authorization"));
+  auto principal = CallerOf(head);  // a token, or a session with its CSRF token
   if (!principal || !principal->Can(kManage)) return "";  // refused once the body is read
   if (principal->node != "*" && principal->node != options_.node) return "";
   return options_.imports->UploadPath();

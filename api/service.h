@@ -159,7 +159,7 @@ class Service {
   std::optional<HttpResponse> Admit(const HttpRequest& head);
   // For ServerOptions::spool_to: where to write the body of an upload (a
   // customer file from a principal allowed to import), or "".
-  std::string SpoolPath(const HttpRequest& head) const;
+  std::string SpoolPath(const HttpRequest& head);
   // True for requests answered from memory without waiting on storage: a
   // server may answer them on its network threads.
   static bool AnswersFromMemory(const HttpRequest& request);
@@ -264,6 +264,9 @@ class Service {
   // the session cookie's (X-CSRF-Token checked for a write); the answer
   // refusing the request otherwise. Sets ctx.session_id for a cookie.
   std::expected<Principal, HttpResponse> Caller(Context& ctx);
+  // The caller of a request: its bearer token, or else its session cookie
+  // (with the CSRF token for a write). Caller also notes the session.
+  std::expected<Principal, HttpResponse> CallerOf(const HttpRequest& req);
   // The session of the request's cookie and its principal, if both are valid.
   std::optional<std::pair<Session, Principal>> SignedIn(const HttpRequest& req);
   HttpResponse SessionAnswer(const Session& session, const Principal& principal);

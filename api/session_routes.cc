@@ -114,7 +114,12 @@ std::optional<std::pair<Session, Principal>> Service::SignedIn(const HttpRequest
 }
 
 std::expected<Principal, HttpResponse> Service::Caller(Context& ctx) {
-  const HttpRequest& req = ctx.req;
+  auto principal = CallerOf(ctx.req);
+  if (principal && !ctx.req.Header("authorization")) ctx.session_id = CookieValue(ctx.req, kCookie);
+  return principal;
+}
+
+std::expected<Principal, HttpResponse> Service::CallerOf(const HttpRequest& req) {
   if (req.Header("authorization") || CookieValue(req, kCookie).empty()) {
     auto principal = Principals()->Authenticate(req.Header("authorization"));
     if (!principal) return std::unexpected(Problem(principal.error()));
@@ -126,7 +131,6 @@ std::expected<Principal, HttpResponse> Service::Caller(Context& ctx) {
       !SameSecret(req.Header("x-csrf-token").value_or(""), signed_in->first.csrf_token)) {
     return std::unexpected(CsrfInvalid());
   }
-  ctx.session_id = CookieValue(req, kCookie);
   return std::move(signed_in->second);
 }
 

@@ -69,6 +69,35 @@ TEST_F(SessionHttpTest, OverHttpsTheCookieIsSecure) {
   SignInAndUse(https, /*secure=*/true);
 }
 
+// The console uploads a customer file with its session: a file larger than a
+// request body is written to disk like a token's, and only with the CSRF token.
+TEST_F(SessionHttpTest, ASignedInUploadLargerThanABodyIsSpooledToDisk) {
+  static const std::string hash = *api::HashPassword(kPassword);
+  auto entries = TestPrincipals();
+  entries.push_back({"", api::Principal{"manager", api::kView | api::kManage, "*"}, hash});
+  service_->SetPrincipals(api::Authenticator(std::move(entries)));
+  Reply in = client_->Call(
+      "POST", "/v1/session",
+      boost::json::serialize(boost::json::object{{"name", "manager"}, {"password", kPassword}}));
+  ASSERT_EQ(in.status, 200) << in.body;
+  const std::string set = in.header("set-cookie");
+  const std::string cookie = set.substr(0, set.find(';'));
+  const std::string csrf(in.json().at("csrf_token").as_string());
+  std::string file = "First Name,Last Name,Email\r\n";
+  for (int i = 0; file.size() < (std::size_t{1} << 21); ++i) {
+    file += "First" + std::to_string(i) + ",Last,\"p" + std::to_string(i) + "@example.com\"\r\n";
+  }
+  const std::map<std::string, std::string> csv{{"Cookie", cookie}, {"Content-Type", "text/csv"}};
+  Reply no_csrf = client_->Call("POST", "/v1/customers/imports", file, csv);
+  EXPECT_EQ(no_csrf.status, 403) << no_csrf.body;
+  auto with_csrf = csv;
+  with_csrf["X-CSRF-Token"] = csrf;
+  Reply r = client_->Call("POST", "/v1/customers/imports", file, with_csrf);
+  ASSERT_EQ(r.status, 201) << r.body;
+  EXPECT_EQ(r.json().at("file").at("bytes").as_int64(), static_cast<std::int64_t>(file.size()));
+  EXPECT_GT(r.json().at("counts").at("new").as_int64(), 30000);
+}
+
 // The lockout counts failures by client address: the server tells the
 // service where each request came from.
 TEST(HttpServerPeer, ARequestCarriesTheClientsAddress) {
