@@ -102,6 +102,8 @@ class JsonBody;
 
 struct ServiceOptions {
   std::string node = "hq";  // the node this server is
+  // The chain's currency (ISO 4217), told to the console with the session.
+  std::string currency = "EUR";
   std::chrono::milliseconds read_your_write_timeout{5000};
   // Where writes with an Idempotency-Key are remembered (api/idempotency.h);
   // without, the service keeps them in memory with `idempotency_options`.

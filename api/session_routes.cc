@@ -141,6 +141,7 @@ HttpResponse Service::SessionAnswer(const Session& session, const Principal& pri
   }
   HttpResponse r = Json(boost::json::object{{"principal", principal.name},
                                             {"node", options_.node},
+                                            {"currency", options_.currency},
                                             {"permissions", std::move(permissions)},
                                             {"csrf_token", session.csrf_token}});
   r.headers.emplace_back("Cache-Control", "no-store");

@@ -2,6 +2,7 @@
 
 #include <toml++/toml.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cstring>
 #include <utility>
@@ -134,6 +135,15 @@ Status Set(ServeConfig* c, const std::string& key, const std::string& value) {
     auto zone = TimeZone::Load(value);
     if (!zone) return Status::InvalidArgument(key, "unknown_time_zone", zone.error().message());
     c->time_zone = value;
+  } else if (key == "chain.currency") {
+    const bool code = value.size() == 3 && std::all_of(value.begin(), value.end(), [](char ch) {
+                        return ch >= 'A' && ch <= 'Z';
+                      });
+    if (!code) {
+      return Status::InvalidArgument(key, "invalid_currency",
+                                     key + " must be an ISO 4217 code such as EUR, USD or CHF");
+    }
+    c->currency = value;
   } else if (key == "loyalty.expiry_sweep_minutes") {
     if (Status s = ParseInt(key, value, 1, 7 * 24 * 60, &c->expiry_sweep_minutes); !s.ok()) {
       return s;

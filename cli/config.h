@@ -47,6 +47,9 @@
 //   [chain] time_zone   the chain's time zone, an IANA name (default "UTC"):
 //                       the days of the reports and of points expiry; every
 //                       node of a chain uses the same
+//   [chain] currency    the chain's one currency, an ISO 4217 code (default
+//                       "EUR"): how the console shows money (minor units are
+//                       hundredths)
 //   [personal_data] seal  "on" (default): the personal fields of the events
 //                       this node writes are encrypted with each customer's
 //                       data key (DATA/keys; OPERATIONS.md, Personal data);
@@ -109,6 +112,7 @@ struct ServeConfig {
   std::int64_t idempotency_max_answer_bytes = 256LL << 10;  // larger answers are not kept
   std::int64_t max_removal_percent = 20;                    // imports.max_removal_percent
   std::string time_zone = "UTC";                            // chain.time_zone
+  std::string currency = "EUR";                             // chain.currency
   std::int64_t expiry_sweep_minutes = 60;                   // loyalty.expiry_sweep_minutes
   bool seal_personal_data = true;                           // personal_data.seal
   std::int64_t session_idle_minutes = 30;                   // console.session_idle_minutes

@@ -759,6 +759,7 @@ int RunServe(const ServeConfig& c) {
   LineLog request_log;
   api::ServiceOptions options;
   options.node = c.node;
+  options.currency = c.currency;
   options.log = [&request_log](const std::string& line) { request_log.Write(line); };
   options.gauges = [&sync, &log] { return sync.Gauges(log->get()); };
   options.sync_status = [&] { return SyncStatusJson(join, sync, log->get()); };

@@ -4,6 +4,7 @@
 // whose permissions let the API answer it.
 import { api, setCsrfToken, setSignedOutHandler } from './api.js';
 import { h, toast } from './dom.js';
+import { setCurrency } from './format.js';
 import { canAny, currentSession, setSession } from './session.js';
 import { renderSignIn } from './signin.js';
 import { renderCustomers } from './customers.js';
@@ -25,6 +26,7 @@ let shell = null;  // {main, links}
 
 function signedIn(data) {
   setCsrfToken(data.csrf_token);
+  setCurrency(data.currency);
   setSession(data);
   renderShell();
 }

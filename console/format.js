@@ -3,23 +3,43 @@
 // decimal strings, never through floating point.
 
 const integer = new Intl.NumberFormat(undefined, { maximumFractionDigits: 0 });
+// Amounts in a field: the locale's digits and separators, no currency sign.
 const money = new Intl.NumberFormat(undefined, {
   minimumFractionDigits: 2,
   maximumFractionDigits: 2,
 });
+// Amounts shown: in the chain's currency (the session's "currency"), once known.
+let shownMoney = money;
+
+// The chain's currency, an ISO 4217 code ("EUR"): money is shown in it.
+export function setCurrency(code) {
+  shownMoney = money;
+  if (!code) return;
+  try {
+    shownMoney = new Intl.NumberFormat(undefined, {
+      style: 'currency',
+      currency: code,
+      minimumFractionDigits: 2,
+      maximumFractionDigits: 2,
+    });
+  } catch {
+    // A code this browser does not know: the amount without its sign.
+  }
+}
 const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 
 export function formatInteger(n) {
   return n === undefined || n === null ? '' : integer.format(n);
 }
 
-// "1234567" (cents) -> "12,345.67" in the browser's locale.
+// 1234567 (cents) -> "€12,345.67" in the browser's locale and the chain's
+// currency. Formatted from a decimal string: no floating point on the way.
 export function formatMoney(cents) {
   if (cents === undefined || cents === null) return '';
   const negative = cents < 0;
   const digits = String(Math.abs(cents)).padStart(3, '0');
   const text = `${negative ? '-' : ''}${digits.slice(0, -2)}.${digits.slice(-2)}`;
-  return money.format(text);
+  return shownMoney.format(text);
 }
 
 // A change with its sign: "+5", "−12.00"; '' for zero.

@@ -6,6 +6,7 @@
 #include <boost/json.hpp>
 #include <fstream>
 
+#include "api/openapi_document.h"
 #include "api/passwords.h"
 #include "tests/api/service_fixture.h"
 
@@ -278,6 +279,52 @@ TEST_F(SessionTest, ACookieWriteNeedsTheCsrfTokenAndChangesNothingWithout) {
   EXPECT_EQ(right.status, 200) << right.body;
   EXPECT_EQ(right.json().at("credit"), 500);
   EXPECT_EQ(Head(), head + 1);
+}
+
+// Every write route of the API (from its OpenAPI document), sent with a valid
+// session of a principal allowed everything: without the CSRF token it is
+// refused and nothing is written; without a session, likewise.
+TEST_F(SessionTest, NoWriteRouteChangesAnythingWithoutTheSessionAndItsCsrfToken) {
+  WritePrincipals(false, api::kAllPermissions);
+  service_ = NewSessionService({}, {});
+  const std::string id(Create("Ada", "Lovelace").at("id").as_string());
+  const Signed s = SignedIn();
+  auto doc = boost::json::parse(api::OpenApiDocument()).as_object();
+  int writes = 0;
+  for (const auto& [pattern, operations] : doc.at("paths").as_object()) {
+    for (const auto& [method_lower, operation] : operations.as_object()) {
+      std::string method(method_lower);
+      for (char& c : method) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+      if (method == "GET" || method == "HEAD" || method == "PARAMETERS") continue;
+      std::string path(pattern);
+      if (path == "/v1/session" && method == "POST") continue;  // signing in: no session yet
+      for (const auto& [param, value] : {std::pair{std::string_view("{ref}"), id},
+                                         {"{name}", std::string("clerk")},
+                                         {"{module}", std::string("credit")},
+                                         {"{id}", std::string("i-1")},
+                                         {"{node}", std::string("s01")},
+                                         {"{origin}", std::string("s01")},
+                                         {"{report}", std::string("liability")}}) {
+        if (auto at = path.find(param); at != std::string::npos)
+          path.replace(at, param.size(), value);
+      }
+      SCOPED_TRACE(method + " " + path);
+      ++writes;
+      const std::uint64_t head = Head();
+      const std::string body = R"({"amount":500,"payment_ref":"p","note":"n","reason":"r"})";
+      Reply no_token = WithCookie(s, method, path, body);
+      EXPECT_EQ(no_token.status, 403) << no_token.body;
+      EXPECT_EQ(no_token.reason(), "csrf_token_invalid");
+      Reply forged = Send(method, path, body,
+                          {{"Cookie", "clientele_session=forged"}, {"X-CSRF-Token", s.csrf}});
+      // Signing out of a session that does not exist ends nothing: 204.
+      EXPECT_EQ(forged.status, path == "/v1/session" ? 204 : 401) << forged.body;
+      EXPECT_EQ(Head(), head) << "nothing was written";
+    }
+  }
+  EXPECT_GT(writes, 20) << "the document lists the write routes";
+  EXPECT_EQ(WithCookie(s, "GET", "/v1/customers/" + id).json().at("credit"), 0);
+  EXPECT_EQ(WithCookie(s, "GET", "/v1/session").status, 200) << "still signed in";
 }
 
 TEST_F(SessionTest, BearerTokensWorkAsBeforeAndCountOverACookie) {

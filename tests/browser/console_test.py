@@ -319,9 +319,10 @@ def the_table_shows_customers_by_last_name(node, c):
     c.open("/#/customers")
     c.driver.refresh()
     c.table_loads(0)
-    FIGURES["console_first_page_ms"] = round(c.driver.execute_script(
+    first_page_ms = c.driver.execute_script(
         "const m = performance.getEntriesByName('customers-table')[0];"
-        "return m.startTime + m.duration"))
+        "return m.startTime + m.duration")
+    assert 0 < first_page_ms < 60000, first_page_ms
     assert c.heads() == ["First name", "Last name", "Email", "Phone", "Points", "Credit",
                          "Last visit"], c.heads()
     bold = [th.text.strip(" ▲▼\n") for th in c.qa("#customer-table th.sortable")]
@@ -374,7 +375,7 @@ def search_filters_as_you_type(node, c):
     started = time.monotonic()
     n = c.wait(lambda: c.loaded() > n and c.column("Last name") == ["Zola"] and c.loaded(),
                what="the search's rows")
-    FIGURES["console_search_to_rows_ms"] = round((time.monotonic() - started) * 1000)
+    assert time.monotonic() - started < 15
     c.type("#customer-search", "555 0199")  # a phone, in another format
     c.wait(lambda: c.column("Last name") == ["Hopper"], what="search by phone")
     c.type("#customer-search", "cust-00001")
@@ -792,39 +793,50 @@ def percentile(values, p):
 @flow
 def with_many_customers_the_table_and_search_stay_quick(node, c):
     """With CONSOLE_TEST_CUSTOMERS=N (e.g. 1000000), N more customers: the first page's
-    time from the page's start, and search as you type timed per answer (from the request
-    to the rows on screen), as figure: lines. Without it, the same on the few there are."""
+    time from the page's start, and search as you type timed per answer (from the key
+    that made the search to its rows on screen), as figure: lines. Without it, the same on the few there are."""
     count = int(os.environ.get("CONSOLE_TEST_CUSTOMERS", "0"))
     if count:
         started = time.monotonic()
         import_many(node, count)
-        FIGURES["console_bulk_import_s"] = round(time.monotonic() - started)
-    FIGURES["console_customers"] = node.ok("GET", "/v1/customers?status=all&limit=1")["total"]
+        FIGURES["console_bulk_import"] = (round(time.monotonic() - started), "s")
+    FIGURES["console_customers"] = (
+        node.ok("GET", "/v1/customers?status=all&limit=1")["total"], "customers")
     c.sign_in("admin")
     c.table_loads(0)
     c.driver.refresh()
     c.table_loads(0)
-    FIGURES["console_first_page_ms_at_size"] = round(c.driver.execute_script(
-        "const m = performance.getEntriesByName('customers-table')[0];"
-        "return m.startTime + m.duration"))
-    c.driver.execute_script("performance.clearMeasures('customers-table')")
+    # From the navigation's start to the first page's rows on screen, a few
+    # times: the median.
+    firsts = []
+    for _ in range(5):
+        c.driver.refresh()
+        c.table_loads(0)
+        firsts.append(c.driver.execute_script(
+            "const m = performance.getEntriesByName('customers-table')[0];"
+            "return m.startTime + m.duration"))
+    FIGURES["console_first_page"] = (round(percentile(firsts, 50)), "ms")
     search = c.shown("#customer-search")
-    typed = 0
-    for word in ["mu", "nun", "oka", "sven", "tan", "dub", "ros", "kow", "had", "lind",
-                 "zhang", "pet", "gar", "naka", "ada", "grace", "bulk12", "+41 79 001",
-                 "obrien", "emile"]:
-        n = c.loaded()
-        search.send_keys(Keys.CONTROL, "a")
-        search.send_keys(Keys.DELETE)
-        for ch in word:  # as a person types, a key at a time
-            search.send_keys(ch)
-        c.table_loads(n)
-        typed += 1
-    durations = c.driver.execute_script(
-        "return performance.getEntriesByName('customers-table').map((m) => m.duration)")
-    FIGURES["console_search_answers"] = len(durations)
-    FIGURES["console_search_p50_ms"] = round(percentile(durations, 50))
-    FIGURES["console_search_p99_ms"] = round(percentile(durations, 99))
+    words = ["mu", "nun", "oka", "sven", "tan", "dub", "ros", "kow", "had", "lind", "zhang",
+             "pet", "gar", "naka", "ada", "grace", "bulk12", "+41 79 001", "obrien", "emile"]
+    durations = []
+    for _ in range(int(os.environ.get("CONSOLE_TEST_SEARCH_ROUNDS", "5" if count else "1"))):
+        for word in words:
+            c.driver.execute_script("performance.clearMeasures('customers-search')")
+            search.send_keys(Keys.CONTROL, "a")
+            search.send_keys(Keys.DELETE)
+            for ch in word:  # as a person types, a key at a time
+                search.send_keys(ch)
+            # Each answer shown, timed from the key that made its search to its
+            # rows on screen; the last one is the whole word's.
+            shown = c.wait(lambda: c.driver.execute_script(
+                "const m = performance.getEntriesByName('customers-search');"
+                "return m.length && m[m.length - 1].detail === arguments[0]"
+                "  && m.map((x) => x.duration)", word), 15, f"the rows for {word!r}")
+            durations += shown
+    FIGURES["console_search_answers"] = (len(durations), "answers")
+    FIGURES["console_search_p50"] = (round(percentile(durations, 50)), "ms")
+    FIGURES["console_search_p99"] = (round(percentile(durations, 99)), "ms")
     search.send_keys(Keys.CONTROL, "a")
     search.send_keys(Keys.DELETE)
     c.sign_out()
@@ -898,8 +910,8 @@ def main():
             for e in errors:
                 print("    ", e["message"])
             failed.append("browser errors")
-        for k, v in FIGURES.items():
-            print(f"figure: {k}={v}")
+        for name, (value, unit) in FIGURES.items():
+            print(f"figure: {name} {value} {unit}")
     finally:
         if console:
             console.quit()

@@ -174,6 +174,15 @@ TEST(Config, TheChainsTimeZoneAndTheExpirySweep) {
     EXPECT_EQ(bad.error().field(), "chain.time_zone");
     EXPECT_EQ(bad.error().reason(), "unknown_time_zone");
   }
+  EXPECT_EQ(from_env->currency, "EUR") << "the default";
+  auto chf = LoadConfig(std::nullopt, "", {}, {{"chain.currency", "CHF"}});
+  ASSERT_TRUE(chf) << chf.error().ToString();
+  EXPECT_EQ(chf->currency, "CHF");
+  for (const char* code : {"", "chf", "EURO", "E1R", "€"}) {
+    auto wrong = LoadConfig(std::nullopt, "", {}, {{"chain.currency", code}});
+    ASSERT_FALSE(wrong) << code;
+    EXPECT_EQ(wrong.error().reason(), "invalid_currency") << code;
+  }
   auto bad = LoadConfig(std::nullopt, "", {}, {{"loyalty.expiry_sweep_minutes", "0"}});
   ASSERT_FALSE(bad);
   EXPECT_EQ(bad.error().field(), "loyalty.expiry_sweep_minutes");
