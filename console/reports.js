@@ -33,6 +33,7 @@ const PARALLEL = 4;
 const CHAIN = '(chain)';
 const COLORS = ['#1f5fbf', '#2e8540', '#b35c00', '#7a3db8', '#b3261e', '#00798c', '#5b6675', '#8a6d00'];
 const MAX_SERIES = 7;  // the chain and at most six stores on the line chart
+let charts = [];        // the Chart instances on screen, destroyed before the next
 
 export function renderReports(main) {
   const today = new Date().toISOString().slice(0, 10);
@@ -52,7 +53,9 @@ export function renderReports(main) {
     dayFields, periodFields,
     h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary' }, 'Show'), csv));
   main.append(h('h1', {}, 'Reports'), form, out);
-  let charts = [];   // the Chart instances on screen, destroyed before the next
+  // The charts of a screen left earlier (its canvases are gone with it).
+  for (const c of charts) c.destroy();
+  charts = [];
   let shown = 0;     // the latest show(): an older one's answers are dropped
 
   const kind = () => REPORTS.find((x) => x.id === select.value);
