@@ -692,6 +692,20 @@ def reports_chart_liability_over_time_and_activity_by_store(node, c):
          for k, v in r.items()} for r in api["rows"]], c.report_table()
     assert c.q("#liability-series tbody tr") is not None, "the chart's figures as a table"
     c.shoot("reports-liability")
+    # Over a year: at most 31 days are asked for, spread evenly, the last one the period's end.
+    c.driver.execute_script("performance.clearResourceTimings();"
+                            "const f = document.getElementById('report-from');"
+                            "f.value = arguments[0]; f.dispatchEvent(new Event('change'));",
+                            str(today.replace(year=today.year - 1)))
+    c.click(".report-form button[type=submit]")
+    c.wait(lambda: "every" in c.text("#report-chart figcaption") and c.chart_data("liability-chart"),
+           what="the liability over a year")
+    data = c.chart_data("liability-chart")
+    asked = c.driver.execute_script(
+        "return performance.getEntriesByType('resource')"
+        ".filter((e) => e.name.includes('/v1/reports/liability')).length")
+    assert 12 <= len(data["labels"]) <= 31 and asked <= 31, (len(data["labels"]), asked)
+    assert data["datasets"][0]["data"][-1] == chain["credit"], data
     # Activity by store: a group of bars per store, summed over the period.
     Select(c.shown("#report-kind")).select_by_value("activity")
     canvas = c.shown("canvas#activity-chart")
