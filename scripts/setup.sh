@@ -14,7 +14,7 @@ packages=(
   librocksdb-dev librdkafka-dev libsimdjson-dev
   libssl-dev uuid-dev libcli11-dev libutf8proc-dev libtomlplusplus-dev libabsl-dev libsodium-dev tzdata
   libgtest-dev libgmock-dev clang-16 libclang-rt-16-dev
-  kcat jq curl clang-format openssl
+  kcat jq curl clang-format openssl libjs-chart.js
   chromium chromium-driver python3-selenium
 )
 case "${1:-}" in

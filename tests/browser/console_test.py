@@ -11,6 +11,8 @@ SCREENSHOT_FOLDER (docs/screenshots from ctest). Exits 77 (skipped) when
 chromium, chromium-driver or python3-selenium is missing.
 """
 
+import base64
+import datetime
 import json
 import os
 import secrets
@@ -41,7 +43,7 @@ try:
     from selenium.webdriver.chrome.service import Service as DriverService
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
-    from selenium.webdriver.support.ui import WebDriverWait
+    from selenium.webdriver.support.ui import Select, WebDriverWait
 except ImportError:
     webdriver = None
 
@@ -271,6 +273,20 @@ class Console:
 
     def quit(self):
         self.driver.quit()
+
+    # The Reports screen.
+    def report_table(self):
+        """The rows of the report's table, as {column heading: shown text}."""
+        heads = [th.text for th in self.qa("#report-table thead th")]
+        return [dict(zip(heads, [td.text for td in tr.find_elements(By.CSS_SELECTOR, "td")]))
+                for tr in self.qa("#report-table tbody tr")]
+
+    def chart_data(self, canvas_id):
+        """The labels and datasets Chart.js draws on a canvas (None before it is drawn)."""
+        return self.driver.execute_script(
+            "const c = window.Chart && Chart.getChart(arguments[0]);"
+            "return c ? {labels: c.data.labels, datasets: c.data.datasets.map("
+            "(d) => ({label: d.label, data: d.data}))} : null;", canvas_id)
 
 
 FLOWS = []
@@ -640,7 +656,7 @@ def a_file_is_imported_after_its_analysis(node, c):
 
 @flow
 def the_other_screens_show(node, c):
-    for path, ready in [("data", "#export-link"), ("reports", "#report-chart rect"),
+    for path, ready in [("data", "#export-link"), ("reports", "#report-chart canvas"),
                         ("settings", "#module-customers"), ("sync", "#sync-origins tbody tr")]:
         c.click(f"nav a[href='#/{path}']")
         c.shown(ready)
@@ -649,6 +665,154 @@ def the_other_screens_show(node, c):
     c.click("nav a[href='#/customers']")
     c.table_loads(0)
 
+
+
+def money(cents):
+    """Minor units as the console shows them in en-US: 123450 -> "1,234.50"."""
+    sign = "-" if cents < 0 else ""
+    return f"{sign}{abs(cents) // 100:,}.{abs(cents) % 100:02d}"
+
+@flow
+def reports_chart_liability_over_time_and_activity_by_store(node, c):
+    today = datetime.datetime.now(datetime.timezone.utc).date()
+    c.click("nav a[href='#/reports']")
+    # Credit liability: the table at the period's end, the chart over the period.
+    canvas = c.shown("canvas#liability-chart")
+    assert canvas.get_attribute("role") == "img"
+    c.wait(lambda: c.chart_data("liability-chart"), what="the liability chart drawn")
+    api = node.ok("GET", f"/v1/reports/liability?date={today}")
+    chain = next(r for r in api["rows"] if r["store"] == "(chain)")
+    label = canvas.get_attribute("aria-label")
+    assert label.startswith("Credit liability, chain-wide") and money(chain["credit"]) in label, label
+    data = c.chart_data("liability-chart")
+    assert data["datasets"][0]["label"] == "Chain", data
+    assert data["datasets"][0]["data"][-1] == chain["credit"], data
+    assert len(data["labels"]) == today.day, data["labels"]  # the first of the month to today
+    assert c.report_table() == [
+        {k.replace("_", " "): money(v) if k == "credit" else (f"{v:,}" if isinstance(v, int) else v)
+         for k, v in r.items()} for r in api["rows"]], c.report_table()
+    assert c.q("#liability-series tbody tr") is not None, "the chart's figures as a table"
+    c.shoot("reports-liability")
+    # Over a year: at most 31 days are asked for, spread evenly, the last one the period's end.
+    c.driver.execute_script("performance.clearResourceTimings();"
+                            "const f = document.getElementById('report-from');"
+                            "f.value = arguments[0]; f.dispatchEvent(new Event('change'));",
+                            str(today.replace(year=today.year - 1)))
+    c.click(".report-form button[type=submit]")
+    c.wait(lambda: "every" in c.text("#report-chart figcaption") and c.chart_data("liability-chart"),
+           what="the liability over a year")
+    data = c.chart_data("liability-chart")
+    asked = c.driver.execute_script(
+        "return performance.getEntriesByType('resource')"
+        ".filter((e) => e.name.includes('/v1/reports/liability')).length")
+    assert 12 <= len(data["labels"]) <= 31 and asked <= 31, (len(data["labels"]), asked)
+    assert data["datasets"][0]["data"][-1] == chain["credit"], data
+    # Activity by store: a group of bars per store, summed over the period.
+    Select(c.shown("#report-kind")).select_by_value("activity")
+    canvas = c.shown("canvas#activity-chart")
+    c.wait(lambda: c.chart_data("activity-chart"), what="the activity chart drawn")
+    api = node.ok("GET", f"/v1/reports/activity?from={today.replace(day=1)}&to={today}")
+    hq = [r for r in api["rows"] if r["store"] == "hq"]
+    data = c.chart_data("activity-chart")
+    assert data["labels"] == ["hq"], data
+    series = {d["label"]: d["data"] for d in data["datasets"]}
+    assert series["Purchases"] == [sum(r["purchase_amount"] for r in hq)], series
+    assert series["Credit topped up"] == [sum(r["credit_topped_up"] for r in hq)], series
+    label = canvas.get_attribute("aria-label")
+    assert label.startswith("Activity by store") and "credit topped up " + money(series["Credit topped up"][0]) in label, label
+    table = c.report_table()
+    assert len(table) == len(api["rows"])
+    for shown, row in zip(table, api["rows"]):
+        assert shown["store"] == row["store"] and shown["date"] == row["date"], (shown, row)
+        assert shown["purchase amount"] == money(row["purchase_amount"]), (shown, row)
+        assert shown["credit topped up"] == money(row["credit_topped_up"]), (shown, row)
+        assert shown["purchases"] == f"{row['purchases']:,}", (shown, row)
+    c.shoot("reports-activity")
+
+
+@flow
+def reports_show_only_what_the_principal_may_see(node, c):
+    # Without customers.manage_credit or manage_loyalty the API leaves out credit
+    # and points figures; the charts say so.
+    PASSWORDS["reporter"] = "reports only password"
+    node.add_principal("reporter", ["customers.view", "reports.view"])
+    c.sign_out()
+    c.sign_in("reporter")
+    c.table_loads(0)
+    assert [a.text for a in c.qa("nav a")] == ["Customers", "Data", "Reports"]
+    c.click("nav a[href='#/reports']")
+    c.wait(lambda: c.q("#report-table") and c.q(".chart-note"), what="the report without figures")
+    assert "no credit or points figures" in c.text(".chart-note")
+    assert c.q("#liability-chart") is None
+    heads = [th.text for th in c.qa("#report-table thead th")]
+    assert "credit" not in heads and "points" not in heads, heads
+    c.sign_out()
+    c.sign_in("admin")
+    c.table_loads(0)
+
+
+@flow
+def settings_change_the_loyalty_program_and_show_refusals(node, c):
+    before = node.ok("GET", "/v1/settings")["loyalty_program"]
+    c.click("nav a[href='#/settings']")
+    c.shown("#program-form")
+    assert not c.q("#program-expiry_months").is_displayed(), "months only for an expiring policy"
+    # A refusal shows next to its field, and changes nothing.
+    Select(c.q("#program-expiry")).select_by_value("after_inactivity")
+    c.type("#program-expiry_months", "200")
+    c.click("#program-form button[type=submit]")
+    c.wait(lambda: "between 1 and 120" in c.text("#program-expiry_months-error"), what="the months refused")
+    assert c.q("#program-expiry_months").get_attribute("aria-invalid") == "true"
+    assert node.ok("GET", "/v1/settings")["loyalty_program"] == before
+    c.shoot("settings-program-refused")
+    # Saved: 2 points per 1.00, expiring at the end of the 12th month after earning.
+    c.type("#program-points", "2")
+    c.type("#program-per_amount", "100")
+    Select(c.q("#program-expiry")).select_by_value("months_after_earning")
+    c.type("#program-expiry_months", "12")
+    c.click("#program-form button[type=submit]")
+    want = {"points": 2, "per_amount": 100, "rounding": before["rounding"],
+            "expiry": "months_after_earning", "expiry_months": 12}
+    c.wait(lambda: node.ok("GET", "/v1/settings")["loyalty_program"] == want, what="the program saved")
+    c.wait(lambda: "Loyalty program saved" in c.text("#toast"), what="the toast")
+    assert c.q("#program-expiry_months").get_attribute("value") == "12"
+    assert c.q("#program-expiry_months").get_attribute("aria-invalid") is None
+    # A module others depend on is not switched off: the API's reason is shown.
+    assert "Needed by Loyalty points (on), Customer credit (on)" in c.text("#module-customers-deps")
+    c.click("label[for=module-customers]")
+    c.wait(lambda: "disable it first" in c.text("#module-customers-error"), what="the refusal")
+    assert c.q("#module-customers-error").get_attribute("data-reason") == "module_has_dependents"
+    assert c.q("#module-customers").is_selected(), "the switch stays on"
+    assert node.ok("GET", "/v1/settings")["modules"]["customers"] is True
+    c.shoot("settings-module-refused")
+    node.ok("PUT", "/v1/settings/loyalty-program", before)
+
+
+@flow
+def sync_shows_each_stores_lag_and_gaps(node, c):
+    c.click("nav a[href='#/sync']")
+    c.shown("#sync-origins tbody tr[data-node=hq]")
+    assert c.text("#sync-empty h2") == "No stores yet"
+    assert c.text("#sync-state") == "In sync"
+    c.shoot("sync-no-stores")
+    # A store enrolled that reported events 1..7 of its own, none of them here yet.
+    key = base64.b64encode(secrets.token_bytes(32)).decode()
+    node.ok("POST", "/v1/nodes", {"node": "s1", "public_key": key})
+    node.ok("POST", "/v1/sync/holdings",
+            {"node": "s1", "origins": [{"origin": "s1", "through": 7, "highest": 7}]})
+    c.click("#sync-refresh")
+    row = c.shown("#sync-origins tbody tr[data-node=s1]")
+    cells = [td.text for td in row.find_elements(By.CSS_SELECTOR, "td")]
+    heads = [th.text for th in c.qa("#sync-origins thead th")][1:]
+    got = dict(zip(heads, cells))
+    assert got["Highest the node reported"] == "7" and got["Lag: events not here yet"] == "7", got
+    assert got["Signing keys"] == "1 active, 0 revoked", got
+    assert c.q("#sync-empty") is None
+    status = node.ok("GET", "/v1/sync/status")
+    assert [r["own"]["highest"] for r in status["peer_reports"] if r["node"] == "s1"] == [7]
+    c.shoot("sync")
+    c.click("nav a[href='#/customers']")
+    c.table_loads(0)
 
 @flow
 def a_module_switched_off_hides_its_column(node, c):
