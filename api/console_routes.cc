@@ -1,14 +1,14 @@
 // GET / and GET /console/{file}: the console's static files (api/console_files.h).
 // They hold no data, so they need no token; what the console shows comes from
 // the JSON routes, which check the signed-in principal's permissions.
-#include "api/console_files.h"
-#include "api/problem.h"
-#include "api/service_internal.h"
-
 #include <cstdlib>
 #include <fstream>
 #include <optional>
 #include <sstream>
+
+#include "api/console_files.h"
+#include "api/problem.h"
+#include "api/service_internal.h"
 
 namespace clientele::api {
 

@@ -6,6 +6,7 @@ import { api } from './api.js';
 import { confirmDialog, h, icon, openDialog, toast } from './dom.js';
 import { formatDateTime, formatInteger, formatMoney } from './format.js';
 import { can, canAny } from './session.js';
+import { eraseButton } from './erase_dialog.js';
 
 const FIELDS = [
   { key: 'first_name', label: 'First name', required: true, autocomplete: 'given-name' },
@@ -89,6 +90,7 @@ export async function openCustomerDialog(id, vis, hooks) {
       ...item('Last visit', customer.last_visit ? formatDateTime(customer.last_visit) : 'Never'),
     );
     status.textContent = customer.active ? '' : 'This customer is deactivated: hidden from the registers’ search.';
+    if (customer.erased) status.textContent = 'This customer’s personal data was erased: the code, balances and history amounts stay.';
   }
 
   function clearErrors() {
@@ -235,6 +237,14 @@ export async function openCustomerDialog(id, vis, hooks) {
         ? h('button', { type: 'button', id: 'customer-deactivate', onclick: () => setActive(false) }, 'Deactivate')
         : h('button', { type: 'button', id: 'customer-reactivate', onclick: () => setActive(true) }, 'Reactivate'));
     }
+    // Erasure (erase_dialog.js): customers.erase only; the table then shows the customer erased.
+    const erase = eraseButton(customer, {
+      onErased: (erased) => {
+        hooks.onChange?.(erased);
+        close();
+      },
+    });
+    if (erase) buttons.push(erase);
     buttons.push(h('span', { class: 'spacer' }));
     buttons.push(h('button', { type: 'button', onclick: close }, readOnly ? 'Close' : 'Cancel'));
     if (!readOnly) buttons.push(h('button', { type: 'submit', class: 'primary', id: 'customer-save' }, 'Save'));
