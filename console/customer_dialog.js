@@ -7,6 +7,7 @@ import { confirmDialog, h, icon, openDialog, toast } from './dom.js';
 import { formatDateTime, formatInteger, formatMoney } from './format.js';
 import { can, canAny } from './session.js';
 import { eraseButton } from './erase_dialog.js';
+import { privacySection } from './privacy.js';
 
 const FIELDS = [
   { key: 'first_name', label: 'First name', required: true, autocomplete: 'given-name' },
@@ -63,6 +64,16 @@ export async function openCustomerDialog(id, vis, hooks) {
     h('p', { class: 'muted required-note' }, h('span', { class: 'required', 'aria-hidden': 'true' }, '*'), ' Required'),
     h('div', { class: 'fields' }, fieldRows), formError, actions);
   body.append(form);
+  // Consent and the personal-data document (privacy.js), for a customer being edited.
+  const privacy = privacySection(customer, {
+    etag: () => etag,
+    onChange: (changed, tag) => {
+      customer = changed;
+      etag = tag || etag;
+      hooks.onChange?.(customer);
+    },
+  });
+  if (privacy) form.insertBefore(privacy, formError);
 
   function fill() {
     for (const f of FIELDS) inputs[f.key].value = customer?.[f.key] ?? '';

@@ -683,6 +683,37 @@ def erasure_with_credit_is_refused_then_written_off(node, c):
 
 
 @flow
+def consent_is_recorded_and_the_personal_data_downloads(node, c):
+    grace = SEEDED["Hopper"]["id"]
+    c.row("Hopper").click()
+    c.click("dialog[open] #customer-privacy summary")
+    assert c.text("#consent-email-state") == "Never asked"
+    assert not c.q("#consent-email").is_selected()
+    c.click("label[for=consent-email]")
+    c.wait(lambda: "Agreed at HQ" in c.text("#consent-email-state"), what="the consent shown")
+    consent = node.customer(grace)["consent"]
+    assert consent["email"]["state"] == "granted" and consent["email"]["source"] == "hq", consent
+    assert consent["sms"]["state"] == "never_asked", consent
+    c.shoot("customer-consent")
+    # The dialog's version moved with the consent: a save right after is not a conflict.
+    c.type("#customer-notes", "prefers email")
+    c.click("#customer-save")
+    c.gone("dialog[open]")
+    assert node.customer(grace)["notes"] == "prefers email"
+    c.row("Hopper").click()
+    c.click("dialog[open] #customer-privacy summary")
+    href = c.shown("#customer-personal-data").get_attribute("href")
+    got = c.driver.execute_async_script("""
+      const done = arguments[arguments.length - 1];
+      fetch(arguments[0]).then(async (r) => done([r.status, r.headers.get('Content-Disposition'), await r.text()]));
+    """, href)
+    assert got[0] == 200 and "personal-data-" in got[1], got[:2]
+    doc = json.loads(got[2])
+    assert "grace@example.com" in got[2] and "prefers email" in got[2], doc
+    c.escape()
+
+
+@flow
 def a_customer_is_added_by_keyboard_alone(node, c):
     c.open("/#/customers")
     c.driver.refresh()
@@ -866,6 +897,9 @@ def the_cashier_sees_neither_duplicates_nor_erasure(node, c):
     c.row("Zola").click()
     c.shown("dialog[open] #customer-first_name")
     assert c.q("#customer-erase") is None, "erasing needs customers.erase"
+    c.click("dialog[open] #customer-privacy summary")
+    assert c.shown("#consent-email").is_enabled(), "consent needs customers.edit only"
+    assert c.q("#customer-personal-data") is None, "the document needs customers.export_personal"
     c.escape()
     # The page edited to erase anyway, with the session's own CSRF token: refused.
     zola = SEEDED["Zola"]["id"]
