@@ -83,7 +83,10 @@ export function renderDuplicates(main) {
             dataset: { action: 'merge' },
             'aria-label': `Merge ${fullName(a)} (${a.code}) and ${fullName(b)} (${b.code})`,
             'aria-haspopup': 'dialog',
-            onclick: () => openMergeDialog(pair, { onMerged: () => load() }),
+            // The button pressed is gone with its pair: the focus goes to the next one.
+            onclick: () => openMergeDialog(pair, {
+              onMerged: () => load().then(() => (tbody.querySelector('button') || refresh).focus()),
+            }),
           }, 'Merge…'))
           : null);
     }));

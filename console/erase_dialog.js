@@ -88,6 +88,10 @@ export function openEraseDialog(customer, hooks = {}) {
     writeOff.focus();
   }
 
+  reason.addEventListener('input', () => {
+    reasonError.textContent = '';
+    reason.removeAttribute('aria-invalid');
+  });
   reason.addEventListener('keydown', (e) => {
     if (e.key === 'Enter') {
       e.preventDefault();

@@ -627,6 +627,10 @@ def duplicates_are_merged_after_a_side_by_side_confirmation(node, c):
     c.gone("dialog[open]")
     c.wait(lambda: pair_row(older["code"], newer["code"]) is None,
            what="the list refreshed")
+    # The survivor took the phone: it now pairs with the third record, whose Merge has the focus.
+    c.wait(lambda: pair_row(older["code"], twin["code"]), what="the survivor's new pair")
+    c.wait(lambda: c.driver.switch_to.active_element.get_attribute("data-action") == "merge",
+           what="the focus on the next pair")
     # The API holds the merge: the duplicate resolves to the survivor, which took its
     # credit, its address and (picked) its email, and lists its code as an alias.
     survivor = node.customer(older["id"])
