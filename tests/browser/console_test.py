@@ -639,6 +639,17 @@ def duplicates_are_merged_after_a_side_by_side_confirmation(node, c):
     assert newer["code"] in survivor.get("aliases", []), survivor
     assert survivor["credit"] == 2500 and survivor["address"] == "Houston, TX", survivor
     assert survivor["email"] == "MAE.J@example.com", survivor
+    # Merged meanwhile by someone else: the dialog shows the API's refusal, nothing changes.
+    c.driver.switch_to.active_element.click()  # the older record with the third one
+    c.shown("dialog[open] #merge-compare")
+    assert c.text("#merge-confirm") == f"Merge {twin['code']} into {older['code']}"
+    node.ok("POST", f"/v1/customers/{older['id']}/merge", {"duplicate": twin["id"]})
+    c.click("#merge-confirm")
+    c.wait(lambda: "already_merged" in c.text("#merge-error"), what="the refusal")
+    c.escape()
+    c.click("#duplicates-refresh")
+    c.wait(lambda: pair_row(older["code"], twin["code"]) is None, what="the pair gone")
+    assert node.customer(twin["id"])["id"] == older["id"]
     c.click("nav a[href='#/customers']")
     c.table_loads(0)
 
