@@ -15,6 +15,7 @@ import { renderSync } from './sync.js';
 
 const SCREENS = [
   { path: 'customers', title: 'Customers', allowed: () => canAny('customers.view'), render: renderCustomers },
+  { path: 'duplicates', title: 'Duplicates', allowed: () => canAny('customers.view') && canAny('customers.manage'), render: (main) => import('./duplicates.js').then((m) => m.renderDuplicates(main)) },
   { path: 'data', title: 'Data', allowed: () => canAny('customers.view', 'customers.manage'), render: renderData },
   { path: 'reports', title: 'Reports', allowed: () => canAny('reports.view'), render: renderReports },
   { path: 'settings', title: 'Settings', allowed: () => canAny('settings.manage'), render: renderSettings },

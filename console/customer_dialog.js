@@ -6,6 +6,8 @@ import { api } from './api.js';
 import { confirmDialog, h, icon, openDialog, toast } from './dom.js';
 import { formatDateTime, formatInteger, formatMoney } from './format.js';
 import { can, canAny } from './session.js';
+import { eraseButton } from './erase_dialog.js';
+import { privacySection } from './privacy.js';
 
 const FIELDS = [
   { key: 'first_name', label: 'First name', required: true, autocomplete: 'given-name' },
@@ -62,6 +64,16 @@ export async function openCustomerDialog(id, vis, hooks) {
     h('p', { class: 'muted required-note' }, h('span', { class: 'required', 'aria-hidden': 'true' }, '*'), ' Required'),
     h('div', { class: 'fields' }, fieldRows), formError, actions);
   body.append(form);
+  // Consent and the personal-data document (privacy.js), for a customer being edited.
+  const privacy = privacySection(customer, {
+    etag: () => etag,
+    onChange: (changed, tag) => {
+      customer = changed;
+      etag = tag || etag;
+      hooks.onChange?.(customer);
+    },
+  });
+  if (privacy) form.insertBefore(privacy, formError);
 
   function fill() {
     for (const f of FIELDS) inputs[f.key].value = customer?.[f.key] ?? '';
@@ -89,6 +101,7 @@ export async function openCustomerDialog(id, vis, hooks) {
       ...item('Last visit', customer.last_visit ? formatDateTime(customer.last_visit) : 'Never'),
     );
     status.textContent = customer.active ? '' : 'This customer is deactivated: hidden from the registers’ search.';
+    if (customer.erased) status.textContent = 'This customer’s personal data was erased: the code, balances and history amounts stay.';
   }
 
   function clearErrors() {
@@ -235,6 +248,14 @@ export async function openCustomerDialog(id, vis, hooks) {
         ? h('button', { type: 'button', id: 'customer-deactivate', onclick: () => setActive(false) }, 'Deactivate')
         : h('button', { type: 'button', id: 'customer-reactivate', onclick: () => setActive(true) }, 'Reactivate'));
     }
+    // Erasure (erase_dialog.js): customers.erase only; the table then shows the customer erased.
+    const erase = eraseButton(customer, {
+      onErased: (erased) => {
+        hooks.onChange?.(erased);
+        close();
+      },
+    });
+    if (erase) buttons.push(erase);
     buttons.push(h('span', { class: 'spacer' }));
     buttons.push(h('button', { type: 'button', onclick: close }, readOnly ? 'Close' : 'Cancel'));
     if (!readOnly) buttons.push(h('button', { type: 'submit', class: 'primary', id: 'customer-save' }, 'Save'));

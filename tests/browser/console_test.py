@@ -319,7 +319,7 @@ def admin_signs_in_and_sees_every_screen(node, c):
     c.sign_in("admin")
     c.table_loads(0)
     nav = [a.text for a in c.qa("nav a")]
-    assert nav == ["Customers", "Data", "Reports", "Settings", "Sync"], nav
+    assert nav == ["Customers", "Duplicates", "Data", "Reports", "Settings", "Sync"], nav
     assert c.q("nav a[aria-current=page]").text == "Customers"
     assert "admin" in c.text(".principal")
     # The session cookie is not readable by scripts.
@@ -592,6 +592,157 @@ def delete_asks_and_advises_deactivation_when_refused(node, c):
            what="reactivation")
     c.escape()
     c.gone("dialog[open]")
+
+
+@flow
+def duplicates_are_merged_after_a_side_by_side_confirmation(node, c):
+    older = node.ok("POST", "/v1/customers", {"first_name": "Mae", "last_name": "Jemison",
+                                              "email": "mae@example.com"})
+    newer = node.ok("POST", "/v1/customers", {"first_name": "Mae", "last_name": "Jemison",
+                                              "email": "MAE.J@example.com",
+                                              "phone": "+1 713 555 0100",
+                                              "address": "Houston, TX"})
+    twin = node.ok("POST", "/v1/customers", {"first_name": "Mae C.", "last_name": "Jemison",
+                                             "phone": "+1 (713) 555-0100"})
+    node.ok("PATCH", f"/v1/customers/{older['id']}", {"email": "mae.j@example.com"})
+    node.ok("POST", f"/v1/customers/{newer['id']}/credit/top-up",
+            {"amount": 2500, "payment_ref": "pay-dup"})
+
+    def pair_row(a, b):  # the API orders a pair by id
+        return (c.q(f"#duplicates-table tr[data-codes='{a} {b}']") or
+                c.q(f"#duplicates-table tr[data-codes='{b} {a}']"))
+    c.click("nav a[href='#/duplicates']")
+    c.wait(lambda: c.driver.execute_script("return document.querySelector('main').dataset.duplicates"),
+           what="the duplicates")
+    assert c.q("nav a[aria-current=page]").text == "Duplicates"
+    row = c.wait(lambda: pair_row(older["code"], newer["code"]), what="the pair")
+    assert "Same email" in row.text and "Same name" in row.text, row.text
+    assert "Same phone" in pair_row(newer["code"], twin["code"]).text
+    c.shoot("duplicates")
+    row.find_element(By.CSS_SELECTOR, "button[data-action=merge]").click()
+    c.shown("dialog[open] #merge-compare")
+    # Both side by side; the older record stays by default, the other's credit moves.
+    compare = c.text("#merge-compare")
+    assert "Houston, TX" in compare and older["code"] in compare and newer["code"] in compare
+    assert c.text("#merge-confirm") == f"Merge {newer['code']} into {older['code']}"
+    assert "cannot be undone" in c.text("#merge-warning")
+    assert "hands over 25.00 of credit" in c.text("#merge-summary"), c.text("#merge-summary")
+    assert c.text("#merge-after-credit") == "25.00"
+    # The clerk picks the survivor, and back; then the duplicate's phone... and email.
+    c.click(f"label[for=merge-survivor-{newer['code']}]")
+    c.wait(lambda: c.text("#merge-confirm") == f"Merge {older['code']} into {newer['code']}",
+           what="the other survivor")
+    c.click(f"label[for=merge-survivor-{older['code']}]")
+    c.wait(lambda: c.text("#merge-confirm") == f"Merge {newer['code']} into {older['code']}",
+           what="the first survivor again")
+    from selenium.webdriver.support.ui import Select
+    Select(c.shown("#merge-field-email")).select_by_value("duplicate")
+    assert "email" in c.text("#merge-summary")
+    c.shoot("merge")
+    assert node.customer(newer["id"])["id"] == newer["id"], "nothing merged before the confirmation"
+    c.click("#merge-confirm")
+    c.gone("dialog[open]")
+    c.wait(lambda: pair_row(older["code"], newer["code"]) is None,
+           what="the list refreshed")
+    # The survivor took the phone: it now pairs with the third record, whose Merge has the focus.
+    c.wait(lambda: pair_row(older["code"], twin["code"]), what="the survivor's new pair")
+    c.wait(lambda: c.driver.switch_to.active_element.get_attribute("data-action") == "merge",
+           what="the focus on the next pair")
+    # The API holds the merge: the duplicate resolves to the survivor, which took its
+    # credit, its address and (picked) its email, and lists its code as an alias.
+    survivor = node.customer(older["id"])
+    assert node.customer(newer["id"])["id"] == older["id"]
+    assert node.customer(newer["code"])["id"] == older["id"]
+    assert newer["code"] in survivor.get("aliases", []), survivor
+    assert survivor["credit"] == 2500 and survivor["address"] == "Houston, TX", survivor
+    assert survivor["email"] == "MAE.J@example.com", survivor
+    # Merged meanwhile by someone else: the dialog shows the API's refusal, nothing changes.
+    c.driver.switch_to.active_element.click()  # the older record with the third one
+    c.shown("dialog[open] #merge-compare")
+    assert c.text("#merge-confirm") == f"Merge {twin['code']} into {older['code']}"
+    node.ok("POST", f"/v1/customers/{older['id']}/merge", {"duplicate": twin["id"]})
+    c.click("#merge-confirm")
+    c.wait(lambda: "already_merged" in c.text("#merge-error"), what="the refusal")
+    c.escape()
+    c.click("#duplicates-refresh")
+    c.wait(lambda: pair_row(older["code"], twin["code"]) is None, what="the pair gone")
+    assert node.customer(twin["id"])["id"] == older["id"]
+    c.click("nav a[href='#/customers']")
+    c.table_loads(0)
+
+
+@flow
+def erasure_with_credit_is_refused_then_written_off(node, c):
+    cust = node.ok("POST", "/v1/customers", {"first_name": "Rosalind", "last_name": "Franklin",
+                                             "email": "rosalind@example.com"})
+    node.ok("POST", f"/v1/customers/{cust['id']}/credit/top-up",
+            {"amount": 4200, "payment_ref": "pay-erase"})
+    c.driver.refresh()
+    c.table_loads(0)
+    c.row("Franklin").click()
+    c.click("#customer-erase")
+    c.shown("dialog[open] #erase-reason")
+    assert c.driver.switch_to.active_element.get_attribute("id") == "erase-reason"
+    assert "cannot be undone" in c.text("dialog[open] .warning")
+    c.click("#erase-confirm")  # no reason: asked for one, nothing sent
+    c.wait(lambda: "Say why" in c.text("#erase-reason-error"), what="the reason asked for")
+    c.type("#erase-reason", "customer request (GDPR art. 17)")
+    c.shoot("erase")
+    c.click("#erase-confirm")
+    c.shown("#erase-write-off")
+    assert "credit_held" in c.text("#erase-credit") and "42.00" in c.text("#erase-credit")
+    assert c.text("#erase-write-off") == "Write off 42.00 and erase"
+    held = node.customer(cust["id"])
+    assert held["last_name"] == "Franklin" and held["credit"] == 4200 and not held.get("erased")
+    c.shoot("erase-credit-held")
+    n = c.loaded()
+    c.click("#erase-write-off")
+    c.gone("dialog[open]")
+    c.table_loads(n)
+    erased = node.customer(cust["id"])
+    assert erased["erased"] is True and erased["credit"] == 0, erased
+    assert erased["first_name"] is None and erased["last_name"] is None and erased["email"] is None
+    history = node.ok("GET", f"/v1/customers/{cust['id']}/history")["entries"]
+    assert any(e.get("credit_change") == -4200 for e in history), history
+    # The table shows the customer by code, without a name.
+    row = c.shown(f"#customer-table tr[data-code='{cust['code']}']")
+    assert "Franklin" not in row.text and "Rosalind" not in row.text, row.text
+    c.shoot("customers-erased")
+    row.click()
+    c.wait(lambda: "erased" in c.text("dialog[open] .customer-status"), what="the erased status")
+    assert c.q("#customer-erase") is None, "erased once"
+    c.escape()
+
+
+@flow
+def consent_is_recorded_and_the_personal_data_downloads(node, c):
+    grace = SEEDED["Hopper"]["id"]
+    c.row("Hopper").click()
+    c.click("dialog[open] #customer-privacy summary")
+    assert c.text("#consent-email-state") == "Never asked"
+    assert not c.q("#consent-email").is_selected()
+    c.click("label[for=consent-email]")
+    c.wait(lambda: "Agreed at HQ" in c.text("#consent-email-state"), what="the consent shown")
+    consent = node.customer(grace)["consent"]
+    assert consent["email"]["state"] == "granted" and consent["email"]["source"] == "hq", consent
+    assert consent["sms"]["state"] == "never_asked", consent
+    c.shoot("customer-consent")
+    # The dialog's version moved with the consent: a save right after is not a conflict.
+    c.type("#customer-notes", "prefers email")
+    c.click("#customer-save")
+    c.gone("dialog[open]")
+    assert node.customer(grace)["notes"] == "prefers email"
+    c.row("Hopper").click()
+    c.click("dialog[open] #customer-privacy summary")
+    href = c.shown("#customer-personal-data").get_attribute("href")
+    got = c.driver.execute_async_script("""
+      const done = arguments[arguments.length - 1];
+      fetch(arguments[0]).then(async (r) => done([r.status, r.headers.get('Content-Disposition'), await r.text()]));
+    """, href)
+    assert got[0] == 200 and "personal-data-" in got[1], got[:2]
+    doc = json.loads(got[2])
+    assert "grace@example.com" in got[2] and "prefers email" in got[2], doc
+    c.escape()
 
 
 @flow
@@ -910,6 +1061,38 @@ def the_cashier_adds_but_sees_no_points_or_credit(node, c):
     assert c.q("#customer-delete") is None, "delete needs customers.manage"
     assert "Credit" not in c.text(".customer-info")
     c.escape()
+    c.sign_out()
+
+
+@flow
+def the_cashier_sees_neither_duplicates_nor_erasure(node, c):
+    c.sign_in("cashier")
+    c.table_loads(0)
+    nav = [a.text for a in c.qa("nav a")]
+    assert nav == ["Customers", "Data"], nav
+    c.open("/#/duplicates")  # typed into the address bar: the screen is not there
+    c.wait(lambda: c.driver.current_url.endswith("#/customers"), what="the customers screen")
+    assert c.q("#duplicates-table") is None
+    c.table_loads(0)
+    c.row("Zola").click()
+    c.shown("dialog[open] #customer-first_name")
+    assert c.q("#customer-erase") is None, "erasing needs customers.erase"
+    c.click("dialog[open] #customer-privacy summary")
+    assert c.shown("#consent-email").is_enabled(), "consent needs customers.edit only"
+    assert c.q("#customer-personal-data") is None, "the document needs customers.export_personal"
+    c.escape()
+    # The page edited to erase anyway, with the session's own CSRF token: refused.
+    zola = SEEDED["Zola"]["id"]
+    got = c.driver.execute_async_script("""
+      const done = arguments[arguments.length - 1];
+      import('/console/api.js').then((m) => fetch(`/v1/customers/${arguments[0]}/erase`, {
+        method: 'POST', credentials: 'same-origin',
+        headers: {'Content-Type': 'application/json', 'X-CSRF-Token': m.currentCsrfToken()},
+        body: JSON.stringify({reason: 'edited page', write_off_credit: true})})
+      ).then(async (r) => done([r.status, await r.text()]));
+    """, zola)
+    assert got[0] == 403 and "permission_denied" in got[1], got
+    assert node.customer(zola)["last_name"] == "Zola" and not node.customer(zola).get("erased")
     c.sign_out()
 
 
