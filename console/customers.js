@@ -140,7 +140,8 @@ export function renderCustomers(main) {
     tbody.replaceChildren(...state.rows.map((row) => {
       const tds = cols.map((c) => {
         const td = h('td', { class: c.numeric ? 'num' : '', 'data-label': c.label }, cell(c, row));
-        if (c.key === 'last_name' && !row.active) td.append(' ', h('span', { class: 'tag' }, 'Inactive'));
+        if (c.key === 'last_name' && row.erased) td.append(h('span', { class: 'tag' }, 'Erased'), ' ', row.code);
+        else if (c.key === 'last_name' && !row.active) td.append(' ', h('span', { class: 'tag' }, 'Inactive'));
         return td;
       });
       const buttons = [];

@@ -348,7 +348,7 @@ def the_table_shows_customers_by_last_name(node, c):
     assert c.q("th[aria-sort=ascending]").text.strip(" ▲▼\n") == "Last name"
     # Numbers and dates in the browser's locale (en-US here).
     row = c.row("Lovelace")
-    assert "1,234.50" in row.text, row.text
+    assert money(123450) in row.text, row.text  # in the chain's currency
     assert "Nov" in row.text, row.text
     # On a tablet (768 px wide) every column and the row buttons fit: nothing to scroll.
     c.resize(768, 1024)
@@ -501,7 +501,7 @@ def credit_is_topped_up_and_deducted(node, c):
     c.type("#credit-payment-ref", "PAY-7788")
     c.shoot("credit")
     c.click("#credit-top-up")
-    c.wait(lambda: c.text("#credit-balance") == "25.00", what="the new balance")
+    c.wait(lambda: c.text("#credit-balance") == money(2500), what="the new balance")
     assert node.customer(ref)["credit"] == before + 2500
     # The keyboard: more than the balance keeps Deduct disabled.
     c.type("#credit-amount", "25.01")
@@ -509,7 +509,7 @@ def credit_is_topped_up_and_deducted(node, c):
     c.type("#credit-amount", "10.5")
     c.wait(lambda: c.q("#credit-deduct").is_enabled(), what="deduct enabled")
     c.click("#credit-deduct")
-    c.wait(lambda: c.text("#credit-balance") == "14.50", what="the balance after deduct")
+    c.wait(lambda: c.text("#credit-balance") == money(1450), what="the balance after deduct")
     assert node.customer(ref)["credit"] == before + 2500 - 1050
     history = node.ok("GET", f"/v1/customers/{ref}/history")["entries"]
     assert [e["credit_change"] for e in history[:2]] == [-1050, 2500], history
@@ -518,7 +518,7 @@ def credit_is_topped_up_and_deducted(node, c):
     c.wait(lambda: len(c.qa("#history-table tbody tr")) >= 2, what="the history")
     c.shoot("history")
     rows = c.qa("#history-table tbody tr")
-    assert "−10.50" in rows[0].text and "+25.00" in rows[1].text, rows[0].text
+    assert "−€10.50" in rows[0].text and "+€25.00" in rows[1].text, rows[0].text
     c.escape()
     c.escape()
     c.gone("dialog[open]")
@@ -531,7 +531,7 @@ def the_clock_icon_shows_points_and_credit_history(node, c):
     heads = [th.text for th in c.qa("#history-table thead th")]
     assert heads[:4] == ["Time", "Points", "Credit", "Note or reference"], heads
     text = c.text("#history-table tbody")
-    assert "+12" in text and "+1,234.50" in text, text
+    assert "+12" in text and "+€1,234.50" in text, text
     c.escape()
     c.gone("dialog[open]")
 
@@ -626,8 +626,8 @@ def duplicates_are_merged_after_a_side_by_side_confirmation(node, c):
     assert "Houston, TX" in compare and older["code"] in compare and newer["code"] in compare
     assert c.text("#merge-confirm") == f"Merge {newer['code']} into {older['code']}"
     assert "cannot be undone" in c.text("#merge-warning")
-    assert "hands over 25.00 of credit" in c.text("#merge-summary"), c.text("#merge-summary")
-    assert c.text("#merge-after-credit") == "25.00"
+    assert f"hands over {money(2500)} of credit" in c.text("#merge-summary"), c.text("#merge-summary")
+    assert c.text("#merge-after-credit") == money(2500)
     # The clerk picks the survivor, and back; then the duplicate's phone... and email.
     c.click(f"label[for=merge-survivor-{newer['code']}]")
     c.wait(lambda: c.text("#merge-confirm") == f"Merge {older['code']} into {newer['code']}",
@@ -691,7 +691,7 @@ def erasure_with_credit_is_refused_then_written_off(node, c):
     c.click("#erase-confirm")
     c.shown("#erase-write-off")
     assert "credit_held" in c.text("#erase-credit") and "42.00" in c.text("#erase-credit")
-    assert c.text("#erase-write-off") == "Write off 42.00 and erase"
+    assert c.text("#erase-write-off") == f"Write off {money(4200)} and erase"
     held = node.customer(cust["id"])
     assert held["last_name"] == "Franklin" and held["credit"] == 4200 and not held.get("erased")
     c.shoot("erase-credit-held")
@@ -819,9 +819,10 @@ def the_other_screens_show(node, c):
 
 
 def money(cents):
-    """Minor units as the console shows them in en-US: 123450 -> "1,234.50"."""
+    """Minor units as the console shows them in en-US, in the node's default
+    currency (chain.currency EUR): 123450 -> "€1,234.50"."""
     sign = "-" if cents < 0 else ""
-    return f"{sign}{abs(cents) // 100:,}.{abs(cents) % 100:02d}"
+    return f"{sign}€{abs(cents) // 100:,}.{abs(cents) % 100:02d}"
 
 @flow
 def reports_chart_liability_over_time_and_activity_by_store(node, c):
