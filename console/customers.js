@@ -2,7 +2,7 @@
 // headers, search as you type, the filter dialog, paging, and the row actions
 // the principal's permissions allow (edit, history, credit).
 import { api } from './api.js';
-import { h, icon } from './dom.js';
+import { h, icon, wirePaging } from './dom.js';
 import { formatDate, formatDateTime, formatInteger, formatMoney } from './format.js';
 import { can, canAny } from './session.js';
 import { openCustomerDialog } from './customer_dialog.js';
@@ -275,18 +275,7 @@ export function renderCustomers(main) {
   addButton?.addEventListener('click', () => {
     openCustomerDialog(null, vis, { onChange: () => reload(), onCredit: credit, onHistory: (r) => openHistoryDialog(r, vis) });
   });
-  prev.addEventListener('click', () => {
-    if (state.cursors.length > 1) {
-      state.cursors.pop();
-      load();
-    }
-  });
-  next.addEventListener('click', () => {
-    if (state.next) {
-      state.cursors.push(state.next);
-      load();
-    }
-  });
+  wirePaging(prev, next, state, () => load());
 
   // The settings (which columns) and the first page are asked for at once.
   const visibilityKnown = visibility().then((v) => {

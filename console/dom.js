@@ -119,3 +119,21 @@ export function toast(message) {
   clearTimeout(toastTimer);
   toastTimer = setTimeout(() => el.classList.remove('shown'), 4000);
 }
+
+// Previous / Next over an API's cursor pages: `state.cursors` is the stack of
+// cursors of the pages seen ([''] for the first), `state.next` the answer's
+// next_cursor; `load()` shows the page of the top cursor.
+export function wirePaging(prev, next, state, load) {
+  prev.addEventListener('click', () => {
+    if (state.cursors.length > 1) {
+      state.cursors.pop();
+      load();
+    }
+  });
+  next.addEventListener('click', () => {
+    if (state.next) {
+      state.cursors.push(state.next);
+      load();
+    }
+  });
+}

@@ -6,7 +6,7 @@
 // customers side by side, lets the clerk pick the survivor and, per field,
 // which value stays, and says that a merge cannot be undone.
 import { api } from './api.js';
-import { h, openDialog, toast } from './dom.js';
+import { h, openDialog, toast, wirePaging } from './dom.js';
 import { formatDateTime, formatInteger, formatMoney } from './format.js';
 import { can } from './session.js';
 
@@ -120,18 +120,7 @@ export function renderDuplicates(main) {
     }
   }
 
-  prev.addEventListener('click', () => {
-    if (state.cursors.length > 1) {
-      state.cursors.pop();
-      load();
-    }
-  });
-  next.addEventListener('click', () => {
-    if (state.next) {
-      state.cursors.push(state.next);
-      load();
-    }
-  });
+  wirePaging(prev, next, state, () => load());
   load();
 }
 
