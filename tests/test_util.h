@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <random>
 #include <string>
 
@@ -31,6 +33,21 @@ class TempDir {
  private:
   std::filesystem::path path_;
 };
+
+// Every byte of every file under `dir`, read as it is now (files that a
+// running node adds or removes meanwhile may be missed, never an error).
+inline std::string AllBytes(const std::string& dir) {
+  std::string all;
+  std::error_code ec;
+  for (auto it = std::filesystem::recursive_directory_iterator(dir, ec);
+       it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
+    if (ec) break;
+    if (!it->is_regular_file(ec)) continue;
+    std::ifstream in(it->path(), std::ios::binary);
+    all.append(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  return all;
+}
 
 inline NewEvent MakeEvent(std::string data = "{}", std::string type = "test.happened") {
   NewEvent e;

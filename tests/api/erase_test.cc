@@ -28,17 +28,6 @@ std::string RandomDigits(std::mt19937_64& rng, int n) {
   return s;
 }
 
-// Every byte of every file under `dir`.
-std::string AllBytes(const std::string& dir) {
-  std::string all;
-  for (const auto& e : std::filesystem::recursive_directory_iterator(dir)) {
-    if (!e.is_regular_file()) continue;
-    std::ifstream in(e.path(), std::ios::binary);
-    all.append(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-  }
-  return all;
-}
-
 class EraseTest : public ServiceTest {
  protected:
   void SetUp() override {

@@ -26,19 +26,6 @@ std::string RandomWord(int n) {
   return s;
 }
 
-std::string AllBytes(const std::string& dir) {
-  std::string all;
-  std::error_code ec;
-  for (auto it = std::filesystem::recursive_directory_iterator(dir, ec);
-       it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
-    if (ec) break;
-    if (!it->is_regular_file(ec)) continue;
-    std::ifstream in(it->path(), std::ios::binary);
-    all.append(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-  }
-  return all;
-}
-
 TEST_F(SyncTest, AnErasureAtHqHoldsEverywhereAndAnOfflineStoresSaleStillCounts) {
   StartChain();
   const std::string first = "Zq" + RandomWord(10), last = "Xv" + RandomWord(10),

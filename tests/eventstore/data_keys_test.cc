@@ -16,6 +16,8 @@
 namespace clientele {
 namespace {
 
+using testing::AllBytes;
+
 constexpr const char* kAda = "0b8a7c1e-4f3d-4c2a-9e1f-2d3c4b5a6978";
 constexpr const char* kBob = "1c9b8d2f-5a4e-4d3b-8f2a-3e4d5c6b7a89";
 
@@ -26,17 +28,6 @@ CustomerRegistered Registration() {
   d[DetailField::kEmail] = "zq@example.com";
   d[DetailField::kNotes] = "likes \"quotes\"";
   return CustomerRegistered{kAda, "CUST-00001", d, ""};
-}
-
-// Every byte of every file under `dir`.
-std::string AllBytes(const std::string& dir) {
-  std::string all;
-  for (const auto& e : std::filesystem::recursive_directory_iterator(dir)) {
-    if (!e.is_regular_file()) continue;
-    std::ifstream in(e.path(), std::ios::binary);
-    all.append(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-  }
-  return all;
 }
 
 TEST(DataKeysTest, SealedBlobsOpenOnlyForTheirCustomerAndContext) {
