@@ -140,6 +140,23 @@ CustomerRow Projector::CustomerAt(std::uint32_t row) const {
   return out;
 }
 
+void Projector::ReadTable(const std::function<void(const TableIndex&)>& fn) const {
+  std::shared_lock lock(impl_->rows_mu);
+  fn(impl_->index);
+}
+
+std::uint64_t Projector::WatchTable(std::function<void(const TableIndex&)> before_change) const {
+  std::lock_guard lock(impl_->watchers_mu);
+  const std::uint64_t handle = impl_->next_watcher++;
+  impl_->watchers.emplace_back(handle, std::move(before_change));
+  return handle;
+}
+
+void Projector::UnwatchTable(std::uint64_t handle) const {
+  std::lock_guard lock(impl_->watchers_mu);
+  std::erase_if(impl_->watchers, [&](const auto& w) { return w.first == handle; });
+}
+
 Result<HistoryPage> Projector::History(std::string_view id, std::string_view before,
                                        std::size_t limit) const {
   // The whole history, oldest first, for the balances after each entry.

@@ -71,6 +71,15 @@ class TableIndex {
 
   // The rows matching `q`, in its order.
   std::vector<std::uint32_t> Find(const TableSearch& q) const;
+  // Rows [offset, offset + limit) of Find(q), and the size of Find(q). The
+  // work is in proportion to offset + limit and the rows changed since the
+  // last build, plus, for a search, its matches (to count them): not to the
+  // table. Without a search the total comes from counters kept by Set.
+  struct Page {
+    std::vector<std::uint32_t> rows;
+    std::size_t total = 0;
+  };
+  Page FindPage(const TableSearch& q, std::size_t offset, std::size_t limit) const;
   // The rows with a word equal to `word` (folded), in no particular order.
   std::vector<std::uint32_t> RowsWithWord(std::string_view word) const;
 
@@ -117,8 +126,23 @@ class TableIndex {
   // Orders rows by `sort` (ties by id), ascending: row a's current value
   // against row b's, current or as last built.
   int Compare(SortField sort, std::uint32_t a, std::uint32_t b, bool built_b = false) const;
+  // The rows of `bits` passing q's filters, sorted.
+  std::vector<std::uint32_t> SortDirect(const TableSearch& q,
+                                        const std::vector<std::uint64_t>& bits) const;
   std::vector<std::uint32_t> Walk(const TableSearch& q,
                                   const std::vector<std::uint64_t>* bits) const;
+  // Rows [offset, offset + limit) of what Walk(q, bits) gives, walking only
+  // as far as needed; `total` is the size of Walk's result.
+  std::vector<std::uint32_t> WalkPage(const TableSearch& q, const std::vector<std::uint64_t>* bits,
+                                      std::size_t total, std::size_t offset,
+                                      std::size_t limit) const;
+  // The changed rows matching `bits` (null: all) and `q`, sorted by q.sort
+  // ascending, and where each falls in the built order.
+  void Extra(const TableSearch& q, const std::vector<std::uint64_t>* bits,
+             std::vector<std::uint32_t>* extra, std::vector<std::size_t>* at) const;
+  // Listed rows passing q's filters, from the counters.
+  std::size_t CountListed(const TableSearch& q) const;
+  static int Bucket(std::uint8_t flags, std::int64_t points, std::int64_t credit);
 
   const RowIds* ids_;
 
@@ -128,6 +152,8 @@ class TableIndex {
   std::vector<Text> text_;
   std::vector<std::uint8_t> flags_;
   std::vector<std::int64_t> points_, credit_, visit_;
+  // Listed rows by bucket: active 1, non-zero points 2, non-zero credit 4.
+  std::size_t listed_[8] = {};
 
   // Rows changed since the last build: text (names, words, digits) or numbers.
   std::vector<std::uint8_t> text_dirty_, num_dirty_;

@@ -32,6 +32,7 @@
 #include <string_view>
 #include <thread>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "domain/settings.h"
@@ -83,6 +84,11 @@ struct Projector::Impl {
   RowIds ids;
   std::vector<std::string> rows;  // encoded (EncodeRow), by row number
   TableIndex index{&ids};
+  // Called before each batch of changes to `index`, under rows_mu held
+  // exclusively (WatchTable).
+  std::mutex watchers_mu;
+  std::uint64_t next_watcher = 1;
+  std::vector<std::pair<std::uint64_t, std::function<void(const TableIndex&)>>> watchers;
 
   std::atomic<std::uint64_t> position{0};
   mutable std::mutex position_mu;
