@@ -28,11 +28,20 @@ std::string NewToken() {
 }  // namespace
 
 CustomerTable::CustomerTable(const Projector* projector, Clock* clock)
-    : projector_(projector), clock_(clock) {
-  watch_ = projector_->WatchTable([this](const TableIndex& index) { Pin(index); });
+    : projector_(projector), clock_(clock), link_(std::make_shared<Link>()) {
+  link_->table = this;
+  projector_->WatchTable([link = link_](const TableIndex& index) {
+    std::lock_guard lock(link->mu);
+    if (link->table == nullptr) return false;
+    link->table->Pin(index);
+    return true;
+  });
 }
 
-CustomerTable::~CustomerTable() { projector_->UnwatchTable(watch_); }
+CustomerTable::~CustomerTable() {
+  std::lock_guard lock(link_->mu);
+  link_->table = nullptr;
+}
 
 void CustomerTable::Pin(const TableIndex& index) {
   std::lock_guard lock(mu_);

@@ -98,7 +98,13 @@ class CustomerTable {
   std::mutex mu_;
   std::unordered_map<std::string, Owner> owners_;
   std::size_t unpinned_ = 0;  // snapshots whose rows are null
-  std::uint64_t watch_;       // Projector::WatchTable's handle
+  // The projector's way to this table, cut when the table goes (either may
+  // go first).
+  struct Link {
+    std::mutex mu;
+    CustomerTable* table;
+  };
+  std::shared_ptr<Link> link_;
 };
 
 }  // namespace clientele

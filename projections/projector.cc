@@ -145,16 +145,9 @@ void Projector::ReadTable(const std::function<void(const TableIndex&)>& fn) cons
   fn(impl_->index);
 }
 
-std::uint64_t Projector::WatchTable(std::function<void(const TableIndex&)> before_change) const {
+void Projector::WatchTable(std::function<bool(const TableIndex&)> before_change) const {
   std::lock_guard lock(impl_->watchers_mu);
-  const std::uint64_t handle = impl_->next_watcher++;
-  impl_->watchers.emplace_back(handle, std::move(before_change));
-  return handle;
-}
-
-void Projector::UnwatchTable(std::uint64_t handle) const {
-  std::lock_guard lock(impl_->watchers_mu);
-  std::erase_if(impl_->watchers, [&](const auto& w) { return w.first == handle; });
+  impl_->watchers.push_back(std::move(before_change));
 }
 
 Result<HistoryPage> Projector::History(std::string_view id, std::string_view before,

@@ -111,10 +111,9 @@ class Projector {
   // Has `before_change(index)` called, on the applier's thread, before each
   // batch of changes to the table, with the index as it still is; readers
   // (ReadTable) wait meanwhile. For what must be kept of the table as it was
-  // (a table query's pinned result). Returns a handle for UnwatchTable. Not
-  // part of the projections' state, hence const.
-  std::uint64_t WatchTable(std::function<void(const TableIndex&)> before_change) const;
-  void UnwatchTable(std::uint64_t handle) const;
+  // (a table query's pinned result). Once it returns false it is called no
+  // more. Not part of the projections' state, hence const.
+  void WatchTable(std::function<bool(const TableIndex&)> before_change) const;
   // Up to `limit` history entries of the customer that come before the entry
   // whose event id is `before` ("": from the newest), newest first, with the
   // balances after each. NotFound ("invalid_before") for an unknown `before`.

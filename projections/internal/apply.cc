@@ -102,7 +102,7 @@ Status Projector::Impl::Commit(Pending* p, CommitMode mode) {
     std::unique_lock lock(rows_mu);
     {
       std::lock_guard watchers_lock(watchers_mu);
-      for (const auto& [handle, before_change] : watchers) before_change(index);
+      std::erase_if(watchers, [&](const auto& before_change) { return !before_change(index); });
     }
     std::size_t i = 0;
     for (auto& [id, t] : p->touched) {

@@ -32,7 +32,6 @@
 #include <string_view>
 #include <thread>
 #include <unordered_map>
-#include <utility>
 #include <vector>
 
 #include "domain/settings.h"
@@ -87,8 +86,7 @@ struct Projector::Impl {
   // Called before each batch of changes to `index`, under rows_mu held
   // exclusively (WatchTable).
   std::mutex watchers_mu;
-  std::uint64_t next_watcher = 1;
-  std::vector<std::pair<std::uint64_t, std::function<void(const TableIndex&)>>> watchers;
+  std::vector<std::function<bool(const TableIndex&)>> watchers;
 
   std::atomic<std::uint64_t> position{0};
   mutable std::mutex position_mu;
