@@ -112,6 +112,7 @@ std::uint64_t TableIndex::Key8(std::uint32_t off) const {
 }
 
 void TableIndex::Set(std::uint32_t row, const IndexedRow& r) {
+  ++version_;
   const bool fresh = row == text_.size();
   if (fresh) {
     text_.emplace_back();
@@ -457,13 +458,13 @@ int TableIndex::Compare(SortField sort, std::uint32_t a, std::uint32_t b, bool b
   return ids_->Less(a, b) ? -1 : ids_->Less(b, a) ? 1 : 0;
 }
 
-void TableIndex::Extra(const TableSearch& q, const std::vector<std::uint64_t>* bits,
-                       std::vector<std::uint32_t>* extra, std::vector<std::size_t>* at) const {
+void TableIndex::Extra(const TableSearch& q, const RowTest* test, std::vector<std::uint32_t>* extra,
+                       std::vector<std::size_t>* at) const {
   const SortField f = q.sort;
   const std::vector<std::uint32_t>& dirty_rows = IsName(f) ? text_dirty_rows_ : num_dirty_rows_;
   const std::vector<std::uint32_t>& order = order_[static_cast<int>(f)];
   for (std::uint32_t row : dirty_rows) {
-    if ((bits == nullptr || Bit(*bits, row)) && Passes(row, q)) extra->push_back(row);
+    if (Passes(row, q) && (test == nullptr || (*test)(row))) extra->push_back(row);
   }
   std::sort(extra->begin(), extra->end(),
             [&](std::uint32_t a, std::uint32_t b) { return Compare(f, a, b) < 0; });
@@ -487,7 +488,8 @@ std::vector<std::uint32_t> TableIndex::Walk(const TableSearch& q,
   // built order.
   std::vector<std::uint32_t> extra;
   std::vector<std::size_t> at;
-  Extra(q, bits, &extra, &at);
+  const RowTest in_bits = [&](std::uint32_t row) { return Bit(*bits, row); };
+  Extra(q, bits != nullptr ? &in_bits : nullptr, &extra, &at);
 
   std::vector<std::uint32_t> out;
   std::size_t j = 0;
@@ -513,7 +515,8 @@ std::vector<std::uint32_t> TableIndex::Walk(const TableSearch& q,
 }
 
 std::vector<std::uint32_t> TableIndex::SortDirect(const TableSearch& q,
-                                                  const std::vector<std::uint64_t>& bits) const {
+                                                  const std::vector<std::uint64_t>& bits,
+                                                  std::size_t keep) const {
   std::vector<std::uint32_t> out;
   for (std::size_t i = 0; i < bits.size(); ++i) {
     for (std::uint64_t w = bits[i]; w != 0; w &= w - 1) {
@@ -521,11 +524,17 @@ std::vector<std::uint32_t> TableIndex::SortDirect(const TableSearch& q,
       if (Passes(row, q)) out.push_back(row);
     }
   }
-  std::sort(out.begin(), out.end(), [&](std::uint32_t a, std::uint32_t b) {
+  auto less = [&](std::uint32_t a, std::uint32_t b) {
     const int c = CompareKey(q.sort, a, b, /*built_b=*/false);
     if (c != 0) return q.descending ? c > 0 : c < 0;
     return ids_->Less(a, b);
-  });
+  };
+  if (keep < out.size()) {
+    std::partial_sort(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(keep), out.end(),
+                      less);
+  } else {
+    std::sort(out.begin(), out.end(), less);
+  }
   return out;
 }
 
@@ -539,18 +548,20 @@ std::vector<std::uint32_t> TableIndex::Find(const TableSearch& q) const {
   return Walk(q, bits ? &*bits : nullptr);
 }
 
-std::vector<std::uint32_t> TableIndex::WalkPage(const TableSearch& q,
-                                                const std::vector<std::uint64_t>* bits,
-                                                std::size_t total, std::size_t offset,
-                                                std::size_t limit) const {
+std::optional<std::vector<std::uint32_t>> TableIndex::WalkPage(
+    const TableSearch& q, const RowTest* test, std::size_t total, std::size_t offset,
+    std::size_t limit, std::size_t max_steps) const {
   const SortField f = q.sort;
   const std::vector<std::uint8_t>& dirty = IsName(f) ? text_dirty_ : num_dirty_;
   const std::vector<std::uint32_t>& order = order_[static_cast<int>(f)];
   std::vector<std::uint32_t> extra;
   std::vector<std::size_t> at;
-  Extra(q, bits, &extra, &at);
+  Extra(q, test, &extra, &at);
+  std::size_t steps = 0;
+  bool gave_up = false;
   auto skip = [&](std::uint32_t row) {
-    return dirty[row] || (bits != nullptr && !Bit(*bits, row)) || !Passes(row, q);
+    if (++steps > max_steps) gave_up = true;
+    return dirty[row] || !Passes(row, q) || (test != nullptr && !(*test)(row));
   };
   constexpr std::uint32_t kEnd = UINT32_MAX;
   // Walk's result before its reversal, one row at a time, from either end,
@@ -564,6 +575,7 @@ std::vector<std::uint32_t> TableIndex::WalkPage(const TableSearch& q,
       if (i >= order.size()) return kEnd;
       const std::uint32_t row = order[i++];
       if (!skip(row)) return ++produced, row;
+      if (gave_up) return kEnd;
     }
   };
   std::size_t ri = order.size(), rj = extra.size();  // one past the next to take
@@ -574,6 +586,7 @@ std::vector<std::uint32_t> TableIndex::WalkPage(const TableSearch& q,
       if (ri == 0) return kEnd;
       const std::uint32_t row = order[--ri];
       if (!skip(row)) return ++produced, row;
+      if (gave_up) return kEnd;
     }
   };
 
@@ -588,6 +601,7 @@ std::vector<std::uint32_t> TableIndex::WalkPage(const TableSearch& q,
     for (std::uint32_t row = next_up(); row != kEnd; row = next_up()) {
       if (!take(row)) break;
     }
+    if (gave_up) return std::nullopt;
     return out;
   }
   // Descending: from the top, each run of equal keys back in ascending ids.
@@ -599,22 +613,67 @@ std::vector<std::uint32_t> TableIndex::WalkPage(const TableSearch& q,
          row = next_down()) {
       run.push_back(row);
     }
+    if (gave_up) return std::nullopt;
     for (auto it = run.rbegin(); it != run.rend(); ++it) {
       if (!take(*it)) return out;
     }
   }
+  if (gave_up) return std::nullopt;
   return out;
+}
+
+bool TableIndex::RowMatches(std::uint32_t row, const std::vector<std::string>& words,
+                            const std::string& digits, bool by_phone) const {
+  const std::string_view text = Words(text_[row]);
+  if (by_phone) {
+    return HasWord(text, digits, false) ||
+           DigitsOf(text_[row]).find(digits) != std::string_view::npos;
+  }
+  for (const std::string& w : words) {
+    if (!HasWord(text, w, false)) return false;
+  }
+  return true;
 }
 
 TableIndex::Page TableIndex::FindPage(const TableSearch& q, std::size_t offset,
                                       std::size_t limit) const {
   Page page;
-  auto bits = Match(q);
-  if (!bits) {
+  const ParsedQuery p = Parse(q.search);
+  if (p.words.empty()) {
     page.total = CountListed(q);
-    page.rows = WalkPage(q, nullptr, page.total, offset, limit);
+    page.rows = *WalkPage(q, nullptr, page.total, offset, limit);
     return page;
   }
+  // A search's total is counted from its matches once per version of the
+  // table; while it stands, a page of a large result walks the sort order
+  // testing rows one by one, as far as the page needs (a bounded walk: when
+  // the matches lie far down the order, the matches' bitset instead).
+  const std::string key = q.search + '\x1f' + (q.has_points ? '1' : '0') +
+                          (q.has_credit ? '1' : '0') +
+                          static_cast<char>('0' + static_cast<int>(q.status));
+  std::optional<std::size_t> known;
+  {
+    std::lock_guard lock(cache_mu_);
+    if (cache_version_ != version_) {
+      cached_totals_.clear();
+      cache_version_ = version_;
+    }
+    if (auto it = cached_totals_.find(key); it != cached_totals_.end()) known = it->second;
+  }
+  if (known && *known > kDirectSort) {
+    const RowTest test = [&](std::uint32_t row) {
+      return RowMatches(row, p.words, p.digits, p.by_phone);
+    };
+    const std::size_t want = offset + limit;
+    const std::size_t budget = std::max<std::size_t>(
+        4096, want >= text_.size() / 8 ? SIZE_MAX : 8 * want * (text_.size() / *known + 1));
+    if (auto rows = WalkPage(q, &test, *known, offset, limit, budget)) {
+      page.total = *known;
+      page.rows = std::move(*rows);
+      return page;
+    }
+  }
+  auto bits = Match(q);
   std::size_t count = 0;
   for (std::size_t i = 0; i < bits->size(); ++i) {
     for (std::uint64_t w = (*bits)[i]; w != 0; w &= w - 1) {
@@ -622,15 +681,23 @@ TableIndex::Page TableIndex::FindPage(const TableSearch& q, std::size_t offset,
     }
   }
   page.total = count;
+  if (!known) {
+    std::lock_guard lock(cache_mu_);
+    if (cache_version_ == version_) {
+      if (cached_totals_.size() >= 1024) cached_totals_.clear();
+      cached_totals_[key] = count;
+    }
+  }
   if (count <= kDirectSort) {
-    std::vector<std::uint32_t> all = SortDirect(q, *bits);
+    std::vector<std::uint32_t> all = SortDirect(q, *bits, offset + limit);
     const std::size_t from = std::min(offset, all.size());
     const std::size_t to = std::min(all.size(), from + limit);
     page.rows.assign(all.begin() + static_cast<std::ptrdiff_t>(from),
                      all.begin() + static_cast<std::ptrdiff_t>(to));
     return page;
   }
-  page.rows = WalkPage(q, &*bits, count, offset, limit);
+  const RowTest in_bits = [&](std::uint32_t row) { return Bit(*bits, row); };
+  page.rows = *WalkPage(q, &in_bits, count, offset, limit);
   return page;
 }
 

@@ -24,9 +24,12 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "projections/row_ids.h"
@@ -127,19 +130,30 @@ class TableIndex {
   // against row b's, current or as last built.
   int Compare(SortField sort, std::uint32_t a, std::uint32_t b, bool built_b = false) const;
   // The rows of `bits` passing q's filters, sorted.
+  // Only the first `keep` are sorted (the rest follow in no order).
   std::vector<std::uint32_t> SortDirect(const TableSearch& q,
-                                        const std::vector<std::uint64_t>& bits) const;
+                                        const std::vector<std::uint64_t>& bits,
+                                        std::size_t keep = SIZE_MAX) const;
   std::vector<std::uint32_t> Walk(const TableSearch& q,
                                   const std::vector<std::uint64_t>* bits) const;
-  // Rows [offset, offset + limit) of what Walk(q, bits) gives, walking only
-  // as far as needed; `total` is the size of Walk's result.
-  std::vector<std::uint32_t> WalkPage(const TableSearch& q, const std::vector<std::uint64_t>* bits,
-                                      std::size_t total, std::size_t offset,
-                                      std::size_t limit) const;
-  // The changed rows matching `bits` (null: all) and `q`, sorted by q.sort
-  // ascending, and where each falls in the built order.
-  void Extra(const TableSearch& q, const std::vector<std::uint64_t>* bits,
-             std::vector<std::uint32_t>* extra, std::vector<std::size_t>* at) const;
+  // Whether a row matches the search (null: every row does).
+  using RowTest = std::function<bool(std::uint32_t)>;
+  // Rows [offset, offset + limit) of what Walk gives for the rows passing
+  // `test` and q's filters, walking only as far as needed; `total` is the
+  // size of that result. nullopt if that took more than `max_steps` rows of
+  // the order.
+  std::optional<std::vector<std::uint32_t>> WalkPage(const TableSearch& q, const RowTest* test,
+                                                     std::size_t total, std::size_t offset,
+                                                     std::size_t limit,
+                                                     std::size_t max_steps = SIZE_MAX) const;
+  // The changed rows passing `test` (null: all) and q's filters, sorted by
+  // q.sort ascending, and where each falls in the built order.
+  void Extra(const TableSearch& q, const RowTest* test, std::vector<std::uint32_t>* extra,
+             std::vector<std::size_t>* at) const;
+  // Whether row `row`'s current text matches the search `search` (not empty),
+  // as Match finds it.
+  bool RowMatches(std::uint32_t row, const std::vector<std::string>& words,
+                  const std::string& digits, bool by_phone) const;
   // Listed rows passing q's filters, from the counters.
   std::size_t CountListed(const TableSearch& q) const;
   static int Bucket(std::uint8_t flags, std::int64_t points, std::int64_t credit);
@@ -154,6 +168,12 @@ class TableIndex {
   std::vector<std::int64_t> points_, credit_, visit_;
   // Listed rows by bucket: active 1, non-zero points 2, non-zero credit 4.
   std::size_t listed_[8] = {};
+  std::uint64_t version_ = 0;  // counts Sets
+  // The totals of recent searches (search and filters), while version_ is
+  // cache_version_: readers share the index, so under its own lock.
+  mutable std::mutex cache_mu_;
+  mutable std::uint64_t cache_version_ = 0;
+  mutable std::unordered_map<std::string, std::size_t> cached_totals_;
 
   // Rows changed since the last build: text (names, words, digits) or numbers.
   std::vector<std::uint8_t> text_dirty_, num_dirty_;
