@@ -14,11 +14,12 @@
 // or repeated however rows change meanwhile. A first page costs work in
 // proportion to the page, not to the result: the result is kept as the query
 // itself while the table has not changed, and written out (once per distinct
-// query) just before the projector's next change (Projector::WatchTable). Rows show their current
-// values; customers deleted meanwhile are left out. Cursors expire 10 minutes after their first
-// page, by the table's Clock. Cursors belong to their owner (the principal that asked for the first
-// page): another owner's cursor is unknown to a query, and when an owner holds too many cursors or
-// rows, its own oldest go first, never another owner's.
+// query) just before the projector's next change (Projector::WatchTable).
+// Rows show their current values; customers deleted meanwhile are left out.
+// Cursors expire 10 minutes after their first page, by the table's Clock.
+// Cursors belong to their owner (the principal that asked for the first
+// page): another owner's cursor is unknown to a query, and when an owner holds
+// too many cursors or rows, its own oldest go first, never another owner's.
 //
 // Thread-safe.
 #pragma once
