@@ -20,7 +20,8 @@
 // merge them into the built order. When the dirty rows grow past a share of
 // the table, Maintain rebuilds.
 //
-// Not thread-safe: the owner guards it (one writer, many readers).
+// Not thread-safe: the owner guards it (one writer, many readers); the
+// readers' cache of search totals has its own lock.
 #pragma once
 
 #include <cstdint>
