@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <bit>
-#include <thread>
 #include <unordered_map>
 
 #include "projections/search_text.h"
@@ -173,12 +172,6 @@ void TableIndex::Maintain(bool force) {
   {
     const std::vector<std::uint32_t> by_id = ids_->SortedRows();
     for (std::uint32_t i = 0; i < by_id.size(); ++i) id_rank[by_id[i]] = i;
-  }
-  if (text && numbers) {  // independent: the number orders on a second core
-    std::thread other([&] { BuildNumbers(id_rank); });
-    BuildText(id_rank);
-    other.join();
-    return;
   }
   if (text) BuildText(id_rank);
   if (numbers) BuildNumbers(id_rank);
