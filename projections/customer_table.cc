@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cstdio>
+#include <optional>
 
 namespace clientele {
 
@@ -26,10 +27,42 @@ std::string NewToken() {
 
 }  // namespace
 
+CustomerTable::CustomerTable(const Projector* projector, Clock* clock)
+    : projector_(projector), clock_(clock), link_(std::make_shared<Link>()) {
+  link_->table = this;
+  projector_->WatchTable([link = link_](const TableIndex& index) {
+    std::lock_guard lock(link->mu);
+    if (link->table == nullptr) return false;
+    link->table->Pin(index);
+    return true;
+  });
+}
+
+CustomerTable::~CustomerTable() {
+  std::lock_guard lock(link_->mu);
+  link_->table = nullptr;
+}
+
+void CustomerTable::Pin(const TableIndex& index) {
+  std::lock_guard lock(mu_);
+  if (unpinned_ == 0) return;
+  std::unordered_map<std::string, std::shared_ptr<const std::vector<std::uint32_t>>> found;
+  for (auto& [name, owner] : owners_) {
+    for (auto& [token, snap] : owner.cursors) {
+      if (snap.rows) continue;
+      auto& rows = found[snap.fingerprint];
+      if (!rows) rows = std::make_shared<const std::vector<std::uint32_t>>(index.Find(snap.search));
+      snap.rows = rows;
+    }
+  }
+  unpinned_ = 0;
+}
+
 void CustomerTable::Forget(Owner* owner, const std::string& token) {
   auto it = owner->cursors.find(token);
   if (it != owner->cursors.end()) {
-    owner->rows -= it->second.rows.size();
+    owner->rows -= it->second.total;
+    if (!it->second.rows) --unpinned_;
     owner->cursors.erase(it);
   }
   owner->order.remove(token);
@@ -55,30 +88,33 @@ Result<TablePage> CustomerTable::Query(const TableQuery& q) {
   const std::string fingerprint = Fingerprint(q);
   std::vector<std::uint32_t> page_rows;
   TablePage page;
-  if (q.cursor.empty()) {
-    std::vector<std::uint32_t> rows = projector_->FindRows(q);
-    page.total = rows.size();
-    const std::size_t end = std::min(q.limit, rows.size());
-    page_rows.assign(rows.begin(), rows.begin() + static_cast<std::ptrdiff_t>(end));
-    if (end < rows.size()) {
-      std::lock_guard lock(mu_);
-      ForgetExpired(now_ms);
-      const std::string token = NewToken();
-      Owner& owner = owners_[q.owner];
-      while (!owner.order.empty() &&
-             (owner.cursors.size() >= kMaxCursors || owner.rows + rows.size() > kMaxCursorRows)) {
-        Forget(&owner, owner.order.front());
-        ++page.cursors_evicted;
+  std::optional<Status> failed;
+  // Under the projector's read lock throughout: an unpinned snapshot is the
+  // table as it is now.
+  projector_->ReadTable([&](const TableIndex& index) {
+    if (q.cursor.empty()) {
+      TableIndex::Page found = index.FindPage(q, 0, q.limit);
+      page.total = found.total;
+      page_rows = std::move(found.rows);
+      if (q.limit < found.total) {
+        std::lock_guard lock(mu_);
+        ForgetExpired(now_ms);
+        const std::string token = NewToken();
+        Owner& owner = owners_[q.owner];
+        while (!owner.order.empty() &&
+               (owner.cursors.size() >= kMaxCursors || owner.rows + found.total > kMaxCursorRows)) {
+          Forget(&owner, owner.order.front());
+          ++page.cursors_evicted;
+        }
+        owner.rows += found.total;
+        owner.cursors[token] = {fingerprint, q, nullptr, found.total,
+                                now_ms + std::chrono::milliseconds(kCursorLifetime).count()};
+        ++unpinned_;
+        owner.order.push_back(token);
+        page.next_cursor = token + ":" + std::to_string(q.limit);
       }
-      owner.rows += rows.size();
-      owner.cursors[token] = {fingerprint, std::move(rows),
-                              now_ms + std::chrono::milliseconds(kCursorLifetime).count()};
-      owner.order.push_back(token);
-      page.next_cursor = token + ":" + std::to_string(end);
+      return;
     }
-  } else {
-    std::lock_guard lock(mu_);
-    ForgetExpired(now_ms);
     const auto colon = q.cursor.find(':');
     const std::string token = q.cursor.substr(0, colon);
     std::size_t offset = 0;
@@ -86,26 +122,42 @@ Result<TablePage> CustomerTable::Query(const TableQuery& q) {
         colon != std::string::npos &&
         std::from_chars(q.cursor.data() + colon + 1, q.cursor.data() + q.cursor.size(), offset)
                 .ec == std::errc();
-    auto owner = owners_.find(q.owner);
-    auto it = owner == owners_.end() ? decltype(owner->second.cursors)::iterator()
-                                     : owner->second.cursors.find(token);
-    if (owner == owners_.end() || it == owner->second.cursors.end() || !parsed) {
-      return Error(Status::NotFound(
-          "cursor_expired", "this cursor is unknown or has expired; start from the first page"));
+    std::shared_ptr<const std::vector<std::uint32_t>> rows;
+    std::size_t total = 0;
+    {
+      std::lock_guard lock(mu_);
+      ForgetExpired(now_ms);
+      auto owner = owners_.find(q.owner);
+      auto it = owner == owners_.end() ? decltype(owner->second.cursors)::iterator()
+                                       : owner->second.cursors.find(token);
+      if (owner == owners_.end() || it == owner->second.cursors.end() || !parsed) {
+        failed = Status::NotFound(
+            "cursor_expired", "this cursor is unknown or has expired; start from the first page");
+        return;
+      }
+      const Snapshot& snap = it->second;
+      if (snap.fingerprint != fingerprint) {
+        failed = Status::InvalidArgument(
+            "cursor", "cursor_mismatch",
+            "a cursor must be used with the same search, filters and sort as its first page");
+        return;
+      }
+      rows = snap.rows;
+      total = snap.total;
     }
-    const Snapshot& snap = it->second;
-    if (snap.fingerprint != fingerprint) {
-      return Error(Status::InvalidArgument(
-          "cursor", "cursor_mismatch",
-          "a cursor must be used with the same search, filters and sort as its first page"));
+    page.total = total;
+    offset = std::min(offset, total);
+    const std::size_t end = std::min(offset + q.limit, total);
+    if (rows) {
+      page_rows.assign(rows->begin() + static_cast<std::ptrdiff_t>(offset),
+                       rows->begin() + static_cast<std::ptrdiff_t>(end));
+    } else {
+      page_rows = index.FindPage(q, offset, end - offset).rows;
     }
-    page.total = snap.rows.size();
-    offset = std::min(offset, snap.rows.size());
-    const std::size_t end = std::min(offset + q.limit, snap.rows.size());
-    page_rows.assign(snap.rows.begin() + static_cast<std::ptrdiff_t>(offset),
-                     snap.rows.begin() + static_cast<std::ptrdiff_t>(end));
-    if (end < snap.rows.size()) page.next_cursor = token + ":" + std::to_string(end);
-  }
+    if (end < total) page.next_cursor = token + ":" + std::to_string(end);
+  });
+  if (failed) return Error(*failed);
+  page.rows.reserve(page_rows.size());  // rows are large: one allocation, not a doubling series
   for (std::uint32_t row : page_rows) {
     CustomerRow r = projector_->CustomerAt(row);
     if (!r.deleted) page.rows.push_back(std::move(r));

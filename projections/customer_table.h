@@ -11,12 +11,15 @@
 //
 // Paging: the first page pins the order of the whole result; later pages,
 // asked for with its cursor, slice that same order, so no customer is skipped
-// or repeated however rows change meanwhile. Rows show their current values;
-// customers deleted meanwhile are left out. Cursors expire 10 minutes after
-// their first page, by the table's Clock. Cursors belong to their owner (the
-// principal that asked for the first page): another owner's cursor is unknown
-// to a query, and when an owner holds too many cursors or rows, its own oldest
-// go first, never another owner's.
+// or repeated however rows change meanwhile. A first page costs work in
+// proportion to the page, not to the result: the result is kept as the query
+// itself while the table has not changed, and written out (once per distinct
+// query) just before the projector's next change (Projector::WatchTable).
+// Rows show their current values; customers deleted meanwhile are left out.
+// Cursors expire 10 minutes after their first page, by the table's Clock.
+// Cursors belong to their owner (the principal that asked for the first
+// page): another owner's cursor is unknown to a query, and when an owner holds
+// too many cursors or rows, its own oldest go first, never another owner's.
 //
 // Thread-safe.
 #pragma once
@@ -24,6 +27,7 @@
 #include <chrono>
 #include <cstdint>
 #include <list>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <unordered_map>
@@ -59,7 +63,10 @@ class CustomerTable {
   static constexpr std::chrono::minutes kCursorLifetime{10};
 
   // `projector` and `clock` (which times cursors out) must outlive the table.
-  CustomerTable(const Projector* projector, Clock* clock) : projector_(projector), clock_(clock) {}
+  CustomerTable(const Projector* projector, Clock* clock);
+  ~CustomerTable();
+  CustomerTable(const CustomerTable&) = delete;
+  CustomerTable& operator=(const CustomerTable&) = delete;
 
   // A page of the table. InvalidArgument for a bad limit or a cursor used with
   // another query; NotFound("cursor_expired") for an unknown or expired cursor.
@@ -67,9 +74,13 @@ class CustomerTable {
 
  private:
   struct Snapshot {
-    std::string fingerprint;          // the query, less its cursor and limit
-    std::vector<std::uint32_t> rows;  // the whole result, in order
-    std::int64_t expires_ms;          // Clock::NowMs() after which it is gone
+    std::string fingerprint;  // the query, less its cursor and limit
+    TableSearch search;       // the query, to find its rows while the table is unchanged
+    // The whole result, in order, once the table has changed since the
+    // first page; null before.
+    std::shared_ptr<const std::vector<std::uint32_t>> rows;
+    std::size_t total = 0;    // rows in the whole result
+    std::int64_t expires_ms;  // Clock::NowMs() after which it is gone
   };
 
   struct Owner {
@@ -79,11 +90,22 @@ class CustomerTable {
   };
   void Forget(Owner* owner, const std::string& token);
   void ForgetExpired(std::int64_t now_ms);
+  // Writes out every result still kept as its query, from `index` as the
+  // first pages saw it. Called before the table changes.
+  void Pin(const TableIndex& index);
 
   const Projector* projector_;
   Clock* clock_;
   std::mutex mu_;
   std::unordered_map<std::string, Owner> owners_;
+  std::size_t unpinned_ = 0;  // snapshots whose rows are null
+  // The projector's way to this table, cut when the table goes (either may
+  // go first).
+  struct Link {
+    std::mutex mu;
+    CustomerTable* table;
+  };
+  std::shared_ptr<Link> link_;
 };
 
 }  // namespace clientele

@@ -140,6 +140,16 @@ CustomerRow Projector::CustomerAt(std::uint32_t row) const {
   return out;
 }
 
+void Projector::ReadTable(const std::function<void(const TableIndex&)>& fn) const {
+  std::shared_lock lock(impl_->rows_mu);
+  fn(impl_->index);
+}
+
+void Projector::WatchTable(std::function<bool(const TableIndex&)> before_change) const {
+  std::lock_guard lock(impl_->watchers_mu);
+  impl_->watchers.push_back(std::move(before_change));
+}
+
 Result<HistoryPage> Projector::History(std::string_view id, std::string_view before,
                                        std::size_t limit) const {
   // The whole history, oldest first, for the balances after each entry.

@@ -105,6 +105,15 @@ class Projector {
   std::vector<std::uint32_t> FindRows(const TableSearch& search) const;
   // The customer at a row number FindRows gave.
   CustomerRow CustomerAt(std::uint32_t row) const;
+  // Calls fn(index) with the customer table's index, which does not change
+  // until fn returns.
+  void ReadTable(const std::function<void(const TableIndex&)>& fn) const;
+  // Has `before_change(index)` called, on the applier's thread, before each
+  // batch of changes to the table, with the index as it still is; readers
+  // (ReadTable) wait meanwhile. For what must be kept of the table as it was
+  // (a table query's pinned result). Once it returns false it is called no
+  // more. Not part of the projections' state, hence const.
+  void WatchTable(std::function<bool(const TableIndex&)> before_change) const;
   // Up to `limit` history entries of the customer that come before the entry
   // whose event id is `before` ("": from the newest), newest first, with the
   // balances after each. NotFound ("invalid_before") for an unknown `before`.

@@ -111,6 +111,7 @@ std::uint64_t TableIndex::Key8(std::uint32_t off) const {
 }
 
 void TableIndex::Set(std::uint32_t row, const IndexedRow& r) {
+  ++version_;
   const bool fresh = row == text_.size();
   if (fresh) {
     text_.emplace_back();
@@ -146,7 +147,9 @@ void TableIndex::Set(std::uint32_t row, const IndexedRow& r) {
       text_dirty_rows_.push_back(row);
     }
   }
+  if (const int b = Bucket(flags_[row], points_[row], credit_[row]); b >= 0) --listed_[b];
   flags_[row] = static_cast<std::uint8_t>((r.listed ? kListed : 0) | (r.active ? kActive : 0));
+  if (const int b = Bucket(flags_[row], r.points, r.credit); b >= 0) ++listed_[b];
   if (fresh || points_[row] != r.points || credit_[row] != r.credit ||
       visit_[row] != r.last_visit_ms) {
     points_[row] = r.points;
@@ -330,6 +333,24 @@ void TableIndex::BuildNumbers(const std::vector<std::uint32_t>& id_rank) {
   num_dirty_rows_.shrink_to_fit();
 }
 
+int TableIndex::Bucket(std::uint8_t flags, std::int64_t points, std::int64_t credit) {
+  if (!(flags & kListed)) return -1;
+  return ((flags & kActive) ? 1 : 0) | (points != 0 ? 2 : 0) | (credit != 0 ? 4 : 0);
+}
+
+std::size_t TableIndex::CountListed(const TableSearch& q) const {
+  std::size_t n = 0;
+  for (int b = 0; b < 8; ++b) {
+    const bool active = b & 1;
+    if (q.status == StatusFilter::kActive && !active) continue;
+    if (q.status == StatusFilter::kInactive && active) continue;
+    if (q.has_points && !(b & 2)) continue;
+    if (q.has_credit && !(b & 4)) continue;
+    n += listed_[b];
+  }
+  return n;
+}
+
 bool TableIndex::Passes(std::uint32_t row, const TableSearch& q) const {
   const std::uint8_t f = flags_[row];
   if (!(f & kListed)) return false;
@@ -430,29 +451,38 @@ int TableIndex::Compare(SortField sort, std::uint32_t a, std::uint32_t b, bool b
   return ids_->Less(a, b) ? -1 : ids_->Less(b, a) ? 1 : 0;
 }
 
+void TableIndex::Extra(const TableSearch& q, const RowTest* test, std::vector<std::uint32_t>* extra,
+                       std::vector<std::size_t>* at) const {
+  const SortField f = q.sort;
+  const std::vector<std::uint32_t>& dirty_rows = IsName(f) ? text_dirty_rows_ : num_dirty_rows_;
+  const std::vector<std::uint32_t>& order = order_[static_cast<int>(f)];
+  for (std::uint32_t row : dirty_rows) {
+    if (Passes(row, q) && (test == nullptr || (*test)(row))) extra->push_back(row);
+  }
+  std::sort(extra->begin(), extra->end(),
+            [&](std::uint32_t a, std::uint32_t b) { return Compare(f, a, b) < 0; });
+  at->resize(extra->size());
+  for (std::size_t j = 0; j < extra->size(); ++j) {
+    (*at)[j] = static_cast<std::size_t>(
+        std::partition_point(
+            order.begin(), order.end(),
+            [&](std::uint32_t b) { return Compare(f, (*extra)[j], b, /*built_b=*/true) > 0; }) -
+        order.begin());
+  }
+}
+
 std::vector<std::uint32_t> TableIndex::Walk(const TableSearch& q,
                                             const std::vector<std::uint64_t>* bits) const {
   const SortField f = q.sort;
   const std::vector<std::uint8_t>& dirty = IsName(f) ? text_dirty_ : num_dirty_;
-  const std::vector<std::uint32_t>& dirty_rows = IsName(f) ? text_dirty_rows_ : num_dirty_rows_;
   const std::vector<std::uint32_t>& order = order_[static_cast<int>(f)];
 
   // Changed rows: sorted on their own, then placed where they fall in the
   // built order.
   std::vector<std::uint32_t> extra;
-  for (std::uint32_t row : dirty_rows) {
-    if ((bits == nullptr || Bit(*bits, row)) && Passes(row, q)) extra.push_back(row);
-  }
-  std::sort(extra.begin(), extra.end(),
-            [&](std::uint32_t a, std::uint32_t b) { return Compare(f, a, b) < 0; });
-  std::vector<std::size_t> at(extra.size());
-  for (std::size_t j = 0; j < extra.size(); ++j) {
-    at[j] = static_cast<std::size_t>(
-        std::partition_point(
-            order.begin(), order.end(),
-            [&](std::uint32_t b) { return Compare(f, extra[j], b, /*built_b=*/true) > 0; }) -
-        order.begin());
-  }
+  std::vector<std::size_t> at;
+  const RowTest in_bits = [&](std::uint32_t row) { return Bit(*bits, row); };
+  Extra(q, bits != nullptr ? &in_bits : nullptr, &extra, &at);
 
   std::vector<std::uint32_t> out;
   std::size_t j = 0;
@@ -477,28 +507,191 @@ std::vector<std::uint32_t> TableIndex::Walk(const TableSearch& q,
   return out;
 }
 
+std::vector<std::uint32_t> TableIndex::SortDirect(const TableSearch& q,
+                                                  const std::vector<std::uint64_t>& bits,
+                                                  std::size_t keep) const {
+  std::vector<std::uint32_t> out;
+  for (std::size_t i = 0; i < bits.size(); ++i) {
+    for (std::uint64_t w = bits[i]; w != 0; w &= w - 1) {
+      const auto row = static_cast<std::uint32_t>(i * 64 + std::countr_zero(w));
+      if (Passes(row, q)) out.push_back(row);
+    }
+  }
+  auto less = [&](std::uint32_t a, std::uint32_t b) {
+    const int c = CompareKey(q.sort, a, b, /*built_b=*/false);
+    if (c != 0) return q.descending ? c > 0 : c < 0;
+    return ids_->Less(a, b);
+  };
+  if (keep < out.size()) {
+    std::partial_sort(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(keep), out.end(),
+                      less);
+  } else {
+    std::sort(out.begin(), out.end(), less);
+  }
+  return out;
+}
+
 std::vector<std::uint32_t> TableIndex::Find(const TableSearch& q) const {
   auto bits = Match(q);
   if (bits) {
     std::size_t count = 0;
     for (std::uint64_t w : *bits) count += static_cast<std::size_t>(std::popcount(w));
-    if (count <= kDirectSort) {
-      std::vector<std::uint32_t> out;
-      for (std::size_t i = 0; i < bits->size(); ++i) {
-        for (std::uint64_t w = (*bits)[i]; w != 0; w &= w - 1) {
-          const auto row = static_cast<std::uint32_t>(i * 64 + std::countr_zero(w));
-          if (Passes(row, q)) out.push_back(row);
-        }
-      }
-      std::sort(out.begin(), out.end(), [&](std::uint32_t a, std::uint32_t b) {
-        const int c = CompareKey(q.sort, a, b, /*built_b=*/false);
-        if (c != 0) return q.descending ? c > 0 : c < 0;
-        return ids_->Less(a, b);
-      });
-      return out;
-    }
+    if (count <= kDirectSort) return SortDirect(q, *bits);
   }
   return Walk(q, bits ? &*bits : nullptr);
+}
+
+std::optional<std::vector<std::uint32_t>> TableIndex::WalkPage(
+    const TableSearch& q, const RowTest* test, std::size_t total, std::size_t offset,
+    std::size_t limit, std::size_t max_steps) const {
+  const SortField f = q.sort;
+  const std::vector<std::uint8_t>& dirty = IsName(f) ? text_dirty_ : num_dirty_;
+  const std::vector<std::uint32_t>& order = order_[static_cast<int>(f)];
+  std::vector<std::uint32_t> extra;
+  std::vector<std::size_t> at;
+  Extra(q, test, &extra, &at);
+  std::size_t steps = 0;
+  bool gave_up = false;
+  auto skip = [&](std::uint32_t row) {
+    if (++steps > max_steps) gave_up = true;
+    return dirty[row] || !Passes(row, q) || (test != nullptr && !(*test)(row));
+  };
+  constexpr std::uint32_t kEnd = UINT32_MAX;
+  // Walk's result before its reversal, one row at a time, from either end,
+  // ending once all `total` rows came (the rest of the order has none).
+  std::size_t produced = 0;
+  std::size_t i = 0, j = 0;
+  auto next_up = [&]() -> std::uint32_t {
+    if (produced == total) return kEnd;
+    for (;;) {
+      if (j < extra.size() && (i >= order.size() || at[j] <= i)) return ++produced, extra[j++];
+      if (i >= order.size()) return kEnd;
+      const std::uint32_t row = order[i++];
+      if (!skip(row)) return ++produced, row;
+      if (gave_up) return kEnd;
+    }
+  };
+  std::size_t ri = order.size(), rj = extra.size();  // one past the next to take
+  auto next_down = [&]() -> std::uint32_t {
+    if (produced == total) return kEnd;
+    for (;;) {
+      if (rj > 0 && (ri == 0 || at[rj - 1] > ri - 1)) return ++produced, extra[--rj];
+      if (ri == 0) return kEnd;
+      const std::uint32_t row = order[--ri];
+      if (!skip(row)) return ++produced, row;
+      if (gave_up) return kEnd;
+    }
+  };
+
+  std::vector<std::uint32_t> out;
+  std::size_t seen = 0;
+  auto take = [&](std::uint32_t row) {
+    if (seen++ >= offset) out.push_back(row);
+    return out.size() < limit;
+  };
+  if (limit == 0) return out;
+  if (!q.descending) {
+    for (std::uint32_t row = next_up(); row != kEnd; row = next_up()) {
+      if (!take(row)) break;
+    }
+    if (gave_up) return std::nullopt;
+    return out;
+  }
+  // Descending: from the top, each run of equal keys back in ascending ids.
+  std::vector<std::uint32_t> run;
+  std::uint32_t row = next_down();
+  while (row != kEnd) {
+    run.assign(1, row);
+    for (row = next_down(); row != kEnd && CompareKey(f, run[0], row, false) == 0;
+         row = next_down()) {
+      run.push_back(row);
+    }
+    if (gave_up) return std::nullopt;
+    for (auto it = run.rbegin(); it != run.rend(); ++it) {
+      if (!take(*it)) return out;
+    }
+  }
+  if (gave_up) return std::nullopt;
+  return out;
+}
+
+bool TableIndex::RowMatches(std::uint32_t row, const std::vector<std::string>& words,
+                            const std::string& digits, bool by_phone) const {
+  const std::string_view text = Words(text_[row]);
+  if (by_phone) {
+    return HasWord(text, digits, false) ||
+           DigitsOf(text_[row]).find(digits) != std::string_view::npos;
+  }
+  for (const std::string& w : words) {
+    if (!HasWord(text, w, false)) return false;
+  }
+  return true;
+}
+
+TableIndex::Page TableIndex::FindPage(const TableSearch& q, std::size_t offset,
+                                      std::size_t limit) const {
+  Page page;
+  const ParsedQuery p = Parse(q.search);
+  if (p.words.empty()) {
+    page.total = CountListed(q);
+    page.rows = *WalkPage(q, nullptr, page.total, offset, limit);
+    return page;
+  }
+  // A search's total is counted from its matches once per version of the
+  // table; while it stands, a page of a large result walks the sort order
+  // testing rows one by one, as far as the page needs (a bounded walk: when
+  // the matches lie far down the order, the matches' bitset instead).
+  const std::string key = q.search + '\x1f' + (q.has_points ? '1' : '0') +
+                          (q.has_credit ? '1' : '0') +
+                          static_cast<char>('0' + static_cast<int>(q.status));
+  std::optional<std::size_t> known;
+  {
+    std::lock_guard lock(cache_mu_);
+    if (cache_version_ != version_) {
+      cached_totals_.clear();
+      cache_version_ = version_;
+    }
+    if (auto it = cached_totals_.find(key); it != cached_totals_.end()) known = it->second;
+  }
+  if (known && *known > kDirectSort) {
+    const RowTest test = [&](std::uint32_t row) {
+      return RowMatches(row, p.words, p.digits, p.by_phone);
+    };
+    const std::size_t want = offset + limit;
+    const std::size_t budget = std::max<std::size_t>(
+        4096, want >= text_.size() / 8 ? SIZE_MAX : 8 * want * (text_.size() / *known + 1));
+    if (auto rows = WalkPage(q, &test, *known, offset, limit, budget)) {
+      page.total = *known;
+      page.rows = std::move(*rows);
+      return page;
+    }
+  }
+  auto bits = Match(q);
+  std::size_t count = 0;
+  for (std::size_t i = 0; i < bits->size(); ++i) {
+    for (std::uint64_t w = (*bits)[i]; w != 0; w &= w - 1) {
+      count += Passes(static_cast<std::uint32_t>(i * 64 + std::countr_zero(w)), q) ? 1 : 0;
+    }
+  }
+  page.total = count;
+  if (!known) {
+    std::lock_guard lock(cache_mu_);
+    if (cache_version_ == version_) {
+      if (cached_totals_.size() >= 1024) cached_totals_.clear();
+      cached_totals_[key] = count;
+    }
+  }
+  if (count <= kDirectSort) {
+    std::vector<std::uint32_t> all = SortDirect(q, *bits, offset + limit);
+    const std::size_t from = std::min(offset, all.size());
+    const std::size_t to = std::min(all.size(), from + limit);
+    page.rows.assign(all.begin() + static_cast<std::ptrdiff_t>(from),
+                     all.begin() + static_cast<std::ptrdiff_t>(to));
+    return page;
+  }
+  const RowTest in_bits = [&](std::uint32_t row) { return Bit(*bits, row); };
+  page.rows = *WalkPage(q, &in_bits, count, offset, limit);
+  return page;
 }
 
 std::vector<std::uint32_t> TableIndex::RowsWithWord(std::string_view word) const {

@@ -20,13 +20,17 @@
 // merge them into the built order. When the dirty rows grow past a share of
 // the table, Maintain rebuilds.
 //
-// Not thread-safe: the owner guards it (one writer, many readers).
+// Not thread-safe: the owner guards it (one writer, many readers); the
+// readers' cache of search totals has its own lock.
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "projections/row_ids.h"
@@ -71,6 +75,15 @@ class TableIndex {
 
   // The rows matching `q`, in its order.
   std::vector<std::uint32_t> Find(const TableSearch& q) const;
+  // Rows [offset, offset + limit) of Find(q), and the size of Find(q). The
+  // work is in proportion to offset + limit and the rows changed since the
+  // last build, plus, for a search, its matches (to count them): not to the
+  // table. Without a search the total comes from counters kept by Set.
+  struct Page {
+    std::vector<std::uint32_t> rows;
+    std::size_t total = 0;
+  };
+  Page FindPage(const TableSearch& q, std::size_t offset, std::size_t limit) const;
   // The rows with a word equal to `word` (folded), in no particular order.
   std::vector<std::uint32_t> RowsWithWord(std::string_view word) const;
 
@@ -117,8 +130,34 @@ class TableIndex {
   // Orders rows by `sort` (ties by id), ascending: row a's current value
   // against row b's, current or as last built.
   int Compare(SortField sort, std::uint32_t a, std::uint32_t b, bool built_b = false) const;
+  // The rows of `bits` passing q's filters, sorted.
+  // Only the first `keep` are sorted (the rest follow in no order).
+  std::vector<std::uint32_t> SortDirect(const TableSearch& q,
+                                        const std::vector<std::uint64_t>& bits,
+                                        std::size_t keep = SIZE_MAX) const;
   std::vector<std::uint32_t> Walk(const TableSearch& q,
                                   const std::vector<std::uint64_t>* bits) const;
+  // Whether a row matches the search (null: every row does).
+  using RowTest = std::function<bool(std::uint32_t)>;
+  // Rows [offset, offset + limit) of what Walk gives for the rows passing
+  // `test` and q's filters, walking only as far as needed; `total` is the
+  // size of that result. nullopt if that took more than `max_steps` rows of
+  // the order.
+  std::optional<std::vector<std::uint32_t>> WalkPage(const TableSearch& q, const RowTest* test,
+                                                     std::size_t total, std::size_t offset,
+                                                     std::size_t limit,
+                                                     std::size_t max_steps = SIZE_MAX) const;
+  // The changed rows passing `test` (null: all) and q's filters, sorted by
+  // q.sort ascending, and where each falls in the built order.
+  void Extra(const TableSearch& q, const RowTest* test, std::vector<std::uint32_t>* extra,
+             std::vector<std::size_t>* at) const;
+  // Whether row `row`'s current text matches the search `search` (not empty),
+  // as Match finds it.
+  bool RowMatches(std::uint32_t row, const std::vector<std::string>& words,
+                  const std::string& digits, bool by_phone) const;
+  // Listed rows passing q's filters, from the counters.
+  std::size_t CountListed(const TableSearch& q) const;
+  static int Bucket(std::uint8_t flags, std::int64_t points, std::int64_t credit);
 
   const RowIds* ids_;
 
@@ -128,6 +167,14 @@ class TableIndex {
   std::vector<Text> text_;
   std::vector<std::uint8_t> flags_;
   std::vector<std::int64_t> points_, credit_, visit_;
+  // Listed rows by bucket: active 1, non-zero points 2, non-zero credit 4.
+  std::size_t listed_[8] = {};
+  std::uint64_t version_ = 0;  // counts Sets
+  // The totals of recent searches (search and filters), while version_ is
+  // cache_version_: readers share the index, so under its own lock.
+  mutable std::mutex cache_mu_;
+  mutable std::uint64_t cache_version_ = 0;
+  mutable std::unordered_map<std::string, std::size_t> cached_totals_;
 
   // Rows changed since the last build: text (names, words, digits) or numbers.
   std::vector<std::uint8_t> text_dirty_, num_dirty_;

@@ -4,6 +4,9 @@
 # server answering a fixed body as large as the GET answer: the ceiling. Then
 # the same node restarted with TLS (a test CA's certificate): GET over HTTPS.
 #   bash scripts/api_bench.sh         DURATION=10 CONNECTIONS=64 RUNS=3 WRK_THREADS=2
+#                                     TABLE_CUSTOMERS=1000000
+# The table queries run on TABLE_CUSTOMERS customers more, added by one CSV
+# import (analysis, then confirm) before the measurements.
 # Prints `figure: NAME VALUE UNIT` lines: medians over RUNS; the ratios are the
 # median of each run's ratio to the bare server measured just before it.
 set -euo pipefail
@@ -15,6 +18,7 @@ duration=${DURATION:-10}
 connections=${CONNECTIONS:-64}
 runs=${RUNS:-3}
 wrk_threads=${WRK_THREADS:-2}
+table_customers=${TABLE_CUSTOMERS:-1000000}
 api_port=18181
 bare_port=18182
 data=$(mktemp -d /tmp/clientele-api-bench-XXXX)
@@ -60,6 +64,28 @@ one=$(echo "$ids" | head -n 1)
 get_body=$(http_get "/v1/customers/$one")
 echo "seeded; $count customer ids for the purchases; GET answer is ${#get_body} bytes"
 
+# The table's customers: one import of names like the console test's (first
+# names, last names with a number, bulkN@example.com, +41 79 NNN NNNN).
+if [ "$table_customers" -gt 0 ]; then
+  echo "importing $table_customers customers..."
+  started=$(date +%s)
+  awk -v n="$table_customers" 'BEGIN {
+    split("Ada Grace Alan Émile Bo Mary Dorothy Katherine Hedy Linus", f, " ")
+    split("Müller Nuñez Okafor Svensson Tanaka Dubois Rossi Kowalski Haddad Lindqvist O'"'"'Brien Zhang Petrov García Nakamura", l, " ")
+    printf "First Name,Last Name,Email,Phone\r\n"
+    for (i = 0; i < n; i++)
+      printf "%s,%s%d,bulk%d@example.com,+41 79 %03d %04d\r\n", f[i % 10 + 1], l[int(i / 7) % 15 + 1],
+        int(i / 105), i, int(i / 10000), i % 10000
+  }' >"$data/customers.csv"
+  import_id=$(curl -sf -X POST -H "$auth" -H "Content-Type: text/csv" --data-binary "@$data/customers.csv" \
+    "http://127.0.0.1:$api_port/v1/customers/imports" | python3 -c 'import json, sys; print(json.load(sys.stdin)["id"])')
+  curl -sf -X POST -H "$auth" -H "Content-Type: application/json" -d '{}' \
+    "http://127.0.0.1:$api_port/v1/customers/imports/$import_id/confirm" >/dev/null
+  rm -f "$data/customers.csv"
+  total=$(http_get "/v1/customers?status=all&limit=1" | grep -o '"total":[0-9]*' | cut -d: -f2)
+  echo "imported in $(($(date +%s) - started)) s; the table holds $total customers"
+fi
+
 ./build-bench/bench/bare_server --port "$bare_port" --body-bytes "${#get_body}" >/dev/null &
 pids+=($!)
 wait_for_port "$bare_port"
@@ -82,13 +108,26 @@ median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 declare -A results
 ratios_get=""
 ratios_table=""
-workloads=(bare get_customer table_query post_purchase)
+# The table queries (20 rows each): the table as it opens (by last name), a
+# search by first name sorted by last name, a one-letter prefix, a full last
+# name, an email prefix, phone digits, and a filter sorted by credit.
+declare -A table_urls=(
+  [table_open]="limit=20"
+  [table_query]="search=ada&sort=last_name&limit=20"
+  [table_one_letter]="search=m&limit=20"
+  [table_last_name]="search=dubois12&limit=20"
+  [table_email_prefix]="search=bulk12&limit=20"
+  [table_phone_digits]="search=79%20001&limit=20"
+  [table_credit_desc]="sort=credit&order=desc&has_credit=true&limit=20"
+)
+workloads=(bare get_customer table_open table_query table_one_letter table_last_name
+  table_email_prefix table_phone_digits table_credit_desc post_purchase)
 for run in $(seq "$runs"); do
   for w in "${workloads[@]}"; do
     case $w in
       bare) r=$(measure "http://127.0.0.1:$bare_port/") ;;
       get_customer) r=$(measure -H "$auth" "http://127.0.0.1:$api_port/v1/customers/$one") ;;
-      table_query) r=$(measure -H "$auth" "http://127.0.0.1:$api_port/v1/customers?search=ada1&sort=last_name&limit=20") ;;
+      table_*) r=$(measure -H "$auth" "http://127.0.0.1:$api_port/v1/customers?${table_urls[$w]}") ;;
       post_purchase) r=$(IDS_FILE="$data/ids.lua" measure -H "$auth" -s bench/wrk/purchase.lua "http://127.0.0.1:$api_port") ;;
     esac
     echo "run $run $w: $r (req/s p50_ms p99_ms non2xx)"

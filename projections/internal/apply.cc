@@ -100,6 +100,10 @@ Status Projector::Impl::Commit(Pending* p, CommitMode mode) {
   for (const auto& [id, t] : p->touched) encoded.push_back(EncodeRow(t.data));
   {
     std::unique_lock lock(rows_mu);
+    {
+      std::lock_guard watchers_lock(watchers_mu);
+      std::erase_if(watchers, [&](const auto& before_change) { return !before_change(index); });
+    }
     std::size_t i = 0;
     for (auto& [id, t] : p->touched) {
       if (t.row == RowIds::kNone) {

@@ -83,6 +83,10 @@ struct Projector::Impl {
   RowIds ids;
   std::vector<std::string> rows;  // encoded (EncodeRow), by row number
   TableIndex index{&ids};
+  // Called before each batch of changes to `index`, under rows_mu held
+  // exclusively (WatchTable).
+  std::mutex watchers_mu;
+  std::vector<std::function<bool(const TableIndex&)>> watchers;
 
   std::atomic<std::uint64_t> position{0};
   mutable std::mutex position_mu;

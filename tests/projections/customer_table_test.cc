@@ -268,6 +268,41 @@ TEST_F(CustomerTableTest, PagingWhileRowsChangeNeitherSkipsNorRepeats) {
   EXPECT_EQ(unique.size(), 30u) << "no row repeated";
 }
 
+TEST_F(CustomerTableTest, PagesOfOneRowAreTheWholeResultInOrderWhetherRowsChangeOrNot) {
+  for (SortField sort : {SortField::kLastName, SortField::kCredit}) {
+    for (bool descending : {false, true}) {
+      SCOPED_TRACE(std::string(SortFieldName(sort)) + (descending ? " desc" : " asc"));
+      TableQuery q;
+      q.status = StatusFilter::kAll;
+      q.sort = sort;
+      q.descending = descending;
+      auto whole = table_->Query(q);
+      ASSERT_TRUE(whole);
+      std::vector<std::string> expected;
+      for (const auto& r : whole->rows) expected.push_back(r.id);
+      for (bool change : {false, true}) {
+        q.limit = 1;
+        q.cursor.clear();
+        std::vector<std::string> seen;
+        for (;;) {
+          auto page = table_->Query(q);
+          ASSERT_TRUE(page) << page.error().ToString();
+          EXPECT_EQ(page->total, expected.size());
+          for (const auto& r : page->rows) seen.push_back(r.id);
+          if (page->next_cursor.empty()) break;
+          q.cursor = page->next_cursor;
+          if (change && seen.size() == 2) {  // a top-up between pages moves a row not seen yet
+            const std::string& next = expected[2] == ids_[8] ? expected[3] : expected[2];
+            Run(next, TopUpCredit{100000, "p-" + q.cursor, ""});
+            WaitForLog();
+          }
+        }
+        EXPECT_EQ(seen, expected) << (change ? "rows changed between pages" : "no change");
+      }
+    }
+  }
+}
+
 TEST_F(CustomerTableTest, BadPagingRequestsAreRefused) {
   TableQuery q;
   q.limit = 0;

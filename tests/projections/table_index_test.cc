@@ -167,6 +167,41 @@ class TableIndexTest : public ::testing::Test {
     EXPECT_EQ(checked, 22 * 5 * 4);
   }
 
+  // FindPage: every query's pages, at a few offsets and limits, are the
+  // reference's slices, and its total the reference's size.
+  void CheckEveryPage(const char* phase) {
+    const char* searches[] = {"",     "m",   "MU", "müller", "lovelaceb", "555",
+                              "5510", "zoe", "ex", "nobody", "mary s"};
+    const std::size_t slices[][2] = {{0, 1}, {0, 20}, {3, 7}, {19, 500}, {2500, 50}, {0, 10000}};
+    for (const char* s : searches) {
+      for (SortField sort : {SortField::kFirstName, SortField::kLastName, SortField::kPoints,
+                             SortField::kCredit, SortField::kLastVisit}) {
+        for (int variant = 0; variant < 4; ++variant) {
+          TableSearch q;
+          q.search = s;
+          q.sort = sort;
+          q.descending = variant & 1;
+          q.status = variant == 2   ? StatusFilter::kAll
+                     : variant == 3 ? StatusFilter::kInactive
+                                    : StatusFilter::kActive;
+          q.has_points = variant == 1;
+          q.has_credit = variant == 3;
+          const auto expected = Reference(q);
+          for (const auto& [offset, limit] : slices) {
+            const TableIndex::Page page = index_.FindPage(q, offset, limit);
+            const std::size_t from = std::min(offset, expected.size());
+            const std::size_t to = std::min(expected.size(), from + limit);
+            ASSERT_EQ(page.total, expected.size()) << phase << ": '" << s << "'";
+            ASSERT_EQ(page.rows,
+                      std::vector<std::uint32_t>(expected.begin() + from, expected.begin() + to))
+                << phase << ": '" << s << "' sort " << SortFieldName(sort) << " variant " << variant
+                << " offset " << offset << " limit " << limit;
+          }
+        }
+      }
+    }
+  }
+
   std::mt19937 rng_{42};
   std::vector<Row> rows_;
   RowIds ids_;
@@ -206,6 +241,30 @@ TEST_F(TableIndexTest, BuiltChangedAndRebuiltAllAnswerLikeTheReference) {
   index_.Maintain(/*force=*/true);
   EXPECT_EQ(index_.dirty_rows(), 0u);
   CheckEveryQuery("rebuilt");
+}
+
+TEST_F(TableIndexTest, PagesAreSlicesOfTheReferenceBuiltChangedAndRebuilt) {
+  for (int i = 0; i < 6000; ++i) Add();
+  CheckEveryPage("all rows changed, nothing built");
+  index_.Maintain(/*force=*/true);
+  CheckEveryPage("built");
+  for (int i = 0; i < 400; ++i) {
+    const std::uint32_t n = rng_() % static_cast<std::uint32_t>(rows_.size());
+    Row& r = rows_[n];
+    if (rng_() % 2) {
+      r.last = kLast[rng_() % std::size(kLast)];
+      r.first = kFirst[rng_() % std::size(kFirst)];
+    } else {
+      Reroll(&r);
+    }
+    Set(n);
+  }
+  for (int i = 0; i < 300; ++i) Add();
+  index_.Maintain();
+  ASSERT_GT(index_.dirty_rows(), 0u);
+  CheckEveryPage("built, then changed");
+  index_.Maintain(/*force=*/true);
+  CheckEveryPage("rebuilt");
 }
 
 TEST_F(TableIndexTest, RowsWithWordFindsExactWordsOnly) {
