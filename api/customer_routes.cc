@@ -4,6 +4,7 @@
 #include <charconv>
 #include <set>
 
+#include "api/command_bodies.h"
 #include "api/consent_body.h"
 #include "api/json_body.h"
 #include "api/problem.h"
@@ -14,9 +15,6 @@
 namespace clientele::api {
 
 namespace {
-
-constexpr std::array<std::string_view, 7> kDetailFields = {
-    "first_name", "last_name", "email", "phone", "tax_id", "address", "notes"};
 
 // "5" or "\"5\"" -> 5.
 std::optional<std::int64_t> ParseVersion(std::string_view v) {
@@ -273,21 +271,7 @@ HttpResponse Service::ListCustomers(Context& ctx) {
   return Json(o);
 }
 
-HttpResponse Service::EditCustomer(Context& ctx) {
-  auto body = JsonBody::Parse(ctx.req.body, kDetailFields);
-  if (!body) return body.error();
-  DetailsPatch patch;
-  for (DetailField f : kAllDetailFields) {
-    if (auto v = body->String(DetailFieldName(f))) {
-      patch[f] = *v;
-    } else if (body->Has(DetailFieldName(f)) && body->errors().empty()) {
-      patch[f] = std::string();  // null clears an optional field
-    }
-  }
-  if (!body->errors().empty()) return Problem(body->errors());
-  if (patch.empty()) return Problem(422, "empty_patch", "send at least one field to change");
-  return Execute(ctx, ChangeDetails{patch});
-}
+HttpResponse Service::EditCustomer(Context& ctx) { return ExecuteKind(ctx, "edit"); }
 
 HttpResponse Service::DeleteCustomerRoute(Context& ctx) {
   if (auto refused = RefuseFields(ctx.req.body)) return *refused;
@@ -319,35 +303,18 @@ HttpResponse Service::EraseCustomerRoute(Context& ctx) {
   });
 }
 
-HttpResponse Service::RecordPurchaseRoute(Context& ctx) {
-  auto body = JsonBody::Parse(ctx.req.body, {"tab_id", "amount", "paid_at"});
+HttpResponse Service::ExecuteKind(Context& ctx, std::string_view kind) {
+  const CommandBody* what = FindCommandBody(kind);
+  auto body = JsonBody::Parse(ctx.req.body, what->fields);
   if (!body) return body.error();
-  RecordPurchase cmd;
-  cmd.tab_id = body->String("tab_id", true).value_or("");
-  cmd.amount = body->Integer("amount", true).value_or(0);
-  if (auto at = body->String("paid_at")) {
-    auto ms = ParseTime(*at, clock_->NowMs());
-    if (!ms)
-      body->AddError("paid_at", "invalid_time", "must be a time like 2026-11-23T10:15:00Z");
-    else
-      cmd.paid_at_ms = *ms;
-  } else {
-    cmd.paid_at_ms = clock_->NowMs();
-  }
-  if (!body->errors().empty()) return Problem(body->errors());
-  return Execute(ctx, cmd);
+  auto cmd = what->read(*body, clock_->NowMs());
+  if (!cmd) return cmd.error();
+  return Execute(ctx, *cmd);
 }
 
-HttpResponse Service::RefundRoute(Context& ctx) {
-  auto body = JsonBody::Parse(ctx.req.body, {"refund_id", "tab_id", "amount"});
-  if (!body) return body.error();
-  RefundPurchase cmd;
-  cmd.refund_id = body->String("refund_id", true).value_or("");
-  cmd.tab_id = body->String("tab_id", true).value_or("");
-  cmd.amount = body->Integer("amount", true).value_or(0);
-  if (!body->errors().empty()) return Problem(body->errors());
-  return Execute(ctx, cmd);
-}
+HttpResponse Service::RecordPurchaseRoute(Context& ctx) { return ExecuteKind(ctx, "purchase"); }
+
+HttpResponse Service::RefundRoute(Context& ctx) { return ExecuteKind(ctx, "refund"); }
 
 HttpResponse Service::ExecuteBody(Context& ctx, std::initializer_list<std::string_view> fields,
                                   const std::function<CustomerCommand(JsonBody&)>& read) {
@@ -358,53 +325,15 @@ HttpResponse Service::ExecuteBody(Context& ctx, std::initializer_list<std::strin
   return Execute(ctx, cmd);
 }
 
-HttpResponse Service::RedeemPointsRoute(Context& ctx) {
-  return ExecuteBody(ctx, {"points", "note", "reference"}, [](JsonBody& body) {
-    RedeemPoints cmd;
-    cmd.points = body.Integer("points", true).value_or(0);
-    cmd.note = body.String("note").value_or("");
-    cmd.reference = body.String("reference").value_or("");
-    return CustomerCommand(cmd);
-  });
-}
+HttpResponse Service::RedeemPointsRoute(Context& ctx) { return ExecuteKind(ctx, "points.redeem"); }
 
-HttpResponse Service::AdjustPointsRoute(Context& ctx) {
-  return ExecuteBody(ctx, {"delta", "note"}, [](JsonBody& body) {
-    AdjustPoints cmd;
-    cmd.delta = body.Integer("delta", true).value_or(0);
-    cmd.note = body.String("note", true).value_or("");
-    return CustomerCommand(cmd);
-  });
-}
+HttpResponse Service::AdjustPointsRoute(Context& ctx) { return ExecuteKind(ctx, "points.adjust"); }
 
-HttpResponse Service::TopUpCreditRoute(Context& ctx) {
-  return ExecuteBody(ctx, {"amount", "payment_ref", "note"}, [](JsonBody& body) {
-    TopUpCredit cmd;
-    cmd.amount = body.Integer("amount", true).value_or(0);
-    cmd.payment_ref = body.String("payment_ref", true).value_or("");
-    cmd.note = body.String("note").value_or("");
-    return CustomerCommand(cmd);
-  });
-}
+HttpResponse Service::TopUpCreditRoute(Context& ctx) { return ExecuteKind(ctx, "credit.top_up"); }
 
-HttpResponse Service::DeductCreditRoute(Context& ctx) {
-  return ExecuteBody(ctx, {"amount", "note", "reference"}, [](JsonBody& body) {
-    DeductCredit cmd;
-    cmd.amount = body.Integer("amount", true).value_or(0);
-    cmd.note = body.String("note").value_or("");
-    cmd.reference = body.String("reference").value_or("");
-    return CustomerCommand(cmd);
-  });
-}
+HttpResponse Service::DeductCreditRoute(Context& ctx) { return ExecuteKind(ctx, "credit.deduct"); }
 
-HttpResponse Service::AdjustCreditRoute(Context& ctx) {
-  return ExecuteBody(ctx, {"delta", "note"}, [](JsonBody& body) {
-    AdjustCredit cmd;
-    cmd.delta = body.Integer("delta", true).value_or(0);
-    cmd.note = body.String("note", true).value_or("");
-    return CustomerCommand(cmd);
-  });
-}
+HttpResponse Service::AdjustCreditRoute(Context& ctx) { return ExecuteKind(ctx, "credit.adjust"); }
 
 HttpResponse Service::History(Context& ctx) {
   // ?alias=false: a merged customer's own history, not its survivor's.

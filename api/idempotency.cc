@@ -145,7 +145,8 @@ std::optional<IdempotencyKeys::Record> IdempotencyKeys::Read(const std::string& 
 }
 
 Status IdempotencyKeys::Write(const std::string& principal, const std::string& key,
-                              const Record& record, const Record* replaced) {
+                              const Record& record, const Record* replaced,
+                              rocksdb::WriteBatch* into) {
   // A claim is synced: it must be on disk before the write it names runs.
   const bool sync = record.state == Record::kClaimed;
   const std::string k = RecordKey(principal, key);
@@ -153,7 +154,10 @@ Status IdempotencyKeys::Write(const std::string& principal, const std::string& k
   const std::string x = ExpiryKey(record.expires_ms, principal, key);
   std::size_t replaced_cost = 0;
   if (replaced != nullptr) replaced_cost = Cost(key, replaced->Encode());
-  if (db_) {
+  if (db_ && into != nullptr) {
+    into->Put(k, encoded);
+    into->Put(x, "");
+  } else if (db_) {
     rocksdb::WriteBatch batch;
     batch.Put(k, encoded);
     batch.Put(x, "");
@@ -250,6 +254,70 @@ Result<IdempotencyKeys::Claim> IdempotencyKeys::Begin(const std::string& princip
   std::lock_guard lock(mu_);
   const std::int64_t now_ms = clock_->NowMs();
   if (now_ms >= next_sweep_ms_) ExpireLocked(now_ms);
+  return BeginLocked(principal, key, fingerprint, now_ms, nullptr);
+}
+
+std::vector<Result<IdempotencyKeys::Claim>> IdempotencyKeys::BeginMany(
+    const std::string& principal, const std::vector<std::pair<std::string, std::string>>& keys) {
+  std::lock_guard lock(mu_);
+  const std::int64_t now_ms = clock_->NowMs();
+  if (now_ms >= next_sweep_ms_) ExpireLocked(now_ms);
+  std::vector<Result<Claim>> out;
+  out.reserve(keys.size());
+  rocksdb::WriteBatch batch;
+  std::vector<std::size_t> fresh;  // the claims written by `batch`
+  const Usage before = usage_.contains(principal) ? usage_.at(principal) : Usage{};
+  std::map<std::string, std::size_t> seen;  // key -> its first use here
+  for (const auto& [key, fingerprint] : keys) {
+    if (auto it = seen.find(key); it != seen.end()) {
+      // An answered key answers again; a new one's claim may not be written
+      // yet: the second use waits for the first.
+      const Result<Claim>& first = out[it->second];
+      Claim again;
+      if (keys[it->second].second != fingerprint) {
+        again.verdict = Verdict::kOtherRequest;
+      } else if (first &&
+                 (first->verdict == Verdict::kReplay || first->verdict == Verdict::kOtherRequest)) {
+        again = *first;
+      } else {
+        again.verdict = Verdict::kInFlight;
+      }
+      out.push_back(std::move(again));
+      continue;
+    }
+    seen.emplace(key, out.size());
+    const bool known = Read(principal, key).has_value();
+    out.push_back(BeginLocked(principal, key, fingerprint, now_ms, &batch));
+    if (!known && out.back() && out.back()->verdict == Verdict::kRun) {
+      fresh.push_back(out.size() - 1);
+    }
+  }
+  if (db_ && batch.Count() > 0) {
+    rocksdb::WriteOptions write_options;
+    write_options.sync = true;  // claims are on disk before their writes run
+    rocksdb::Status s = db_->Write(write_options, &batch);
+    if (!s.ok()) {
+      const Status failed = Status::Unavailable("cannot keep the idempotency key: " + s.ToString());
+      for (std::size_t i : fresh) {
+        running_.erase({principal, keys[i].first});
+        out[i] = Error(failed);
+      }
+      // (Keys found expired meanwhile are counted again: the budget errs high.)
+      if (before.keys == 0) {
+        usage_.erase(principal);
+      } else {
+        usage_[principal] = before;
+      }
+    }
+  }
+  return out;
+}
+
+Result<IdempotencyKeys::Claim> IdempotencyKeys::BeginLocked(const std::string& principal,
+                                                            const std::string& key,
+                                                            const std::string& fingerprint,
+                                                            std::int64_t now_ms,
+                                                            rocksdb::WriteBatch* into) {
   Claim claim;
   std::optional<Record> record = Read(principal, key);
   if (record && record->expires_ms <= now_ms && !running_.contains({principal, key})) {
@@ -280,7 +348,7 @@ Result<IdempotencyKeys::Claim> IdempotencyKeys::Begin(const std::string& princip
     claim.verdict = Verdict::kOverBudget;
     return claim;
   }
-  if (Status st = Write(principal, key, fresh, nullptr); !st.ok()) return Error(st);
+  if (Status st = Write(principal, key, fresh, nullptr, into); !st.ok()) return Error(st);
   running_.insert({principal, key});
   claim.expires_ms = fresh.expires_ms;
   return claim;
@@ -289,6 +357,29 @@ Result<IdempotencyKeys::Claim> IdempotencyKeys::Begin(const std::string& princip
 std::string IdempotencyKeys::Finish(const std::string& principal, const std::string& key,
                                     const HttpResponse& answer) {
   std::lock_guard lock(mu_);
+  return FinishLocked(principal, key, answer, nullptr);
+}
+
+std::vector<std::string> IdempotencyKeys::FinishMany(
+    const std::string& principal,
+    const std::vector<std::pair<std::string, const HttpResponse*>>& answers) {
+  std::lock_guard lock(mu_);
+  std::vector<std::string> out;
+  out.reserve(answers.size());
+  rocksdb::WriteBatch batch;
+  for (const auto& [key, answer] : answers) {
+    out.push_back(FinishLocked(principal, key, *answer, &batch));
+  }
+  if (db_ && batch.Count() > 0) {
+    // As Finish: if the answers are lost, the claims stay and a retry
+    // recovers them from the log.
+    (void)db_->Write(rocksdb::WriteOptions(), &batch);
+  }
+  return out;
+}
+
+std::string IdempotencyKeys::FinishLocked(const std::string& principal, const std::string& key,
+                                          const HttpResponse& answer, rocksdb::WriteBatch* into) {
   running_.erase({principal, key});
   std::optional<Record> record = Read(principal, key);
   if (!record) return "the key was forgotten while its request ran";
@@ -324,7 +415,7 @@ std::string IdempotencyKeys::Finish(const std::string& principal, const std::str
     done.answer.content_type = "application/json";
     why += "; a retry gets the status and headers only";
   }
-  if (Status st = Write(principal, key, done, &*record); !st.ok()) {
+  if (Status st = Write(principal, key, done, &*record, into); !st.ok()) {
     // The claim stays: a retry finds the first run's events in the log.
     return "the answer could not be kept (" + st.message() + "); a retry recovers it from the log";
   }

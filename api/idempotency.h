@@ -36,7 +36,8 @@
 
 namespace rocksdb {
 class DB;
-}
+class WriteBatch;
+}  // namespace rocksdb
 
 namespace clientele::api {
 
@@ -85,6 +86,16 @@ class IdempotencyKeys {
   // status and headers. Returns why the answer was not kept, or "" if it was.
   std::string Finish(const std::string& principal, const std::string& key,
                      const HttpResponse& answer);
+  // Begin for several keys of one principal at once (POST /v1/batch), in
+  // order: the fresh claims are written together with one sync. A key named
+  // twice is kInFlight (or kOtherRequest) the second time.
+  std::vector<Result<Claim>> BeginMany(
+      const std::string& principal,
+      const std::vector<std::pair<std::string, std::string>>& keys_and_fingerprints);
+  // Finish for several keys of one principal at once (one write).
+  std::vector<std::string> FinishMany(
+      const std::string& principal,
+      const std::vector<std::pair<std::string, const HttpResponse*>>& answers);
   // Forgets a claimed key (the request did not run).
   void Release(const std::string& principal, const std::string& key);
 
@@ -107,8 +118,14 @@ class IdempotencyKeys {
   struct Record;
   IdempotencyKeys(IdempotencyOptions options, Clock* clock);
   Status Load();
+  // Writes the record (into `into` if given, which the caller writes).
   Status Write(const std::string& principal, const std::string& key, const Record& record,
-               const Record* replaced);
+               const Record* replaced, rocksdb::WriteBatch* into = nullptr);
+  Result<Claim> BeginLocked(const std::string& principal, const std::string& key,
+                            const std::string& fingerprint, std::int64_t now_ms,
+                            rocksdb::WriteBatch* into);
+  std::string FinishLocked(const std::string& principal, const std::string& key,
+                           const HttpResponse& answer, rocksdb::WriteBatch* into);
   void Erase(const std::string& principal, const std::string& key, const Record& record);
   std::optional<Record> Read(const std::string& principal, const std::string& key) const;
   std::size_t ExpireLocked(std::int64_t now_ms);

@@ -117,12 +117,26 @@ std::expected<JsonBody, HttpResponse> JsonBody::Parse(std::string_view body,
         400, "invalid_json",
         "the body is not valid JSON for this API: an object has the key \"" + *twice + "\" twice"));
   }
-  for (auto [key, value] : out.object_) {
+  out.CheckFields(fields);
+  return out;
+}
+
+std::expected<JsonBody, HttpResponse> JsonBody::Of(simdjson::dom::element e,
+                                                   std::span<const std::string_view> fields) {
+  JsonBody out;
+  if (e.get_object().get(out.object_)) {
+    return std::unexpected(Problem(400, "not_an_object", "the body must be a JSON object"));
+  }
+  out.CheckFields(fields);
+  return out;
+}
+
+void JsonBody::CheckFields(std::span<const std::string_view> fields) {
+  for (auto [key, value] : object_) {
     bool known = false;
     for (std::string_view f : fields) known = known || f == key;
-    if (!known) out.AddError(std::string(key), "unknown_field", "is not a field of this request");
+    if (!known) AddError(std::string(key), "unknown_field", "is not a field of this request");
   }
-  return out;
 }
 
 std::optional<simdjson::dom::element> JsonBody::Get(std::string_view field, bool required) {

@@ -32,6 +32,11 @@ class JsonBody {
     return Parse(body, std::span<const std::string_view>(fields.begin(), fields.size()));
   }
 
+  // A body already parsed: `e`, part of a larger document (POST /v1/batch's
+  // commands), read as Parse reads a whole body. `e` must outlive the body.
+  static std::expected<JsonBody, HttpResponse> Of(simdjson::dom::element e,
+                                                  std::span<const std::string_view> fields);
+
   // The field's value, or nullopt when absent or null (an error if required)
   // or of the wrong type (an error).
   std::optional<std::string> String(std::string_view field, bool required = false);
@@ -51,6 +56,7 @@ class JsonBody {
  private:
   JsonBody() = default;
   std::optional<simdjson::dom::element> Get(std::string_view field, bool required);
+  void CheckFields(std::span<const std::string_view> fields);
 
   std::unique_ptr<simdjson::dom::parser> parser_;
   simdjson::dom::object object_;

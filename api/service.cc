@@ -82,6 +82,7 @@ Service::Service(ServiceOptions options, EventStore* log, CommandHandler* comman
   Add("POST", "/v1/customers/{ref}/credit/deduct", {kManageCredit}, true, &S::DeductCreditRoute);
   Add("POST", "/v1/customers/{ref}/credit/adjust", {kManageCredit}, true, &S::AdjustCreditRoute);
   Add("POST", "/v1/customers/{ref}/merge", {kManage}, true, &S::MergeCustomersRoute);
+  Add("POST", "/v1/batch", {kEdit, kManage, kManageLoyalty, kManageCredit}, true, &S::BatchRoute);
   Add("GET", "/v1/customers/{ref}/history", {kManageLoyalty, kManageCredit}, false, &S::History);
   Add("GET", "/v1/customers/{ref}/audit", {kAuditRead}, false, &S::Audit);
   Add("GET", "/v1/settings", {kView, kSettingsManage}, false, &S::GetSettings);

@@ -24,6 +24,9 @@
 //   POST   /v1/customers/{ref}/credit/top-up | /deduct | /adjust   customers.manage_credit
 //   POST   /v1/customers/{ref}/merge                         customers.manage  (domain/merge.h)
 //   GET    /v1/customers/{ref}/history[?alias=false]         manage_loyalty or manage_credit
+//   POST   /v1/batch                                         any of edit, manage,
+//          manage_loyalty, manage_credit; each command needs its own route's
+//          (api/batch_routes.cc)
 // A {ref} of a customer merged into another resolves to the survivor (the
 // merge route excepted, which names both customers as they are).
 //   GET    /v1/customers/{ref}/audit?as_of=TIME              audit.read
@@ -240,6 +243,8 @@ class Service {
   HttpResponse SetProgram(Context& ctx);
   HttpResponse SetModule(Context& ctx);
   HttpResponse CreateBackupRoute(Context& ctx);
+  // api/batch_routes.cc
+  HttpResponse BatchRoute(Context& ctx);
   // api/merge_routes.cc
   HttpResponse MergeCustomersRoute(Context& ctx);
   HttpResponse DuplicatesRoute(Context& ctx);
@@ -302,6 +307,8 @@ class Service {
   // problems if there are any, else runs the command (Execute).
   HttpResponse ExecuteBody(Context& ctx, std::initializer_list<std::string_view> fields,
                            const std::function<CustomerCommand(JsonBody&)>& read);
+  // Runs the command of api/command_bodies.h named `kind` from the body.
+  HttpResponse ExecuteKind(Context& ctx, std::string_view kind);
   HttpResponse CustomerAfter(Context& ctx, const std::string& id, std::uint64_t position,
                              int status);
   HttpResponse SettingsAfter(std::uint64_t position);

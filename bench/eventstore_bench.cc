@@ -269,7 +269,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   for (int writers : writer_counts) {
-    std::vector<double> ours, threads, theirs, sealed;
+    std::vector<double> ours, threads, theirs, sealed, sync_us;
     for (int run = 0; run < runs; ++run) {
       if (seal) {
         sealed.push_back(ClienteleAppendsAsync(store->get(), writers, seconds, true));
@@ -280,6 +280,7 @@ int main(int argc, char** argv) {
       ours.push_back(ClienteleAppendsAsync(store->get(), writers, seconds));
       EventStoreStats after = (*store)->stats();
       double syncs = double(std::max<std::uint64_t>(1, after.syncs - before.syncs));
+      sync_us.push_back(double(after.sync_micros - before.sync_micros) / syncs);
       std::printf("run %d: %d writers: %.1f events per sync, %.0f us per sync\n", run, writers,
                   double(after.events_written - before.events_written) / syncs,
                   double(after.sync_micros - before.sync_micros) / syncs);
@@ -295,6 +296,14 @@ int main(int argc, char** argv) {
       Figure(name + "_sealed", Median(sealed), "events/s");
       Figure("sealing_cost_" + name, 100.0 * (1.0 - Median(sealed) / Median(ours)), "%");
     }
+    // The sync-bound ceiling: each writer has one append in flight, so one
+    // sync carries at most `writers` events; at the median sync time of these
+    // runs the log cannot pass writers / sync time.
+    const double ceiling = writers * 1e6 / std::max(1.0, Median(sync_us));
+    Figure("sync_us_" + name, Median(sync_us), "us");
+    Figure("sync_bound_ceiling_" + name, ceiling, "events/s");
+    std::printf("figure: share_of_sync_bound_%s %.1f %%\n", name.c_str(),
+                100.0 * Median(ours) / ceiling);
     if (!pg.empty()) {
       Figure("postgres_" + name, Median(theirs), "events/s");
       std::printf("figure: ratio_%s %.1f x\n", name.c_str(), Median(ours) / Median(theirs));

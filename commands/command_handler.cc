@@ -2,6 +2,7 @@
 
 #include <set>
 
+#include "commands/stream_load.h"
 #include "domain/event_codec.h"
 #include "domain/ids.h"
 #include "eventstore/bulk_append.h"
@@ -11,45 +12,10 @@ namespace clientele {
 
 namespace {
 
+using command_internal::Load;
+using command_internal::RequestUuid;
+
 constexpr int kMaxAttempts = 16;
-
-// The stream's state: `state` at `version` plus the events after it.
-template <typename State>
-Result<std::pair<State, std::int64_t>> Load(EventStore* store, PersonalDataKeys* keys,
-                                            const std::string& stream, State state = {},
-                                            std::int64_t version = 0) {
-  auto events = store->ReadStream(stream, version + 1, SIZE_MAX);
-  if (!events) return Error(events.error());
-  for (const RecordedEvent& e : *events) {
-    version = e.version;
-    if constexpr (std::is_same_v<State, CustomerState>) {
-      auto decoded =
-          DecodeCustomerEvent(e.type, e.schema, e.data, keys,
-                              std::string_view(stream).substr(kCustomerStreamPrefix.size()));
-      if (!decoded) return Error(decoded.error());
-      state = Evolve(std::move(state), *decoded);
-    } else if constexpr (std::is_same_v<State, SettingsState>) {
-      auto decoded = DecodeSettingsEvent(e.type, e.schema, e.data);
-      if (!decoded) return Error(decoded.error());
-      state = Evolve(std::move(state), *decoded);
-    } else {
-      auto decoded = DecodeNodeEvent(e.type, e.schema, e.data);
-      if (!decoded) return Error(decoded.error());
-      state = Evolve(std::move(state), *decoded);
-    }
-  }
-  return std::pair<State, std::int64_t>{std::move(state), version};
-}
-
-// A fresh id, or for a request the id its `part` always gets.
-std::string RequestUuid(std::string_view request_key, std::string_view part) {
-  if (request_key.empty()) return NewUuid();
-  std::string name = "request/";
-  name += request_key;
-  name += '/';
-  name += part;
-  return DerivedUuid(name);
-}
 
 }  // namespace
 

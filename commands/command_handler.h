@@ -40,6 +40,13 @@ struct CommandOutcome {
   bool recovered = false;  // the request's events were already in the log
 };
 
+// One command of CommandHandler::ExecuteBatch.
+struct BatchCommand {
+  std::string customer_id;  // a customer's id (a merged one resolves to its survivor)
+  CustomerCommand cmd;      // not a registration or an erasure
+  std::string request_key;  // optional, as Execute's
+};
+
 class CommandHandler {
  public:
   // `clock` (default: the system clock) stamps edits (domain/stamp.h).
@@ -74,6 +81,14 @@ class CommandHandler {
                                  const std::string& actor,
                                  std::optional<std::int64_t> if_version = std::nullopt,
                                  std::string_view request_key = {});
+  // Runs `commands` in order, each as Execute would (a later command on a
+  // customer sees what the earlier ones did to it), and appends the events of
+  // those accepted in one group commit (EventStore::AppendEach): one refused
+  // does not stop the others. Returns one outcome or refusal per command, in
+  // order, once the events are durable. Holds the turn of every customer
+  // named while it runs. InvalidArgument for a registration or an erasure.
+  std::vector<Result<CommandOutcome>> ExecuteBatch(const std::vector<BatchCommand>& commands,
+                                                   const std::string& actor);
   // Merges the customer `duplicate_id` into `survivor_id` (domain/merge.h),
   // both as given (aliases are not followed: a merged duplicate is refused),
   // appending to both streams in one atomic append. The outcome names the
@@ -112,6 +127,12 @@ class CommandHandler {
   // Erases every customer merged into `survivor_id` (transitively).
   Status EraseMergedInto(const std::string& survivor_id, const EraseCustomer& cmd,
                          const std::string& actor, std::string_view request_key);
+  // The log events of a customer's decided `events`, personal fields sealed
+  // (commands/command_batch.cc); ids from `request_key` from the `first`th on.
+  Result<std::vector<NewEvent>> CustomerEvents(const std::string& stream,
+                                               const std::vector<CustomerEvent>& events,
+                                               const std::string& actor,
+                                               std::string_view request_key, bool make_key);
   // Loads state, decides and appends; retries on a version conflict.
   template <typename State, typename Command, typename DecideFn>
   Result<CommandOutcome> Run(const std::string& stream, const Command& cmd, DecideFn decide,

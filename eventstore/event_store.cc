@@ -261,27 +261,26 @@ Result<AppendResult> EventStore::AppendReplicated(std::vector<RecordedEvent> eve
       [&](AppendCallback done) { AppendReplicatedAsync(std::move(events), std::move(done)); });
 }
 
-void EventStore::AppendAsync(std::string_view stream, ExpectedVersion expected,
-                             std::vector<NewEvent> events, AppendCallback done) {
-  auto refuse = [&](Status s) { done(Error(std::move(s))); };
-  if (impl_->options.read_only) {
-    return refuse(Status::FailedPrecondition("", "read_only", "the log is open read-only"));
+Result<std::unique_ptr<EventStore::Impl::Request>> EventStore::Impl::LocalRequest(
+    std::string_view stream, ExpectedVersion expected, std::vector<NewEvent> events) {
+  if (options.read_only) {
+    return Error(Status::FailedPrecondition("", "read_only", "the log is open read-only"));
   }
-  if (Status s = ValidateStream(stream); !s.ok()) return refuse(s);
+  if (Status s = ValidateStream(stream); !s.ok()) return Error(s);
   if (events.empty()) {
-    return refuse(Status::InvalidArgument("events", "empty_append", "an append needs events"));
+    return Error(Status::InvalidArgument("events", "empty_append", "an append needs events"));
   }
   if (expected.value < ExpectedVersion::kAny) {
-    return refuse(Status::InvalidArgument("expected_version", "invalid_expected_version",
-                                          "expected version must be any, no stream or >= 0"));
+    return Error(Status::InvalidArgument("expected_version", "invalid_expected_version",
+                                         "expected version must be any, no stream or >= 0"));
   }
-  auto req = std::make_unique<Impl::Request>();
+  auto req = std::make_unique<Request>();
   std::vector<std::string_view> ids;
   for (const NewEvent& e : events) {
-    if (Status s = ValidateType(e.type); !s.ok()) return refuse(s);
+    if (Status s = ValidateType(e.type); !s.ok()) return Error(s);
     ids.push_back(e.id);
   }
-  if (Status s = ValidateIds(ids, &req->id_keys); !s.ok()) return refuse(s);
+  if (Status s = ValidateIds(ids, &req->id_keys); !s.ok()) return Error(s);
   req->stream = std::string(stream);
   req->expected = expected;
   req->events.reserve(events.size());
@@ -291,15 +290,54 @@ void EventStore::AppendAsync(std::string_view stream, ExpectedVersion expected,
     r.stream = req->stream;
     r.type = std::move(e.type);
     r.schema = e.schema;
-    r.origin = impl_->options.origin;
+    r.origin = options.origin;
     r.actor = std::move(e.actor);
     r.causation_id = std::move(e.causation_id);
     r.correlation_id = std::move(e.correlation_id);
     r.data = std::move(e.data);
     req->events.push_back(std::move(r));
   }
-  req->done = std::move(done);
-  impl_->Submit(std::move(req));
+  return req;
+}
+
+void EventStore::AppendAsync(std::string_view stream, ExpectedVersion expected,
+                             std::vector<NewEvent> events, AppendCallback done) {
+  auto req = impl_->LocalRequest(stream, expected, std::move(events));
+  if (!req) return done(Error(req.error()));
+  (*req)->done = std::move(done);
+  impl_->Submit(std::move(*req));
+}
+
+std::vector<Result<AppendResult>> EventStore::AppendEach(std::vector<StreamAppend> appends) {
+  std::vector<Result<AppendResult>> results(appends.size(), Result<AppendResult>());
+  std::vector<std::unique_ptr<Impl::Request>> requests;
+  std::vector<std::size_t> slots;  // the append each request answers
+  for (std::size_t i = 0; i < appends.size(); ++i) {
+    auto req =
+        impl_->LocalRequest(appends[i].stream, appends[i].expected, std::move(appends[i].events));
+    if (!req) {
+      results[i] = Error(req.error());
+      continue;
+    }
+    requests.push_back(std::move(*req));
+    slots.push_back(i);
+  }
+  if (requests.empty()) return results;
+  std::mutex mu;
+  std::condition_variable cv;
+  std::size_t pending = requests.size();
+  for (std::size_t k = 0; k < requests.size(); ++k) {
+    requests[k]->joined = k > 0;
+    requests[k]->done = [&, slot = slots[k]](Result<AppendResult> r) {
+      std::lock_guard lock(mu);
+      results[slot] = std::move(r);
+      if (--pending == 0) cv.notify_one();
+    };
+  }
+  impl_->SubmitAll(std::move(requests));
+  std::unique_lock lock(mu);
+  cv.wait(lock, [&] { return pending == 0; });
+  return results;
 }
 
 void EventStore::AppendReplicatedAsync(std::vector<RecordedEvent> events, AppendCallback done) {

@@ -67,6 +67,13 @@ struct EventStoreStats {
 
 class Subscription;
 
+// One append of EventStore::AppendEach.
+struct StreamAppend {
+  std::string stream;
+  ExpectedVersion expected;
+  std::vector<NewEvent> events;
+};
+
 // Receives the outcome of an asynchronous append, on one of the store's threads.
 // It must not block: hand long work to another thread.
 using AppendCallback = std::function<void(Result<AppendResult>)>;
@@ -123,6 +130,14 @@ class EventStore {
   void AppendAsync(std::string_view stream, ExpectedVersion expected, std::vector<NewEvent> events,
                    AppendCallback done);
   void AppendReplicatedAsync(std::vector<RecordedEvent> events, AppendCallback done);
+
+  // Appends each of `appends` as Append would (each checked on its own: one
+  // refused does not stop the others), all in ONE group commit: one WAL write
+  // and one sync, so that after a crash either every accepted one is in the
+  // log or none is. Appends to one stream may follow each other (the second
+  // expecting the version the first leaves). Returns one result per append,
+  // in order, once they are durable.
+  std::vector<Result<AppendResult>> AppendEach(std::vector<StreamAppend> appends);
 
   // Up to `max` events of `stream` with version >= from_version, in order.
   Result<std::vector<RecordedEvent>> ReadStream(std::string_view stream, std::int64_t from_version,

@@ -179,3 +179,31 @@ echo "figure: api_get_https_p50 $(echo -n "$https_results" | cut -d' ' -f2 | med
 echo "figure: api_get_https_p99 $(echo -n "$https_results" | cut -d' ' -f3 | median) ms"
 echo "figure: get_customer_vs_bare $(echo -n "$ratios_get" | median) %"
 echo "figure: table_query_vs_bare $(echo -n "$ratios_table" | median) %"
+
+# POST /v1/batch: BATCH_SIZE (1000) purchases per request over BATCH_CONNECTIONS (8)
+# connections, against the first node again (plain HTTP). Prints the commands per
+# second (requests x batch size) and the p99 per request.
+batch_bench() {
+  local size=${BATCH_SIZE:-1000} batch_connections=${BATCH_CONNECTIONS:-8} port=18184 out=""
+  ./build-bench/cli/clientele serve --data "$data/node" --listen "127.0.0.1:$port" \
+    >"$data/serve-batch.log" 2>/dev/null &
+  pids+=($!)
+  wait_for_port "$port"
+  for _ in $(seq 100); do
+    curl -sf "http://127.0.0.1:$port/readyz" >/dev/null && break
+    sleep 0.1
+  done
+  for run in $(seq "$runs"); do
+    r=$(IDS_FILE="$data/ids.lua" BATCH_SIZE="$size" connections="$batch_connections" \
+      measure -H "$auth" -s bench/wrk/batch.lua "http://127.0.0.1:$port")
+    echo "run $run batch_$size: $r (req/s p50_ms p99_ms non2xx)"
+    out+="$r"$'\n'
+  done
+  local rps
+  rps=$(echo -n "$out" | cut -d' ' -f1 | median)
+  echo "figure: batch_commands $((rps * size)) commands/s"
+  echo "figure: batch_request_p50 $(echo -n "$out" | cut -d' ' -f2 | median) ms"
+  echo "figure: batch_request_p99 $(echo -n "$out" | cut -d' ' -f3 | median) ms"
+}
+kill "${pids[-1]}" && wait "${pids[-1]}" 2>/dev/null || true
+batch_bench

@@ -29,6 +29,20 @@ void EventStore::Impl::Submit(std::unique_ptr<Request> req) {
   req->done(Error(Status::Unavailable("the event store is closing")));
 }
 
+void EventStore::Impl::SubmitAll(std::vector<std::unique_ptr<Request>> reqs) {
+  {
+    std::unique_lock lock(queue_mu);
+    if (!stopping) {
+      const bool was_empty = queue.empty();
+      for (auto& r : reqs) queue.push_back(r.release());
+      lock.unlock();
+      if (was_empty) queue_cv.notify_one();
+      return;
+    }
+  }
+  for (auto& r : reqs) r->done(Error(Status::Unavailable("the event store is closing")));
+}
+
 // Stages each group of waiting appends and writes its records to the WAL and
 // memtable without syncing, then hands the group to log-sync and goes on with
 // the next while the fsync runs. Readers never see past Head(), which moves
@@ -44,7 +58,7 @@ void EventStore::Impl::CommitLoop() {
       std::size_t events = 0;
       while (!queue.empty()) {
         Request* next = queue.front();
-        if (!batch.empty() &&
+        if (!batch.empty() && !next->joined &&
             (next->bulk != nullptr || events + next->events.size() > options.max_batch_events)) {
           break;
         }

@@ -56,6 +56,7 @@ struct EventStore::Impl {
     bool replicated = false;
     BulkAppend* bulk = nullptr;         // a bulk append: committed alone (bulk_commit.cc)
     BulkResult* bulk_result = nullptr;  // where a bulk append's outcome goes
+    bool joined = false;                // shares the group commit of the request queued before it
     std::string stream;
     ExpectedVersion expected;
     std::vector<RecordedEvent> events;  // local ones get their envelope at commit
@@ -88,8 +89,15 @@ struct EventStore::Impl {
   void Start();  // starts the threads
   bool WaitIndexed(std::uint64_t position) const;
 
+  // --- event_store.cc
+  // A local append's request (no callback yet), or why it is refused.
+  Result<std::unique_ptr<Request>> LocalRequest(std::string_view stream, ExpectedVersion expected,
+                                                std::vector<NewEvent> events);
+
   // --- committer.cc
   void Submit(std::unique_ptr<Request> req);
+  // Queues `reqs` together, in order (the joined ones stay in one group).
+  void SubmitAll(std::vector<std::unique_ptr<Request>> reqs);
   void CommitLoop();
   void CommitBatch(const std::vector<Request*>& batch);
   Result<AppendResult> StageLocal(Request* r, Staging* st);

@@ -163,3 +163,46 @@ TEST(IdempotencyKeys, KeysExpireByTheClockAndAreSweptFromDisk) {
 
 }  // namespace
 }  // namespace clientele::testing
+
+namespace clientele::testing {
+namespace {
+
+using api::IdempotencyKeys;
+using V = IdempotencyKeys::Verdict;
+
+// POST /v1/batch claims its commands' keys together: each judged as Begin
+// judges it, a key named twice waits for its first use, and the claims are on
+// disk (a reopen finds them to recover).
+TEST(IdempotencyKeys, ManyKeysAreClaimedTogetherAndSurviveAReopen) {
+  ManualClock clock;
+  TempDir dir;
+  {
+    auto keys = IdempotencyKeys::Open({.path = dir.sub("requests")}, &clock);
+    ASSERT_TRUE(keys);
+    ASSERT_EQ((*keys)->Begin("alice", "old", "batch a")->verdict, V::kRun);
+    api::HttpResponse answer;
+    answer.status = 200;
+    answer.body = R"({"credit":1})";
+    (*keys)->Finish("alice", "old", answer);
+    auto claims = (*keys)->BeginMany("alice", {{"k1", "batch x"},
+                                               {"old", "batch a"},
+                                               {"k1", "batch x"},
+                                               {"old", "batch b"},
+                                               {"k2", "batch y"}});
+    ASSERT_EQ(claims.size(), 5u);
+    EXPECT_EQ(claims[0]->verdict, V::kRun);
+    EXPECT_EQ(claims[1]->verdict, V::kReplay);
+    EXPECT_EQ(claims[1]->answer.body, R"({"credit":1})");
+    EXPECT_EQ(claims[2]->verdict, V::kInFlight);
+    EXPECT_EQ(claims[3]->verdict, V::kOtherRequest);
+    EXPECT_EQ(claims[4]->verdict, V::kRun);
+    EXPECT_EQ((*keys)->UsageOf("alice").keys, 3u);
+  }  // closed without finishing k1 and k2: as after a crash
+  auto keys = IdempotencyKeys::Open({.path = dir.sub("requests")}, &clock);
+  ASSERT_TRUE(keys);
+  EXPECT_EQ((*keys)->Begin("alice", "k1", "batch x")->verdict, V::kRecover);
+  EXPECT_EQ((*keys)->Begin("alice", "k2", "batch y")->verdict, V::kRecover);
+}
+
+}  // namespace
+}  // namespace clientele::testing
