@@ -139,6 +139,26 @@ TEST_F(BatchTest, AKeyUsedAgainAnswersItsFirstResultAndRunsNothing) {
   EXPECT_TRUE(Results(refused_again)[0].at("replayed").as_bool());
 }
 
+// One Idempotency-Key for a whole batch could not keep its commands (a retry
+// would run again those without a key of their own): it is refused.
+TEST_F(BatchTest, AnIdempotencyKeyHeaderOnTheBatchIsRefused) {
+  const std::string ada = std::string(Create("Ada", "Lovelace").at("id").as_string());
+  const std::uint64_t head = Head();
+  Reply r = Call("POST", "/v1/batch",
+                 R"({"commands":[)" + Deduct(ada, 0) + "," + TopUp(ada, 500, "p1") + "]}", "admin",
+                 {{"Idempotency-Key", "shift-1"}});
+  ASSERT_EQ(r.status, 422) << r.body;
+  EXPECT_EQ(r.json().at("reason").as_string(), "idempotency_key_on_batch");
+  EXPECT_NE(r.json().at("detail").as_string().find("idempotency_key"), std::string::npos);
+  EXPECT_EQ(Head(), head) << "nothing was appended";
+  EXPECT_EQ(Credit(ada), 0);
+  // The key was not claimed: it is free for another request.
+  Reply other =
+      Call("POST", "/v1/customers/" + ada + "/credit/top-up", R"({"amount":5,"payment_ref":"p2"})",
+           "admin", {{"Idempotency-Key", "shift-1"}});
+  EXPECT_EQ(other.status, 200) << other.body;
+}
+
 TEST_F(BatchTest, EachCommandNeedsItsOwnRoutesPermission) {
   const std::string ada = std::string(Create("Ada", "Lovelace").at("id").as_string());
   // cashier: view, create, edit — purchases yes, credit no.
