@@ -132,10 +132,10 @@ std::vector<Result<CommandOutcome>> CommandHandler::ExecuteBatch(
       const std::vector<std::size_t>& mine = of_stream[stream];
       // Caught up under the turn: only the events appended since it was read.
       auto it = states.find(stream);
-      auto loaded = it != states.end() ? Load<CustomerState>(store_, keys_, stream,
-                                                             std::move(it->second.state),
-                                                             it->second.version)
-                                       : Load<CustomerState>(store_, keys_, stream);
+      auto loaded = it != states.end()
+                        ? Load<CustomerState>(store_, keys_, stream, std::move(it->second.state),
+                                              it->second.version)
+                        : Load<CustomerState>(store_, keys_, stream);
       if (it != states.end()) states.erase(it);  // a retry reads the stream whole
       if (!loaded) {
         for (std::size_t i : mine) results[i] = Error(loaded.error());
@@ -213,10 +213,10 @@ std::vector<Result<CommandOutcome>> CommandHandler::ExecuteBatch(
         pending.push_back(stream);  // decided again against what got there first
         continue;
       }
-      const Status refused =
-          a.error().reason() == "wrong_expected_version"
-              ? Status::Unavailable("the customer was changed meanwhile (" + stream + "); try again")
-              : a.error();
+      const Status refused = a.error().reason() == "wrong_expected_version"
+                                 ? Status::Unavailable("the customer was changed meanwhile (" +
+                                                       stream + "); try again")
+                                 : a.error();
       // The customer's other commands were decided against a state these
       // events were part of: all its commands get the refusal.
       for (std::size_t i : of_stream[stream]) results[i] = Error(refused);
