@@ -37,7 +37,7 @@ constexpr std::size_t kMaxBatch = 1000;
 struct Item {
   const CommandBody* what = nullptr;
   std::string ref;
-  std::string key;  // its idempotency key, "" for none
+  std::string key;                         // its idempotency key, "" for none
   std::optional<std::int64_t> if_version;  // its if_match
   std::optional<simdjson::dom::element> body;
   std::string fingerprint;

@@ -165,8 +165,8 @@ TEST_F(BatchTest, AnIfMatchRefusesOnlyItsOwnCommandWhenTheCustomerMoved) {
   const std::string ada = std::string(Create("Ada", "Lovelace").at("id").as_string());
   const std::int64_t v = Call("GET", "/v1/customers/" + ada).json().at("version").as_int64();
   auto edit = [&](const std::string& email, std::int64_t if_match) {
-    return R"({"kind":"edit","customer":")" + ada + R"(","if_match":)" +
-           std::to_string(if_match) + R"(,"body":{"email":")" + email + R"("}})";
+    return R"({"kind":"edit","customer":")" + ada + R"(","if_match":)" + std::to_string(if_match) +
+           R"(,"body":{"email":")" + email + R"("}})";
   };
   Reply r = Batch(edit("a@x.org", v) + "," + edit("stale@x.org", v) + "," + TopUp(ada, 5, "p1") +
                   "," + edit("c@x.org", v + 1));
