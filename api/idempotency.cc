@@ -291,7 +291,7 @@ std::vector<Result<IdempotencyKeys::Claim>> IdempotencyKeys::BeginMany(
     // A claim is written into `batch` for a new key and for an expired one
     // (erased, then claimed anew): both are rolled back if the batch fails.
     (void)ReadLive(principal, key, now_ms);  // an expired key's erasure is not rolled back
-    const int written = batch.Count();
+    const std::uint32_t written = batch.Count();
     const Usage before = usage_.contains(principal) ? usage_.at(principal) : Usage{};
     out.push_back(BeginLocked(principal, key, fingerprint, now_ms, &batch));
     if (batch.Count() != written) {
@@ -393,7 +393,7 @@ std::vector<std::string> IdempotencyKeys::FinishMany(
   std::vector<std::size_t> batched;  // the answers written into `batch`
   std::int64_t bytes_added = 0;      // what they changed in the principal's usage
   for (const auto& [key, answer] : answers) {
-    const int written = batch.Count();
+    const std::uint32_t written = batch.Count();
     const std::size_t before = usage_.contains(principal) ? usage_.at(principal).bytes : 0;
     out.push_back(FinishLocked(principal, key, *answer, &batch));
     if (batch.Count() != written) {
