@@ -9,7 +9,11 @@
 // (else its result is 403), its body the same fields, its customer must
 // exist. With an idempotency_key a command keeps its result as its route
 // would with an Idempotency-Key: the key used again with the same command
-// answers the first result ("replayed": true), with another 422.
+// in a batch answers the first result ("replayed": true), with another
+// command 422 (a key first used on a route is another request: 422 too). With
+// "if_match" (a version) a command is refused (412) unless its customer is at
+// that version when its turn comes, as its route with If-Match. The batch
+// itself takes neither header (422).
 //
 // Answer 200: {"results": [{"status": 200, "customer": {...}} |
 //                          {"status": 4xx/5xx, "problem": {...}}, ...]}
@@ -33,7 +37,8 @@ constexpr std::size_t kMaxBatch = 1000;
 struct Item {
   const CommandBody* what = nullptr;
   std::string ref;
-  std::string key;  // its idempotency key, "" for none
+  std::string key;                         // its idempotency key, "" for none
+  std::optional<std::int64_t> if_version;  // its if_match
   std::optional<simdjson::dom::element> body;
   std::string fingerprint;
   std::string request_key;
@@ -72,8 +77,8 @@ std::vector<FieldError> ReadEnvelope(JsonBody& body, std::vector<Item>* items) {
                           std::to_string(commands.size()) + "; split it"});
     return errors;
   }
-  static constexpr std::array<std::string_view, 4> kFields = {"kind", "customer", "idempotency_key",
-                                                              "body"};
+  static constexpr std::array<std::string_view, 5> kFields = {"kind", "customer", "idempotency_key",
+                                                              "if_match", "body"};
   std::size_t i = 0;
   for (simdjson::dom::element c : commands) {
     const std::string at = "commands[" + std::to_string(i++) + "].";
@@ -87,6 +92,11 @@ std::vector<FieldError> ReadEnvelope(JsonBody& body, std::vector<Item>* items) {
     const auto ref = command->String("customer", true);
     const auto key = command->String("idempotency_key");
     const auto body_object = command->Object("body");
+    const auto if_match = command->Integer("if_match");
+    if (if_match && *if_match < 0) {
+      command->AddError("if_match", "invalid_if_match",
+                        "must be the customer's version (its ETag's number), like 3");
+    }
     if (kind) {
       item.what = FindCommandBody(*kind);
       if (item.what == nullptr) {
@@ -107,6 +117,7 @@ std::vector<FieldError> ReadEnvelope(JsonBody& body, std::vector<Item>* items) {
     }
     item.ref = ref.value_or("");
     item.key = key.value_or("");
+    item.if_version = if_match;
     if (simdjson::dom::element e; body_object && !c.at_key("body").get(e)) item.body = e;
     items->push_back(std::move(item));
   }
@@ -116,6 +127,11 @@ std::vector<FieldError> ReadEnvelope(JsonBody& body, std::vector<Item>* items) {
 }  // namespace
 
 HttpResponse Service::BatchRoute(Context& ctx) {
+  if (ctx.req.Header("if-match")) {
+    return Problem(422, "if_match_on_batch",
+                   "a batch takes no If-Match header: give each command that must find its "
+                   "customer unchanged its own \"if_match\" (the customer's version)");
+  }
   auto envelope = JsonBody::Parse(ctx.req.body, {"commands"});
   if (!envelope) return envelope.error();
   std::vector<Item> items;
@@ -208,7 +224,7 @@ HttpResponse Service::BatchRoute(Context& ctx) {
       Answer(&item, Problem(id.error()));
       continue;
     }
-    run.push_back({*id, std::move(*cmd), item.request_key});
+    run.push_back({*id, std::move(*cmd), item.request_key, item.if_version});
     running.push_back(&item);
   }
   if (!run.empty()) {

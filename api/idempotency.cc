@@ -99,6 +99,7 @@ Result<std::unique_ptr<IdempotencyKeys>> IdempotencyKeys::Open(IdempotencyOption
     db_options.max_background_jobs = 1;
     db_options.keep_log_file_num = 2;
     db_options.wal_recovery_mode = rocksdb::WALRecoveryMode::kPointInTimeRecovery;
+    if (keys->options_.env != nullptr) db_options.env = keys->options_.env;
     rocksdb::DB* db = nullptr;
     rocksdb::Status s = rocksdb::DB::Open(db_options, keys->options_.path, &db);
     if (!s.ok()) {
@@ -265,8 +266,9 @@ std::vector<Result<IdempotencyKeys::Claim>> IdempotencyKeys::BeginMany(
   std::vector<Result<Claim>> out;
   out.reserve(keys.size());
   rocksdb::WriteBatch batch;
-  std::vector<std::size_t> fresh;  // the claims written by `batch`
-  const Usage before = usage_.contains(principal) ? usage_.at(principal) : Usage{};
+  std::vector<std::size_t> fresh;  // the claims written into `batch`
+  std::int64_t keys_added = 0;     // what those claims added to the principal's usage
+  std::int64_t bytes_added = 0;
   std::map<std::string, std::size_t> seen;  // key -> its first use here
   for (const auto& [key, fingerprint] : keys) {
     if (auto it = seen.find(key); it != seen.end()) {
@@ -286,10 +288,18 @@ std::vector<Result<IdempotencyKeys::Claim>> IdempotencyKeys::BeginMany(
       continue;
     }
     seen.emplace(key, out.size());
-    const bool known = Read(principal, key).has_value();
+    // A claim is written into `batch` for a new key and for an expired one
+    // (erased, then claimed anew): both are rolled back if the batch fails.
+    (void)ReadLive(principal, key, now_ms);  // an expired key's erasure is not rolled back
+    const std::uint32_t written = batch.Count();
+    const Usage before = usage_.contains(principal) ? usage_.at(principal) : Usage{};
     out.push_back(BeginLocked(principal, key, fingerprint, now_ms, &batch));
-    if (!known && out.back() && out.back()->verdict == Verdict::kRun) {
+    if (batch.Count() != written) {
       fresh.push_back(out.size() - 1);
+      const Usage after = usage_.contains(principal) ? usage_.at(principal) : Usage{};
+      keys_added += static_cast<std::int64_t>(after.keys) - static_cast<std::int64_t>(before.keys);
+      bytes_added +=
+          static_cast<std::int64_t>(after.bytes) - static_cast<std::int64_t>(before.bytes);
     }
   }
   if (db_ && batch.Count() > 0) {
@@ -302,15 +312,32 @@ std::vector<Result<IdempotencyKeys::Claim>> IdempotencyKeys::BeginMany(
         running_.erase({principal, keys[i].first});
         out[i] = Error(failed);
       }
-      // (Keys found expired meanwhile are counted again: the budget errs high.)
-      if (before.keys == 0) {
-        usage_.erase(principal);
-      } else {
-        usage_[principal] = before;
-      }
+      UnCount(principal, keys_added, bytes_added);
     }
   }
   return out;
+}
+
+void IdempotencyKeys::UnCount(const std::string& principal, std::int64_t keys, std::int64_t bytes) {
+  auto it = usage_.find(principal);
+  if (it == usage_.end()) return;
+  Usage& u = it->second;
+  u.keys =
+      static_cast<std::size_t>(std::max<std::int64_t>(0, static_cast<std::int64_t>(u.keys) - keys));
+  u.bytes = static_cast<std::size_t>(
+      std::max<std::int64_t>(0, static_cast<std::int64_t>(u.bytes) - bytes));
+  if (u.keys == 0) usage_.erase(it);
+}
+
+std::optional<IdempotencyKeys::Record> IdempotencyKeys::ReadLive(const std::string& principal,
+                                                                 const std::string& key,
+                                                                 std::int64_t now_ms) {
+  std::optional<Record> record = Read(principal, key);
+  if (record && record->expires_ms <= now_ms && !running_.contains({principal, key})) {
+    Erase(principal, key, *record);
+    record.reset();
+  }
+  return record;
 }
 
 Result<IdempotencyKeys::Claim> IdempotencyKeys::BeginLocked(const std::string& principal,
@@ -319,11 +346,7 @@ Result<IdempotencyKeys::Claim> IdempotencyKeys::BeginLocked(const std::string& p
                                                             std::int64_t now_ms,
                                                             rocksdb::WriteBatch* into) {
   Claim claim;
-  std::optional<Record> record = Read(principal, key);
-  if (record && record->expires_ms <= now_ms && !running_.contains({principal, key})) {
-    Erase(principal, key, *record);
-    record.reset();
-  }
+  std::optional<Record> record = ReadLive(principal, key, now_ms);
   if (record) {
     if (record->fingerprint != fingerprint) {
       claim.verdict = Verdict::kOtherRequest;
@@ -367,13 +390,28 @@ std::vector<std::string> IdempotencyKeys::FinishMany(
   std::vector<std::string> out;
   out.reserve(answers.size());
   rocksdb::WriteBatch batch;
+  std::vector<std::size_t> batched;  // the answers written into `batch`
+  std::int64_t bytes_added = 0;      // what they changed in the principal's usage
   for (const auto& [key, answer] : answers) {
+    const std::uint32_t written = batch.Count();
+    const std::size_t before = usage_.contains(principal) ? usage_.at(principal).bytes : 0;
     out.push_back(FinishLocked(principal, key, *answer, &batch));
+    if (batch.Count() != written) {
+      batched.push_back(out.size() - 1);
+      const std::size_t after = usage_.contains(principal) ? usage_.at(principal).bytes : 0;
+      bytes_added += static_cast<std::int64_t>(after) - static_cast<std::int64_t>(before);
+    }
   }
   if (db_ && batch.Count() > 0) {
     // As Finish: if the answers are lost, the claims stay and a retry
     // recovers them from the log.
-    (void)db_->Write(rocksdb::WriteOptions(), &batch);
+    if (rocksdb::Status s = db_->Write(rocksdb::WriteOptions(), &batch); !s.ok()) {
+      UnCount(principal, 0, bytes_added);
+      for (std::size_t i : batched) {
+        out[i] =
+            "the answer could not be kept (" + s.ToString() + "); a retry recovers it from the log";
+      }
+    }
   }
   return out;
 }

@@ -36,6 +36,7 @@
 
 namespace rocksdb {
 class DB;
+class Env;
 class WriteBatch;
 }  // namespace rocksdb
 
@@ -47,6 +48,7 @@ struct IdempotencyOptions {
   std::size_t max_keys_per_principal = 10000;
   std::size_t max_bytes_per_principal = 64 << 20;  // of kept answers
   std::size_t max_answer_bytes = 256 << 10;        // a larger answer is not kept
+  rocksdb::Env* env = nullptr;                     // null: the default (tests: a faulty one)
 };
 
 class IdempotencyKeys {
@@ -127,7 +129,12 @@ class IdempotencyKeys {
   std::string FinishLocked(const std::string& principal, const std::string& key,
                            const HttpResponse& answer, rocksdb::WriteBatch* into);
   void Erase(const std::string& principal, const std::string& key, const Record& record);
+  // Takes back what writes that failed added to the principal's usage.
+  void UnCount(const std::string& principal, std::int64_t keys, std::int64_t bytes);
   std::optional<Record> Read(const std::string& principal, const std::string& key) const;
+  // Read, but an expired key not running is erased first (nullopt).
+  std::optional<Record> ReadLive(const std::string& principal, const std::string& key,
+                                 std::int64_t now_ms);
   std::size_t ExpireLocked(std::int64_t now_ms);
 
   IdempotencyOptions options_;

@@ -333,6 +333,14 @@ HttpResponse Service::Dispatch(const HttpRequest& request, std::string* route_na
     r.headers.emplace_back("Retry-After", "5");
     return r;
   }
+  if (match->pattern == "/v1/batch" && request.Header("idempotency-key")) {
+    // One key for many commands could not keep them: a retry after a crash
+    // would run again every command without a key of its own, and a large
+    // batch's answer is too large to keep.
+    return Problem(422, "idempotency_key_on_batch",
+                   "a batch takes no Idempotency-Key header: give each command its own "
+                   "\"idempotency_key\" (a retry of the batch then replays the commands done)");
+  }
   if (admit_only) return HttpResponse{.status = 0};
   if (match->write && request.Header("idempotency-key")) return Idempotent(ctx, *match);
   return match->fn(this, ctx);

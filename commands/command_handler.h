@@ -45,6 +45,10 @@ struct BatchCommand {
   std::string customer_id;  // a customer's id (a merged one resolves to its survivor)
   CustomerCommand cmd;      // not a registration or an erasure
   std::string request_key;  // optional, as Execute's
+  // Optional, as Execute's: refused (FailedPrecondition "version_mismatch")
+  // unless the customer is at exactly this version when the command's turn
+  // comes (after the batch's earlier commands on it).
+  std::optional<std::int64_t> if_version;
 };
 
 class CommandHandler {
@@ -83,10 +87,14 @@ class CommandHandler {
                                  std::string_view request_key = {});
   // Runs `commands` in order, each as Execute would (a later command on a
   // customer sees what the earlier ones did to it), and appends the events of
-  // those accepted in one group commit (EventStore::AppendEach): one refused
-  // does not stop the others. Returns one outcome or refusal per command, in
-  // order, once the events are durable. Holds the turn of every customer
-  // named while it runs. InvalidArgument for a registration or an erasure.
+  // those accepted in one group commit (EventStore::AppendEach), one append
+  // per customer: one refused does not stop the others. If another writer
+  // (replication) changed a customer meanwhile, its commands are decided
+  // again (as Execute retries); if its append fails otherwise, all its
+  // commands get the failure. Returns one outcome or refusal per command, in
+  // order, once the events are durable. The states are read before, and only
+  // caught up while, it holds the turn of every customer named.
+  // InvalidArgument for a registration or an erasure.
   std::vector<Result<CommandOutcome>> ExecuteBatch(const std::vector<BatchCommand>& commands,
                                                    const std::string& actor);
   // Merges the customer `duplicate_id` into `survivor_id` (domain/merge.h),

@@ -139,6 +139,60 @@ TEST_F(BatchTest, AKeyUsedAgainAnswersItsFirstResultAndRunsNothing) {
   EXPECT_TRUE(Results(refused_again)[0].at("replayed").as_bool());
 }
 
+// One Idempotency-Key for a whole batch could not keep its commands (a retry
+// would run again those without a key of their own): it is refused.
+TEST_F(BatchTest, AnIdempotencyKeyHeaderOnTheBatchIsRefused) {
+  const std::string ada = std::string(Create("Ada", "Lovelace").at("id").as_string());
+  const std::uint64_t head = Head();
+  Reply r = Call("POST", "/v1/batch",
+                 R"({"commands":[)" + Deduct(ada, 0) + "," + TopUp(ada, 500, "p1") + "]}", "admin",
+                 {{"Idempotency-Key", "shift-1"}});
+  ASSERT_EQ(r.status, 422) << r.body;
+  EXPECT_EQ(r.json().at("reason").as_string(), "idempotency_key_on_batch");
+  EXPECT_NE(r.json().at("detail").as_string().find("idempotency_key"), std::string::npos);
+  EXPECT_EQ(Head(), head) << "nothing was appended";
+  EXPECT_EQ(Credit(ada), 0);
+  // The key was not claimed: it is free for another request.
+  Reply other =
+      Call("POST", "/v1/customers/" + ada + "/credit/top-up", R"({"amount":5,"payment_ref":"p2"})",
+           "admin", {{"Idempotency-Key", "shift-1"}});
+  EXPECT_EQ(other.status, 200) << other.body;
+}
+
+// A command with "if_match" runs only if its customer is at that version when
+// its turn comes (after the batch's earlier commands): else 412 for it alone.
+TEST_F(BatchTest, AnIfMatchRefusesOnlyItsOwnCommandWhenTheCustomerMoved) {
+  const std::string ada = std::string(Create("Ada", "Lovelace").at("id").as_string());
+  const std::int64_t v = Call("GET", "/v1/customers/" + ada).json().at("version").as_int64();
+  auto edit = [&](const std::string& email, std::int64_t if_match) {
+    return R"({"kind":"edit","customer":")" + ada + R"(","if_match":)" + std::to_string(if_match) +
+           R"(,"body":{"email":")" + email + R"("}})";
+  };
+  Reply r = Batch(edit("a@x.org", v) + "," + edit("stale@x.org", v) + "," + TopUp(ada, 5, "p1") +
+                  "," + edit("c@x.org", v + 1));
+  ASSERT_EQ(r.status, 200) << r.body;
+  auto results = Results(r);
+  ASSERT_EQ(results.size(), 4u);
+  EXPECT_EQ(Status(results[0]), 200);
+  EXPECT_EQ(Status(results[1]), 412) << r.body;
+  EXPECT_EQ(Reason(results[1]), "version_mismatch");
+  EXPECT_EQ(Status(results[2]), 200);
+  EXPECT_EQ(Status(results[3]), 412) << "the top-up moved it on";
+  auto after = Call("GET", "/v1/customers/" + ada).json();
+  EXPECT_EQ(after.at("email").as_string(), "a@x.org");
+  EXPECT_EQ(after.at("version").as_int64(), v + 2);
+  // A bad if_match refuses the envelope; an If-Match header on the batch too.
+  Reply bad = Batch(R"({"kind":"edit","customer":")" + ada +
+                    R"(","if_match":"3","body":{"email":"b@x.org"}})");
+  EXPECT_EQ(bad.status, 422) << bad.body;
+  EXPECT_NE(bad.body.find("commands[0].if_match"), std::string::npos) << bad.body;
+  Reply header = Call("POST", "/v1/batch", R"({"commands":[)" + edit("h@x.org", v + 2) + "]}",
+                      "admin", {{"If-Match", "\"" + std::to_string(v + 2) + "\""}});
+  EXPECT_EQ(header.status, 422) << header.body;
+  EXPECT_EQ(header.json().at("reason").as_string(), "if_match_on_batch");
+  EXPECT_EQ(Call("GET", "/v1/customers/" + ada).json().at("email").as_string(), "a@x.org");
+}
+
 TEST_F(BatchTest, EachCommandNeedsItsOwnRoutesPermission) {
   const std::string ada = std::string(Create("Ada", "Lovelace").at("id").as_string());
   // cashier: view, create, edit — purchases yes, credit no.

@@ -206,3 +206,64 @@ TEST(IdempotencyKeys, ManyKeysAreClaimedTogetherAndSurviveAReopen) {
 
 }  // namespace
 }  // namespace clientele::testing
+
+#include <rocksdb/env.h>
+
+#include "tests/eventstore/fault_fs.h"
+
+namespace clientele::testing {
+namespace {
+
+using api::IdempotencyKeys;
+using V = IdempotencyKeys::Verdict;
+
+// When the batch's claims cannot be written, no key is left to run without a
+// claim on disk: a new key and an expired one claimed anew alike. When its
+// answers cannot be written, the claims stay (a retry recovers) and the
+// principal's budget does not count the answers.
+TEST(IdempotencyKeys, AFailedWriteOfManyLeavesNoKeyToRunAndCountsNothing) {
+  ManualClock clock;
+  TempDir dir;
+  auto fs = std::make_shared<FaultFileSystem>();
+  std::unique_ptr<rocksdb::Env> env = rocksdb::NewCompositeEnv(fs);
+  const api::IdempotencyOptions options{
+      .path = dir.sub("requests"), .lifetime = std::chrono::seconds(30), .env = env.get()};
+  {
+    auto keys = IdempotencyKeys::Open(options, &clock);
+    ASSERT_TRUE(keys);
+    ASSERT_EQ((*keys)->Begin("alice", "old", "batch a")->verdict, V::kRun);  // sweeps, next in 60 s
+    api::HttpResponse answer;
+    answer.status = 200;
+    answer.body = R"({"credit":1})";
+    ASSERT_EQ((*keys)->Finish("alice", "old", answer), "");
+    clock.Advance(20'000);
+    ASSERT_EQ((*keys)->Begin("alice", "done", "batch d")->verdict, V::kRun);
+    clock.Advance(15'000);  // "old" has expired, not yet swept
+    ASSERT_EQ((*keys)->UsageOf("alice").keys, 2u);
+
+    fs->SetFull(true);
+    auto claims = (*keys)->BeginMany("alice", {{"old", "batch a"}, {"new", "batch n"}});
+    ASSERT_EQ(claims.size(), 2u);
+    EXPECT_FALSE(claims[0]) << "the expired key claimed anew has no claim on disk";
+    EXPECT_FALSE(claims[1]);
+    EXPECT_EQ((*keys)->UsageOf("alice").keys, 1u) << "only \"done\"; \"old\" expired";
+
+    const auto claimed = (*keys)->UsageOf("alice");
+    api::HttpResponse big;
+    big.status = 200;
+    big.body = std::string(4000, 'x');
+    auto why = (*keys)->FinishMany("alice", {{"done", &big}});
+    ASSERT_EQ(why.size(), 1u);
+    EXPECT_NE(why[0].find("could not be kept"), std::string::npos) << why[0];
+    EXPECT_EQ((*keys)->UsageOf("alice").bytes, claimed.bytes) << "the answer is not counted";
+  }
+  fs->SetFull(false);
+  auto keys = IdempotencyKeys::Open(options, &clock);
+  ASSERT_TRUE(keys) << keys.error().ToString();
+  EXPECT_EQ((*keys)->Begin("alice", "done", "batch d")->verdict, V::kRecover)
+      << "its claim stayed: a retry recovers it from the log";
+  EXPECT_EQ((*keys)->Begin("alice", "new", "batch n")->verdict, V::kRun) << "never claimed";
+}
+
+}  // namespace
+}  // namespace clientele::testing
