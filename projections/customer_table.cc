@@ -45,17 +45,44 @@ CustomerTable::~CustomerTable() {
 
 void CustomerTable::Pin(const TableIndex& index) {
   std::lock_guard lock(mu_);
+  ForgetExpired(clock_->NowMs());
   if (unpinned_ == 0) return;
-  std::unordered_map<std::string, std::shared_ptr<const std::vector<std::uint32_t>>> found;
+  // Each owner's unpinned cursors, newest first; taken in turns, one per
+  // owner, so that one owner's burst of queries cannot push out the others'.
+  std::vector<std::pair<Owner*, std::vector<std::string>>> queues;
+  std::size_t left = 0;
   for (auto& [name, owner] : owners_) {
-    for (auto& [token, snap] : owner.cursors) {
-      if (snap.rows) continue;
-      auto& rows = found[snap.fingerprint];
-      if (!rows) rows = std::make_shared<const std::vector<std::uint32_t>>(index.Find(snap.search));
-      snap.rows = rows;
+    std::vector<std::string> tokens;
+    for (auto t = owner.order.rbegin(); t != owner.order.rend(); ++t) {
+      if (!owner.cursors.at(*t).rows) tokens.push_back(*t);
+    }
+    left += tokens.size();
+    if (!tokens.empty()) queues.emplace_back(&owner, std::move(tokens));
+  }
+  std::unordered_map<std::string, std::shared_ptr<const std::vector<std::uint32_t>>> found;
+  for (std::size_t turn = 0; left > 0; ++turn) {
+    for (auto& [owner, tokens] : queues) {
+      if (turn >= tokens.size()) continue;
+      --left;
+      Snapshot& snap = owner->cursors.at(tokens[turn]);
+      auto it = found.find(snap.fingerprint);
+      if (it == found.end()) {
+        if (found.size() >= kMaxPinsPerChange) {
+          Forget(owner, tokens[turn]);  // its next page answers cursor_expired
+          continue;
+        }
+        it = found
+                 .emplace(snap.fingerprint, std::make_shared<const std::vector<std::uint32_t>>(
+                                                index.Find(snap.search)))
+                 .first;
+      }
+      snap.rows = it->second;
+      --unpinned_;
     }
   }
-  unpinned_ = 0;
+  for (auto o = owners_.begin(); o != owners_.end();) {
+    o = o->second.cursors.empty() ? owners_.erase(o) : std::next(o);
+  }
 }
 
 void CustomerTable::Forget(Owner* owner, const std::string& token) {

@@ -17,6 +17,8 @@
 // query) just before the projector's next change (Projector::WatchTable).
 // Rows show their current values; customers deleted meanwhile are left out.
 // Cursors expire 10 minutes after their first page, by the table's Clock.
+// The projector writes out at most kMaxPinsPerChange distinct results before
+// a change; other cursors opened since the last change expire then.
 // Cursors belong to their owner (the principal that asked for the first
 // page): another owner's cursor is unknown to a query, and when an owner holds
 // too many cursors or rows, its own oldest go first, never another owner's.
@@ -61,6 +63,11 @@ class CustomerTable {
   static constexpr std::size_t kMaxCursors = 16;
   static constexpr std::size_t kMaxCursorRows = 4 << 20;
   static constexpr std::chrono::minutes kCursorLifetime{10};
+  // The distinct queries whose results the projector writes out before a
+  // change (on its thread, while readers wait). Cursors beyond that are
+  // dropped (their next page answers cursor_expired), each owner's newest
+  // kept first and the owners taking turns.
+  static constexpr std::size_t kMaxPinsPerChange = 8;
 
   // `projector` and `clock` (which times cursors out) must outlive the table.
   CustomerTable(const Projector* projector, Clock* clock);
