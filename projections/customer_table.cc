@@ -3,6 +3,7 @@
 #include <openssl/rand.h>
 
 #include <algorithm>
+#include <cassert>
 #include <charconv>
 #include <cstdio>
 #include <optional>
@@ -173,15 +174,18 @@ Result<TablePage> CustomerTable::Query(const TableQuery& q) {
       total = snap.total;
     }
     page.total = total;
-    offset = std::min(offset, total);
-    const std::size_t end = std::min(offset + q.limit, total);
+    // A written-out result is the whole result its first page counted.
+    assert(!rows || rows->size() == total);
+    const std::size_t size = rows ? std::min(rows->size(), total) : total;
+    offset = std::min(offset, size);
+    const std::size_t end = std::min(offset + q.limit, size);
     if (rows) {
       page_rows.assign(rows->begin() + static_cast<std::ptrdiff_t>(offset),
                        rows->begin() + static_cast<std::ptrdiff_t>(end));
     } else {
       page_rows = index.FindPage(q, offset, end - offset).rows;
     }
-    if (end < total) page.next_cursor = token + ":" + std::to_string(end);
+    if (end < size) page.next_cursor = token + ":" + std::to_string(end);
   });
   if (failed) return Error(*failed);
   page.rows.reserve(page_rows.size());  // rows are large: one allocation, not a doubling series
