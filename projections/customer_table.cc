@@ -174,6 +174,23 @@ Result<TablePage> CustomerTable::Query(const TableQuery& q) {
       total = snap.total;
     }
     page.total = total;
+    if (!rows && offset >= std::min(kPinAfterRows, kPinAfterPages * q.limit)) {
+      // A page deep into a result not yet written out: write it out now,
+      // once (the table is as its first page saw it: the projector's Pin
+      // waits for this read lock), and slice it from here on, rather than
+      // walk from the top of the order for every page.
+      auto all = std::make_shared<const std::vector<std::uint32_t>>(index.Find(q));
+      std::lock_guard lock(mu_);
+      for (auto& [name, owner] : owners_) {
+        for (auto& [other, snap] : owner.cursors) {
+          if (!snap.rows && snap.fingerprint == fingerprint) {
+            snap.rows = all;
+            --unpinned_;
+          }
+        }
+      }
+      rows = std::move(all);
+    }
     // A written-out result is the whole result its first page counted.
     assert(!rows || rows->size() == total);
     const std::size_t size = rows ? std::min(rows->size(), total) : total;

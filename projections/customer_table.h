@@ -15,6 +15,8 @@
 // proportion to the page, not to the result: the result is kept as the query
 // itself while the table has not changed, and written out (once per distinct
 // query) just before the projector's next change (Projector::WatchTable).
+// A page deep into a result (kPinAfterRows, kPinAfterPages) writes it out
+// then, so that deep pages cost their own rows, not all the rows before them.
 // Rows show their current values; customers deleted meanwhile are left out.
 // Cursors expire 10 minutes after their first page, by the table's Clock.
 // The projector writes out at most kMaxPinsPerChange distinct results before
@@ -68,6 +70,11 @@ class CustomerTable {
   // dropped (their next page answers cursor_expired), each owner's newest
   // kept first and the owners taking turns.
   static constexpr std::size_t kMaxPinsPerChange = 8;
+  // A cursor's page at least this deep (rows, or pages of its limit) writes
+  // out the whole result, on the reader's thread, so that paging on slices
+  // it instead of walking the order from its top again.
+  static constexpr std::size_t kPinAfterRows = 2000;
+  static constexpr std::size_t kPinAfterPages = 8;
 
   // `projector` and `clock` (which times cursors out) must outlive the table.
   CustomerTable(const Projector* projector, Clock* clock);

@@ -476,3 +476,80 @@ TEST_F(CustomerTableTest, ExpiredCursorsCostTheProjectorNothing) {
 
 }  // namespace
 }  // namespace clientele
+
+namespace clientele {
+namespace {
+
+TEST_F(CustomerTableTest, DeepPagesWriteTheResultOutOnceAndStayInOrderWhetherRowsChangeOrNot) {
+  for (int i = 0; i < 30; ++i) {
+    Add(("D" + std::to_string(i)).c_str(), ("Deep" + std::to_string(100 + i)).c_str(), "", "");
+  }
+  WaitForLog();
+  int renames = 0;
+  for (SortField sort : {SortField::kLastName, SortField::kFirstName}) {
+    for (bool descending : {false, true}) {
+      SCOPED_TRACE(std::string(SortFieldName(sort)) + (descending ? " desc" : " asc"));
+      TableQuery q;
+      q.search = "deep";
+      q.sort = sort;
+      q.descending = descending;
+      q.limit = 500;
+      auto whole = table_->Query(q);
+      ASSERT_TRUE(whole);
+      ASSERT_EQ(whole->total, 30u);
+      std::vector<std::string> expected;
+      for (const auto& r : whole->rows) expected.push_back(r.id);
+      for (bool change : {false, true}) {
+        q.limit = 2;
+        q.cursor.clear();
+        std::vector<std::string> seen;
+        for (;;) {
+          auto page = table_->Query(q);
+          ASSERT_TRUE(page) << page.error().ToString();
+          EXPECT_EQ(page->total, 30u);
+          for (const auto& r : page->rows) seen.push_back(r.id);
+          if (page->next_cursor.empty()) break;
+          q.cursor = page->next_cursor;
+          if (change && seen.size() == 2 * CustomerTable::kPinAfterPages + 4) {
+            // Moves the last row, not seen yet, to the front.
+            const std::string n = std::to_string(renames++);
+            DetailsPatch p;
+            p[DetailField::kLastName] = (descending ? "Deepzzz" : "Deep000") + n;
+            p[DetailField::kFirstName] = (descending ? "Zz" : "Aa") + n;
+            Run(expected.back(), ChangeDetails{p});
+            WaitForLog();
+          }
+        }
+        EXPECT_EQ(seen, expected) << (change ? "rows changed between pages" : "no change");
+      }
+    }
+  }
+}
+
+TEST_F(CustomerTableTest, ACursorPagedDeepOutlivesABurstOfNewQueries) {
+  TableQuery deep;
+  deep.owner = "till-x";
+  deep.status = StatusFilter::kAll;
+  deep.limit = 1;
+  for (std::size_t i = 0; i < CustomerTable::kPinAfterPages; ++i) {
+    auto page = table_->Query(deep);
+    ASSERT_TRUE(page);
+    deep.cursor = page->next_cursor;
+  }
+  auto before = table_->Query(deep);  // deep enough: its result is written out now
+  ASSERT_TRUE(before);
+  ASSERT_EQ(before->rows.size(), 1u);
+  // Newer queries, more than the projector writes out at the next change.
+  Open(table_.get(), DistinctQueries("till-x", 8, 10));
+  Open(table_.get(), DistinctQueries("till-y", 8, 12));
+  Run(ids_[0], RecordPurchase{"t-deep", 100, 1'700'000'200'000});
+  WaitForLog();
+  auto after = table_->Query(deep);
+  ASSERT_TRUE(after) << "the cursor paged deep was already written out: "
+                     << after.error().ToString();
+  ASSERT_EQ(after->rows.size(), 1u);
+  EXPECT_EQ(after->rows[0].id, before->rows[0].id);
+}
+
+}  // namespace
+}  // namespace clientele
