@@ -3,6 +3,7 @@
 #include <openssl/rand.h>
 
 #include <algorithm>
+#include <cassert>
 #include <charconv>
 #include <cstdio>
 #include <optional>
@@ -45,17 +46,44 @@ CustomerTable::~CustomerTable() {
 
 void CustomerTable::Pin(const TableIndex& index) {
   std::lock_guard lock(mu_);
+  ForgetExpired(clock_->NowMs());
   if (unpinned_ == 0) return;
-  std::unordered_map<std::string, std::shared_ptr<const std::vector<std::uint32_t>>> found;
+  // Each owner's unpinned cursors, newest first; taken in turns, one per
+  // owner, so that one owner's burst of queries cannot push out the others'.
+  std::vector<std::pair<Owner*, std::vector<std::string>>> queues;
+  std::size_t left = 0;
   for (auto& [name, owner] : owners_) {
-    for (auto& [token, snap] : owner.cursors) {
-      if (snap.rows) continue;
-      auto& rows = found[snap.fingerprint];
-      if (!rows) rows = std::make_shared<const std::vector<std::uint32_t>>(index.Find(snap.search));
-      snap.rows = rows;
+    std::vector<std::string> tokens;
+    for (auto t = owner.order.rbegin(); t != owner.order.rend(); ++t) {
+      if (!owner.cursors.at(*t).rows) tokens.push_back(*t);
+    }
+    left += tokens.size();
+    if (!tokens.empty()) queues.emplace_back(&owner, std::move(tokens));
+  }
+  std::unordered_map<std::string, std::shared_ptr<const std::vector<std::uint32_t>>> found;
+  for (std::size_t turn = 0; left > 0; ++turn) {
+    for (auto& [owner, tokens] : queues) {
+      if (turn >= tokens.size()) continue;
+      --left;
+      Snapshot& snap = owner->cursors.at(tokens[turn]);
+      auto it = found.find(snap.fingerprint);
+      if (it == found.end()) {
+        if (found.size() >= kMaxPinsPerChange) {
+          Forget(owner, tokens[turn]);  // its next page answers cursor_expired
+          continue;
+        }
+        it = found
+                 .emplace(snap.fingerprint, std::make_shared<const std::vector<std::uint32_t>>(
+                                                index.Find(snap.search)))
+                 .first;
+      }
+      snap.rows = it->second;
+      --unpinned_;
     }
   }
-  unpinned_ = 0;
+  for (auto o = owners_.begin(); o != owners_.end();) {
+    o = o->second.cursors.empty() ? owners_.erase(o) : std::next(o);
+  }
 }
 
 void CustomerTable::Forget(Owner* owner, const std::string& token) {
@@ -146,15 +174,35 @@ Result<TablePage> CustomerTable::Query(const TableQuery& q) {
       total = snap.total;
     }
     page.total = total;
-    offset = std::min(offset, total);
-    const std::size_t end = std::min(offset + q.limit, total);
+    if (!rows && offset >= std::min(kPinAfterRows, kPinAfterPages * q.limit)) {
+      // A page deep into a result not yet written out: write it out now,
+      // once (the table is as its first page saw it: the projector's Pin
+      // waits for this read lock), and slice it from here on, rather than
+      // walk from the top of the order for every page.
+      auto all = std::make_shared<const std::vector<std::uint32_t>>(index.Find(q));
+      std::lock_guard lock(mu_);
+      for (auto& [name, owner] : owners_) {
+        for (auto& [other, snap] : owner.cursors) {
+          if (!snap.rows && snap.fingerprint == fingerprint) {
+            snap.rows = all;
+            --unpinned_;
+          }
+        }
+      }
+      rows = std::move(all);
+    }
+    // A written-out result is the whole result its first page counted.
+    assert(!rows || rows->size() == total);
+    const std::size_t size = rows ? std::min(rows->size(), total) : total;
+    offset = std::min(offset, size);
+    const std::size_t end = std::min(offset + q.limit, size);
     if (rows) {
       page_rows.assign(rows->begin() + static_cast<std::ptrdiff_t>(offset),
                        rows->begin() + static_cast<std::ptrdiff_t>(end));
     } else {
       page_rows = index.FindPage(q, offset, end - offset).rows;
     }
-    if (end < total) page.next_cursor = token + ":" + std::to_string(end);
+    if (end < size) page.next_cursor = token + ":" + std::to_string(end);
   });
   if (failed) return Error(*failed);
   page.rows.reserve(page_rows.size());  // rows are large: one allocation, not a doubling series

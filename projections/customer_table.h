@@ -15,8 +15,12 @@
 // proportion to the page, not to the result: the result is kept as the query
 // itself while the table has not changed, and written out (once per distinct
 // query) just before the projector's next change (Projector::WatchTable).
+// A page deep into a result (kPinAfterRows, kPinAfterPages) writes it out
+// then, so that deep pages cost their own rows, not all the rows before them.
 // Rows show their current values; customers deleted meanwhile are left out.
 // Cursors expire 10 minutes after their first page, by the table's Clock.
+// The projector writes out at most kMaxPinsPerChange distinct results before
+// a change; other cursors opened since the last change expire then.
 // Cursors belong to their owner (the principal that asked for the first
 // page): another owner's cursor is unknown to a query, and when an owner holds
 // too many cursors or rows, its own oldest go first, never another owner's.
@@ -61,6 +65,16 @@ class CustomerTable {
   static constexpr std::size_t kMaxCursors = 16;
   static constexpr std::size_t kMaxCursorRows = 4 << 20;
   static constexpr std::chrono::minutes kCursorLifetime{10};
+  // The distinct queries whose results the projector writes out before a
+  // change (on its thread, while readers wait). Cursors beyond that are
+  // dropped (their next page answers cursor_expired), each owner's newest
+  // kept first and the owners taking turns.
+  static constexpr std::size_t kMaxPinsPerChange = 8;
+  // A cursor's page at least this deep (rows, or pages of its limit) writes
+  // out the whole result, on the reader's thread, so that paging on slices
+  // it instead of walking the order from its top again.
+  static constexpr std::size_t kPinAfterRows = 2000;
+  static constexpr std::size_t kPinAfterPages = 8;
 
   // `projector` and `clock` (which times cursors out) must outlive the table.
   CustomerTable(const Projector* projector, Clock* clock);

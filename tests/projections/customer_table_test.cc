@@ -392,3 +392,164 @@ TEST_F(CustomerTableTest, CursorsBelongToTheirOwnerAndOnlyTheOwnersOldestGo) {
 
 }  // namespace
 }  // namespace clientele
+
+namespace clientele {
+namespace {
+
+// Distinct queries (sort, order, status) whose results span more than one page of 2.
+std::vector<TableQuery> DistinctQueries(const std::string& owner, std::size_t n,
+                                        std::size_t skip = 0) {
+  std::vector<TableQuery> out;
+  std::size_t i = 0;
+  for (StatusFilter status : {StatusFilter::kAll, StatusFilter::kActive}) {
+    for (SortField sort : {SortField::kFirstName, SortField::kLastName, SortField::kPoints,
+                           SortField::kCredit, SortField::kLastVisit}) {
+      for (bool descending : {false, true}) {
+        if (i++ < skip || out.size() == n) continue;
+        TableQuery q;
+        q.owner = owner;
+        q.status = status;
+        q.sort = sort;
+        q.descending = descending;
+        q.limit = 2;
+        out.push_back(q);
+      }
+    }
+  }
+  return out;
+}
+
+// Opens each query's first page; returns the queries with their cursors set.
+std::vector<TableQuery> Open(CustomerTable* table, std::vector<TableQuery> queries) {
+  for (TableQuery& q : queries) {
+    auto page = table->Query(q);
+    EXPECT_TRUE(page);
+    EXPECT_FALSE(page->next_cursor.empty());
+    if (page) q.cursor = page->next_cursor;
+  }
+  return queries;
+}
+
+TEST_F(CustomerTableTest, TheProjectorWritesOutABoundedNumberOfResultsPerChangeOwnersInTurn) {
+  std::vector<std::vector<TableQuery>> owners;
+  for (int o = 0; o < 3; ++o) {
+    owners.push_back(Open(table_.get(), DistinctQueries("till-" + std::to_string(o), 5, 5 * o)));
+  }
+  Run(ids_[0], RecordPurchase{"t-pin", 100, 1'700'000'200'000});  // the table changes
+  WaitForLog();
+  std::size_t alive = 0;
+  for (const auto& queries : owners) {
+    std::size_t mine = 0;
+    for (const TableQuery& q : queries) {
+      auto page = table_->Query(q);
+      if (page) {
+        ++mine;
+        EXPECT_EQ(page->rows.size(), 2u);
+      } else {
+        EXPECT_EQ(page.error().reason(), "cursor_expired");
+      }
+    }
+    EXPECT_GE(mine, CustomerTable::kMaxPinsPerChange / 3) << "the owners took turns";
+    EXPECT_TRUE(table_->Query(queries.back())) << "each owner's newest is kept first";
+    alive += mine;
+  }
+  EXPECT_EQ(alive, CustomerTable::kMaxPinsPerChange) << "15 distinct queries, the rest expired";
+}
+
+TEST_F(CustomerTableTest, ExpiredCursorsCostTheProjectorNothing) {
+  const std::int64_t lifetime_ms =
+      std::chrono::milliseconds(CustomerTable::kCursorLifetime).count();
+  Open(table_.get(), DistinctQueries("gone", 8, 0));
+  clock_.Advance(lifetime_ms / 2 + 1);
+  auto a = Open(table_.get(), DistinctQueries("till-a", 4, 8));
+  auto b = Open(table_.get(), DistinctQueries("till-b", 4, 12));
+  clock_.Advance(lifetime_ms / 2 + 1);  // "gone"'s cursors have expired, no first page since
+  Run(ids_[0], RecordPurchase{"t-exp", 100, 1'700'000'200'000});
+  WaitForLog();
+  for (const auto& queries : {a, b}) {
+    for (const TableQuery& q : queries) {
+      auto page = table_->Query(q);
+      EXPECT_TRUE(page) << "only the 8 live queries were written out: " << page.error().ToString();
+    }
+  }
+}
+
+}  // namespace
+}  // namespace clientele
+
+namespace clientele {
+namespace {
+
+TEST_F(CustomerTableTest, DeepPagesWriteTheResultOutOnceAndStayInOrderWhetherRowsChangeOrNot) {
+  for (int i = 0; i < 30; ++i) {
+    Add(("D" + std::to_string(i)).c_str(), ("Deep" + std::to_string(100 + i)).c_str(), "", "");
+  }
+  WaitForLog();
+  int renames = 0;
+  for (SortField sort : {SortField::kLastName, SortField::kFirstName}) {
+    for (bool descending : {false, true}) {
+      SCOPED_TRACE(std::string(SortFieldName(sort)) + (descending ? " desc" : " asc"));
+      TableQuery q;
+      q.search = "deep";
+      q.sort = sort;
+      q.descending = descending;
+      q.limit = 500;
+      auto whole = table_->Query(q);
+      ASSERT_TRUE(whole);
+      ASSERT_EQ(whole->total, 30u);
+      std::vector<std::string> expected;
+      for (const auto& r : whole->rows) expected.push_back(r.id);
+      for (bool change : {false, true}) {
+        q.limit = 2;
+        q.cursor.clear();
+        std::vector<std::string> seen;
+        for (;;) {
+          auto page = table_->Query(q);
+          ASSERT_TRUE(page) << page.error().ToString();
+          EXPECT_EQ(page->total, 30u);
+          for (const auto& r : page->rows) seen.push_back(r.id);
+          if (page->next_cursor.empty()) break;
+          q.cursor = page->next_cursor;
+          if (change && seen.size() == 2 * CustomerTable::kPinAfterPages + 4) {
+            // Moves the last row, not seen yet, to the front.
+            const std::string n = std::to_string(renames++);
+            DetailsPatch p;
+            p[DetailField::kLastName] = (descending ? "Deepzzz" : "Deep000") + n;
+            p[DetailField::kFirstName] = (descending ? "Zz" : "Aa") + n;
+            Run(expected.back(), ChangeDetails{p});
+            WaitForLog();
+          }
+        }
+        EXPECT_EQ(seen, expected) << (change ? "rows changed between pages" : "no change");
+      }
+    }
+  }
+}
+
+TEST_F(CustomerTableTest, ACursorPagedDeepOutlivesABurstOfNewQueries) {
+  TableQuery deep;
+  deep.owner = "till-x";
+  deep.status = StatusFilter::kAll;
+  deep.limit = 1;
+  for (std::size_t i = 0; i < CustomerTable::kPinAfterPages; ++i) {
+    auto page = table_->Query(deep);
+    ASSERT_TRUE(page);
+    deep.cursor = page->next_cursor;
+  }
+  auto before = table_->Query(deep);  // deep enough: its result is written out now
+  ASSERT_TRUE(before);
+  ASSERT_EQ(before->rows.size(), 1u);
+  // Newer queries, more than the projector writes out at the next change.
+  Open(table_.get(), DistinctQueries("till-x", 8, 10));
+  Open(table_.get(), DistinctQueries("till-y", 8, 12));
+  Run(ids_[0], RecordPurchase{"t-deep", 100, 1'700'000'200'000});
+  WaitForLog();
+  auto after = table_->Query(deep);
+  ASSERT_TRUE(after) << "the cursor paged deep was already written out: "
+                     << after.error().ToString();
+  ASSERT_EQ(after->rows.size(), 1u);
+  EXPECT_EQ(after->rows[0].id, before->rows[0].id);
+}
+
+}  // namespace
+}  // namespace clientele
