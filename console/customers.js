@@ -213,6 +213,12 @@ export function renderCustomers(main) {
       main.dataset.loaded = String(++state.shown);
     } catch (err) {
       if (err.name === 'AbortError') return;
+      // A page's cursor expires (10 minutes, or when the table changed while
+      // too many queries were open): start the same query again from its top.
+      if (err.reason === 'cursor_expired' && state.cursors.length > 1) {
+        state.cursors = [''];
+        return load(typedAt);
+      }
       status.textContent = err.detail || 'The customers could not be loaded.';
     } finally {
       if (request === state.request) table.removeAttribute('aria-busy');

@@ -117,14 +117,36 @@ Status EventStore::Impl::LoadHead() {
   last_position = last.position;
   last_hash = last.hash;
   head.store(last_position);
+  untracked_tail.store(last_position);  // what the indexer may not have yet
   return Status::OK();
 }
 
 bool EventStore::Impl::WaitIndexed(std::uint64_t position) const {
   if (index_db == nullptr) return false;
   if (options.read_only) return true;  // no indexer: the indexes are as the last writer left them
+  if (indexed.load() >= position) return true;
   std::unique_lock lock(index_mu);
   return index_cv.wait_for(lock, kIndexWait, [&] { return indexed.load() >= position; });
+}
+
+std::uint64_t EventStore::Impl::StreamTail(std::string_view stream, std::uint64_t head) const {
+  std::uint64_t tail = untracked_tail.load();
+  {
+    std::lock_guard lock(tail_mu);
+    if (auto it = tail_streams.find(std::string(stream)); it != tail_streams.end()) {
+      tail = std::max(tail, it->second);
+    }
+  }
+  return std::min(tail, head);
+}
+
+std::uint64_t EventStore::Impl::IdTail(const std::string& id_key, std::uint64_t head) const {
+  std::uint64_t tail = untracked_tail.load();
+  {
+    std::lock_guard lock(tail_mu);
+    if (auto it = tail_ids.find(id_key); it != tail_ids.end()) tail = std::max(tail, it->second);
+  }
+  return std::min(tail, head);
 }
 
 void EventStore::Impl::Start() {
@@ -368,7 +390,7 @@ void EventStore::AppendReplicatedAsync(std::vector<RecordedEvent> events, Append
 
 Result<std::int64_t> EventStore::StreamVersion(std::string_view stream) {
   if (Status s = ValidateStream(stream); !s.ok()) return Error(s);
-  if (!impl_->WaitIndexed(Head())) return Error(IndexBehind());
+  if (!impl_->WaitIndexed(impl_->StreamTail(stream, Head()))) return Error(IndexBehind());
   return impl_->ReadIndexedVersion(stream);
 }
 
@@ -377,7 +399,7 @@ Result<std::vector<RecordedEvent>> EventStore::ReadStream(std::string_view strea
                                                           std::size_t max) {
   if (Status s = ValidateStream(stream); !s.ok()) return Error(s);
   const std::uint64_t head = Head();
-  if (!impl_->WaitIndexed(head)) return Error(IndexBehind());
+  if (!impl_->WaitIndexed(impl_->StreamTail(stream, head))) return Error(IndexBehind());
   std::vector<RecordedEvent> out;
   std::unique_ptr<rocksdb::Iterator> it(impl_->index_db->NewIterator(rocksdb::ReadOptions()));
   const std::string end = record::StreamKeyEnd(stream);
@@ -434,7 +456,8 @@ Result<RecordedEvent> EventStore::FindById(std::string_view id) {
   if (!record::IdKey(id, &key)) {
     return Error(Status::InvalidArgument("id", "invalid_event_id", "event id is not a UUID"));
   }
-  if (!impl_->WaitIndexed(Head())) return Error(IndexBehind());
+  const std::uint64_t head = Head();
+  if (!impl_->WaitIndexed(impl_->IdTail(key, head))) return Error(IndexBehind());
   std::string pos, value;
   rocksdb::Status s = impl_->index_db->Get(rocksdb::ReadOptions(), record::IdIndexKey(key), &pos);
   if (s.ok() && record::DecodePositionKey(pos) > Head()) s = rocksdb::Status::NotFound();

@@ -7,6 +7,8 @@
 #                                     TABLE_CUSTOMERS=1000000
 # The table queries run on TABLE_CUSTOMERS customers more, added by one CSV
 # import (analysis, then confirm) before the measurements.
+# Then the node is restarted RUNS times on that data: the time to /readyz and to
+# the first table page, and its memory (after start, after the queries, peak).
 # Prints `figure: NAME VALUE UNIT` lines: medians over RUNS; the ratios are the
 # median of each run's ratio to the bare server measured just before it.
 set -euo pipefail
@@ -100,7 +102,7 @@ measure() {
     $1 == "50%" { p50 = ms($2) }
     $1 == "99%" { p99 = ms($2) }
     /Non-2xx/ { bad = $NF }
-    END { printf "%.0f %.3f %.3f %s\n", rps, p50, p99, (bad == "" ? 0 : bad) }'
+    END { printf "%.*f %.3f %.3f %s\n", (rps < 100 ? 2 : 0), rps, p50, p99, (bad == "" ? 0 : bad) }'
 }
 
 median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
@@ -148,9 +150,42 @@ for w in "${workloads[@]}"; do
   echo "figure: ${w}_p99 $p99 ms"
   declare "rps_$w=$rps"
 done
+# The node's memory after the queries (VmRSS) and its peak since it started,
+# the import included (VmHWM).
+status_mib() { awk -v k="$2:" '$1 == k { printf "%.0f", $2 / 1024 }' "/proc/$1/status"; }
+echo "figure: rss_after_queries_${table_customers}_customers $(status_mib "${pids[0]}" VmRSS) MiB"
+echo "figure: peak_rss_serving_${table_customers}_customers $(status_mib "${pids[0]}" VmHWM) MiB"
+
+# Start-up: the node restarted on its data (RUNS times), timed from exec to its
+# first /readyz 200 and to its first table page (the table as the console opens
+# it), with its memory once that page is answered.
+kill "${pids[0]}" && wait "${pids[0]}" 2>/dev/null || true
+ms_now() { date +%s%N | cut -b1-13; }
+startup_ready="" startup_page="" startup_rss=""
+for run in $(seq "$runs"); do
+  t0=$(ms_now)
+  ./build-bench/cli/clientele serve --data "$data/node" --listen "127.0.0.1:$api_port" \
+    >"$data/serve-start.log" 2>/dev/null &
+  pid=$!
+  pids+=("$pid")
+  until curl -sf -o /dev/null "http://127.0.0.1:$api_port/readyz"; do
+    kill -0 "$pid" || { echo "the node exited while starting" >&2; exit 1; }
+    sleep 0.01
+  done
+  t1=$(ms_now)
+  curl -sf -o /dev/null -H "$auth" "http://127.0.0.1:$api_port/v1/customers?limit=20"
+  t2=$(ms_now)
+  rss=$(status_mib "$pid" VmRSS)
+  echo "run $run startup: ready after $((t1 - t0)) ms, first page after $((t2 - t0)) ms, $rss MiB"
+  startup_ready+="$((t1 - t0))"$'\n' startup_page+="$((t2 - t0))"$'\n' startup_rss+="$rss"$'\n'
+  kill "$pid" && wait "$pid" 2>/dev/null || true
+done
+echo "figure: startup_ready_${table_customers}_customers $(echo -n "$startup_ready" | median) ms"
+echo "figure: startup_first_page_${table_customers}_customers $(echo -n "$startup_page" | median) ms"
+echo "figure: rss_after_start_${table_customers}_customers $(echo -n "$startup_rss" | median) MiB"
+
 # The same node, restarted serving HTTPS: GET a customer over TLS (wrk keeps
 # its connections, so this is TLS's per-request cost, not its handshakes).
-kill "${pids[0]}" && wait "${pids[0]}" 2>/dev/null || true
 tls_port=18183
 (
   cd "$data"
@@ -164,9 +199,8 @@ tls_port=18183
   --tls-cert "$data/server.pem" --tls-key "$data/server.key" >"$data/serve-tls.log" 2>/dev/null &
 pids+=($!)
 wait_for_port "$tls_port"
-for _ in $(seq 100); do
-  curl -sf --cacert "$data/ca.pem" "https://127.0.0.1:$tls_port/readyz" >/dev/null && break
-  sleep 0.1
+until curl -sf --cacert "$data/ca.pem" "https://127.0.0.1:$tls_port/readyz" >/dev/null; do
+  sleep 0.05
 done
 https_results=""
 for run in $(seq "$runs"); do
@@ -189,10 +223,7 @@ batch_bench() {
     >"$data/serve-batch.log" 2>/dev/null &
   pids+=($!)
   wait_for_port "$port"
-  for _ in $(seq 100); do
-    curl -sf "http://127.0.0.1:$port/readyz" >/dev/null && break
-    sleep 0.1
-  done
+  until curl -sf "http://127.0.0.1:$port/readyz" >/dev/null; do sleep 0.05; done
   for run in $(seq "$runs"); do
     r=$(IDS_FILE="$data/ids.lua" BATCH_SIZE="$size" connections="$batch_connections" \
       measure -H "$auth" -s bench/wrk/batch.lua "http://127.0.0.1:$port")
@@ -201,7 +232,7 @@ batch_bench() {
   done
   local rps
   rps=$(echo -n "$out" | cut -d' ' -f1 | median)
-  echo "figure: batch_commands $((rps * size)) commands/s"
+  echo "figure: batch_commands $(awk -v r="$rps" -v n="$size" 'BEGIN { printf "%.0f", r * n }') commands/s"
   echo "figure: batch_request_p50 $(echo -n "$out" | cut -d' ' -f2 | median) ms"
   echo "figure: batch_request_p99 $(echo -n "$out" | cut -d' ' -f3 | median) ms"
 }

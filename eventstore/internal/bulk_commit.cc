@@ -93,6 +93,7 @@ void EventStore::Impl::CommitBulk(Request* r) {
       std::fprintf(stderr, "clientele: writing the recording time of a bulk failed: %s\n",
                    s.ToString().c_str());
     }
+    untracked_tail.store(last_position);          // its streams are not in tail_streams
     rocksdb::Status s = SyncUpTo(last_position);  // publishes Head()
     if (!s.ok()) result = Error(FromRocks(s, "syncing the log failed"));
   }

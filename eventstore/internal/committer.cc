@@ -152,9 +152,17 @@ void EventStore::Impl::CommitBatch(const std::vector<Request*>& batch) {
     }
     return;
   }
-  for (auto& [position, key] : st.staged) {
-    tail_ids[key] = position;
-    tail_order.emplace_back(position, std::move(key));
+  {
+    std::lock_guard lock(tail_mu);
+    for (auto& [position, key] : st.staged) {
+      tail_ids[key] = position;
+      tail_order.emplace_back(position, std::move(key));
+    }
+    for (const auto& [stream, before] : st.undo) {
+      const std::uint64_t position = versions.at(stream).position;
+      tail_streams[stream] = position;
+      tail_stream_order.emplace_back(position, stream);
+    }
   }
   events_written.fetch_add(st.position - last_position, std::memory_order_relaxed);
   batches_written.fetch_add(1, std::memory_order_relaxed);
@@ -178,9 +186,15 @@ bool EventStore::Impl::TryResume() {
 // Drops what the indexer has made findable in the indexes.
 void EventStore::Impl::ForgetIndexed() {
   const std::uint64_t done = indexed.load();
+  std::lock_guard lock(tail_mu);
   while (!tail_order.empty() && tail_order.front().first <= done) {
     tail_ids.erase(tail_order.front().second);
     tail_order.pop_front();
+  }
+  while (!tail_stream_order.empty() && tail_stream_order.front().first <= done) {
+    auto it = tail_streams.find(tail_stream_order.front().second);
+    if (it != tail_streams.end() && it->second <= done) tail_streams.erase(it);
+    tail_stream_order.pop_front();
   }
   if (versions.size() > 100'000) {  // keep the cache bounded: indexed streams can be re-read
     std::erase_if(versions, [&](const auto& kv) { return kv.second.position <= done; });

@@ -88,6 +88,11 @@ struct EventStore::Impl {
   Status LoadHead();
   void Start();  // starts the threads
   bool WaitIndexed(std::uint64_t position) const;
+  // How far the indexes must be complete for a read of `stream` (of the id
+  // key `id_key`) to see all of it up to `head`: its last unindexed position,
+  // or a bulk's not yet indexed, at most `head`; 0 if the indexes have it all.
+  std::uint64_t StreamTail(std::string_view stream, std::uint64_t head) const;
+  std::uint64_t IdTail(const std::string& id_key, std::uint64_t head) const;
 
   // --- event_store.cc
   // A local append's request (no callback yet), or why it is refused.
@@ -221,9 +226,20 @@ struct EventStore::Impl {
   std::uint64_t own_seq = 0;          // the sequence number of this node's last own event
   std::int64_t last_recorded_ms = 0;  // the time of the last recording mark
   record::ChainHasher hasher;
-  std::unordered_map<std::string, StreamHead> versions;     // every stream with unindexed events
-  std::unordered_map<std::string, std::uint64_t> tail_ids;  // unindexed id key -> position
-  std::deque<std::pair<std::uint64_t, std::string>> tail_order;  // (position, id key), in order
+  std::unordered_map<std::string, StreamHead> versions;  // every stream with unindexed events
+
+  // The unindexed tail as readers see it, so that a read waits for the indexer
+  // only if what it reads is not indexed yet (not for everything durable):
+  // log-commit adds a write's streams and ids after the write and before its
+  // sync publishes Head(), and drops what is indexed; readers only look. A
+  // bulk's streams are not listed, nor those of what the log held at open:
+  // readers wait for all of them (`untracked_tail`, their last position).
+  mutable std::mutex tail_mu;
+  std::unordered_map<std::string, std::uint64_t> tail_ids;       // unindexed id key -> position
+  std::unordered_map<std::string, std::uint64_t> tail_streams;   // stream -> its last unindexed
+  std::deque<std::pair<std::uint64_t, std::string>> tail_order;  // (position, id key)
+  std::deque<std::pair<std::uint64_t, std::string>> tail_stream_order;  // (position, stream)
+  std::atomic<std::uint64_t> untracked_tail{0};
 
   std::thread committer, syncer, completer, indexer;
 };

@@ -148,6 +148,45 @@ TEST_F(EventStoreTest, ConcurrentRetriesOfOneEventWriteItOnce) {
   for (auto p : positions) EXPECT_EQ(p, 1u);
 }
 
+// A read waits for the indexer only as far as its own stream (or id) needs:
+// whatever else is being indexed, each writer reads its acknowledged events
+// back at once, by stream, by version and by id, while others keep appending.
+TEST_F(EventStoreTest, EachAcknowledgedAppendIsReadBackAtOnceWhileOthersAppend) {
+  constexpr int kWriters = 8;
+  constexpr int kAppends = 150;
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kWriters; ++t) {
+    threads.emplace_back([&, t] {
+      const std::string own = "own-" + std::to_string(t);
+      for (int i = 1; i <= kAppends; ++i) {
+        NewEvent e = MakeEvent();
+        // Half of them also write a shared stream, so streams interleave.
+        auto a = store_->Append(own, ExpectedVersion::Exact(i - 1), {e});
+        if (t % 2 == 0) (void)store_->Append("shared", ExpectedVersion::Any(), {MakeEvent()});
+        if (!a) {
+          ++failures;
+          return;
+        }
+        auto version = store_->StreamVersion(own);
+        auto events = store_->ReadStream(own, i, SIZE_MAX);
+        auto found = store_->FindById(e.id);
+        if (!version || *version != i || !events || events->size() != 1 ||
+            (*events)[0].id != e.id || !found || found->position != a->positions[0]) {
+          ++failures;
+          return;
+        }
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(failures.load(), 0);
+  auto shared = store_->ReadStream("shared", 1, SIZE_MAX);
+  ASSERT_TRUE(shared);
+  EXPECT_EQ(shared->size(), static_cast<std::size_t>(kWriters / 2 * kAppends));
+  EXPECT_EQ(store_->Head(), static_cast<std::uint64_t>(kWriters * kAppends + shared->size()));
+}
+
 TEST_F(EventStoreTest, ConflictingWritersWinEachVersionExactlyOnce) {
   constexpr int kThreads = 8, kAppendsEach = 150;
   std::atomic<int> conflicts{0};
