@@ -134,10 +134,18 @@ std::uint64_t EventStore::Impl::StreamTail(std::string_view stream, std::uint64_
   {
     std::lock_guard lock(tail_mu);
     if (auto it = tail_streams.find(std::string(stream)); it != tail_streams.end()) {
-      tail = std::max(tail, it->second);
+      tail = std::max(tail, it->second.position);
     }
   }
   return std::min(tail, head);
+}
+
+std::optional<std::int64_t> EventStore::Impl::DurableTailVersion(std::string_view stream,
+                                                                 std::uint64_t head) const {
+  std::lock_guard lock(tail_mu);
+  auto it = tail_streams.find(std::string(stream));
+  if (it == tail_streams.end() || it->second.position > head) return std::nullopt;
+  return it->second.version;
 }
 
 std::uint64_t EventStore::Impl::IdTail(const std::string& id_key, std::uint64_t head) const {
@@ -390,7 +398,9 @@ void EventStore::AppendReplicatedAsync(std::vector<RecordedEvent> events, Append
 
 Result<std::int64_t> EventStore::StreamVersion(std::string_view stream) {
   if (Status s = ValidateStream(stream); !s.ok()) return Error(s);
-  if (!impl_->WaitIndexed(impl_->StreamTail(stream, Head()))) return Error(IndexBehind());
+  const std::uint64_t head = Head();
+  if (auto v = impl_->DurableTailVersion(stream, head)) return *v;
+  if (!impl_->WaitIndexed(impl_->StreamTail(stream, head))) return Error(IndexBehind());
   return impl_->ReadIndexedVersion(stream);
 }
 
@@ -399,6 +409,10 @@ Result<std::vector<RecordedEvent>> EventStore::ReadStream(std::string_view strea
                                                           std::size_t max) {
   if (Status s = ValidateStream(stream); !s.ok()) return Error(s);
   const std::uint64_t head = Head();
+  // Nothing from `from_version` on (a cached state's check): known without a read.
+  if (auto v = impl_->DurableTailVersion(stream, head); v && *v < from_version) {
+    return std::vector<RecordedEvent>{};
+  }
   if (!impl_->WaitIndexed(impl_->StreamTail(stream, head))) return Error(IndexBehind());
   std::vector<RecordedEvent> out;
   std::unique_ptr<rocksdb::Iterator> it(impl_->index_db->NewIterator(rocksdb::ReadOptions()));

@@ -159,9 +159,9 @@ void EventStore::Impl::CommitBatch(const std::vector<Request*>& batch) {
       tail_order.emplace_back(position, std::move(key));
     }
     for (const auto& [stream, before] : st.undo) {
-      const std::uint64_t position = versions.at(stream).position;
-      tail_streams[stream] = position;
-      tail_stream_order.emplace_back(position, stream);
+      const StreamHead& last = versions.at(stream);
+      tail_streams[stream] = last;
+      tail_stream_order.emplace_back(last.position, stream);
     }
   }
   events_written.fetch_add(st.position - last_position, std::memory_order_relaxed);
@@ -193,7 +193,7 @@ void EventStore::Impl::ForgetIndexed() {
   }
   while (!tail_stream_order.empty() && tail_stream_order.front().first <= done) {
     auto it = tail_streams.find(tail_stream_order.front().second);
-    if (it != tail_streams.end() && it->second <= done) tail_streams.erase(it);
+    if (it != tail_streams.end() && it->second.position <= done) tail_streams.erase(it);
     tail_stream_order.pop_front();
   }
   if (versions.size() > 100'000) {  // keep the cache bounded: indexed streams can be re-read

@@ -92,6 +92,9 @@ struct EventStore::Impl {
   // key `id_key`) to see all of it up to `head`: its last unindexed position,
   // or a bulk's not yet indexed, at most `head`; 0 if the indexes have it all.
   std::uint64_t StreamTail(std::string_view stream, std::uint64_t head) const;
+  // The version of `stream` if its last event is unindexed and durable (at
+  // most `head`): then no read is needed to know it.
+  std::optional<std::int64_t> DurableTailVersion(std::string_view stream, std::uint64_t head) const;
   std::uint64_t IdTail(const std::string& id_key, std::uint64_t head) const;
 
   // --- event_store.cc
@@ -236,7 +239,7 @@ struct EventStore::Impl {
   // readers wait for all of them (`untracked_tail`, their last position).
   mutable std::mutex tail_mu;
   std::unordered_map<std::string, std::uint64_t> tail_ids;       // unindexed id key -> position
-  std::unordered_map<std::string, std::uint64_t> tail_streams;   // stream -> its last unindexed
+  std::unordered_map<std::string, StreamHead> tail_streams;      // stream -> its last unindexed
   std::deque<std::pair<std::uint64_t, std::string>> tail_order;  // (position, id key)
   std::deque<std::pair<std::uint64_t, std::string>> tail_stream_order;  // (position, stream)
   std::atomic<std::uint64_t> untracked_tail{0};

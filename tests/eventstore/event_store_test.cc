@@ -171,8 +171,10 @@ TEST_F(EventStoreTest, EachAcknowledgedAppendIsReadBackAtOnceWhileOthersAppend) 
         auto version = store_->StreamVersion(own);
         auto events = store_->ReadStream(own, i, SIZE_MAX);
         auto found = store_->FindById(e.id);
-        if (!version || *version != i || !events || events->size() != 1 ||
-            (*events)[0].id != e.id || !found || found->position != a->positions[0]) {
+        auto after = store_->ReadStream(own, i + 1, SIZE_MAX);
+        if (!version || *version != i || !events || events->size() != 1 || !after ||
+            !after->empty() || (*events)[0].id != e.id || !found ||
+            found->position != a->positions[0]) {
           ++failures;
           return;
         }
