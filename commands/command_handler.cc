@@ -270,7 +270,20 @@ Status CommandHandler::EraseMergedInto(const std::string& survivor_id, const Era
 Result<std::string> CommandHandler::Resolve(const std::string& customer_id) {
   Status failed;
   std::string out = ResolveAlias(customer_id, [&](const std::string& id) {
-    auto loaded = LoadCached<CustomerState>(CustomerStream(id));
+    // Its links from the cached state if that is the stream's latest: a
+    // customer's state (every tab it paid, for refunds) is not copied for this.
+    const std::string stream = CustomerStream(id);
+    std::pair<std::string, std::string> links;
+    std::int64_t cached_version = -1;
+    customers_.Visit(stream, [&](const CustomerState& s, std::int64_t version) {
+      links = {s.merges.MergedInto(), s.merges.WinningMerge()};
+      cached_version = version;
+    });
+    if (cached_version >= 0) {
+      auto current = store_->StreamVersion(stream);
+      if (current && *current == cached_version) return links;
+    }
+    auto loaded = LoadCached<CustomerState>(stream);
     if (!loaded) {
       failed = loaded.error();
       return std::pair<std::string, std::string>{};

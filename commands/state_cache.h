@@ -29,6 +29,18 @@ class StateCache {
     return std::pair<State, std::int64_t>{it->second.state, it->second.version};
   }
 
+  // Calls fn(state, version) on the stream's cached state, under the cache's
+  // lock and without a copy; false if it is not cached.
+  template <typename Fn>
+  bool Visit(const std::string& stream, Fn&& fn) {
+    std::lock_guard lock(mu_);
+    auto it = entries_.find(stream);
+    if (it == entries_.end()) return false;
+    order_.splice(order_.begin(), order_, it->second.lru);
+    fn(static_cast<const State&>(it->second.state), it->second.version);
+    return true;
+  }
+
   // Moves the stream's cached state out (no copy), if cached: the caller
   // works on it and puts it back.
   std::optional<std::pair<State, std::int64_t>> Take(const std::string& stream) {
