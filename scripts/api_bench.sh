@@ -226,7 +226,7 @@ batch_bench() {
   until curl -sf "http://127.0.0.1:$port/readyz" >/dev/null; do sleep 0.05; done
   for run in $(seq "$runs"); do
     r=$(IDS_FILE="$data/ids.lua" BATCH_SIZE="$size" connections="$batch_connections" \
-      measure -H "$auth" -s bench/wrk/batch.lua "http://127.0.0.1:$port")
+      measure --timeout 30s -H "$auth" -s bench/wrk/batch.lua "http://127.0.0.1:$port")
     echo "run $run batch_$size: $r (req/s p50_ms p99_ms non2xx)"
     out+="$r"$'\n'
   done
