@@ -142,9 +142,12 @@ std::uint64_t EventStore::Impl::StreamTail(std::string_view stream, std::uint64_
 
 std::optional<std::int64_t> EventStore::Impl::DurableTailVersion(std::string_view stream,
                                                                  std::uint64_t head) const {
+  const std::uint64_t untracked = untracked_tail.load();
   std::lock_guard lock(tail_mu);
   auto it = tail_streams.find(std::string(stream));
   if (it == tail_streams.end() || it->second.position > head) return std::nullopt;
+  // A bulk written since may have appended to the stream without listing it.
+  if (it->second.position < untracked) return std::nullopt;
   return it->second.version;
 }
 

@@ -31,7 +31,7 @@ marked() {
 
 marked eventstore env BENCH_DIR="$scratch/log" bash scripts/bench.sh --runs 1 --seconds 1 \
   --read-events 200000
-marked api env DURATION=3 RUNS=1 bash scripts/api_bench.sh
+marked api env DURATION=3 RUNS=1 TABLE_CUSTOMERS=100000 bash scripts/api_bench.sh
 marked sync env RUNS=1 BENCH_DIR="$scratch/sync" bash scripts/sync_bench.sh \
   --publish-events 50000 --seconds 3 --customers 20000
 marked import env RUNS=1 BENCH_DIR="$scratch/import" bash scripts/import_bench.sh 100000

@@ -186,15 +186,17 @@ bool EventStore::Impl::TryResume() {
 // Drops what the indexer has made findable in the indexes.
 void EventStore::Impl::ForgetIndexed() {
   const std::uint64_t done = indexed.load();
-  std::lock_guard lock(tail_mu);
-  while (!tail_order.empty() && tail_order.front().first <= done) {
-    tail_ids.erase(tail_order.front().second);
-    tail_order.pop_front();
-  }
-  while (!tail_stream_order.empty() && tail_stream_order.front().first <= done) {
-    auto it = tail_streams.find(tail_stream_order.front().second);
-    if (it != tail_streams.end() && it->second.position <= done) tail_streams.erase(it);
-    tail_stream_order.pop_front();
+  {
+    std::lock_guard lock(tail_mu);
+    while (!tail_order.empty() && tail_order.front().first <= done) {
+      tail_ids.erase(tail_order.front().second);
+      tail_order.pop_front();
+    }
+    while (!tail_stream_order.empty() && tail_stream_order.front().first <= done) {
+      auto it = tail_streams.find(tail_stream_order.front().second);
+      if (it != tail_streams.end() && it->second.position <= done) tail_streams.erase(it);
+      tail_stream_order.pop_front();
+    }
   }
   if (versions.size() > 100'000) {  // keep the cache bounded: indexed streams can be re-read
     std::erase_if(versions, [&](const auto& kv) { return kv.second.position <= done; });

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <thread>
 
 #include "eventstore/event_store.h"
@@ -81,6 +82,47 @@ TEST_F(BulkAppendTest, AppendsManyStreamsAsOneAfterWhatIsThere) {
   ASSERT_TRUE(report);
   EXPECT_TRUE(report->ok) << report->problem;
   EXPECT_EQ(report->events_checked, 1005u);
+}
+
+// A stream appended to just before a bulk, and by it: while the bulk is being
+// indexed, a reader that sees the bulk's head sees the stream's new version.
+TEST_F(BulkAppendTest, AStreamTheBulkAppendsToIsReadWholeWhileTheBulkIsIndexed) {
+  for (int round = 0; round < 5; ++round) {
+    const std::string stream = "s-" + std::to_string(round);
+    auto bulk = Start();
+    ASSERT_TRUE(bulk->Add(stream, ExpectedVersion::Exact(1), {MakeEvent(), MakeEvent()}).ok());
+    for (int i = 0; i < 20000; ++i) {
+      ASSERT_TRUE(bulk->Add("other-" + std::to_string(round) + "-" + std::to_string(i),
+                            ExpectedVersion::NoStream(), {MakeEvent()})
+                      .ok());
+    }
+    // Many events first, so that the indexer is still behind the stream's
+    // first event when the bulk is committed.
+    std::vector<NewEvent> burst;
+    for (int i = 0; i < 5000; ++i) burst.push_back(MakeEvent());
+    ASSERT_TRUE(store_->Append("burst-" + std::to_string(round), ExpectedVersion::NoStream(),
+                               std::move(burst)));
+    ASSERT_TRUE(store_->Append(stream, ExpectedVersion::NoStream(), {MakeEvent()}));
+    const std::uint64_t before = store_->Head();
+    std::atomic<bool> done{false};
+    std::atomic<int> stale{0}, seen_after{0};
+    std::thread reader([&] {
+      while (!done.load()) {
+        const std::uint64_t head = store_->Head();
+        auto version = store_->StreamVersion(stream);
+        auto events = store_->ReadStream(stream, 2, SIZE_MAX);
+        if (head < before + 20002) continue;  // the bulk is not published yet
+        ++seen_after;
+        if (!version || *version != 3 || !events || events->size() != 2) ++stale;
+      }
+    });
+    auto committed = store_->CommitBulk(std::move(bulk));
+    done = true;
+    reader.join();
+    ASSERT_TRUE(committed) << committed.error().ToString();
+    EXPECT_EQ(stale.load(), 0) << "of " << seen_after.load() << " reads after the bulk";
+    EXPECT_EQ(*store_->StreamVersion(stream), 3);
+  }
 }
 
 TEST_F(BulkAppendTest, AStreamElsewhereRefusesTheWholeBulk) {
