@@ -163,7 +163,12 @@ void TableIndex::Set(std::uint32_t row, const IndexedRow& r) {
 }
 
 void TableIndex::Maintain(bool force) {
-  const std::size_t limit = std::max<std::size_t>(1024, text_.size() / 16);
+  Rebuild(force, std::max<std::size_t>(kSettledRows, text_.size() / 16));
+}
+
+void TableIndex::Settle() { Rebuild(false, kSettledRows); }
+
+void TableIndex::Rebuild(bool force, std::size_t limit) {
   const bool text =
       force || text_dirty_rows_.size() > limit || arena_.size() > 2 * arena_live_ + (1 << 20);
   const bool numbers = force || num_dirty_rows_.size() > limit;

@@ -16,6 +16,28 @@ void Projector::Impl::Follow() {
   while (!stopping.load()) {
     auto events = sub->Next(kBatchEvents, std::chrono::milliseconds(100));
     Status s = events ? Status::OK() : events.error();
+    if (events && events->empty()) {
+      // Nothing new for 100 ms: merge what the last batches left unbuilt
+      // (after a large import, up to 1/16 of the table, which every query
+      // would otherwise sort again), at most as often as Maintain may.
+      const auto start = Steady::now();
+      if (start - maintained >
+          std::max<Steady::duration>(std::chrono::seconds(2), 5 * maintain_cost)) {
+        std::unique_lock lock(rows_mu);
+        if (index.dirty_rows() > TableIndex::kSettledRows) {
+          {
+            // As before any change to the index: open cursors keep their results.
+            std::lock_guard watchers_lock(watchers_mu);
+            std::erase_if(watchers,
+                          [&](const auto& before_change) { return !before_change(index); });
+          }
+          index.Settle();
+          maintained = Steady::now();
+          maintain_cost = maintained - start;
+        }
+      }
+      continue;
+    }
     if (events) {
       Pending p;
       for (const RecordedEvent& e : *events) ApplyOne(e, &p);

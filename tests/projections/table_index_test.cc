@@ -267,6 +267,26 @@ TEST_F(TableIndexTest, PagesAreSlicesOfTheReferenceBuiltChangedAndRebuilt) {
   CheckEveryPage("rebuilt");
 }
 
+// Changes below Maintain's share of the table (1/16) stay unbuilt, and every
+// query sorts them again; Settle builds them once writes have stopped.
+TEST_F(TableIndexTest, SettleBuildsWhatMaintainLeavesBelowItsShare) {
+  for (int i = 0; i < 20000; ++i) Add();
+  index_.Maintain(/*force=*/true);
+  ASSERT_EQ(index_.dirty_rows(), 0u);
+  for (std::uint32_t n = 0; n < 1200; ++n) {  // over kSettledRows, under 20,000 / 16
+    Row& r = rows_[n * 16];
+    r.last = kLast[rng_() % std::size(kLast)];
+    Reroll(&r);
+    Set(n * 16);
+  }
+  index_.Maintain();
+  ASSERT_GT(index_.dirty_rows(), TableIndex::kSettledRows);
+  index_.Settle();
+  EXPECT_EQ(index_.dirty_rows(), 0u);
+  CheckEveryQuery("settled");
+  CheckEveryPage("settled");
+}
+
 TEST_F(TableIndexTest, RowsWithWordFindsExactWordsOnly) {
   for (int i = 0; i < 50; ++i) Add();
   index_.Maintain(true);
