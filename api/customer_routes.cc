@@ -160,9 +160,12 @@ HttpResponse Service::GetCustomer(Context& ctx) {
   }
   boost::json::object body = RenderCustomer(*row, ctx.visibility());
   // The next points to expire, from the reports (which follow the log a
-  // moment behind the table).
+  // moment behind the table). Without points there is nothing to expire, and
+  // nothing to read.
   if (ctx.visibility().points && options_.reports != nullptr) {
-    auto next = options_.reports->Expiring(row->id);
+    auto next = row->points > 0
+                    ? options_.reports->Expiring(row->id)
+                    : Result<std::optional<PointsExpiring>>(std::optional<PointsExpiring>());
     if (next && *next) {
       const TimeZone& tz = options_.reports->time_zone();
       body["points_expiring"] = {{"points", (*next)->points},

@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <future>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -712,10 +713,10 @@ int RunServe(const ServeConfig& c) {
   const bool joining = join_from->has_value() || recovering;
   JoinState join;
   join.joining = joining;
-  if (!joining) {
-    if (Status s = commands.Init(); !s.ok()) return Fail(s);
-    if (Status s = EnrollHq(c, &commands, **key); !s.ok()) return Fail(s);
-  }
+  // The customer codes given so far are read from the log (every
+  // registration) while the table loads: each takes a core.
+  std::future<Status> codes;
+  if (!joining) codes = std::async(std::launch::async, [&commands] { return commands.Init(); });
   // Stored answers are scrubbed of an erased customer (the projector tells).
   api::IdempotencyOptions keys_options;
   keys_options.path = c.data + "/requests";
@@ -736,6 +737,10 @@ int RunServe(const ServeConfig& c) {
     if (ImportService* imports = erasable_imports.load()) imports->DropPending();
   });
   if (Status s = (*projector)->CatchUp(); !s.ok()) return Fail(s);
+  if (codes.valid()) {
+    if (Status s = codes.get(); !s.ok()) return Fail(s);
+    if (Status s = EnrollHq(c, &commands, **key); !s.ok()) return Fail(s);
+  }
   // The reports, in the chain's time zone (rebuilt if it changed).
   auto zone = TimeZone::Load(c.time_zone);
   if (!zone) return Fail(zone.error());

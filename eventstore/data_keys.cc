@@ -142,7 +142,10 @@ Result<std::string> OpenWithKey(std::string_view key, std::string_view customer_
 // ---- DataKeys ---------------------------------------------------------------
 
 DataKeys::DataKeys(std::unique_ptr<rocksdb::DB> db) : db_(std::move(db)) {}
-DataKeys::~DataKeys() = default;
+DataKeys::~DataKeys() {
+  stop_loading_ = true;
+  if (loader_.joinable()) loader_.join();
+}
 
 Result<std::unique_ptr<DataKeys>> DataKeys::Open(const std::string& path) {
   rocksdb::Options options;
@@ -156,18 +159,35 @@ Result<std::unique_ptr<DataKeys>> DataKeys::Open(const std::string& path) {
   rocksdb::Status s = rocksdb::DB::Open(options, path, &raw);
   if (!s.ok()) return Error(FromRocks(s, "cannot open the data keys at " + path));
   std::unique_ptr<DataKeys> keys(new DataKeys(std::unique_ptr<rocksdb::DB>(raw)));
-  // Every key is read into memory in one sequential pass: a rebuild or a
-  // catch-up then opens each customer's fields without a random read of its
-  // key (32 bytes and the id per customer; the cache holds each key once
-  // used anyway).
-  std::unique_ptr<rocksdb::Iterator> it(keys->db_->NewIterator(rocksdb::ReadOptions()));
+  keys->loader_ = std::thread([k = keys.get()] { k->LoadAll(); });
+  return keys;
+}
+
+// Every key is read into memory in one sequential pass, beside the start-up:
+// a rebuild or a catch-up then opens each customer's fields without a random
+// read of its key (32 bytes and the id per customer; the cache holds each key
+// once used anyway). A key the pass misses is read when first used.
+void DataKeys::LoadAll() {
+  std::vector<std::pair<std::string, std::string>> batch;
+  auto add = [&] {
+    std::lock_guard lock(mu_);
+    for (auto& [id, key] : batch) {
+      if (!destroyed_.contains(id)) cache_.emplace(std::move(id), std::move(key));
+    }
+    batch.clear();
+  };
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
   for (it->Seek("k"); it->Valid() && it->key().starts_with("k"); it->Next()) {
     if (it->value().size() != kDataKeySize) continue;
-    std::string_view id(it->key().data() + 1, it->key().size() - 1);
-    keys->cache_.emplace(std::string(id), it->value().ToString());
+    batch.emplace_back(std::string(it->key().data() + 1, it->key().size() - 1),
+                       it->value().ToString());
+    if (batch.size() == 1024) {
+      add();
+      if (stop_loading_) return;
+    }
   }
-  if (!it->status().ok()) return Error(FromRocks(it->status(), "reading the data keys failed"));
-  return keys;
+  add();
+  loaded_ = it->status().ok();
 }
 
 Result<std::string> DataKeys::KeyOf(std::string_view customer_id, bool make) {
@@ -245,6 +265,7 @@ Status DataKeys::Destroy(std::string_view customer_id) {
   std::lock_guard making(making_[std::hash<std::string>{}(id) % making_.size()]);
   std::lock_guard lock(mu_);
   cache_.erase(id);
+  destroyed_.insert(id);
   rocksdb::WriteBatch batch;
   batch.Delete(KeyName('k', customer_id));
   batch.Put(KeyName('e', customer_id), "");

@@ -30,6 +30,7 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
@@ -69,8 +70,10 @@ Status SaveChainKey(const std::string& path, std::string_view key);
 
 class DataKeys : public PersonalDataKeys {
  public:
-  // Opens (creating if missing) the key store at `path`, reading every key
-  // into memory (about 100 bytes a customer) so reads never wait on a key.
+  // Opens (creating if missing) the key store at `path`. Every key is then
+  // read into memory (about 100 bytes a customer) by a background thread,
+  // so that a start-up does not wait for it and later reads seldom wait on
+  // a key; until then a key not yet in memory is read from disk.
   static Result<std::unique_ptr<DataKeys>> Open(const std::string& path);
   ~DataKeys() override;
 
@@ -89,6 +92,8 @@ class DataKeys : public PersonalDataKeys {
   Status Destroy(std::string_view customer_id) override;
   bool Erased(std::string_view customer_id) override;
   Status Persist() override;
+  // True once the background pass has read every key into memory.
+  bool Loaded() const { return loaded_.load(); }
 
   // The customer's data key wrapped under `chain_key`, for sending with an
   // event of the customer; "" if this node holds no key for it (erased, or
@@ -108,14 +113,21 @@ class DataKeys : public PersonalDataKeys {
   // The key of `customer_id`, or "" if none; with `make`, one is made and
   // stored durably when there is none (and the customer is not erased).
   Result<std::string> KeyOf(std::string_view customer_id, bool make);
+  // Reads every key into the cache, in batches (the background thread).
+  void LoadAll();
 
   std::unique_ptr<rocksdb::DB> db_;
   std::mutex mu_;  // guards cache_
   std::unordered_map<std::string, std::string> cache_;
+  // Destroyed since open: LoadAll, reading an older snapshot, skips them.
+  std::unordered_set<std::string> destroyed_;
   std::array<std::mutex, 64> making_;   // by customer: one key made per customer
   std::atomic<std::uint64_t> made_{0};  // keys written
   std::mutex persist_mu_;
   std::uint64_t persisted_ = 0;  // keys made before the last sync (under persist_mu_)
+  std::atomic<bool> stop_loading_{false};
+  std::atomic<bool> loaded_{false};
+  std::thread loader_;  // LoadAll, joined by the destructor
 };
 
 // The in-memory fake, with the same cipher: for tests and benchmarks.

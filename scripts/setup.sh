@@ -12,7 +12,7 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config git
   libboost1.81-dev libboost-json1.81-dev
   librocksdb-dev librdkafka-dev libsimdjson-dev
-  libssl-dev uuid-dev libcli11-dev libutf8proc-dev libtomlplusplus-dev libabsl-dev libsodium-dev tzdata
+  libssl-dev uuid-dev libcli11-dev libutf8proc-dev libtomlplusplus-dev libabsl-dev libsodium-dev libjemalloc-dev tzdata
   libgtest-dev libgmock-dev clang-16 libclang-rt-16-dev
   kcat jq curl clang-format openssl libjs-chart.js
   chromium chromium-driver python3-selenium

@@ -6,9 +6,11 @@
 #include <gtest/gtest.h>
 #include <rocksdb/db.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <thread>
 
 #include "domain/event_codec.h"
 #include "tests/test_util.h"
@@ -98,6 +100,37 @@ TEST(DataKeysTest, KeysSurviveAReopenAndLeaveNoByteOnDiskOnceDestroyed) {
   EXPECT_FALSE((*keys)->Erased(kBob));
   EXPECT_EQ((*keys)->Seal(kAda, "c", "x").error().reason(), "customer_erased");
   EXPECT_TRUE((*keys)->Seal(kBob, "c", "x"));
+}
+
+TEST(DataKeysTest, AKeyDestroyedWhileTheKeysAreReadIntoMemoryStaysDestroyed) {
+  clientele::testing::TempDir dir;
+  const std::string path = dir.sub("keys");
+  std::string blob;
+  constexpr int kOthers = 20000;
+  {
+    auto keys = DataKeys::Open(path);
+    ASSERT_TRUE(keys) << keys.error().ToString();
+    for (int i = 0; i < kOthers; ++i) {
+      ASSERT_TRUE((*keys)->Seal("customer-" + std::to_string(i), "c", "x"));
+    }
+    blob = *(*keys)->Seal(kAda, "c", "secret");
+    ASSERT_TRUE((*keys)->Persist().ok());
+  }
+  auto keys = DataKeys::Open(path);
+  ASSERT_TRUE(keys);
+  // Destroyed at once, while the background pass reads the keys.
+  ASSERT_TRUE((*keys)->Destroy(kAda).ok());
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (!(*keys)->Loaded() && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  ASSERT_TRUE((*keys)->Loaded());
+  auto opened = (*keys)->Open(kAda, "c", blob);
+  ASSERT_FALSE(opened);
+  EXPECT_EQ(opened.error().reason(), "no_key");
+  EXPECT_FALSE((*keys)->Has(kAda));
+  EXPECT_TRUE((*keys)->Has("customer-0"));
+  EXPECT_TRUE((*keys)->Has("customer-" + std::to_string(kOthers - 1)));
 }
 
 TEST(SealedPayloadTest, PersonalFieldsAreSealedTheRestStaysClear) {
