@@ -8,65 +8,70 @@ namespace clientele::api {
 
 namespace {
 
-boost::json::value OrNull(const std::string& s) {
-  if (s.empty()) return nullptr;
-  return boost::json::value(s);
+boost::json::value OrNull(const std::string& s, const boost::json::storage_ptr& sp = {}) {
+  if (s.empty()) return boost::json::value(nullptr, sp);
+  return boost::json::value(boost::json::string_view(s), sp);
 }
 
-boost::json::value TimeOrNull(std::int64_t ms) {
-  if (ms == 0) return nullptr;
-  return boost::json::value(FormatTime(ms));
+boost::json::value TimeOrNull(std::int64_t ms, const boost::json::storage_ptr& sp = {}) {
+  if (ms == 0) return boost::json::value(nullptr, sp);
+  return boost::json::value(boost::json::string_view(FormatTime(ms)), sp);
 }
 
 }  // namespace
 
-boost::json::object RenderCustomer(const CustomerRow& r, Visibility v) {
+boost::json::object RenderCustomer(const CustomerRow& r, Visibility v,
+                                   const boost::json::storage_ptr& sp) {
   const CustomerDetails& d = r.details;
-  boost::json::object o;
+  // Values are made in the object's storage (a page's one arena), so that
+  // putting them in moves rather than copies.
+  boost::json::object o(sp);
+  o.reserve(24);
   o["id"] = r.id;
   o["code"] = r.code;
   // An erased customer's details are gone (null); its code and balances stay.
-  o["first_name"] =
-      r.erased ? boost::json::value(nullptr) : boost::json::value(d[DetailField::kFirstName]);
-  o["last_name"] =
-      r.erased ? boost::json::value(nullptr) : boost::json::value(d[DetailField::kLastName]);
-  o["email"] = OrNull(d[DetailField::kEmail]);
-  o["phone"] = OrNull(d[DetailField::kPhone]);
-  o["tax_id"] = OrNull(d[DetailField::kTaxId]);
-  o["address"] = OrNull(d[DetailField::kAddress]);
-  o["notes"] = OrNull(d[DetailField::kNotes]);
-  o["origin_store"] = OrNull(r.origin_store);
+  o["first_name"] = r.erased ? boost::json::value(nullptr, sp)
+                             : boost::json::value(d[DetailField::kFirstName], sp);
+  o["last_name"] = r.erased ? boost::json::value(nullptr, sp)
+                            : boost::json::value(d[DetailField::kLastName], sp);
+  o["email"] = OrNull(d[DetailField::kEmail], sp);
+  o["phone"] = OrNull(d[DetailField::kPhone], sp);
+  o["tax_id"] = OrNull(d[DetailField::kTaxId], sp);
+  o["address"] = OrNull(d[DetailField::kAddress], sp);
+  o["notes"] = OrNull(d[DetailField::kNotes], sp);
+  o["origin_store"] = OrNull(r.origin_store, sp);
   o["active"] = r.active;
   o["erased"] = r.erased;
   if (v.points) o["points"] = r.points;
   if (v.credit) o["credit"] = r.credit;
   o["total_spent"] = r.total_spent;
-  o["last_visit"] = TimeOrNull(r.last_visit_ms);
-  o["created_at"] = TimeOrNull(r.created_ms);
-  o["updated_at"] = TimeOrNull(r.updated_ms);
-  o["consent"] = RenderConsents(r);
+  o["last_visit"] = TimeOrNull(r.last_visit_ms, sp);
+  o["created_at"] = TimeOrNull(r.created_ms, sp);
+  o["updated_at"] = TimeOrNull(r.updated_ms, sp);
+  o["consent"] = RenderConsents(r, sp);
   o["version"] = r.version;
   // Merges (domain/merge.h): the codes that resolve to this customer.
   if (!r.merges.in.empty()) {
-    boost::json::array aliases;
+    boost::json::array aliases(sp);
     for (const std::string& code : r.merges.AliasCodes())
-      aliases.push_back(boost::json::value(code));
+      aliases.push_back(boost::json::value(code, sp));
     if (!aliases.empty()) o["aliases"] = std::move(aliases);
   }
   return o;
 }
 
-boost::json::object RenderConsents(const CustomerRow& r) {
-  boost::json::object o;
+boost::json::object RenderConsents(const CustomerRow& r, const boost::json::storage_ptr& sp) {
+  boost::json::object o(sp);
   for (ConsentChannel c : kAllConsentChannels) {
     const ConsentRecord& rec = r.consent(c);
     const bool asked = rec.consent.state != ConsentState::kNeverAsked;
-    boost::json::object one;
+    boost::json::object one(sp);
+    one.reserve(4);
     one["state"] = ConsentStateName(rec.consent.state);
-    one["source"] = asked ? boost::json::value(ConsentSourceName(rec.consent.source))
-                          : boost::json::value(nullptr);
-    one["at"] = asked ? TimeOrNull(rec.time_ms) : boost::json::value(nullptr);
-    one["store"] = asked ? OrNull(rec.store) : boost::json::value(nullptr);
+    one["source"] = asked ? boost::json::value(ConsentSourceName(rec.consent.source), sp)
+                          : boost::json::value(nullptr, sp);
+    one["at"] = asked ? TimeOrNull(rec.time_ms, sp) : boost::json::value(nullptr, sp);
+    one["store"] = asked ? OrNull(rec.store, sp) : boost::json::value(nullptr, sp);
     o[ConsentChannelName(c)] = std::move(one);
   }
   return o;

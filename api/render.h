@@ -17,10 +17,13 @@ struct Visibility {
   bool credit = false;
 };
 
-boost::json::object RenderCustomer(const CustomerRow& row, Visibility v);
+// In `sp`'s storage (the default allocator if none: a page of many rows
+// passes one boost::json::monotonic_resource).
+boost::json::object RenderCustomer(const CustomerRow& row, Visibility v,
+                                   const boost::json::storage_ptr& sp = {});
 // {"email": {"state", "source", "at", "store"}, "sms": {...}}: each channel's
 // marketing consent; source, at and store are null while never asked.
-boost::json::object RenderConsents(const CustomerRow& row);
+boost::json::object RenderConsents(const CustomerRow& row, const boost::json::storage_ptr& sp = {});
 // A history entry; nullopt-like empty object when the principal sees neither
 // of the entry's changes (the caller skips it).
 boost::json::object RenderHistoryEntry(const HistoryEntry& e, Visibility v);

@@ -142,8 +142,11 @@ Result<std::string> OpenWithKey(std::string_view key, std::string_view customer_
 // ---- DataKeys ---------------------------------------------------------------
 
 DataKeys::DataKeys(std::unique_ptr<rocksdb::DB> db) : db_(std::move(db)) {}
-DataKeys::~DataKeys() {
+DataKeys::~DataKeys() { StopLoading(); }
+
+void DataKeys::StopLoading() {
   stop_loading_ = true;
+  std::lock_guard lock(loader_mu_);
   if (loader_.joinable()) loader_.join();
 }
 
@@ -166,14 +169,13 @@ Result<std::unique_ptr<DataKeys>> DataKeys::Open(const std::string& path) {
 // Every key is read into memory in one sequential pass, beside the start-up:
 // a rebuild or a catch-up then opens each customer's fields without a random
 // read of its key (32 bytes and the id per customer; the cache holds each key
-// once used anyway). A key the pass misses is read when first used.
+// once used anyway). A key the pass has not read (it stops at the first
+// erasure) is read when first used.
 void DataKeys::LoadAll() {
   std::vector<std::pair<std::string, std::string>> batch;
   auto add = [&] {
     std::lock_guard lock(mu_);
-    for (auto& [id, key] : batch) {
-      if (!destroyed_.contains(id)) cache_.emplace(std::move(id), std::move(key));
-    }
+    for (auto& [id, key] : batch) cache_.emplace(std::move(id), std::move(key));
     batch.clear();
   };
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
@@ -187,7 +189,6 @@ void DataKeys::LoadAll() {
     }
   }
   add();
-  loaded_ = it->status().ok();
 }
 
 Result<std::string> DataKeys::KeyOf(std::string_view customer_id, bool make) {
@@ -261,11 +262,13 @@ Result<std::string> DataKeys::Open(std::string_view customer_id, std::string_vie
 }
 
 Status DataKeys::Destroy(std::string_view customer_id) {
+  // Before anything is erased: the pass would otherwise put the key back in
+  // memory from its older view, and keep the files that hold it on disk.
+  StopLoading();
   const std::string id(customer_id);
   std::lock_guard making(making_[std::hash<std::string>{}(id) % making_.size()]);
   std::lock_guard lock(mu_);
   cache_.erase(id);
-  destroyed_.insert(id);
   rocksdb::WriteBatch batch;
   batch.Delete(KeyName('k', customer_id));
   batch.Put(KeyName('e', customer_id), "");

@@ -92,8 +92,6 @@ class DataKeys : public PersonalDataKeys {
   Status Destroy(std::string_view customer_id) override;
   bool Erased(std::string_view customer_id) override;
   Status Persist() override;
-  // True once the background pass has read every key into memory.
-  bool Loaded() const { return loaded_.load(); }
 
   // The customer's data key wrapped under `chain_key`, for sending with an
   // event of the customer; "" if this node holds no key for it (erased, or
@@ -115,19 +113,20 @@ class DataKeys : public PersonalDataKeys {
   Result<std::string> KeyOf(std::string_view customer_id, bool make);
   // Reads every key into the cache, in batches (the background thread).
   void LoadAll();
+  // Stops LoadAll and waits for it: its iterator holds on to the table files
+  // it reads, which an erasure must delete.
+  void StopLoading();
 
   std::unique_ptr<rocksdb::DB> db_;
   std::mutex mu_;  // guards cache_
   std::unordered_map<std::string, std::string> cache_;
-  // Destroyed since open: LoadAll, reading an older snapshot, skips them.
-  std::unordered_set<std::string> destroyed_;
   std::array<std::mutex, 64> making_;   // by customer: one key made per customer
   std::atomic<std::uint64_t> made_{0};  // keys written
   std::mutex persist_mu_;
   std::uint64_t persisted_ = 0;  // keys made before the last sync (under persist_mu_)
   std::atomic<bool> stop_loading_{false};
-  std::atomic<bool> loaded_{false};
-  std::thread loader_;  // LoadAll, joined by the destructor
+  std::mutex loader_mu_;  // guards joining loader_
+  std::thread loader_;    // LoadAll, until StopLoading
 };
 
 // The in-memory fake, with the same cipher: for tests and benchmarks.
