@@ -277,7 +277,7 @@ HttpResponse Service::ListCustomers(Context& ctx) {
   o["total"] = page->total;
   o["next_cursor"] = page->next_cursor.empty() ? boost::json::value(nullptr, sp)
                                                : boost::json::value(page->next_cursor, sp);
-  return Json(o);
+  return Json(boost::json::value(std::move(o)));
 }
 
 HttpResponse Service::EditCustomer(Context& ctx) { return ExecuteKind(ctx, "edit"); }

@@ -7,6 +7,7 @@
 #include <rocksdb/utilities/checkpoint.h>
 #include <rocksdb/write_batch.h>
 
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -189,6 +190,10 @@ void DataKeys::LoadAll() {
     }
   }
   add();
+  if (!it->status().ok()) {  // not fatal: a key not read here is read when used
+    std::fprintf(stderr, "clientele: reading the data keys into memory stopped: %s\n",
+                 it->status().ToString().c_str());
+  }
 }
 
 Result<std::string> DataKeys::KeyOf(std::string_view customer_id, bool make) {
@@ -344,6 +349,15 @@ Status DataKeys::Take(std::string_view chain_key, std::string_view customer_id,
     std::lock_guard lock(mu_);
     if (cache_.contains(id)) return Status::OK();
   }
+  // Held but not read into memory yet: the key held stays.
+  std::string held;
+  rocksdb::Status got = db_->Get(rocksdb::ReadOptions(), KeyName('k', customer_id), &held);
+  if (got.ok() && held.size() == kDataKeySize) {
+    std::lock_guard lock(mu_);
+    cache_.emplace(id, held);
+    return Status::OK();
+  }
+  if (!got.ok() && !got.IsNotFound()) return FromRocks(got, "reading a data key failed");
   std::string existing;
   if (db_->Get(rocksdb::ReadOptions(), KeyName('e', customer_id), &existing).ok()) {
     return ErasedStatus(customer_id);

@@ -137,6 +137,43 @@ TEST(DataKeysTest, AKeyDestroyedWhileTheKeysAreReadIntoMemoryIsGoneFromMemoryAnd
   EXPECT_TRUE((*keys)->Has("customer-" + std::to_string(kOthers - 1)));
 }
 
+TEST(DataKeysTest, AKeyComingWithAnEventNeverReplacesTheKeyHeldRightAfterOpen) {
+  clientele::testing::TempDir dir;
+  const std::string path = dir.sub("keys");
+  std::string own_blob;
+  constexpr int kOthers = 20000;
+  constexpr const char* kLast = "zz-last";  // read into memory last
+  {
+    auto keys = DataKeys::Open(path);
+    ASSERT_TRUE(keys) << keys.error().ToString();
+    for (int i = 0; i < kOthers; ++i) {
+      ASSERT_TRUE((*keys)->Seal("customer-" + std::to_string(i), "c", "x"));
+    }
+    own_blob = *(*keys)->Seal(kLast, "c", "sealed here");
+    ASSERT_TRUE((*keys)->Persist().ok());
+  }
+  // Another node's key for the same customer, wrapped under the chain key,
+  // with an event it sealed.
+  const std::string chain_key(kDataKeySize, '\x5a');
+  const std::string other_key(kDataKeySize, '\x33');
+  const std::string wrapped = SealWithKey(chain_key, kLast, "clientele/data-key", other_key);
+  const std::string sealed_json =
+      R"({"sealed":")" + SealWithKey(other_key, kLast, "c", "sealed there") + R"("})";
+  auto keys = DataKeys::Open(path);
+  ASSERT_TRUE(keys);
+  // At once, while the held keys are still being read into memory.
+  ASSERT_TRUE((*keys)->Take(chain_key, kLast, wrapped, "c", sealed_json).ok());
+  auto opened = (*keys)->Open(kLast, "c", own_blob);
+  ASSERT_TRUE(opened) << opened.error().ToString();
+  EXPECT_EQ(*opened, "sealed here");
+  keys->reset();
+  auto reopened = DataKeys::Open(path);
+  ASSERT_TRUE(reopened);
+  auto opened_again = (*reopened)->Open(kLast, "c", own_blob);
+  ASSERT_TRUE(opened_again) << opened_again.error().ToString();
+  EXPECT_EQ(*opened_again, "sealed here");
+}
+
 TEST(SealedPayloadTest, PersonalFieldsAreSealedTheRestStaysClear) {
   MemoryDataKeys keys;
   const CustomerEvent reg = Registration();
