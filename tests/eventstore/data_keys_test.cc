@@ -30,6 +30,17 @@ CustomerRegistered Registration() {
   return CustomerRegistered{kAda, "CUST-00001", d, ""};
 }
 
+// The key of `customer_id` as stored in the key store at `path` (closed),
+// or "" if it is not there.
+std::string StoredKey(const std::string& path, const std::string& customer_id) {
+  rocksdb::DB* raw = nullptr;
+  if (!rocksdb::DB::OpenForReadOnly(rocksdb::Options(), path, &raw).ok()) return "";
+  std::unique_ptr<rocksdb::DB> db(raw);
+  std::string key;
+  if (!db->Get(rocksdb::ReadOptions(), "k" + customer_id, &key).ok()) return "";
+  return key;
+}
+
 TEST(DataKeysTest, SealedBlobsOpenOnlyForTheirCustomerAndContext) {
   MemoryDataKeys keys;
   auto blob = keys.Seal(kAda, "customer.registered", "secret");
@@ -73,13 +84,7 @@ TEST(DataKeysTest, KeysSurviveAReopenAndLeaveNoByteOnDiskOnceDestroyed) {
     blob = *(*keys)->Seal(kAda, "c", "secret");
     ASSERT_TRUE((*keys)->Seal(kBob, "c", "other"));
   }
-  std::string key;
-  {
-    rocksdb::DB* raw = nullptr;
-    ASSERT_TRUE(rocksdb::DB::OpenForReadOnly(rocksdb::Options(), path, &raw).ok());
-    std::unique_ptr<rocksdb::DB> db(raw);
-    ASSERT_TRUE(db->Get(rocksdb::ReadOptions(), std::string("k") + kAda, &key).ok());
-  }
+  const std::string key = StoredKey(path, kAda);
   ASSERT_EQ(key.size(), kDataKeySize);
   EXPECT_NE(AllBytes(path).find(key), std::string::npos) << "the key is stored";
   {
@@ -113,13 +118,7 @@ TEST(DataKeysTest, AKeyDestroyedWhileTheKeysAreReadIntoMemoryIsGoneFromMemoryAnd
     }
     blob = *(*keys)->Seal(kAda, "c", "secret");
   }
-  std::string key;
-  {
-    rocksdb::DB* raw = nullptr;
-    ASSERT_TRUE(rocksdb::DB::OpenForReadOnly(rocksdb::Options(), path, &raw).ok());
-    std::unique_ptr<rocksdb::DB> db(raw);
-    ASSERT_TRUE(db->Get(rocksdb::ReadOptions(), std::string("k") + kAda, &key).ok());
-  }
+  const std::string key = StoredKey(path, kAda);
   ASSERT_EQ(key.size(), kDataKeySize);
   auto keys = DataKeys::Open(path);
   ASSERT_TRUE(keys);
